@@ -1,0 +1,160 @@
+package domain
+
+import (
+	"slices"
+	"time"
+)
+
+// Role is what a user may do. Every user is at least a listener.
+type Role string
+
+const (
+	RoleListener Role = "listener"
+	RoleArtist   Role = "artist"
+	RoleAdmin    Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleListener || r == RoleArtist || r == RoleAdmin }
+
+type User struct {
+	ID          string
+	Username    string
+	Email       string
+	DisplayName string
+	Roles       []Role
+	// PasswordHash is empty for users signed in through an external issuer.
+	PasswordHash string
+	// ExternalIssuer and ExternalSubject map an external OIDC identity
+	// (iss, sub) to this user; both empty for local users.
+	ExternalIssuer  string
+	ExternalSubject string
+	CreateTime      time.Time
+	UpdateTime      time.Time
+}
+
+// HasRole reports whether u has role r.
+func (u *User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
+
+// Session is a refresh token's server side. Only the token's hash is kept, so
+// a leaked database does not leak usable tokens.
+type Session struct {
+	TokenHash  string
+	UserID     string
+	CreateTime time.Time
+	ExpireTime time.Time
+}
+
+type Artist struct {
+	ID       string
+	Name     string
+	Bio      string
+	Genres   []string
+	ImageURL string
+	// OwnerIDs are the users who manage the artist.
+	OwnerIDs   []string
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+type AlbumType string
+
+const (
+	AlbumTypeAlbum       AlbumType = "album"
+	AlbumTypeSingle      AlbumType = "single"
+	AlbumTypeEP          AlbumType = "ep"
+	AlbumTypeCompilation AlbumType = "compilation"
+)
+
+type Album struct {
+	ID    string
+	Title string
+	// ArtistIDs[0] is the primary artist: its owners manage the album.
+	ArtistIDs   []string
+	Type        AlbumType
+	Genres      []string
+	ReleaseDate string
+	ArtworkURL  string
+	// TrackCount is kept by the store.
+	TrackCount int
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+type TrackStatus string
+
+const (
+	TrackPendingUpload TrackStatus = "pending_upload"
+	TrackProcessing    TrackStatus = "processing"
+	TrackReady         TrackStatus = "ready"
+	TrackFailed        TrackStatus = "failed"
+)
+
+type Track struct {
+	ID    string
+	Title string
+	// ArtistIDs[0] is the primary artist: its owners manage the track.
+	ArtistIDs    []string
+	AlbumID      string
+	DiscNumber   int
+	TrackNumber  int
+	Genres       []string
+	Duration     time.Duration
+	Explicit     bool
+	ReleaseDate  string
+	ISRC         string
+	ArtworkURL   string
+	Status       TrackStatus
+	StatusReason string
+	// PlayCount is kept by the store.
+	PlayCount  int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+type Playlist struct {
+	ID              string
+	OwnerID         string
+	Name            string
+	Description     string
+	Public          bool
+	Collaborative   bool
+	CollaboratorIDs []string
+	// TrackCount and FollowerCount are kept by the store.
+	TrackCount    int
+	FollowerCount int64
+	CreateTime    time.Time
+	UpdateTime    time.Time
+}
+
+// PlaylistEntry is one slot in a playlist. The same track may fill several.
+type PlaylistEntry struct {
+	ID      string
+	TrackID string
+	AddedBy string
+	AddTime time.Time
+}
+
+// ItemType names what a search result is.
+type ItemType string
+
+const (
+	ItemTrack  ItemType = "track"
+	ItemAlbum  ItemType = "album"
+	ItemArtist ItemType = "artist"
+)
+
+// SearchHit is one ranked search result; exactly one of the pointers is set.
+type SearchHit struct {
+	Score  float64
+	Track  *Track
+	Album  *Album
+	Artist *Artist
+}
+
+// Limits a real deployment relies on; the edge validates against them.
+const (
+	MaxPlaylistEntries = 10_000
+	MaxBatch           = 100
+	MaxPageSize        = 500
+)
