@@ -1,0 +1,390 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Catalog holds the rules for artists, albums and tracks: every signed-in
+// user reads; artists manage what their artists own; admins manage all.
+type Catalog struct {
+	stores Stores
+	now    func() time.Time
+}
+
+func NewCatalog(stores Stores, now func() time.Time) *Catalog {
+	if now == nil {
+		now = time.Now
+	}
+	return &Catalog{stores: stores, now: now}
+}
+
+// manages reports whether p may manage artist a.
+func manages(p Principal, a *Artist) bool {
+	return p.IsAdmin() || slices.Contains(a.OwnerIDs, p.UserID)
+}
+
+// requireManager loads the artist and checks p manages it. what names the
+// thing being changed, for the error.
+func (c *Catalog) requireManager(ctx context.Context, p Principal, artistID, what string) (*Artist, error) {
+	a, err := c.stores.Catalog.GetArtist(ctx, artistID)
+	if err != nil {
+		return nil, err
+	}
+	if !manages(p, a) {
+		return nil, PermissionDenied("%s belongs to artist %q, which you do not manage", what, a.Name)
+	}
+	return a, nil
+}
+
+// requireArtists checks every id names an existing artist.
+func (c *Catalog) requireArtists(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		if _, err := c.stores.Catalog.GetArtist(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) CreateArtist(ctx context.Context, p Principal, a *Artist) (*Artist, error) {
+	if !p.Has(RoleArtist) && !p.IsAdmin() {
+		return nil, PermissionDenied("creating artists needs the artist role")
+	}
+	if len(a.OwnerIDs) == 0 || !p.IsAdmin() {
+		// Only admins create artists for others; anyone else manages what they create.
+		a.OwnerIDs = []string{p.UserID}
+	}
+	for _, id := range a.OwnerIDs {
+		if _, err := c.stores.Users.GetUser(ctx, id); err != nil {
+			return nil, fmt.Errorf("create artist: owner: %w", err)
+		}
+	}
+	now := c.now().UTC()
+	a.ID, a.CreateTime, a.UpdateTime = NewID(), now, now
+	if err := c.stores.Catalog.CreateArtist(ctx, a); err != nil {
+		return nil, fmt.Errorf("create artist: %w", err)
+	}
+	return a, nil
+}
+
+func (c *Catalog) GetArtist(ctx context.Context, id string) (*Artist, error) {
+	a, err := c.stores.Catalog.GetArtist(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get artist: %w", err)
+	}
+	return a, nil
+}
+
+// UpdateArtist applies the named fields of patch. Changing the managers
+// ("owner_user_ids") is for admins.
+func (c *Catalog) UpdateArtist(ctx context.Context, p Principal, patch *Artist, fields []string) (*Artist, error) {
+	a, err := c.requireManager(ctx, p, patch.ID, "this artist")
+	if err != nil {
+		return nil, fmt.Errorf("update artist: %w", err)
+	}
+	for _, f := range fields {
+		switch f {
+		case "name":
+			a.Name = patch.Name
+		case "bio":
+			a.Bio = patch.Bio
+		case "genres":
+			a.Genres = patch.Genres
+		case "image_url":
+			a.ImageURL = patch.ImageURL
+		case "owner_user_ids":
+			if !p.IsAdmin() {
+				return nil, PermissionDenied("changing an artist's managers needs the admin role")
+			}
+			for _, id := range patch.OwnerIDs {
+				if _, err := c.stores.Users.GetUser(ctx, id); err != nil {
+					return nil, fmt.Errorf("update artist: owner: %w", err)
+				}
+			}
+			a.OwnerIDs = patch.OwnerIDs
+		default:
+			return nil, Invalid("update_mask", "field %q cannot be updated", f)
+		}
+	}
+	a.UpdateTime = c.now().UTC()
+	if err := c.stores.Catalog.UpdateArtist(ctx, a); err != nil {
+		return nil, fmt.Errorf("update artist: %w", err)
+	}
+	return a, nil
+}
+
+func (c *Catalog) DeleteArtist(ctx context.Context, p Principal, id string) error {
+	if _, err := c.requireManager(ctx, p, id, "this artist"); err != nil {
+		return fmt.Errorf("delete artist: %w", err)
+	}
+	if err := c.stores.Catalog.DeleteArtist(ctx, id); err != nil {
+		return fmt.Errorf("delete artist: %w", err)
+	}
+	return nil
+}
+
+func (c *Catalog) ListArtists(ctx context.Context, pg Page) ([]*Artist, string, error) {
+	as, next, err := c.stores.Catalog.ListArtists(ctx, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list artists: %w", err)
+	}
+	return as, next, nil
+}
+
+func (c *Catalog) CreateAlbum(ctx context.Context, p Principal, al *Album) (*Album, error) {
+	if _, err := c.requireManager(ctx, p, al.ArtistIDs[0], "this album"); err != nil {
+		return nil, fmt.Errorf("create album: %w", err)
+	}
+	if err := c.requireArtists(ctx, al.ArtistIDs[1:]); err != nil {
+		return nil, fmt.Errorf("create album: %w", err)
+	}
+	if al.Type == "" {
+		al.Type = AlbumTypeAlbum
+	}
+	now := c.now().UTC()
+	al.ID, al.CreateTime, al.UpdateTime, al.TrackCount = NewID(), now, now, 0
+	if err := c.stores.Catalog.CreateAlbum(ctx, al); err != nil {
+		return nil, fmt.Errorf("create album: %w", err)
+	}
+	return al, nil
+}
+
+func (c *Catalog) GetAlbum(ctx context.Context, id string) (*Album, error) {
+	al, err := c.stores.Catalog.GetAlbum(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get album: %w", err)
+	}
+	return al, nil
+}
+
+// albumForManager loads an album p manages.
+func (c *Catalog) albumForManager(ctx context.Context, p Principal, id string) (*Album, error) {
+	al, err := c.stores.Catalog.GetAlbum(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.requireManager(ctx, p, al.ArtistIDs[0], "this album"); err != nil {
+		return nil, err
+	}
+	return al, nil
+}
+
+func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fields []string) (*Album, error) {
+	al, err := c.albumForManager(ctx, p, patch.ID)
+	if err != nil {
+		return nil, fmt.Errorf("update album: %w", err)
+	}
+	for _, f := range fields {
+		switch f {
+		case "title":
+			al.Title = patch.Title
+		case "artist_ids":
+			// Handing an album to another primary artist needs rights over it too.
+			if _, err := c.requireManager(ctx, p, patch.ArtistIDs[0], "the new primary artist"); err != nil {
+				return nil, fmt.Errorf("update album: %w", err)
+			}
+			if err := c.requireArtists(ctx, patch.ArtistIDs[1:]); err != nil {
+				return nil, fmt.Errorf("update album: %w", err)
+			}
+			al.ArtistIDs = patch.ArtistIDs
+		case "album_type":
+			al.Type = patch.Type
+		case "genres":
+			al.Genres = patch.Genres
+		case "release_date":
+			al.ReleaseDate = patch.ReleaseDate
+		case "artwork_url":
+			al.ArtworkURL = patch.ArtworkURL
+		default:
+			return nil, Invalid("update_mask", "field %q cannot be updated", f)
+		}
+	}
+	al.UpdateTime = c.now().UTC()
+	if err := c.stores.Catalog.UpdateAlbum(ctx, al); err != nil {
+		return nil, fmt.Errorf("update album: %w", err)
+	}
+	return al, nil
+}
+
+func (c *Catalog) DeleteAlbum(ctx context.Context, p Principal, id string) error {
+	if _, err := c.albumForManager(ctx, p, id); err != nil {
+		return fmt.Errorf("delete album: %w", err)
+	}
+	if err := c.stores.Catalog.DeleteAlbum(ctx, id); err != nil {
+		return fmt.Errorf("delete album: %w", err)
+	}
+	return nil
+}
+
+func (c *Catalog) ListAlbums(ctx context.Context, pg Page) ([]*Album, string, error) {
+	as, next, err := c.stores.Catalog.ListAlbums(ctx, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list albums: %w", err)
+	}
+	return as, next, nil
+}
+
+func (c *Catalog) ListAlbumsByArtist(ctx context.Context, artistID string, pg Page) ([]*Album, string, error) {
+	if _, err := c.stores.Catalog.GetArtist(ctx, artistID); err != nil {
+		return nil, "", fmt.Errorf("list albums by artist: %w", err)
+	}
+	as, next, err := c.stores.Catalog.ListAlbumsByArtist(ctx, artistID, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list albums by artist: %w", err)
+	}
+	return as, next, nil
+}
+
+// checkTrackRefs checks p may place a track under these artists and album.
+func (c *Catalog) checkTrackRefs(ctx context.Context, p Principal, t *Track) error {
+	if _, err := c.requireManager(ctx, p, t.ArtistIDs[0], "this track"); err != nil {
+		return err
+	}
+	if err := c.requireArtists(ctx, t.ArtistIDs[1:]); err != nil {
+		return err
+	}
+	if t.AlbumID != "" {
+		if _, err := c.albumForManager(ctx, p, t.AlbumID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) CreateTrack(ctx context.Context, p Principal, t *Track) (*Track, error) {
+	if err := c.checkTrackRefs(ctx, p, t); err != nil {
+		return nil, fmt.Errorf("create track: %w", err)
+	}
+	now := c.now().UTC()
+	t.ID, t.CreateTime, t.UpdateTime = NewID(), now, now
+	t.Status, t.StatusReason, t.PlayCount = TrackPendingUpload, "", 0
+	if err := c.stores.Catalog.CreateTrack(ctx, t); err != nil {
+		return nil, fmt.Errorf("create track: %w", err)
+	}
+	return t, nil
+}
+
+func (c *Catalog) GetTrack(ctx context.Context, id string) (*Track, error) {
+	t, err := c.stores.Catalog.GetTrack(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get track: %w", err)
+	}
+	return t, nil
+}
+
+// trackForManager loads a track p manages.
+func (c *Catalog) trackForManager(ctx context.Context, p Principal, id string) (*Track, error) {
+	t, err := c.stores.Catalog.GetTrack(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.requireManager(ctx, p, t.ArtistIDs[0], "this track"); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (c *Catalog) UpdateTrack(ctx context.Context, p Principal, patch *Track, fields []string) (*Track, error) {
+	t, err := c.trackForManager(ctx, p, patch.ID)
+	if err != nil {
+		return nil, fmt.Errorf("update track: %w", err)
+	}
+	for _, f := range fields {
+		switch f {
+		case "title":
+			t.Title = patch.Title
+		case "artist_ids":
+			t.ArtistIDs = patch.ArtistIDs
+		case "album_id":
+			t.AlbumID = patch.AlbumID
+		case "disc_number":
+			t.DiscNumber = patch.DiscNumber
+		case "track_number":
+			t.TrackNumber = patch.TrackNumber
+		case "genres":
+			t.Genres = patch.Genres
+		case "duration_ms":
+			t.Duration = patch.Duration
+		case "explicit":
+			t.Explicit = patch.Explicit
+		case "release_date":
+			t.ReleaseDate = patch.ReleaseDate
+		case "isrc":
+			t.ISRC = patch.ISRC
+		case "artwork_url":
+			t.ArtworkURL = patch.ArtworkURL
+		default:
+			return nil, Invalid("update_mask", "field %q cannot be updated", f)
+		}
+	}
+	if slices.Contains(fields, "artist_ids") || slices.Contains(fields, "album_id") {
+		if err := c.checkTrackRefs(ctx, p, t); err != nil {
+			return nil, fmt.Errorf("update track: %w", err)
+		}
+	}
+	t.UpdateTime = c.now().UTC()
+	if err := c.stores.Catalog.UpdateTrack(ctx, t); err != nil {
+		return nil, fmt.Errorf("update track: %w", err)
+	}
+	return t, nil
+}
+
+func (c *Catalog) DeleteTrack(ctx context.Context, p Principal, id string) error {
+	if _, err := c.trackForManager(ctx, p, id); err != nil {
+		return fmt.Errorf("delete track: %w", err)
+	}
+	if err := c.stores.Catalog.DeleteTrack(ctx, id); err != nil {
+		return fmt.Errorf("delete track: %w", err)
+	}
+	return nil
+}
+
+func (c *Catalog) ListTracks(ctx context.Context, pg Page) ([]*Track, string, error) {
+	ts, next, err := c.stores.Catalog.ListTracks(ctx, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list tracks: %w", err)
+	}
+	return ts, next, nil
+}
+
+func (c *Catalog) ListTracksByAlbum(ctx context.Context, albumID string, pg Page) ([]*Track, string, error) {
+	if _, err := c.stores.Catalog.GetAlbum(ctx, albumID); err != nil {
+		return nil, "", fmt.Errorf("list tracks by album: %w", err)
+	}
+	ts, next, err := c.stores.Catalog.ListTracksByAlbum(ctx, albumID, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list tracks by album: %w", err)
+	}
+	return ts, next, nil
+}
+
+// BatchGetTracks returns the tracks found in the order asked and the ids
+// not found.
+func (c *Catalog) BatchGetTracks(ctx context.Context, ids []string) ([]*Track, []string, error) {
+	ts, err := c.stores.Catalog.BatchGetTracks(ctx, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("batch get tracks: %w", err)
+	}
+	found := make(map[string]bool, len(ts))
+	for _, t := range ts {
+		found[t.ID] = true
+	}
+	var missing []string
+	for _, id := range ids {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	return ts, missing, nil
+}
+
+func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg Page) ([]SearchHit, string, error) {
+	hits, next, err := c.stores.Catalog.Search(ctx, query, types, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("search: %w", err)
+	}
+	return hits, next, nil
+}

@@ -1,0 +1,432 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Credentials is what the user service needs from the auth layer: password
+// hashing, refresh token material and access token minting. Declared here so
+// the domain does not depend on how tokens are made.
+type Credentials interface {
+	HashPassword(password string) (string, error)
+	CheckPassword(encoded, password string) (bool, error)
+	NewRefreshToken() (token, hash string)
+	HashRefreshToken(token string) string
+	MintAccessToken(userID string, roles []Role) (token string, expires time.Time, err error)
+}
+
+// Tokens are what a sign-in returns.
+type Tokens struct {
+	AccessToken        string
+	AccessTokenExpire  time.Time
+	RefreshToken       string
+	RefreshTokenExpire time.Time
+}
+
+// UsersConfig configures the user service.
+type UsersConfig struct {
+	// ExternalIssuer, when set, names the identity provider that owns
+	// accounts: local registration and password sign-in are refused.
+	ExternalIssuer string
+	// Admins are usernames or emails that are made admins when their account
+	// is created (the first admin of a fresh deployment comes from here).
+	Admins     []string
+	RefreshTTL time.Duration
+	Now        func() time.Time
+}
+
+// Users holds the rules for accounts, sessions and follows.
+type Users struct {
+	stores Stores
+	creds  Credentials
+	cfg    UsersConfig
+}
+
+func NewUsers(stores Stores, creds Credentials, cfg UsersConfig) *Users {
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Users{stores: stores, creds: creds, cfg: cfg}
+}
+
+// UsernamePattern is what a username looks like.
+var UsernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{2,31}$`)
+
+// RegisterInput is a validated registration request.
+type RegisterInput struct {
+	Username    string
+	Email       string
+	Password    string
+	DisplayName string
+}
+
+func (s *Users) refuseExternal() error {
+	if s.cfg.ExternalIssuer != "" {
+		return FailedPrecondition("accounts are managed by the identity provider %s: sign in there", s.cfg.ExternalIssuer)
+	}
+	return nil
+}
+
+func (s *Users) initialRoles(username, email string) []Role {
+	roles := []Role{RoleListener}
+	for _, a := range s.cfg.Admins {
+		if a != "" && (strings.EqualFold(a, username) || (email != "" && strings.EqualFold(a, email))) {
+			roles = append(roles, RoleAdmin)
+			break
+		}
+	}
+	return roles
+}
+
+// Register creates a listener account and signs it in.
+func (s *Users) Register(ctx context.Context, in RegisterInput) (*User, Tokens, error) {
+	if err := s.refuseExternal(); err != nil {
+		return nil, Tokens{}, err
+	}
+	hash, err := s.creds.HashPassword(in.Password)
+	if err != nil {
+		return nil, Tokens{}, fmt.Errorf("register: %w", err)
+	}
+	now := s.cfg.Now().UTC()
+	u := &User{
+		ID:           NewID(),
+		Username:     strings.ToLower(in.Username),
+		Email:        in.Email,
+		DisplayName:  in.DisplayName,
+		Roles:        s.initialRoles(in.Username, in.Email),
+		PasswordHash: hash,
+		CreateTime:   now,
+		UpdateTime:   now,
+	}
+	if u.DisplayName == "" {
+		u.DisplayName = in.Username
+	}
+	if err := s.stores.Users.CreateUser(ctx, u); err != nil {
+		return nil, Tokens{}, fmt.Errorf("register: %w", err)
+	}
+	toks, err := s.issue(ctx, u)
+	if err != nil {
+		return nil, Tokens{}, err
+	}
+	return u, toks, nil
+}
+
+// errBadLogin is one message for unknown users and wrong passwords alike, so
+// sign-in does not tell which accounts exist.
+func errBadLogin() error { return Unauthenticated("invalid login or password") }
+
+// Login signs a user in with a username or email and a password.
+func (s *Users) Login(ctx context.Context, login, password string) (*User, Tokens, error) {
+	if err := s.refuseExternal(); err != nil {
+		return nil, Tokens{}, err
+	}
+	var u *User
+	var err error
+	if strings.Contains(login, "@") {
+		u, err = s.stores.Users.GetUserByEmail(ctx, login)
+	} else {
+		u, err = s.stores.Users.GetUserByUsername(ctx, login)
+	}
+	if IsKind(err, KindNotFound) {
+		return nil, Tokens{}, errBadLogin()
+	}
+	if err != nil {
+		return nil, Tokens{}, fmt.Errorf("login: %w", err)
+	}
+	if u.PasswordHash == "" {
+		return nil, Tokens{}, errBadLogin()
+	}
+	ok, err := s.creds.CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return nil, Tokens{}, fmt.Errorf("login: %w", err)
+	}
+	if !ok {
+		return nil, Tokens{}, errBadLogin()
+	}
+	toks, err := s.issue(ctx, u)
+	if err != nil {
+		return nil, Tokens{}, err
+	}
+	return u, toks, nil
+}
+
+func (s *Users) issue(ctx context.Context, u *User) (Tokens, error) {
+	access, exp, err := s.creds.MintAccessToken(u.ID, u.Roles)
+	if err != nil {
+		return Tokens{}, fmt.Errorf("mint access token: %w", err)
+	}
+	refresh, hash := s.creds.NewRefreshToken()
+	now := s.cfg.Now().UTC()
+	sess := &Session{TokenHash: hash, UserID: u.ID, CreateTime: now, ExpireTime: now.Add(s.cfg.RefreshTTL)}
+	if err := s.stores.Users.CreateSession(ctx, sess); err != nil {
+		return Tokens{}, fmt.Errorf("create session: %w", err)
+	}
+	return Tokens{AccessToken: access, AccessTokenExpire: exp, RefreshToken: refresh, RefreshTokenExpire: sess.ExpireTime}, nil
+}
+
+// Refresh rotates a refresh token: the old one is consumed, new tokens carry
+// the user's current roles.
+func (s *Users) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
+	if err := s.refuseExternal(); err != nil {
+		return Tokens{}, err
+	}
+	sess, err := s.stores.Users.ConsumeSession(ctx, s.creds.HashRefreshToken(refreshToken))
+	if IsKind(err, KindNotFound) {
+		return Tokens{}, Unauthenticated("refresh token invalid, expired or already used")
+	}
+	if err != nil {
+		return Tokens{}, fmt.Errorf("refresh: %w", err)
+	}
+	u, err := s.stores.Users.GetUser(ctx, sess.UserID)
+	if IsKind(err, KindNotFound) {
+		return Tokens{}, Unauthenticated("refresh token invalid, expired or already used")
+	}
+	if err != nil {
+		return Tokens{}, fmt.Errorf("refresh: %w", err)
+	}
+	return s.issue(ctx, u)
+}
+
+// Logout revokes a refresh token. Revoking an unknown token succeeds: the
+// caller's intent, that the token not work, holds either way.
+func (s *Users) Logout(ctx context.Context, p Principal, refreshToken string) error {
+	if err := s.stores.Users.DeleteSession(ctx, s.creds.HashRefreshToken(refreshToken)); err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
+}
+
+// GetMe returns the caller's own account.
+func (s *Users) GetMe(ctx context.Context, p Principal) (*User, error) {
+	u, err := s.stores.Users.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("get me: %w", err)
+	}
+	return u, nil
+}
+
+// UpdateMe applies the named fields ("display_name", "email") of patch.
+func (s *Users) UpdateMe(ctx context.Context, p Principal, patch *User, fields []string) (*User, error) {
+	u, err := s.stores.Users.GetUser(ctx, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("update me: %w", err)
+	}
+	for _, f := range fields {
+		switch f {
+		case "display_name":
+			u.DisplayName = patch.DisplayName
+		case "email":
+			if u.ExternalIssuer != "" {
+				return nil, FailedPrecondition("email is managed by the identity provider %s", u.ExternalIssuer)
+			}
+			u.Email = patch.Email
+		default:
+			return nil, Invalid("update_mask", "field %q cannot be updated", f)
+		}
+	}
+	u.UpdateTime = s.cfg.Now().UTC()
+	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("update me: %w", err)
+	}
+	return u, nil
+}
+
+// DeleteMe removes the caller's account and everything it owns. Artists the
+// caller manages alone go with it (with their albums and tracks); artists
+// managed with others just lose the caller as a manager.
+func (s *Users) DeleteMe(ctx context.Context, p Principal) error {
+	artists, err := s.stores.Catalog.ListArtistsByOwner(ctx, p.UserID)
+	if err != nil {
+		return fmt.Errorf("delete me: %w", err)
+	}
+	for _, a := range artists {
+		rest := slices.DeleteFunc(slices.Clone(a.OwnerIDs), func(id string) bool { return id == p.UserID })
+		if len(rest) == 0 {
+			err = s.stores.Catalog.DeleteArtist(ctx, a.ID)
+		} else {
+			a.OwnerIDs = rest
+			a.UpdateTime = s.cfg.Now().UTC()
+			err = s.stores.Catalog.UpdateArtist(ctx, a)
+		}
+		if err != nil && !IsKind(err, KindNotFound) {
+			return fmt.Errorf("delete me: artist %s: %w", a.ID, err)
+		}
+	}
+	if err := s.stores.Users.DeleteUser(ctx, p.UserID); err != nil {
+		return fmt.Errorf("delete me: %w", err)
+	}
+	return nil
+}
+
+// GetUser returns a user's public profile; the email is kept for the user
+// themself and admins.
+func (s *Users) GetUser(ctx context.Context, p Principal, id string) (*User, error) {
+	u, err := s.stores.Users.GetUser(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get user: %w", err)
+	}
+	if u.ID != p.UserID && !p.IsAdmin() {
+		u.Email = ""
+	}
+	return u, nil
+}
+
+func (s *Users) FollowArtist(ctx context.Context, p Principal, artistID string) error {
+	if _, err := s.stores.Catalog.GetArtist(ctx, artistID); err != nil {
+		return fmt.Errorf("follow artist: %w", err)
+	}
+	if err := s.stores.Users.FollowArtist(ctx, p.UserID, artistID); err != nil {
+		return fmt.Errorf("follow artist: %w", err)
+	}
+	return nil
+}
+
+func (s *Users) UnfollowArtist(ctx context.Context, p Principal, artistID string) error {
+	if err := s.stores.Users.UnfollowArtist(ctx, p.UserID, artistID); err != nil {
+		return fmt.Errorf("unfollow artist: %w", err)
+	}
+	return nil
+}
+
+func (s *Users) ListFollowedArtists(ctx context.Context, p Principal, pg Page) ([]string, string, error) {
+	ids, next, err := s.stores.Users.ListFollowedArtists(ctx, p.UserID, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list followed artists: %w", err)
+	}
+	return ids, next, nil
+}
+
+// ListUsers is for admins.
+func (s *Users) ListUsers(ctx context.Context, p Principal, prefix string, pg Page) ([]*User, string, error) {
+	if !p.IsAdmin() {
+		return nil, "", PermissionDenied("listing users needs the admin role")
+	}
+	users, next, err := s.stores.Users.ListUsers(ctx, strings.ToLower(prefix), pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list users: %w", err)
+	}
+	return users, next, nil
+}
+
+// SetUserRoles is for admins. Every user stays a listener, and an admin
+// cannot drop their own admin role, so a deployment never locks itself out.
+func (s *Users) SetUserRoles(ctx context.Context, p Principal, userID string, roles []Role) (*User, error) {
+	if !p.IsAdmin() {
+		return nil, PermissionDenied("setting roles needs the admin role")
+	}
+	if userID == p.UserID && !slices.Contains(roles, RoleAdmin) {
+		return nil, FailedPrecondition("admins cannot remove their own admin role")
+	}
+	u, err := s.stores.Users.GetUser(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("set user roles: %w", err)
+	}
+	u.Roles = normalizeRoles(roles)
+	u.UpdateTime = s.cfg.Now().UTC()
+	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("set user roles: %w", err)
+	}
+	return u, nil
+}
+
+// normalizeRoles returns roles with listener added, deduplicated, in a
+// stable order.
+func normalizeRoles(roles []Role) []Role {
+	out := []Role{RoleListener}
+	for _, r := range []Role{RoleArtist, RoleAdmin} {
+		if slices.Contains(roles, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ExternalIdentity is a verified identity from an external OIDC issuer.
+type ExternalIdentity struct {
+	Issuer, Subject, Email, Username, Name string
+}
+
+// ResolveExternal maps an external identity to a Backbeat user, creating one
+// on first sight with a username derived from the provider's.
+func (s *Users) ResolveExternal(ctx context.Context, id ExternalIdentity) (*User, error) {
+	u, err := s.stores.Users.GetUserByExternalID(ctx, id.Issuer, id.Subject)
+	if err == nil {
+		return u, nil
+	}
+	if !IsKind(err, KindNotFound) {
+		return nil, fmt.Errorf("resolve external user: %w", err)
+	}
+	base := usernameFrom(id.Username, id.Email)
+	email := id.Email
+	if email != "" {
+		if _, err := s.stores.Users.GetUserByEmail(ctx, email); err == nil {
+			// Someone local already has this email; the link is by subject, so
+			// the new account simply goes without one rather than failing.
+			email = ""
+		}
+	}
+	now := s.cfg.Now().UTC()
+	for attempt := 0; attempt < 8; attempt++ {
+		name := base
+		if attempt > 0 {
+			name = fmt.Sprintf("%s-%s", trimTo(base, 24), NewID()[20:])
+		}
+		u = &User{
+			ID: NewID(), Username: name, Email: email, DisplayName: id.Name,
+			Roles:          s.initialRoles(id.Username, id.Email),
+			ExternalIssuer: id.Issuer, ExternalSubject: id.Subject,
+			CreateTime: now, UpdateTime: now,
+		}
+		if u.DisplayName == "" {
+			u.DisplayName = name
+		}
+		err = s.stores.Users.CreateUser(ctx, u)
+		if err == nil {
+			return u, nil
+		}
+		if !IsKind(err, KindAlreadyExists) {
+			return nil, fmt.Errorf("resolve external user: %w", err)
+		}
+		// A concurrent first request for the same subject may have won.
+		if existing, gerr := s.stores.Users.GetUserByExternalID(ctx, id.Issuer, id.Subject); gerr == nil {
+			return existing, nil
+		}
+	}
+	return nil, fmt.Errorf("resolve external user: no free username for %q: %w", base, err)
+}
+
+func usernameFrom(preferred, email string) string {
+	cand := preferred
+	if cand == "" {
+		cand, _, _ = strings.Cut(email, "@")
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(cand) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	name := b.String()
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = "user" + name
+	}
+	for len(name) < 3 {
+		name += "0"
+	}
+	return trimTo(name, 32)
+}
+
+func trimTo(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
