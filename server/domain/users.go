@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,6 +46,9 @@ type Users struct {
 	stores Stores
 	creds  Credentials
 	cfg    UsersConfig
+
+	dummyOnce sync.Once
+	dummyHash string
 }
 
 func NewUsers(stores Stores, creds Credentials, cfg UsersConfig) *Users {
@@ -135,14 +139,12 @@ func (s *Users) Login(ctx context.Context, login, password string) (*User, Token
 	} else {
 		u, err = s.stores.Users.GetUserByUsername(ctx, login)
 	}
-	if IsKind(err, KindNotFound) {
+	if IsKind(err, KindNotFound) || (err == nil && u.PasswordHash == "") {
+		s.burnPasswordCheck(password)
 		return nil, Tokens{}, errBadLogin()
 	}
 	if err != nil {
 		return nil, Tokens{}, fmt.Errorf("login: %w", err)
-	}
-	if u.PasswordHash == "" {
-		return nil, Tokens{}, errBadLogin()
 	}
 	ok, err := s.creds.CheckPassword(u.PasswordHash, password)
 	if err != nil {
@@ -156,6 +158,15 @@ func (s *Users) Login(ctx context.Context, login, password string) (*User, Token
 		return nil, Tokens{}, err
 	}
 	return u, toks, nil
+}
+
+// burnPasswordCheck spends the time a real password check takes, so
+// response times do not tell which logins exist.
+func (s *Users) burnPasswordCheck(password string) {
+	s.dummyOnce.Do(func() { s.dummyHash, _ = s.creds.HashPassword("backbeat-no-such-user") })
+	if s.dummyHash != "" {
+		_, _ = s.creds.CheckPassword(s.dummyHash, password)
+	}
 }
 
 func (s *Users) issue(ctx context.Context, u *User) (Tokens, error) {
