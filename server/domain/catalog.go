@@ -29,6 +29,9 @@ func manages(p Principal, a *Artist) bool {
 // requireManager loads the artist and checks p manages it. what names the
 // thing being changed, for the error.
 func (c *Catalog) requireManager(ctx context.Context, p Principal, artistID, what string) (*Artist, error) {
+	if artistID == "" {
+		return nil, Invalid("artist_ids", "at least one artist is required")
+	}
 	a, err := c.stores.Catalog.GetArtist(ctx, artistID)
 	if err != nil {
 		return nil, err
@@ -99,6 +102,9 @@ func (c *Catalog) UpdateArtist(ctx context.Context, p Principal, patch *Artist, 
 			if !p.IsAdmin() {
 				return nil, PermissionDenied("changing an artist's managers needs the admin role")
 			}
+			if len(patch.OwnerIDs) == 0 {
+				return nil, Invalid("artist.owner_user_ids", "an artist needs at least one manager")
+			}
 			for _, id := range patch.OwnerIDs {
 				if _, err := c.stores.Users.GetUser(ctx, id); err != nil {
 					return nil, fmt.Errorf("update artist: owner: %w", err)
@@ -135,7 +141,10 @@ func (c *Catalog) ListArtists(ctx context.Context, pg Page) ([]*Artist, string, 
 }
 
 func (c *Catalog) CreateAlbum(ctx context.Context, p Principal, al *Album) (*Album, error) {
-	if _, err := c.requireManager(ctx, p, al.ArtistIDs[0], "this album"); err != nil {
+	if len(al.ArtistIDs) == 0 {
+		return nil, Invalid("album.artist_ids", "at least one artist is required")
+	}
+	if _, err := c.requireManager(ctx, p, primaryArtist(al.ArtistIDs), "this album"); err != nil {
 		return nil, fmt.Errorf("create album: %w", err)
 	}
 	if err := c.requireArtists(ctx, al.ArtistIDs[1:]); err != nil {
@@ -166,7 +175,7 @@ func (c *Catalog) albumForManager(ctx context.Context, p Principal, id string) (
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.requireManager(ctx, p, al.ArtistIDs[0], "this album"); err != nil {
+	if _, err := c.requireManager(ctx, p, primaryArtist(al.ArtistIDs), "this album"); err != nil {
 		return nil, err
 	}
 	return al, nil
@@ -182,8 +191,11 @@ func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fi
 		case "title":
 			al.Title = patch.Title
 		case "artist_ids":
+			if len(patch.ArtistIDs) == 0 {
+				return nil, Invalid("album.artist_ids", "at least one artist is required")
+			}
 			// Handing an album to another primary artist needs rights over it too.
-			if _, err := c.requireManager(ctx, p, patch.ArtistIDs[0], "the new primary artist"); err != nil {
+			if _, err := c.requireManager(ctx, p, primaryArtist(patch.ArtistIDs), "the new primary artist"); err != nil {
 				return nil, fmt.Errorf("update album: %w", err)
 			}
 			if err := c.requireArtists(ctx, patch.ArtistIDs[1:]); err != nil {
@@ -240,7 +252,10 @@ func (c *Catalog) ListAlbumsByArtist(ctx context.Context, artistID string, pg Pa
 
 // checkTrackRefs checks p may place a track under these artists and album.
 func (c *Catalog) checkTrackRefs(ctx context.Context, p Principal, t *Track) error {
-	if _, err := c.requireManager(ctx, p, t.ArtistIDs[0], "this track"); err != nil {
+	if len(t.ArtistIDs) == 0 {
+		return Invalid("track.artist_ids", "at least one artist is required")
+	}
+	if _, err := c.requireManager(ctx, p, primaryArtist(t.ArtistIDs), "this track"); err != nil {
 		return err
 	}
 	if err := c.requireArtists(ctx, t.ArtistIDs[1:]); err != nil {
@@ -281,7 +296,7 @@ func (c *Catalog) trackForManager(ctx context.Context, p Principal, id string) (
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.requireManager(ctx, p, t.ArtistIDs[0], "this track"); err != nil {
+	if _, err := c.requireManager(ctx, p, primaryArtist(t.ArtistIDs), "this track"); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -387,4 +402,12 @@ func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg
 		return nil, "", fmt.Errorf("search: %w", err)
 	}
 	return hits, next, nil
+}
+
+// primaryArtist is the artist whose managers manage an album or track.
+func primaryArtist(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
 }

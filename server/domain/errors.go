@@ -108,3 +108,8 @@ func Unauthenticated(format string, args ...any) error {
 func FailedPrecondition(format string, args ...any) error {
 	return &Error{Kind: KindFailedPrecondition, Msg: fmt.Sprintf(format, args...)}
 }
+
+// Unavailable reports a dependency that cannot answer now; retrying may work.
+func Unavailable(format string, args ...any) error {
+	return &Error{Kind: KindUnavailable, Msg: fmt.Sprintf(format, args...)}
+}

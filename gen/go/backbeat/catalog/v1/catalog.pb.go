@@ -410,9 +410,11 @@ type Track struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Title string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	// The first artist is the primary one; whoever manages it manages the track.
-	ArtistIds   []string `protobuf:"bytes,3,rep,name=artist_ids,json=artistIds,proto3" json:"artist_ids,omitempty"`
-	AlbumId     string   `protobuf:"bytes,4,opt,name=album_id,json=albumId,proto3" json:"album_id,omitempty"`
-	DiscNumber  int32    `protobuf:"varint,5,opt,name=disc_number,json=discNumber,proto3" json:"disc_number,omitempty"`
+	ArtistIds []string `protobuf:"bytes,3,rep,name=artist_ids,json=artistIds,proto3" json:"artist_ids,omitempty"`
+	AlbumId   string   `protobuf:"bytes,4,opt,name=album_id,json=albumId,proto3" json:"album_id,omitempty"`
+	// 0-99; 0 when unknown.
+	DiscNumber int32 `protobuf:"varint,5,opt,name=disc_number,json=discNumber,proto3" json:"disc_number,omitempty"`
+	// 0-999; 0 when unknown.
 	TrackNumber int32    `protobuf:"varint,6,opt,name=track_number,json=trackNumber,proto3" json:"track_number,omitempty"`
 	Genres      []string `protobuf:"bytes,7,rep,name=genres,proto3" json:"genres,omitempty"`
 	DurationMs  int64    `protobuf:"varint,8,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`

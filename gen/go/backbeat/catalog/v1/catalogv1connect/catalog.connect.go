@@ -116,8 +116,9 @@ type CatalogServiceClient interface {
 	// reported in missing_track_ids rather than failing the call.
 	BatchGetTracks(context.Context, *connect.Request[v1.BatchGetTracksRequest]) (*connect.Response[v1.BatchGetTracksResponse], error)
 	// Search finds tracks, albums and artists in one ranked list. Matching is
-	// case- and accent-insensitive; every query word must match a word of the
-	// result, the last one also as a prefix ("daft pu" finds "Daft Punk").
+	// case- and accent-insensitive; every query word must match the start of a
+	// word of the result ("daft pu" finds "Daft Punk"), whole words ranking
+	// above prefixes.
 	Search(context.Context, *connect.Request[v1.SearchRequest]) (*connect.Response[v1.SearchResponse], error)
 }
 
@@ -404,8 +405,9 @@ type CatalogServiceHandler interface {
 	// reported in missing_track_ids rather than failing the call.
 	BatchGetTracks(context.Context, *connect.Request[v1.BatchGetTracksRequest]) (*connect.Response[v1.BatchGetTracksResponse], error)
 	// Search finds tracks, albums and artists in one ranked list. Matching is
-	// case- and accent-insensitive; every query word must match a word of the
-	// result, the last one also as a prefix ("daft pu" finds "Daft Punk").
+	// case- and accent-insensitive; every query word must match the start of a
+	// word of the result ("daft pu" finds "Daft Punk"), whole words ranking
+	// above prefixes.
 	Search(context.Context, *connect.Request[v1.SearchRequest]) (*connect.Response[v1.SearchResponse], error)
 }
 

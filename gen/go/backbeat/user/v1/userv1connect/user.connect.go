@@ -83,7 +83,8 @@ type UserServiceClient interface {
 	// DeleteMe removes the account and everything it owns: playlists, follows,
 	// sessions, and the artists it manages with their albums and tracks.
 	DeleteMe(context.Context, *connect.Request[v1.DeleteMeRequest]) (*connect.Response[v1.DeleteMeResponse], error)
-	// GetUser returns another user's public profile (no email).
+	// GetUser returns a user's profile; the email only to the user themself
+	// and to admins.
 	GetUser(context.Context, *connect.Request[v1.GetUserRequest]) (*connect.Response[v1.GetUserResponse], error)
 	FollowArtist(context.Context, *connect.Request[v1.FollowArtistRequest]) (*connect.Response[v1.FollowArtistResponse], error)
 	UnfollowArtist(context.Context, *connect.Request[v1.UnfollowArtistRequest]) (*connect.Response[v1.UnfollowArtistResponse], error)
@@ -289,7 +290,8 @@ type UserServiceHandler interface {
 	// DeleteMe removes the account and everything it owns: playlists, follows,
 	// sessions, and the artists it manages with their albums and tracks.
 	DeleteMe(context.Context, *connect.Request[v1.DeleteMeRequest]) (*connect.Response[v1.DeleteMeResponse], error)
-	// GetUser returns another user's public profile (no email).
+	// GetUser returns a user's profile; the email only to the user themself
+	// and to admins.
 	GetUser(context.Context, *connect.Request[v1.GetUserRequest]) (*connect.Response[v1.GetUserResponse], error)
 	FollowArtist(context.Context, *connect.Request[v1.FollowArtistRequest]) (*connect.Response[v1.FollowArtistResponse], error)
 	UnfollowArtist(context.Context, *connect.Request[v1.UnfollowArtistRequest]) (*connect.Response[v1.UnfollowArtistResponse], error)

@@ -161,11 +161,15 @@ export type Track = Message<"backbeat.catalog.v1.Track"> & {
   albumId: string;
 
   /**
+   * 0-99; 0 when unknown.
+   *
    * @generated from field: int32 disc_number = 5;
    */
   discNumber: number;
 
   /**
+   * 0-999; 0 when unknown.
+   *
    * @generated from field: int32 track_number = 6;
    */
   trackNumber: number;
@@ -1301,8 +1305,9 @@ export const CatalogService: GenService<{
   },
   /**
    * Search finds tracks, albums and artists in one ranked list. Matching is
-   * case- and accent-insensitive; every query word must match a word of the
-   * result, the last one also as a prefix ("daft pu" finds "Daft Punk").
+   * case- and accent-insensitive; every query word must match the start of a
+   * word of the result ("daft pu" finds "Daft Punk"), whole words ranking
+   * above prefixes.
    *
    * @generated from rpc backbeat.catalog.v1.CatalogService.Search
    */

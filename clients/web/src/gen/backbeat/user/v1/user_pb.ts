@@ -704,7 +704,8 @@ export const UserService: GenService<{
     output: typeof DeleteMeResponseSchema;
   },
   /**
-   * GetUser returns another user's public profile (no email).
+   * GetUser returns a user's profile; the email only to the user themself
+   * and to admins.
    *
    * @generated from rpc backbeat.user.v1.UserService.GetUser
    */
