@@ -1,0 +1,139 @@
+// Command backbeat is the Backbeat music streaming server.
+//
+//	backbeat serve [flags]   serve the API (every flag also reads BACKBEAT_<FLAG>)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/backbeat/backbeat/server/app"
+	"github.com/backbeat/backbeat/server/demo"
+	"github.com/backbeat/backbeat/server/httpserver"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "backbeat:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: backbeat <command> [flags]
+
+commands:
+  serve    serve the API (see 'backbeat serve -h')
+`
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:])
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return nil
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+// envDefault returns BACKBEAT_<NAME> if set, else def, so every flag can come
+// from the environment (handy in containers and systemd units).
+func envDefault(name, def string) string {
+	key := "BACKBEAT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	str := func(name, def, help string) *string {
+		return fs.String(name, envDefault(name, def), help+" (env BACKBEAT_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
+	}
+	addr := str("addr", "127.0.0.1:8080", "listen address host:port")
+	publicURL := str("public-url", "", "externally visible base URL (default http://<addr>)")
+	dataDir := str("data-dir", "./data", "directory of the embedded store and signing keys")
+	store := str("store", "embedded", "store: embedded")
+	tlsCert := str("tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
+	tlsKey := str("tls-key", "", "TLS private key file (PEM)")
+	oidcIssuer := str("oidc-issuer", "", "external OIDC issuer URL to trust instead of the embedded issuer")
+	oidcAudience := str("oidc-audience", "backbeat", "expected audience (client id) of access tokens")
+	admins := str("admins", "", "comma-separated usernames or emails made admin when their account is created")
+	cors := str("cors-origins", "*", "comma-separated browser origins allowed by CORS; empty disables CORS")
+	accessTTL := str("access-ttl", "15m", "lifetime of access tokens issued by the embedded issuer")
+	refreshTTL := str("refresh-ttl", "720h", "lifetime of refresh tokens")
+	logLevel := str("log-level", "info", "log level: debug, info, warn, error")
+	logFormat := str("log-format", "text", "log format: text or json")
+	demoData := fs.Bool("demo", envDefault("demo", "") == "true", "seed a demo catalog and demo users into an empty store (env BACKBEAT_DEMO=true)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	var handler slog.Handler
+	switch *logFormat {
+	case "json":
+		handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	case "text":
+		handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
+	}
+	logger := slog.New(handler)
+
+	parseDur := func(flagName, v string) (time.Duration, error) {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("--%s: want a positive duration like 15m, got %q", flagName, v)
+		}
+		return d, nil
+	}
+	atl, err := parseDur("access-ttl", *accessTTL)
+	if err != nil {
+		return err
+	}
+	rtl, err := parseDur("refresh-ttl", *refreshTTL)
+	if err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+
+	cfg := app.Config{
+		Addr: *addr, PublicURL: *publicURL, DataDir: *dataDir, Store: *store,
+		TLSCert: *tlsCert, TLSKey: *tlsKey,
+		OIDCIssuer: *oidcIssuer, OIDCAudience: *oidcAudience,
+		Admins: httpserver.SplitList(*admins), CORSOrigins: httpserver.SplitList(*cors),
+		AccessTTL: atl, RefreshTTL: rtl, Demo: *demoData, Logger: logger,
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return app.Run(ctx, cfg, func(addr net.Addr, publicURL string) {
+		// Tests and scripts wait for this line to learn the bound address.
+		fmt.Printf("backbeat: listening on %s\n", addr)
+		if *demoData {
+			demo.PrintTryIt(os.Stdout, addr.String(), *tlsCert != "")
+		}
+	})
+}

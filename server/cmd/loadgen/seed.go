@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/backbeat/backbeat/server/auth"
+	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/embedded"
+	"github.com/backbeat/backbeat/server/store/storetest"
+)
+
+// seed fills an embedded data directory with a generated catalog and
+// playlists, plus a user to sign in as, and writes the ids file 'run' reads.
+func seed(args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	dir := fs.String("data-dir", "./bench-data", "embedded data directory to fill (must be new)")
+	tracks := fs.Int("tracks", 100_000, "tracks to generate")
+	playlists := fs.Int("playlists", 10_000, "public playlists to generate")
+	entries := fs.Int("entries", 30, "average entries per playlist")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	st, err := embedded.Open(ctx, *dir, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	stores := st.Stores()
+
+	start := time.Now()
+	cat, err := storetest.SeedCatalog(ctx, stores, *tracks)
+	if err != nil {
+		return err
+	}
+	log.Info("catalog seeded", "tracks", len(cat.TrackIDs), "took", time.Since(start))
+	start = time.Now()
+	plIDs, err := storetest.SeedPlaylists(ctx, stores, cat.TrackIDs, *playlists, *entries)
+	if err != nil {
+		return err
+	}
+	log.Info("playlists seeded", "playlists", len(plIDs), "took", time.Since(start))
+
+	ids := benchIDs{Username: "bench", Password: "bench-password"}
+	hash, err := auth.HashPassword(ids.Password)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if err := stores.Users.CreateUser(ctx, &domain.User{ID: domain.NewID(), Username: ids.Username, Email: "bench@example.com",
+		DisplayName: "Bench", Roles: []domain.Role{domain.RoleListener}, PasswordHash: hash, CreateTime: now, UpdateTime: now}); err != nil {
+		return fmt.Errorf("create bench user: %w", err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		ids.TrackIDs = append(ids.TrackIDs, cat.TrackIDs[r.IntN(len(cat.TrackIDs))])
+	}
+	for range 1000 {
+		ids.PlaylistIDs = append(ids.PlaylistIDs, plIDs[r.IntN(len(plIDs))])
+	}
+	// A mix a search box sees: whole words, prefixes as typed, two words.
+	for _, w := range cat.Words {
+		ids.Queries = append(ids.Queries, w)
+		if len([]rune(w)) > 3 {
+			ids.Queries = append(ids.Queries, string([]rune(w)[:3]))
+		}
+		ids.Queries = append(ids.Queries, w+" "+cat.Words[r.IntN(len(cat.Words))])
+	}
+	b, err := json.MarshalIndent(ids, "", " ")
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(*dir, "bench-ids.json")
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Println("wrote", out)
+	return nil
+}

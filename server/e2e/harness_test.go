@@ -1,0 +1,195 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the backbeat server built once for the whole test run.
+var binary string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("BACKBEAT_E2E") != "1" {
+		fmt.Println("e2e: skipped (set BACKBEAT_E2E=1 to run the end-to-end tests)")
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "backbeat-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "backbeat")
+	build := exec.Command("go", "build", "-o", binary, "github.com/backbeat/backbeat/server/cmd/backbeat")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build backbeat:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// requireE2E skips tests that need the built server binary.
+func requireE2E(t testing.TB) {
+	t.Helper()
+	if binary == "" {
+		t.Skip("set BACKBEAT_E2E=1 to run end-to-end tests")
+	}
+}
+
+// server is one running backbeat process.
+type server struct {
+	t       testing.TB
+	cmd     *exec.Cmd
+	addr    string
+	dataDir string
+	tls     bool
+	logs    *logBuffer
+	exited  chan struct{}
+}
+
+// URL is the base URL clients use.
+func (s *server) URL() string {
+	if s.tls {
+		return "https://" + s.addr
+	}
+	return "http://" + s.addr
+}
+
+type logBuffer struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.data = append(b.data, p...)
+	return len(p), nil
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.data)
+}
+
+var listeningRE = regexp.MustCompile(`backbeat: listening on (\S+)`)
+
+// startServer runs backbeat serve on a free port with dataDir and extra
+// flags, and waits until it prints its address.
+func startServer(t testing.TB, dataDir string, flags ...string) *server {
+	t.Helper()
+	requireE2E(t)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, flags...)
+	cmd := exec.Command(binary, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logs := &logBuffer{}
+	cmd.Stderr = logs
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start backbeat: %v", err)
+	}
+	s := &server{t: t, cmd: cmd, dataDir: dataDir, logs: logs, exited: make(chan struct{})}
+	for _, f := range flags {
+		if f == "--tls-cert" {
+			s.tls = true
+		}
+	}
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			logs.Write([]byte(line + "\n"))
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				addrc <- m[1]
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	go func() {
+		cmd.Wait()
+		close(s.exited)
+	}()
+	select {
+	case s.addr = <-addrc:
+	case <-s.exited:
+		t.Fatalf("backbeat exited before listening:\n%s", logs)
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("backbeat did not listen within 60s:\n%s", logs)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("server logs:\n%s", s.logs)
+		}
+	})
+	return s
+}
+
+// stop sends SIGTERM, as an orchestrator would, and waits for a graceful exit.
+func (s *server) stop() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(20 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+		s.t.Errorf("backbeat did not stop within 20s of SIGTERM")
+	}
+}
+
+// h2cClient speaks cleartext HTTP/2 with prior knowledge, as gRPC needs.
+func h2cClient() *http.Client {
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: p}}
+}
+
+// tlsClient speaks HTTP/2 over TLS trusting any certificate (tests use a
+// self-signed one).
+func tlsClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+		ForceAttemptHTTP2: true,
+	}}
+}
+
+// http1Client speaks plain HTTP/1.1, as browsers' fetch does for gRPC-Web
+// and Connect against an h2c server.
+func http1Client() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{}).DialContext}}
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every Backbeat check and test, installing and starting what they need.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash server/scripts/setup.sh
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "go vet"
+go vet ./...
+
+step "buf lint and format"
+go tool buf lint
+go tool buf format --diff --exit-code
+
+step "generated code matches a fresh buf generate"
+go tool buf generate
+if ! git diff --exit-code --stat -- gen clients/web/src/gen || [ -n "$(git status --porcelain -- gen clients/web/src/gen)" ]; then
+  echo "generated code is stale: run 'go tool buf generate' and commit the result" >&2
+  git status --porcelain -- gen clients/web/src/gen >&2
+  exit 1
+fi
+
+# The switches turn on the tests that start real components: the server
+# binary end to end, and a Keycloak as external OIDC provider.
+export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1
+step "go test"
+go test -count=1 -timeout 40m ./...
