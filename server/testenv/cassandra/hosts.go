@@ -27,20 +27,23 @@ func (l *hostLease) release() {
 	}
 }
 
+// leaseDir is machine-wide rather than per-user cache, because what the
+// leases protect (addresses and ports) is machine-wide too.
 func leaseDir() (string, error) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("cassandratest: no cache directory: %w", err)
+	d := filepath.Join(os.TempDir(), "backbeat-cassandra-hosts")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("cassandratest: %w", err)
 	}
-	d := filepath.Join(base, "backbeat", "cassandra-hosts")
-	return d, os.MkdirAll(d, 0o755)
+	return d, nil
 }
 
 // tryLease claims host if no other process holds it and its ports are free.
 // The port probe catches Cassandras (or anything else) not started through
 // this package.
 func tryLease(dir, host string) (*hostLease, error) {
-	f, err := os.OpenFile(filepath.Join(dir, host+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	// flock needs no write access, so a lock file another user created
+	// still works.
+	f, err := os.OpenFile(filepath.Join(dir, host+".lock"), os.O_CREATE|os.O_RDONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("cassandratest: %w", err)
 	}

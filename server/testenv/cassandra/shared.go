@@ -1,0 +1,77 @@
+package cassandratest
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	// EnvEnable must be "1" for any test in this environment to run; without
+	// it Shared skips, so a plain "go test ./..." needs neither Java nor
+	// Maven.
+	EnvEnable = "BACKBEAT_CASSANDRA"
+	// EnvHosts, a comma-separated list of addresses, points Shared at an
+	// already running cluster instead of starting a node.
+	EnvHosts = "BACKBEAT_CASSANDRA_HOSTS"
+	// SharedDC is the data centre of the node Shared starts; tests using a
+	// DC-aware host policy need it.
+	SharedDC = "dc1"
+)
+
+var shared struct {
+	once  sync.Once
+	hosts []string
+	err   error
+}
+
+// Enabled reports whether Cassandra-backed tests should run.
+func Enabled() bool { return os.Getenv(EnvEnable) == "1" }
+
+// SkipUnlessEnabled skips t unless Cassandra-backed tests are enabled.
+func SkipUnlessEnabled(t testing.TB) {
+	t.Helper()
+	if !Enabled() {
+		t.Skipf("needs a real Cassandra: set %s=1 (and have Java 17 and Maven) to run", EnvEnable)
+	}
+}
+
+// Shared returns the addresses (port NativePort) of a single-node Cassandra
+// started on first use and kept for the rest of the test binary; the node
+// is killed when the binary exits. It skips t unless BACKBEAT_CASSANDRA=1,
+// and uses the hosts in BACKBEAT_CASSANDRA_HOSTS instead when that is set.
+// The node is shared, so each test should use its own keyspace.
+func Shared(t testing.TB) []string {
+	t.Helper()
+	SkipUnlessEnabled(t)
+	if env := os.Getenv(EnvHosts); env != "" {
+		var hosts []string
+		for _, h := range strings.Split(env, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				hosts = append(hosts, h)
+			}
+		}
+		return hosts
+	}
+	shared.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		// Deliberately never closed: it lives as long as the test binary,
+		// and Pdeathsig takes the JVM down with it. The lease on its address
+		// is likewise released by the kernel at exit, and the data
+		// directory is wiped by the next run that gets the same address.
+		c, err := Start(ctx, Options{Nodes: []NodeSpec{{DC: SharedDC}}, Logf: t.Logf})
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.hosts = c.Hosts()
+	})
+	if shared.err != nil {
+		t.Fatalf("shared Cassandra: %v", shared.err)
+	}
+	return append([]string(nil), shared.hosts...)
+}
