@@ -118,7 +118,8 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	defer closeStore()
 
 	// Bind before building auth: the embedded issuer's URL contains the real
-	// port when the configured one is 0.
+	// port when the configured one is 0. Nothing is served until Serve runs,
+	// so early connections wait in the backlog rather than failing.
 	var h http.Handler
 	srv, err := httpserver.Listen(httpserver.Config{
 		Addr: cfg.Addr, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Logger: log,
