@@ -1,0 +1,92 @@
+package keycloaktest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+const (
+	// EnvEnable must be "1" for Keycloak-backed tests to run; otherwise
+	// Shared and Skip skip, so a plain "go test ./..." needs neither Java
+	// nor Maven.
+	EnvEnable = "BACKBEAT_KEYCLOAK"
+	// EnvJavaHome picks the JDK to run Keycloak on; by default JAVA_HOME,
+	// then the java on PATH, then /usr/lib/jvm/*, whichever is Java 17+.
+	EnvJavaHome = "BACKBEAT_KEYCLOAK_JAVA_HOME"
+	// EnvCacheDir overrides ~/.cache/backbeat/keycloak-<Version>.
+	EnvCacheDir = "BACKBEAT_KEYCLOAK_CACHE"
+)
+
+// Enabled reports whether Keycloak-backed tests should run.
+func Enabled() bool { return os.Getenv(EnvEnable) == "1" }
+
+// Skip skips t unless Keycloak-backed tests are enabled.
+func Skip(t testing.TB) {
+	t.Helper()
+	if !Enabled() {
+		t.Skipf("needs a real Keycloak: set %s=1 (and have Java 17+ and Maven) to run", EnvEnable)
+	}
+}
+
+var shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Shared returns a Keycloak started on first use and kept for the rest of
+// the test binary. It skips t unless BACKBEAT_KEYCLOAK=1. The server is
+// never closed: the kernel kills it when the test binary exits. Tests share
+// its realm, so they should not change alice or bob.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	Skip(t)
+	shared.once.Do(func() {
+		dir, err := sharedDir()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		// t.Logf is only called inside Start, while t is still running.
+		shared.srv, shared.err = Start(context.Background(), dir, t.Logf)
+	})
+	if shared.err != nil {
+		t.Fatalf("shared Keycloak: %v", shared.err)
+	}
+	return shared.srv
+}
+
+// sharedDir makes a directory for the shared server that no test's cleanup
+// will delete under it. Nothing removes it when the binary exits, so each
+// new one first deletes those whose owning process is gone; the name
+// carries the owner's pid for that.
+func sharedDir() (string, error) {
+	base := filepath.Join(os.TempDir(), "backbeat-keycloak")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", fmt.Errorf("keycloaktest: %w", err)
+	}
+	entries, _ := os.ReadDir(base)
+	for _, e := range entries {
+		pidStr, _, ok := strings.Cut(strings.TrimPrefix(e.Name(), "run-"), "-")
+		pid, err := strconv.Atoi(pidStr)
+		if !ok || err != nil || pid == os.Getpid() {
+			continue
+		}
+		if errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			_ = os.RemoveAll(filepath.Join(base, e.Name()))
+		}
+	}
+	dir, err := os.MkdirTemp(base, "run-"+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		return "", fmt.Errorf("keycloaktest: %w", err)
+	}
+	return dir, nil
+}
