@@ -1,0 +1,203 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+const albumColumns = `id, title, artist_ids, album_type, genres, release_date, artwork_url, create_time, update_time`
+
+type albumRow struct {
+	ID          string    `db:"id"`
+	Title       string    `db:"title"`
+	ArtistIDs   []string  `db:"artist_ids"`
+	Type        string    `db:"album_type"`
+	Genres      []string  `db:"genres"`
+	ReleaseDate string    `db:"release_date"`
+	ArtworkURL  string    `db:"artwork_url"`
+	CreateTime  time.Time `db:"create_time"`
+	UpdateTime  time.Time `db:"update_time"`
+}
+
+func (s *Store) getAlbum(ctx context.Context, id string) (*domain.Album, error) {
+	var r albumRow
+	if err := s.read(ctx, `SELECT `+albumColumns+` FROM albums WHERE id = ?`, id).Get(&r); err != nil {
+		return nil, notFound(err, "album", id)
+	}
+	// Counting the album's partition of tracks_by_album (a few dozen rows)
+	// keeps TrackCount exact without a counter that could drift.
+	var n int
+	if err := s.read(ctx, `SELECT COUNT(*) FROM tracks_by_album WHERE album_id = ?`, id).Scan(&n); err != nil {
+		return nil, classify(err)
+	}
+	return &domain.Album{ID: r.ID, Title: r.Title, ArtistIDs: r.ArtistIDs, Type: domain.AlbumType(r.Type), Genres: r.Genres,
+		ReleaseDate: r.ReleaseDate, ArtworkURL: r.ArtworkURL, TrackCount: n, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
+}
+
+func (c catalogStore) GetAlbum(ctx context.Context, id string) (*domain.Album, error) {
+	a, err := c.getAlbum(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: get album %s: %w", id, err)
+	}
+	return a, nil
+}
+
+func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) error {
+	applied, err := c.once(ctx, `INSERT INTO albums (`+albumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		a.ID, a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime)).ExecCAS()
+	if err == nil && !applied {
+		err = domain.AlreadyExists("id", "album %q already exists", a.ID)
+	}
+	if err == nil {
+		b := c.logged(ctx)
+		for _, ar := range a.ArtistIDs {
+			b.add(`INSERT INTO albums_by_artist (artist_id, release_date, album_id) VALUES (?, ?, ?)`, ar, a.ReleaseDate, a.ID)
+		}
+		addListing(b, kindAlbum, a.ID)
+		err = c.exec(b)
+	}
+	if err == nil {
+		err = c.indexAlbum(ctx, a)
+	}
+	if err != nil {
+		return fmt.Errorf("cassandra: create album %s: %w", a.ID, classify(err))
+	}
+	return nil
+}
+
+func (c catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) error {
+	if err := c.updateAlbum(ctx, a); err != nil {
+		return fmt.Errorf("cassandra: update album %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
+	old, err := s.getAlbum(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	applied, err := s.once(ctx, `UPDATE albums SET title = ?, artist_ids = ?, album_type = ?, genres = ?, release_date = ?, artwork_url = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
+		a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime), a.ID).ExecCAS()
+	if err != nil {
+		return classify(err)
+	}
+	if !applied {
+		return domain.NotFound("album", a.ID)
+	}
+	b := s.logged(ctx)
+	for _, ar := range old.ArtistIDs {
+		if old.ReleaseDate != a.ReleaseDate || !slices.Contains(a.ArtistIDs, ar) {
+			b.add(`DELETE FROM albums_by_artist WHERE artist_id = ? AND release_date = ? AND album_id = ?`, ar, old.ReleaseDate, a.ID)
+		}
+	}
+	for _, ar := range a.ArtistIDs {
+		if old.ReleaseDate != a.ReleaseDate || !slices.Contains(old.ArtistIDs, ar) {
+			b.add(`INSERT INTO albums_by_artist (artist_id, release_date, album_id) VALUES (?, ?, ?)`, ar, a.ReleaseDate, a.ID)
+		}
+	}
+	if err := s.exec(b); err != nil {
+		return classify(err)
+	}
+	if old.Title == a.Title && slices.Equal(old.ArtistIDs, a.ArtistIDs) {
+		return nil
+	}
+	if err := s.indexAlbum(ctx, a); err != nil {
+		return err
+	}
+	if old.Title == a.Title {
+		return nil
+	}
+	// Tracks are found by their album's title too.
+	tracks, err := s.trackIDsOfAlbum(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range tracks {
+		if err := s.reindexTrack(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c catalogStore) DeleteAlbum(ctx context.Context, id string) error {
+	if err := c.deleteAlbum(ctx, id); err != nil {
+		return fmt.Errorf("cassandra: delete album %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) deleteAlbum(ctx context.Context, id string) error {
+	a, err := s.getAlbum(ctx, id)
+	if err != nil {
+		return err
+	}
+	tracks, err := s.trackIDsOfAlbum(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, t := range tracks {
+		if err := s.deleteTrack(ctx, t); err != nil && !domain.IsKind(err, domain.KindNotFound) {
+			return err
+		}
+	}
+	b := s.logged(ctx)
+	for _, ar := range a.ArtistIDs {
+		b.add(`DELETE FROM albums_by_artist WHERE artist_id = ? AND release_date = ? AND album_id = ?`, ar, a.ReleaseDate, id)
+	}
+	removeListing(b, kindAlbum, id)
+	if err := s.exec(b); err != nil {
+		return classify(err)
+	}
+	if err := s.unindex(ctx, kindAlbum, id); err != nil {
+		return err
+	}
+	return classify(s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec())
+}
+
+func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) ([]*domain.Album, string, error) {
+	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.getAlbum, func(a *domain.Album) string { return a.ID })
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list albums: %w", err)
+	}
+	return as, next, nil
+}
+
+type albumRef struct {
+	ReleaseDate string `db:"release_date"`
+	AlbumID     string `db:"album_id"`
+}
+
+func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) ([]*domain.Album, string, error) {
+	cur, first, err := readCursor(p, ofAlbumsByArtist)
+	if err != nil {
+		return nil, "", err
+	}
+	var refs []albumRef
+	if first {
+		err = c.read(ctx, `SELECT release_date, album_id FROM albums_by_artist WHERE artist_id = ? LIMIT ?`, artistID, p.Size+1).Select(&refs)
+	} else {
+		err = c.read(ctx, `SELECT release_date, album_id FROM albums_by_artist WHERE artist_id = ? AND (release_date, album_id) < (?, ?) LIMIT ?`,
+			artistID, cur.Key, cur.ID, p.Size+1).Select(&refs)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list albums of artist %s: %w", artistID, classify(err))
+	}
+	refs, next := cut(refs, p.Size, func(last albumRef) cursor {
+		return cursor{Of: ofAlbumsByArtist, Key: last.ReleaseDate, ID: last.AlbumID}
+	})
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.AlbumID
+	}
+	as, err := fetchAll(ctx, ids, c.getAlbum)
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list albums of artist %s: %w", artistID, err)
+	}
+	return as, next, nil
+}

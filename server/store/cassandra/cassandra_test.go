@@ -1,0 +1,118 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gocql/gocql"
+
+	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/storetest"
+	cassandratest "github.com/backbeat/backbeat/server/testenv/cassandra"
+)
+
+// testKeyspace names a keyspace no other run uses: runs of other packages
+// or engineers may share the node.
+func testKeyspace(prefix string) string {
+	return fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), time.Now().UnixNano()%1e9)
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// TestConformance runs the store conformance suite. One keyspace is created
+// and migrated per run (schema changes take seconds each); between subtests
+// every table is truncated, which is what makes each subtest's store empty.
+func TestConformance(t *testing.T) {
+	hosts := cassandratest.Shared(t)
+	began := time.Now()
+	cfg := Config{
+		Hosts:       hosts,
+		LocalDC:     cassandratest.SharedDC,
+		Keyspace:    testKeyspace("backbeat_conformance"),
+		Replication: map[string]int{cassandratest.SharedDC: 1},
+		Timeout:     30 * time.Second,
+		Logger:      testLogger(t),
+	}
+	ctx := t.Context()
+	if err := Migrate(ctx, cfg); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	// Migrating again is a no-op.
+	if err := Migrate(ctx, cfg); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		dropKeyspace(t, s, cfg.Keyspace)
+		_ = s.Close()
+	})
+	t.Logf("keyspace %s migrated in %s", cfg.Keyspace, time.Since(began).Round(time.Millisecond))
+
+	tables := slices.Sorted(maps.Keys(schemaTables(t)))
+	var truncating time.Duration
+	storetest.Run(t, func(t *testing.T) domain.Stores {
+		start := time.Now()
+		truncateAll(t, s, tables)
+		truncating += time.Since(start)
+		return s.Stores()
+	})
+	t.Logf("suite took %s, of which truncating tables %s", time.Since(began).Round(time.Millisecond), truncating.Round(time.Millisecond))
+}
+
+// truncateAll empties every table that has a row, a few at a time: TRUNCATE
+// waits for the node to drop the table's data (tens of milliseconds each),
+// while looking for a row in a small test table is a millisecond, and most
+// subtests touch only part of the schema.
+func truncateAll(t *testing.T, s *Store, tables []string) {
+	t.Helper()
+	ctx := context.WithoutCancel(t.Context())
+	sem := make(chan struct{}, 4)
+	errs := make(chan error, len(tables))
+	var wg sync.WaitGroup
+	for _, table := range tables {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			// A test-only full scan of a tiny table; the store never does this.
+			row := map[string]any{}
+			err := s.session.Query("SELECT * FROM " + table + " LIMIT 1").WithContext(ctx).MapScan(row)
+			if errors.Is(err, gocql.ErrNotFound) {
+				errs <- nil
+				return
+			}
+			if err == nil {
+				err = s.session.Query("TRUNCATE " + table).WithContext(ctx).Exec()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("truncate: %v", err)
+		}
+	}
+}
+
+func dropKeyspace(t *testing.T, s *Store, keyspace string) {
+	if err := s.session.Query("DROP KEYSPACE IF EXISTS " + keyspace).WithContext(context.Background()).Exec(); err != nil {
+		t.Logf("drop keyspace %s: %v", keyspace, err)
+	}
+}

@@ -1,0 +1,233 @@
+// Package cassandra is Backbeat's store on Apache Cassandra (5.0), for
+// deployments that outgrow one machine or span data centres. It implements
+// the domain's store interfaces and passes the same conformance suite as the
+// embedded store.
+//
+// The schema (cassandra/cql) is modelled query first: one table per read
+// path, every read names a full partition key, and writes that must agree go
+// in logged batches. Uniqueness and counts that must be exact use lightweight
+// transactions. See cassandra/cql/README.md for the tables and their bounds.
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gocql/gocql"
+	"github.com/scylladb/gocqlx/v2"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+// Config says where the cluster is and how to use it.
+type Config struct {
+	// Hosts are contact points; the driver discovers the rest of the ring.
+	Hosts []string
+	// LocalDC is the data centre this process runs in. Queries are routed
+	// to its nodes, and LOCAL_QUORUM/LOCAL_SERIAL refer to it.
+	LocalDC  string
+	Keyspace string
+	// Replication is the replication factor per data centre, used when
+	// Migrate creates the keyspace, e.g. {"dc1": 3, "dc2": 3}.
+	Replication map[string]int
+	// Timeout bounds one request to a node; 0 means 10s.
+	Timeout time.Duration
+	// Logger receives the driver's messages; nil discards them.
+	Logger *slog.Logger
+}
+
+func (c Config) check() error {
+	switch {
+	case len(c.Hosts) == 0:
+		return errors.New("cassandra: config: no hosts")
+	case c.LocalDC == "":
+		return errors.New("cassandra: config: no local data centre")
+	case !validName(c.Keyspace):
+		return fmt.Errorf("cassandra: config: keyspace %q is not a valid CQL name", c.Keyspace)
+	}
+	return nil
+}
+
+// validName accepts unquoted CQL identifiers, which is also what keeps the
+// keyspace name safe to splice into CREATE KEYSPACE.
+func validName(s string) bool {
+	if s == "" || len(s) > 48 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Store is an open connection to the cluster.
+type Store struct {
+	cfg     Config
+	session *gocql.Session
+	x       gocqlx.Session
+	log     *slog.Logger
+}
+
+// Open connects to the keyspace, which Migrate must have created.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	session, err := connect(ctx, cfg, cfg.Keyspace)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{cfg: cfg, session: session, x: gocqlx.NewSession(session), log: logger(cfg)}, nil
+}
+
+func logger(cfg Config) *slog.Logger {
+	if cfg.Logger != nil {
+		return cfg.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// connect opens a session; keyspace may be empty (for creating it).
+func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, error) {
+	cc := gocql.NewCluster(cfg.Hosts...)
+	cc.Keyspace = keyspace
+	// v4 is the newest protocol this driver speaks fully; Cassandra 5
+	// negotiates it.
+	cc.ProtoVersion = 4
+	cc.Consistency = gocql.LocalQuorum
+	cc.SerialConsistency = gocql.LocalSerial
+	cc.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(cfg.LocalDC))
+	cc.RetryPolicy = idempotentOnly{&gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}}
+	cc.Timeout = cfg.Timeout
+	if cc.Timeout <= 0 {
+		cc.Timeout = 10 * time.Second
+	}
+	cc.ConnectTimeout = cc.Timeout
+	cc.Logger = slogLogger{logger(cfg)}
+	type result struct {
+		s   *gocql.Session
+		err error
+	}
+	// CreateSession takes no context; run it aside so a cancelled ctx
+	// returns at once (the session, if it comes, is closed).
+	done := make(chan result, 1)
+	go func() {
+		s, err := cc.CreateSession()
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("cassandra: connect to %v: %w", cfg.Hosts, classify(r.err))
+		}
+		return r.s, nil
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.s != nil {
+				r.s.Close()
+			}
+		}()
+		return nil, fmt.Errorf("cassandra: connect to %v: %w", cfg.Hosts, classify(ctx.Err()))
+	}
+}
+
+// idempotentOnly retries only statements marked idempotent: retrying a
+// counter update or a lightweight transaction after a timeout could apply
+// it twice or report a write that did happen as lost.
+type idempotentOnly struct{ gocql.RetryPolicy }
+
+func (p idempotentOnly) Attempt(q gocql.RetryableQuery) bool {
+	if iq, ok := q.(interface{ IsIdempotent() bool }); !ok || !iq.IsIdempotent() {
+		return false
+	}
+	return p.RetryPolicy.Attempt(q)
+}
+
+// slogLogger adapts slog to the driver's logger.
+type slogLogger struct{ l *slog.Logger }
+
+func (l slogLogger) Print(v ...any)                 { l.l.Info(fmt.Sprint(v...)) }
+func (l slogLogger) Printf(format string, v ...any) { l.l.Info(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Println(v ...any)               { l.l.Info(fmt.Sprint(v...)) }
+
+// Stores returns the domain's store interfaces backed by s.
+func (s *Store) Stores() domain.Stores {
+	return domain.Stores{Users: userStore{s}, Catalog: catalogStore{s}, Playlists: playlistStore{s}}
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	s.session.Close()
+	return nil
+}
+
+// read prepares an idempotent statement: a read, or a write whose effect is
+// the same however often it lands.
+func (s *Store) read(ctx context.Context, stmt string, args ...any) *gocqlx.Queryx {
+	return s.x.ContextQuery(ctx, stmt, nil).Bind(args...).Idempotent(true)
+}
+
+// write is read under the name that says why retrying it is safe.
+func (s *Store) write(ctx context.Context, stmt string, args ...any) *gocqlx.Queryx {
+	return s.read(ctx, stmt, args...)
+}
+
+// once prepares a statement the driver must not retry: a lightweight
+// transaction or a counter update.
+func (s *Store) once(ctx context.Context, stmt string, args ...any) *gocqlx.Queryx {
+	return s.x.ContextQuery(ctx, stmt, nil).Bind(args...).Idempotent(false)
+}
+
+// batch collects idempotent writes that must land together.
+type batch struct {
+	b *gocql.Batch
+}
+
+func (s *Store) logged(ctx context.Context) *batch {
+	return &batch{s.session.NewBatch(gocql.LoggedBatch).WithContext(ctx)}
+}
+
+func (b *batch) add(stmt string, args ...any) {
+	b.b.Entries = append(b.b.Entries, gocql.BatchEntry{Stmt: stmt, Args: args, Idempotent: true})
+}
+
+func (b *batch) len() int { return len(b.b.Entries) }
+
+func (s *Store) exec(b *batch) error {
+	if b.len() == 0 {
+		return nil
+	}
+	return s.session.ExecuteBatch(b.b)
+}
+
+// stmt is one bound statement.
+type stmt struct {
+	cql  string
+	args []any
+}
+
+// writeEach runs idempotent writes to many partitions concurrently. It is
+// for derived rows (indexes that may briefly hold extras), where a batch
+// would buy nothing but coordinator load: Cassandra's advice for
+// multi-partition writes that need not be atomic.
+func (s *Store) writeEach(ctx context.Context, stmts []stmt) error {
+	errs := make([]error, len(stmts))
+	sem := make(chan struct{}, fetchParallel)
+	var wg sync.WaitGroup
+	for i, st := range stmts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = s.write(ctx, st.cql, st.args...).Exec()
+		})
+	}
+	wg.Wait()
+	return classify(errors.Join(errs...))
+}

@@ -1,0 +1,272 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+const trackColumns = `id, title, artist_ids, album_id, disc_number, track_number, genres, duration_ms, explicit, release_date, isrc, artwork_url, status, status_reason, play_count, create_time, update_time`
+
+type trackRow struct {
+	ID           string    `db:"id"`
+	Title        string    `db:"title"`
+	ArtistIDs    []string  `db:"artist_ids"`
+	AlbumID      string    `db:"album_id"`
+	DiscNumber   int       `db:"disc_number"`
+	TrackNumber  int       `db:"track_number"`
+	Genres       []string  `db:"genres"`
+	DurationMS   int64     `db:"duration_ms"`
+	Explicit     bool      `db:"explicit"`
+	ReleaseDate  string    `db:"release_date"`
+	ISRC         string    `db:"isrc"`
+	ArtworkURL   string    `db:"artwork_url"`
+	Status       string    `db:"status"`
+	StatusReason string    `db:"status_reason"`
+	PlayCount    int64     `db:"play_count"`
+	CreateTime   time.Time `db:"create_time"`
+	UpdateTime   time.Time `db:"update_time"`
+}
+
+func (r *trackRow) track() *domain.Track {
+	return &domain.Track{
+		ID: r.ID, Title: r.Title, ArtistIDs: r.ArtistIDs, AlbumID: r.AlbumID, DiscNumber: r.DiscNumber,
+		TrackNumber: r.TrackNumber, Genres: r.Genres, Duration: time.Duration(r.DurationMS) * time.Millisecond,
+		Explicit: r.Explicit, ReleaseDate: r.ReleaseDate, ISRC: r.ISRC, ArtworkURL: r.ArtworkURL,
+		Status: domain.TrackStatus(r.Status), StatusReason: r.StatusReason, PlayCount: r.PlayCount,
+		CreateTime: r.CreateTime, UpdateTime: r.UpdateTime,
+	}
+}
+
+func (s *Store) getTrack(ctx context.Context, id string) (*domain.Track, error) {
+	var r trackRow
+	if err := s.read(ctx, `SELECT `+trackColumns+` FROM tracks WHERE id = ?`, id).Get(&r); err != nil {
+		return nil, notFound(err, "track", id)
+	}
+	return r.track(), nil
+}
+
+func (c catalogStore) GetTrack(ctx context.Context, id string) (*domain.Track, error) {
+	t, err := c.getTrack(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: get track %s: %w", id, err)
+	}
+	return t, nil
+}
+
+func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) error {
+	applied, err := c.once(ctx, `INSERT INTO tracks (`+trackColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		t.ID, t.Title, t.ArtistIDs, t.AlbumID, t.DiscNumber, t.TrackNumber, t.Genres, t.Duration.Milliseconds(), t.Explicit,
+		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, t.PlayCount, msTime(t.CreateTime), msTime(t.UpdateTime)).ExecCAS()
+	if err == nil && !applied {
+		err = domain.AlreadyExists("id", "track %q already exists", t.ID)
+	}
+	if err == nil {
+		b := c.logged(ctx)
+		if t.AlbumID != "" {
+			b.add(`INSERT INTO tracks_by_album (album_id, disc_number, track_number, track_id) VALUES (?, ?, ?, ?)`,
+				t.AlbumID, t.DiscNumber, t.TrackNumber, t.ID)
+		}
+		for _, ar := range t.ArtistIDs {
+			b.add(`INSERT INTO tracks_by_artist (artist_id, track_id) VALUES (?, ?)`, ar, t.ID)
+		}
+		addListing(b, kindTrack, t.ID)
+		err = c.exec(b)
+	}
+	if err == nil {
+		err = c.indexTrack(ctx, t)
+	}
+	if err != nil {
+		return fmt.Errorf("cassandra: create track %s: %w", t.ID, classify(err))
+	}
+	return nil
+}
+
+func (c catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) error {
+	if err := c.updateTrack(ctx, t); err != nil {
+		return fmt.Errorf("cassandra: update track %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// updateTrack stores everything but the play count, which is the store's.
+func (s *Store) updateTrack(ctx context.Context, t *domain.Track) error {
+	old, err := s.getTrack(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	applied, err := s.once(ctx, `UPDATE tracks SET title = ?, artist_ids = ?, album_id = ?, disc_number = ?, track_number = ?, genres = ?, `+
+		`duration_ms = ?, explicit = ?, release_date = ?, isrc = ?, artwork_url = ?, status = ?, status_reason = ?, create_time = ?, update_time = ? `+
+		`WHERE id = ? IF EXISTS`,
+		t.Title, t.ArtistIDs, t.AlbumID, t.DiscNumber, t.TrackNumber, t.Genres, t.Duration.Milliseconds(), t.Explicit,
+		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, msTime(t.CreateTime), msTime(t.UpdateTime), t.ID).ExecCAS()
+	if err != nil {
+		return classify(err)
+	}
+	if !applied {
+		return domain.NotFound("track", t.ID)
+	}
+	b := s.logged(ctx)
+	if old.AlbumID != t.AlbumID || old.DiscNumber != t.DiscNumber || old.TrackNumber != t.TrackNumber {
+		if old.AlbumID != "" {
+			b.add(`DELETE FROM tracks_by_album WHERE album_id = ? AND disc_number = ? AND track_number = ? AND track_id = ?`,
+				old.AlbumID, old.DiscNumber, old.TrackNumber, t.ID)
+		}
+		if t.AlbumID != "" {
+			b.add(`INSERT INTO tracks_by_album (album_id, disc_number, track_number, track_id) VALUES (?, ?, ?, ?)`,
+				t.AlbumID, t.DiscNumber, t.TrackNumber, t.ID)
+		}
+	}
+	for _, ar := range old.ArtistIDs {
+		if !slices.Contains(t.ArtistIDs, ar) {
+			b.add(`DELETE FROM tracks_by_artist WHERE artist_id = ? AND track_id = ?`, ar, t.ID)
+		}
+	}
+	for _, ar := range t.ArtistIDs {
+		if !slices.Contains(old.ArtistIDs, ar) {
+			b.add(`INSERT INTO tracks_by_artist (artist_id, track_id) VALUES (?, ?)`, ar, t.ID)
+		}
+	}
+	if err := s.exec(b); err != nil {
+		return classify(err)
+	}
+	t.PlayCount = old.PlayCount
+	return s.indexTrack(ctx, t)
+}
+
+func (c catalogStore) DeleteTrack(ctx context.Context, id string) error {
+	if err := c.deleteTrack(ctx, id); err != nil {
+		return fmt.Errorf("cassandra: delete track %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) deleteTrack(ctx context.Context, id string) error {
+	t, err := s.getTrack(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := (playlistStore{s}).dropTrack(ctx, id); err != nil {
+		return err
+	}
+	b := s.logged(ctx)
+	if t.AlbumID != "" {
+		b.add(`DELETE FROM tracks_by_album WHERE album_id = ? AND disc_number = ? AND track_number = ? AND track_id = ?`,
+			t.AlbumID, t.DiscNumber, t.TrackNumber, id)
+	}
+	for _, ar := range t.ArtistIDs {
+		b.add(`DELETE FROM tracks_by_artist WHERE artist_id = ? AND track_id = ?`, ar, id)
+	}
+	removeListing(b, kindTrack, id)
+	if err := s.exec(b); err != nil {
+		return classify(err)
+	}
+	if err := s.unindex(ctx, kindTrack, id); err != nil {
+		return err
+	}
+	// Counter tables cannot share a batch with other tables.
+	for shard := range playShards {
+		if err := s.write(ctx, `DELETE FROM track_plays WHERE track_id = ? AND shard = ?`, id, shard).Exec(); err != nil {
+			return classify(err)
+		}
+	}
+	return classify(s.write(ctx, `DELETE FROM tracks WHERE id = ?`, id).Exec())
+}
+
+func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) ([]*domain.Track, string, error) {
+	ts, next, err := listAll(ctx, c.Store, p, ofTracks, kindTrack, c.getTrack, func(t *domain.Track) string { return t.ID })
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list tracks: %w", err)
+	}
+	return ts, next, nil
+}
+
+type albumTrackRef struct {
+	DiscNumber  int    `db:"disc_number"`
+	TrackNumber int    `db:"track_number"`
+	TrackID     string `db:"track_id"`
+}
+
+func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p domain.Page) ([]*domain.Track, string, error) {
+	cur, first, err := readCursor(p, ofTracksByAlbum)
+	if err != nil {
+		return nil, "", err
+	}
+	var refs []albumTrackRef
+	if first {
+		err = c.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ? LIMIT ?`,
+			albumID, p.Size+1).Select(&refs)
+	} else {
+		err = c.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ? AND (disc_number, track_number, track_id) > (?, ?, ?) LIMIT ?`,
+			albumID, cur.N, cur.M, cur.ID, p.Size+1).Select(&refs)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list tracks of album %s: %w", albumID, classify(err))
+	}
+	refs, next := cut(refs, p.Size, func(last albumTrackRef) cursor {
+		return cursor{Of: ofTracksByAlbum, N: int64(last.DiscNumber), M: int64(last.TrackNumber), ID: last.TrackID}
+	})
+	ts, err := fetchAll(ctx, trackIDsOf(refs), c.getTrack)
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list tracks of album %s: %w", albumID, err)
+	}
+	return ts, next, nil
+}
+
+func trackIDsOf(refs []albumTrackRef) []string {
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.TrackID
+	}
+	return ids
+}
+
+func (s *Store) trackIDsOfAlbum(ctx context.Context, albumID string) ([]string, error) {
+	var refs []albumTrackRef
+	err := s.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ?`, albumID).Select(&refs)
+	return trackIDsOf(refs), classify(err)
+}
+
+func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) ([]*domain.Track, error) {
+	ts, err := fetchAll(ctx, ids, c.getTrack)
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: batch get tracks: %w", err)
+	}
+	return ts, nil
+}
+
+// Plays.
+
+// playShards is how many counter partitions one track's plays spread over.
+const playShards = 8
+
+// RecordPlay counts one play of a track on a random shard. A counter
+// update is not idempotent, so it is never retried: a play lost to a
+// timeout is preferred to one counted twice.
+func (s *Store) RecordPlay(ctx context.Context, trackID string) error {
+	if err := s.once(ctx, `UPDATE track_plays SET plays = plays + 1 WHERE track_id = ? AND shard = ?`,
+		trackID, rand.IntN(playShards)).Exec(); err != nil {
+		return fmt.Errorf("cassandra: record play of %s: %w", trackID, classify(err))
+	}
+	return nil
+}
+
+// Plays sums a track's play counters, one single-partition read per shard.
+// Folding the sum into the track's PlayCount and search rank is a roll-up
+// job's work; that job does not exist yet.
+func (s *Store) Plays(ctx context.Context, trackID string) (int64, error) {
+	var total int64
+	for shard := range playShards {
+		var n int64
+		err := s.read(ctx, `SELECT plays FROM track_plays WHERE track_id = ? AND shard = ?`, trackID, shard).Scan(&n)
+		if err != nil && !domain.IsKind(notFound(err, "", ""), domain.KindNotFound) {
+			return 0, fmt.Errorf("cassandra: plays of %s: %w", trackID, classify(err))
+		}
+		total += n
+	}
+	return total, nil
+}

@@ -1,0 +1,294 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+type userStore struct{ *Store }
+
+const userColumns = `id, username, email, display_name, roles, password_hash, external_issuer, external_subject, create_time, update_time`
+
+type userRow struct {
+	ID              string    `db:"id"`
+	Username        string    `db:"username"`
+	Email           string    `db:"email"`
+	DisplayName     string    `db:"display_name"`
+	Roles           []string  `db:"roles"`
+	PasswordHash    string    `db:"password_hash"`
+	ExternalIssuer  string    `db:"external_issuer"`
+	ExternalSubject string    `db:"external_subject"`
+	CreateTime      time.Time `db:"create_time"`
+	UpdateTime      time.Time `db:"update_time"`
+}
+
+func (r *userRow) user() *domain.User {
+	u := &domain.User{
+		ID: r.ID, Username: r.Username, Email: r.Email, DisplayName: r.DisplayName,
+		PasswordHash: r.PasswordHash, ExternalIssuer: r.ExternalIssuer, ExternalSubject: r.ExternalSubject,
+		CreateTime: r.CreateTime, UpdateTime: r.UpdateTime,
+	}
+	for _, role := range r.Roles {
+		u.Roles = append(u.Roles, domain.Role(role))
+	}
+	return u
+}
+
+func roleStrings(roles []domain.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// msTime is t as Cassandra keeps it: milliseconds, UTC.
+func msTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+func now() time.Time { return msTime(time.Now()) }
+
+func (s *Store) getUser(ctx context.Context, id string) (*domain.User, error) {
+	var r userRow
+	if err := s.read(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id).Get(&r); err != nil {
+		return nil, notFound(err, "user", id)
+	}
+	return r.user(), nil
+}
+
+func (u userStore) GetUser(ctx context.Context, id string) (*domain.User, error) {
+	usr, err := u.getUser(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: get user %s: %w", id, err)
+	}
+	return usr, nil
+}
+
+func (u userStore) CreateUser(ctx context.Context, usr *domain.User) error {
+	taken, err := u.takeClaims(ctx, usr, nil)
+	if err != nil {
+		return fmt.Errorf("cassandra: create user %s: %w", usr.ID, err)
+	}
+	applied, err := u.once(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		usr.ID, usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
+		usr.ExternalIssuer, usr.ExternalSubject, msTime(usr.CreateTime), msTime(usr.UpdateTime)).ExecCAS()
+	if err == nil && !applied {
+		err = domain.AlreadyExists("id", "user %q already exists", usr.ID)
+	}
+	if err != nil {
+		u.releaseClaims(ctx, usr.ID, taken)
+		return fmt.Errorf("cassandra: create user %s: %w", usr.ID, classify(err))
+	}
+	if err := u.listUser(ctx, usr.Username, usr.ID); err != nil {
+		return fmt.Errorf("cassandra: create user %s: %w", usr.ID, err)
+	}
+	return nil
+}
+
+// listUser adds the user to the admin listing.
+func (s *Store) listUser(ctx context.Context, username, id string) error {
+	name := strings.ToLower(username)
+	b := s.logged(ctx)
+	b.add(`INSERT INTO listing_buckets (kind, bucket) VALUES (?, ?)`, kindUser, userBucket(name))
+	b.add(`INSERT INTO users_by_name (bucket, username, user_id) VALUES (?, ?, ?)`, userBucket(name), name, id)
+	return classify(s.exec(b))
+}
+
+// userBucket is the listing partition of a lowercased username: its first
+// three characters (the whole name if shorter). Buckets then sort the way
+// the names in them do, so walking buckets in order lists names in order.
+func userBucket(name string) string {
+	n := 0
+	for i := range name {
+		if n == 3 {
+			return name[:i]
+		}
+		n++
+	}
+	return name
+}
+
+func (u userStore) getBy(ctx context.Context, c claimKind, keys []any) (*domain.User, error) {
+	var holder string
+	if err := u.read(ctx, c.get, keys...).Scan(&holder); err != nil {
+		return nil, notFound(err, "user", fmt.Sprint(keys...))
+	}
+	usr, err := u.getUser(ctx, holder)
+	if err != nil {
+		return nil, err
+	}
+	// A claim outlives a crash between its steps; the user row decides.
+	if !equalKeys(c.keys(usr), keys) {
+		return nil, domain.NotFound("user", fmt.Sprint(keys...))
+	}
+	return usr, nil
+}
+
+func (u userStore) GetUserByUsername(ctx context.Context, username string) (*domain.User, error) {
+	usr, err := u.getBy(ctx, usernameClaim, []any{strings.ToLower(username)})
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: get user by username %q: %w", username, err)
+	}
+	return usr, nil
+}
+
+func (u userStore) GetUserByEmail(ctx context.Context, email string) (*domain.User, error) {
+	if email == "" {
+		return nil, domain.NotFound("user with email", email)
+	}
+	usr, err := u.getBy(ctx, emailClaim, []any{strings.ToLower(email)})
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: get user by email: %w", err)
+	}
+	return usr, nil
+}
+
+func (u userStore) GetUserByExternalID(ctx context.Context, issuer, subject string) (*domain.User, error) {
+	usr, err := u.getBy(ctx, externalClaim, []any{issuer, subject})
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: get user by external id: %w", err)
+	}
+	return usr, nil
+}
+
+func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) error {
+	old, err := u.getUser(ctx, usr.ID)
+	if err != nil {
+		return fmt.Errorf("cassandra: update user %s: %w", usr.ID, err)
+	}
+	taken, err := u.takeClaims(ctx, usr, old)
+	if err != nil {
+		return fmt.Errorf("cassandra: update user %s: %w", usr.ID, err)
+	}
+	applied, err := u.once(ctx, `UPDATE users SET username = ?, email = ?, display_name = ?, roles = ?, password_hash = ?, `+
+		`external_issuer = ?, external_subject = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
+		usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
+		usr.ExternalIssuer, usr.ExternalSubject, msTime(usr.CreateTime), msTime(usr.UpdateTime), usr.ID).ExecCAS()
+	if err == nil && !applied {
+		err = domain.NotFound("user", usr.ID)
+	}
+	if err != nil {
+		u.releaseClaims(ctx, usr.ID, taken)
+		return fmt.Errorf("cassandra: update user %s: %w", usr.ID, classify(err))
+	}
+	// The claims the old values held are free now.
+	var freed []heldClaim
+	for _, c := range claimKinds {
+		if ok := c.keys(old); ok != nil && !equalKeys(ok, c.keys(usr)) {
+			freed = append(freed, heldClaim{c, ok})
+		}
+	}
+	u.releaseClaims(ctx, usr.ID, freed)
+	if oldName, name := strings.ToLower(old.Username), strings.ToLower(usr.Username); oldName != name {
+		if err := u.write(ctx, `DELETE FROM users_by_name WHERE bucket = ? AND username = ? AND user_id = ?`,
+			userBucket(oldName), oldName, usr.ID).Exec(); err != nil {
+			return fmt.Errorf("cassandra: update user %s: %w", usr.ID, classify(err))
+		}
+		if err := u.listUser(ctx, usr.Username, usr.ID); err != nil {
+			return fmt.Errorf("cassandra: update user %s: %w", usr.ID, err)
+		}
+	}
+	return nil
+}
+
+// DeleteUser removes what the user owns and then the user row, so a delete
+// that fails half-way can be run again and finishes the job.
+func (u userStore) DeleteUser(ctx context.Context, id string) error {
+	usr, err := u.getUser(ctx, id)
+	if err != nil {
+		return fmt.Errorf("cassandra: delete user %s: %w", id, err)
+	}
+	steps := []func(context.Context, string) error{
+		u.deleteSessionsOf,
+		u.deleteFollowsOf,
+		playlistStore{u.Store}.deletePlaylistsOf,
+		playlistStore{u.Store}.unfollowAllOf,
+		playlistStore{u.Store}.leaveAllOf,
+	}
+	for _, step := range steps {
+		if err := step(ctx, id); err != nil {
+			return fmt.Errorf("cassandra: delete user %s: %w", id, err)
+		}
+	}
+	name := strings.ToLower(usr.Username)
+	if err := u.write(ctx, `DELETE FROM users_by_name WHERE bucket = ? AND username = ? AND user_id = ?`,
+		userBucket(name), name, id).Exec(); err != nil {
+		return fmt.Errorf("cassandra: delete user %s: %w", id, classify(err))
+	}
+	if err := u.write(ctx, `DELETE FROM users WHERE id = ?`, id).Exec(); err != nil {
+		return fmt.Errorf("cassandra: delete user %s: %w", id, classify(err))
+	}
+	var held []heldClaim
+	for _, c := range claimKinds {
+		if keys := c.keys(usr); keys != nil {
+			held = append(held, heldClaim{c, keys})
+		}
+	}
+	u.releaseClaims(ctx, id, held)
+	return nil
+}
+
+type userRef struct {
+	Username string `db:"username"`
+	UserID   string `db:"user_id"`
+}
+
+func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) ([]*domain.User, string, error) {
+	c, first, err := readCursor(p, ofUsers)
+	if err != nil {
+		return nil, "", err
+	}
+	prefix = strings.ToLower(prefix)
+	after := userRef{Username: prefix}
+	if !first {
+		after = userRef{Username: c.Key, UserID: c.ID}
+	}
+	need := p.Size + 1
+	var refs []userRef
+	// readBucket reads the names after `after` in one bucket; it reports
+	// false once the names leave the prefix or the page is full.
+	readBucket := func(bucket string) (bool, error) {
+		var rows []userRef
+		err := u.read(ctx, `SELECT username, user_id FROM users_by_name WHERE bucket = ? AND (username, user_id) > (?, ?) LIMIT ?`,
+			bucket, after.Username, after.UserID, need-len(refs)).Select(&rows)
+		if err != nil {
+			return false, classify(err)
+		}
+		for _, r := range rows {
+			if !strings.HasPrefix(r.Username, prefix) {
+				return false, nil
+			}
+			refs = append(refs, r)
+		}
+		return len(refs) < need, nil
+	}
+	if len([]rune(prefix)) >= 3 {
+		// Every match is in one bucket.
+		_, err = readBucket(userBucket(prefix))
+	} else {
+		err = u.walkBuckets(ctx, kindUser, userBucket(after.Username), func(bucket string) (bool, error) {
+			if !strings.HasPrefix(bucket, prefix) {
+				return false, nil
+			}
+			return readBucket(bucket)
+		})
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list users: %w", err)
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.UserID
+	}
+	users, err := fetchAll(ctx, ids, u.getUser)
+	if err != nil {
+		return nil, "", fmt.Errorf("cassandra: list users: %w", err)
+	}
+	page, next := cut(users, p.Size, func(last *domain.User) cursor {
+		return cursor{Of: ofUsers, Key: strings.ToLower(last.Username), ID: last.ID}
+	})
+	return page, next, nil
+}
