@@ -30,6 +30,7 @@ import (
 	"github.com/backbeat/backbeat/server/demo"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
+	"github.com/backbeat/backbeat/server/store/cassandra"
 	"github.com/backbeat/backbeat/server/store/embedded"
 )
 
@@ -41,6 +42,7 @@ type Config struct {
 	PublicURL string
 	DataDir   string
 	Store     string
+	Cassandra cassandra.Config
 	TLSCert   string
 	TLSKey    string
 	// OIDCIssuer and OIDCAudience switch auth to an external provider.
@@ -216,8 +218,20 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, func(), error) {
 				cfg.Logger.Error("close store", "err", err)
 			}
 		}, nil
+	case "cassandra":
+		cc := cfg.Cassandra
+		cc.Logger = cfg.Logger
+		st, err := cassandra.Open(ctx, cc)
+		if err != nil {
+			return domain.Stores{}, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
+		}
+		return st.Stores(), func() {
+			if err := st.Close(); err != nil {
+				cfg.Logger.Error("close store", "err", err)
+			}
+		}, nil
 	default:
-		return domain.Stores{}, nil, fmt.Errorf("unknown store %q (want embedded)", cfg.Store)
+		return domain.Stores{}, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
 	}
 }
 

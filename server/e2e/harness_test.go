@@ -3,7 +3,9 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	cassandratest "github.com/backbeat/backbeat/server/testenv/cassandra"
 )
 
 // binary is the backbeat server built once for the whole test run.
@@ -96,7 +100,8 @@ var listeningRE = regexp.MustCompile(`backbeat: listening on (\S+)`)
 func startServer(t testing.TB, dataDir string, flags ...string) *server {
 	t.Helper()
 	requireE2E(t)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, flags...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, storeFlags(t, dataDir)...)
+	args = append(args, flags...)
 	cmd := exec.Command(binary, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logs := &logBuffer{}
@@ -145,6 +150,24 @@ func startServer(t testing.TB, dataDir string, flags ...string) *server {
 		}
 	})
 	return s
+}
+
+// storeFlags picks the store under test: the embedded default, or with
+// BACKBEAT_E2E_STORE=cassandra a real Cassandra, one keyspace per data
+// directory so a restarted server finds its data again.
+func storeFlags(t testing.TB, dataDir string) []string {
+	if os.Getenv("BACKBEAT_E2E_STORE") != "cassandra" {
+		return nil
+	}
+	hosts := cassandratest.Shared(t)
+	sum := sha256.Sum256([]byte(dataDir))
+	flags := []string{"--store", "cassandra", "--cassandra-hosts", strings.Join(hosts, ","),
+		"--cassandra-dc", cassandratest.SharedDC, "--cassandra-keyspace", "e2e_" + hex.EncodeToString(sum[:8])}
+	out, err := exec.Command(binary, append([]string{"migrate"}, flags...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("backbeat migrate: %v\n%s", err, out)
+	}
+	return flags
 }
 
 // stop sends SIGTERM, as an orchestrator would, and waits for a graceful exit.

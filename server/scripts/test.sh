@@ -23,7 +23,11 @@ if ! git diff --exit-code --stat -- gen clients/web/src/gen || [ -n "$(git statu
 fi
 
 # The switches turn on the tests that start real components: the server
-# binary end to end, and a Keycloak as external OIDC provider.
-export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1
-step "go test"
+# binary end to end, Keycloak as an external OIDC provider, a Cassandra
+# node for the conformance suite and a two-datacenter Cassandra cluster.
+export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1
+step "go test (every package; end-to-end on the embedded store)"
 go test -count=1 -timeout 40m ./...
+
+step "go test: end-to-end again, on the Cassandra store"
+BACKBEAT_E2E_STORE=cassandra go test -count=1 -timeout 20m ./server/e2e/

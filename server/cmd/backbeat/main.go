@@ -32,6 +32,7 @@ const usage = `usage: backbeat <command> [flags]
 
 commands:
   serve    serve the API (see 'backbeat serve -h')
+  migrate  create the Cassandra keyspace and apply schema migrations (see 'backbeat migrate -h')
 `
 
 func run(args []string) error {
@@ -42,6 +43,8 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "migrate":
+		return migrate(args[1:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return nil
@@ -69,7 +72,8 @@ func serve(args []string) error {
 	addr := str("addr", "127.0.0.1:8080", "listen address host:port")
 	publicURL := str("public-url", "", "externally visible base URL (default http://<addr>)")
 	dataDir := str("data-dir", "./data", "directory of the embedded store and signing keys")
-	store := str("store", "embedded", "store: embedded")
+	store := str("store", "embedded", "store: embedded or cassandra")
+	cass := cassandraFlags(fs, str)
 	tlsCert := str("tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
 	tlsKey := str("tls-key", "", "TLS private key file (PEM)")
 	oidcIssuer := str("oidc-issuer", "", "external OIDC issuer URL to trust instead of the embedded issuer")
@@ -119,8 +123,12 @@ func serve(args []string) error {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
 
+	cc, err := cass()
+	if err != nil {
+		return err
+	}
 	cfg := app.Config{
-		Addr: *addr, PublicURL: *publicURL, DataDir: *dataDir, Store: *store,
+		Addr: *addr, PublicURL: *publicURL, DataDir: *dataDir, Store: *store, Cassandra: cc,
 		TLSCert: *tlsCert, TLSKey: *tlsKey,
 		OIDCIssuer: *oidcIssuer, OIDCAudience: *oidcAudience,
 		Admins: httpserver.SplitList(*admins), CORSOrigins: httpserver.SplitList(*cors),
