@@ -188,7 +188,7 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	mux.Handle(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...))
 	mux.Handle(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(), opts...))
 
-	reflector := grpcreflect.NewStaticReflector(serviceNames...)
+	reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...)))

@@ -31,7 +31,9 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	mustOK(t, "AddTracks", err)
 	s.stop()
 
-	s2 := startServer(t, dir)
+	// Same address, so the same issuer URL: a real deployment keeps its
+	// public URL across restarts.
+	s2 := startServer(t, dir, "--addr", s.addr)
 	// The access token still verifies: the signing key lives in the data dir.
 	c2 := as(s2, tok)
 	me, err := c2.users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
