@@ -161,13 +161,13 @@ func storeFlags(t testing.TB, dataDir string) []string {
 	}
 	hosts := cassandratest.Shared(t)
 	sum := sha256.Sum256([]byte(dataDir))
-	flags := []string{"--store", "cassandra", "--cassandra-hosts", strings.Join(hosts, ","),
+	conn := []string{"--cassandra-hosts", strings.Join(hosts, ","),
 		"--cassandra-dc", cassandratest.SharedDC, "--cassandra-keyspace", "e2e_" + hex.EncodeToString(sum[:8])}
-	out, err := exec.Command(binary, append([]string{"migrate"}, flags...)...).CombinedOutput()
+	out, err := exec.Command(binary, append([]string{"migrate"}, conn...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("backbeat migrate: %v\n%s", err, out)
 	}
-	return flags
+	return append([]string{"--store", "cassandra"}, conn...)
 }
 
 // stop sends SIGTERM, as an orchestrator would, and waits for a graceful exit.
