@@ -1,0 +1,238 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+// Batcher is offered by stores that can run many writes in one transaction
+// (the embedded store does): the seeders use it when the store has it,
+// which makes seeding many times faster.
+type Batcher interface {
+	Batch(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// inBatches returns a function running fn in one batch of s's store, or
+// directly when the store has no batches.
+func inBatches(s domain.Stores) func(ctx context.Context, fn func(ctx context.Context) error) error {
+	if b, ok := s.Catalog.(Batcher); ok {
+		return b.Batch
+	}
+	return func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+}
+
+// Seeded lists what SeedCatalog created.
+type Seeded struct {
+	ArtistIDs []string
+	AlbumIDs  []string
+	TrackIDs  []string
+	// Words are words that occur in the generated names, for benchmarks to
+	// search by.
+	Words []string
+}
+
+// Syllables, some accented or with letters that only fold by table, so
+// generated names exercise search folding like real catalogs do.
+var (
+	syllables = []string{"ka", "lo", "mi", "ré", "so", "ta", "na", "vé", "lu", "ko", "ża", "ni", "bø", "da", "fa",
+		"ri", "mo", "sé", "ła", "be", "yo", "ün", "ce", "æl", "ðu", "xi", "pa", "go", "ñe", "te"}
+	commonWords = []string{"love", "night", "the", "of", "heart", "dance", "fire", "city", "blue", "you", "me",
+		"drive", "dream", "rain", "gold", "a", "in", "my", "time", "light"}
+)
+
+type nameGen struct{ rng *rand.Rand }
+
+func (g nameGen) word() string {
+	var b strings.Builder
+	for range 2 + g.rng.IntN(2) {
+		b.WriteString(syllables[g.rng.IntN(len(syllables))])
+	}
+	return b.String()
+}
+
+func (g nameGen) title(maxWords int) string {
+	parts := make([]string, 1+g.rng.IntN(maxWords))
+	for i := range parts {
+		if g.rng.IntN(3) == 0 {
+			parts[i] = commonWords[g.rng.IntN(len(commonWords))]
+		} else {
+			parts[i] = g.word()
+		}
+	}
+	r, n := utf8.DecodeRuneInString(parts[0])
+	parts[0] = string(unicode.ToUpper(r)) + parts[0][n:]
+	return strings.Join(parts, " ")
+}
+
+// ordered returns a fresh id above last: ids of one millisecond are not
+// ordered among themselves, and the suite wants creation order and id order
+// to agree. When a fresh id is not above last, last plus one is: still of
+// NewID's shape, as only the random end changes.
+func ordered(last string) string {
+	if id := domain.NewID(); id > last {
+		return id
+	}
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+	b := []byte(last)
+	for i := len(b) - 1; i >= 0; i-- {
+		at := strings.IndexByte(alphabet, b[i])
+		if at < len(alphabet)-1 {
+			b[i] = alphabet[at+1]
+			return string(b)
+		}
+		b[i] = alphabet[0]
+	}
+	panic("storetest: id space exhausted")
+}
+
+// seeder holds the state of one seeding run.
+type seeder struct {
+	s     domain.Stores
+	g     nameGen
+	now   time.Time
+	last  string // the last id made
+	album *domain.Album
+	out   *Seeded
+}
+
+func (sd *seeder) id() string {
+	sd.last = ordered(sd.last)
+	return sd.last
+}
+
+// SeedCatalog fills s, through its interfaces, with about tracks tracks:
+// one artist per 20 tracks, albums of 10 tracks, a fifth of the tracks
+// crediting a second artist, play counts spread like real ones (few hits,
+// a long tail). The same tracks value always generates the same names. It
+// writes in batches when the store offers them (see Batcher).
+func SeedCatalog(ctx context.Context, s domain.Stores, tracks int) (*Seeded, error) {
+	sd := &seeder{
+		s:   s,
+		g:   nameGen{rand.New(rand.NewPCG(uint64(tracks), 42))},
+		now: time.Now().UTC().Truncate(time.Millisecond),
+		out: &Seeded{Words: append([]string(nil), commonWords...)},
+	}
+	batch := inBatches(s)
+	err := batch(ctx, func(ctx context.Context) error {
+		for i := range max(1, tracks/20) {
+			a := &domain.Artist{ID: sd.id(), Name: sd.g.title(2), Genres: []string{"pop"}, CreateTime: sd.now, UpdateTime: sd.now}
+			if err := s.Catalog.CreateArtist(ctx, a); err != nil {
+				return fmt.Errorf("seed artist %d: %w", i, err)
+			}
+			sd.out.ArtistIDs = append(sd.out.ArtistIDs, a.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return sd.out, err
+	}
+	const perBatch = 2000
+	for start := 0; start < tracks; start += perBatch {
+		err := batch(ctx, func(ctx context.Context) error {
+			for i := start; i < min(start+perBatch, tracks); i++ {
+				if err := sd.track(ctx, i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return sd.out, err
+		}
+	}
+	for range 20 {
+		sd.out.Words = append(sd.out.Words, sd.g.word())
+	}
+	return sd.out, nil
+}
+
+// track creates track i, and its album first when it starts one.
+func (sd *seeder) track(ctx context.Context, i int) error {
+	artists := sd.out.ArtistIDs
+	primary := artists[i/20%len(artists)]
+	if i%10 == 0 {
+		sd.album = &domain.Album{ID: sd.id(), Title: sd.g.title(3), ArtistIDs: []string{primary}, Type: domain.AlbumTypeAlbum,
+			ReleaseDate: fmt.Sprintf("%d-%02d-%02d", 1970+sd.g.rng.IntN(55), 1+sd.g.rng.IntN(12), 1+sd.g.rng.IntN(28)),
+			CreateTime:  sd.now, UpdateTime: sd.now}
+		if err := sd.s.Catalog.CreateAlbum(ctx, sd.album); err != nil {
+			return fmt.Errorf("seed album %d: %w", i/10, err)
+		}
+		sd.out.AlbumIDs = append(sd.out.AlbumIDs, sd.album.ID)
+	}
+	credits := []string{primary}
+	if sd.g.rng.IntN(5) == 0 {
+		if other := artists[sd.g.rng.IntN(len(artists))]; other != primary {
+			credits = append(credits, other)
+		}
+	}
+	t := &domain.Track{
+		ID: sd.id(), Title: sd.g.title(4), ArtistIDs: credits, AlbumID: sd.album.ID,
+		DiscNumber: 1, TrackNumber: 1 + i%10, Duration: time.Duration(120+sd.g.rng.IntN(240)) * time.Second,
+		Status: domain.TrackReady, PlayCount: int64(1e7 / (1 + sd.g.rng.Float64()*1e4)),
+		CreateTime: sd.now, UpdateTime: sd.now,
+	}
+	if err := sd.s.Catalog.CreateTrack(ctx, t); err != nil {
+		return fmt.Errorf("seed track %d: %w", i, err)
+	}
+	sd.out.TrackIDs = append(sd.out.TrackIDs, t.ID)
+	return nil
+}
+
+// SeedPlaylists creates n public playlists, owned by n/10 new users, each
+// with 1 to 2*avgEntries entries drawn from trackIDs, and returns their ids.
+func SeedPlaylists(ctx context.Context, s domain.Stores, trackIDs []string, n, avgEntries int) ([]string, error) {
+	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	sd := &seeder{s: s, now: time.Now().UTC().Truncate(time.Millisecond)}
+	batch := inBatches(s)
+	owners := make([]string, max(1, n/10))
+	err := batch(ctx, func(ctx context.Context) error {
+		for i := range owners {
+			name := fmt.Sprintf("seeduser%06d", i)
+			u := &domain.User{ID: sd.id(), Username: name, Email: name + "@example.com", DisplayName: name,
+				Roles: []domain.Role{domain.RoleListener}, CreateTime: sd.now, UpdateTime: sd.now}
+			if err := s.Users.CreateUser(ctx, u); err != nil {
+				return fmt.Errorf("seed user %d: %w", i, err)
+			}
+			owners[i] = u.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, n)
+	const perBatch = 200
+	for start := 0; start < n; start += perBatch {
+		err := batch(ctx, func(ctx context.Context) error {
+			for i := start; i < min(start+perBatch, n); i++ {
+				pl := &domain.Playlist{ID: sd.id(), OwnerID: owners[i%len(owners)], Name: fmt.Sprintf("Mix %d", i), Public: true,
+					CreateTime: sd.now, UpdateTime: sd.now}
+				if err := s.Playlists.CreatePlaylist(ctx, pl); err != nil {
+					return fmt.Errorf("seed playlist %d: %w", i, err)
+				}
+				entries := make([]*domain.PlaylistEntry, 1+rng.IntN(2*avgEntries))
+				for j := range entries {
+					entries[j] = &domain.PlaylistEntry{ID: sd.id(), TrackID: trackIDs[rng.IntN(len(trackIDs))], AddedBy: pl.OwnerID, AddTime: sd.now}
+				}
+				for from := 0; from < len(entries); from += domain.MaxBatch {
+					if err := s.Playlists.AddEntries(ctx, pl.ID, entries[from:min(from+domain.MaxBatch, len(entries))], -1); err != nil {
+						return fmt.Errorf("seed entries of playlist %d: %w", i, err)
+					}
+				}
+				ids[i] = pl.ID
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
