@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -81,6 +82,8 @@ type Verifier struct {
 	algs     []string
 	oidc     *oidc.IDTokenVerifier
 	log      *slog.Logger
+	now      func() time.Time
+	cache    *tokenCache
 }
 
 // asymmetricAlgs are the algorithms go-oidc can verify; anything else a
@@ -152,11 +155,17 @@ func NewVerifier(ctx context.Context, cfg VerifierConfig) (*Verifier, error) {
 		algs = []string{oidc.ES256}
 	}
 
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Verifier{
 		issuer:   cfg.IssuerURL,
 		audience: cfg.Audience,
 		algs:     algs,
 		log:      log,
+		now:      now,
+		cache:    newTokenCache(maxCachedTokens),
 		oidc: oidc.NewVerifier(cfg.IssuerURL, observedKeySet{keySet}, &oidc.Config{
 			ClientID:             cfg.Audience,
 			SupportedSigningAlgs: algs,
@@ -173,6 +182,10 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Identity, error
 	}
 	if len(rawToken) > maxTokenLen {
 		return Identity{}, domain.Unauthenticated(msgTokenTooLong)
+	}
+	key := sha256.Sum256([]byte(rawToken))
+	if id, ok := v.cache.get(key, v.now()); ok {
+		return id, nil
 	}
 	st := &verifyState{}
 	tok, err := v.oidc.Verify(context.WithValue(ctx, verifyStateKey{}, st), rawToken)
@@ -194,14 +207,16 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Identity, error
 		v.log.DebugContext(ctx, "auth: token rejected", "reason", msgMalformed, "err", err)
 		return Identity{}, domain.Unauthenticated(msgMalformed)
 	}
-	return Identity{
+	id := Identity{
 		Issuer:   tok.Issuer,
 		Subject:  tok.Subject,
 		Email:    c.Email,
 		Username: c.PreferredUsername,
 		Name:     c.Name,
 		Roles:    v.roles(ctx, c.Roles),
-	}, nil
+	}
+	v.cache.put(key, id, tok.Expiry)
+	return id, nil
 }
 
 // roles is lenient: an external provider's "roles" claim may hold names

@@ -307,3 +307,26 @@ func TestVerifyLogsReasonNotToCaller(t *testing.T) {
 		t.Fatalf("log lacks the underlying cause: %s", logs.String())
 	}
 }
+
+// A token verified once is served from the cache afterwards, yet still
+// stops working the moment it expires.
+func TestVerifyCachedTokenStillExpires(t *testing.T) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	iss := newTestIssuer(t, IssuerConfig{Now: func() time.Time { return t0 }})
+	tok := mint(t, iss, domain.NewID())
+
+	now := t0
+	cfg := iss.VerifierConfig()
+	cfg.Now = func() time.Time { return now }
+	v := newTestVerifier(t, cfg)
+	for range 2 {
+		if _, err := v.Verify(t.Context(), tok); err != nil {
+			t.Fatalf("valid token rejected: %v", err)
+		}
+	}
+	if n := len(v.cache.m); n != 1 {
+		t.Fatalf("cache holds %d tokens after two verifications of one, want 1", n)
+	}
+	now = t0.Add(DefaultAccessTTL + time.Second)
+	expectRejected(t, v, tok, msgExpired)
+}
