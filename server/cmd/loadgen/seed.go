@@ -9,10 +9,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/backbeat/backbeat/server/auth"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/cassandra"
 	"github.com/backbeat/backbeat/server/store/embedded"
 	"github.com/backbeat/backbeat/server/store/storetest"
 )
@@ -25,17 +27,36 @@ func seed(args []string) error {
 	tracks := fs.Int("tracks", 100_000, "tracks to generate")
 	playlists := fs.Int("playlists", 10_000, "public playlists to generate")
 	entries := fs.Int("entries", 30, "average entries per playlist")
+	store := fs.String("store", "embedded", "embedded or cassandra (ids file still goes to -data-dir)")
+	hosts := fs.String("cassandra-hosts", "127.0.0.1", "Cassandra contact points")
+	keyspace := fs.String("cassandra-keyspace", "backbeat", "migrated keyspace to fill")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	st, err := embedded.Open(ctx, *dir, log)
-	if err != nil {
-		return err
+	var stores domain.Stores
+	switch *store {
+	case "embedded":
+		st, err := embedded.Open(ctx, *dir, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		stores = st.Stores()
+	case "cassandra":
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return err
+		}
+		st, err := cassandra.Open(ctx, cassandra.Config{Hosts: strings.Split(*hosts, ","), LocalDC: "dc1", Keyspace: *keyspace, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		stores = st.Stores()
+	default:
+		return fmt.Errorf("-store: unknown %q", *store)
 	}
-	defer st.Close()
-	stores := st.Stores()
 
 	start := time.Now()
 	cat, err := storetest.SeedCatalog(ctx, stores, *tracks)
