@@ -63,7 +63,11 @@ func Shared(t testing.TB) []string {
 		// and Pdeathsig takes the JVM down with it. The lease on its address
 		// is likewise released by the kernel at exit, and the data
 		// directory is wiped by the next run that gets the same address.
-		c, err := Start(ctx, Options{Nodes: []NodeSpec{{DC: SharedDC}}, Logf: t.Logf})
+		// A shared node hosts a keyspace per test server (the end-to-end
+		// suite migrates one per data directory, ~30 tables each), and
+		// Cassandra's per-table overhead ran 512 MiB out of heap after
+		// about ten of them.
+		c, err := Start(ctx, Options{Nodes: []NodeSpec{{DC: SharedDC}}, HeapMB: sharedHeapMB, Logf: t.Logf})
 		if err != nil {
 			shared.err = err
 			return
@@ -75,3 +79,7 @@ func Shared(t testing.TB) []string {
 	}
 	return append([]string(nil), shared.hosts...)
 }
+
+// sharedHeapMB is the shared node's heap: still small, but enough for
+// the dozen keyspaces one end-to-end run creates.
+const sharedHeapMB = 1536
