@@ -13,12 +13,13 @@ import (
 
 // TestBrowserCORS checks a browser on another origin may call the API:
 // the preflight names the Connect and gRPC-Web headers and Authorization.
+// Browsers send the requested headers lowercased and sorted, as here.
 func TestBrowserCORS(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	req, _ := http.NewRequest(http.MethodOptions, s.URL()+"/backbeat.catalog.v1.CatalogService/Search", nil)
 	req.Header.Set("Origin", "https://player.example")
 	req.Header.Set("Access-Control-Request-Method", "POST")
-	req.Header.Set("Access-Control-Request-Headers", "authorization,content-type,connect-protocol-version,x-grpc-web")
+	req.Header.Set("Access-Control-Request-Headers", "authorization,connect-protocol-version,content-type,x-grpc-web")
 	res, err := http.DefaultClient.Do(req)
 	mustOK(t, "preflight", err)
 	res.Body.Close()
