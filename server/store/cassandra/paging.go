@@ -1,11 +1,8 @@
 package cassandra
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
-
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // A page token is where the previous page stopped, in the listing's
@@ -37,13 +34,7 @@ const (
 	ofSearch         = "search"
 )
 
-func (c cursor) token() string {
-	b, err := json.Marshal(c)
-	if err != nil {
-		panic("cassandra: encode page token: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) token() string { return pagetoken.Encode(c) }
 
 // readCursor checks p and decodes its token for listing of; first is true
 // when there is no token.
@@ -54,26 +45,16 @@ func readCursor(p domain.Page, of string) (c cursor, first bool, err error) {
 	if p.Token == "" {
 		return c, true, nil
 	}
-	bad := domain.Invalid("page_token", "not a page token of this list")
-	raw, err := base64.RawURLEncoding.DecodeString(p.Token)
-	if err != nil {
-		return c, false, bad
+	if err := pagetoken.Decode(p.Token, &c); err != nil {
+		return c, false, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || dec.More() || c.Of != of {
-		return c, false, bad
+	if c.Of != of {
+		return c, false, domain.Invalid("page_token", "not a page token of this list")
 	}
 	return c, false, nil
 }
 
-// cut trims items, read one past the page size, to the page; the extra item
-// only tells that a next page exists, so a page that ends the list exactly
-// gets no token.
+// cut trims items, read one past the page size, to the page.
 func cut[T any](items []T, size int, next func(last T) cursor) ([]T, string) {
-	if len(items) <= size {
-		return items, ""
-	}
-	items = items[:size]
-	return items, next(items[size-1]).token()
+	return pagetoken.Cut(items, size, func(last T) string { return next(last).token() })
 }

@@ -1,11 +1,8 @@
 package embedded
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
-
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // A page token is a keyset cursor: where the previous page stopped, in the
@@ -36,13 +33,7 @@ const (
 	listEntries        = "entries"
 )
 
-func (c cursor) token() string {
-	b, err := json.Marshal(c)
-	if err != nil {
-		panic("embedded: encode page token: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) token() string { return pagetoken.Encode(c) }
 
 // readCursor decodes p's token for listing list. ok is false for the first
 // page.
@@ -53,27 +44,16 @@ func readCursor(p domain.Page, list string) (c cursor, ok bool, err error) {
 	if p.Token == "" {
 		return c, false, nil
 	}
-	bad := domain.Invalid("page_token", "not a page token of this list")
-	raw, err := base64.RawURLEncoding.DecodeString(p.Token)
-	if err != nil {
-		return c, false, bad
+	if err := pagetoken.Decode(p.Token, &c); err != nil {
+		return c, false, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || dec.More() || c.List != list {
-		return c, false, bad
+	if c.List != list {
+		return c, false, domain.Invalid("page_token", "not a page token of this list")
 	}
 	return c, true, nil
 }
 
-// page cuts rows, fetched with one row more than the page size, to the page
-// and makes the next token from the last row kept; the extra row only tells
-// whether there is a next page, so a page ending exactly at the end of the
-// list gets "" rather than a token to an empty page.
+// page cuts rows, fetched with one row more than the page size, to the page.
 func page[T any](rows []T, size int, next func(last T) cursor) ([]T, string) {
-	if len(rows) <= size {
-		return rows, ""
-	}
-	rows = rows[:size]
-	return rows, next(rows[size-1]).token()
+	return pagetoken.Cut(rows, size, func(last T) string { return next(last).token() })
 }

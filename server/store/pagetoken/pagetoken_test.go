@@ -1,0 +1,41 @@
+package pagetoken
+
+import (
+	"testing"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+type cursor struct {
+	List string `json:"l"`
+	N    int64  `json:"n"`
+}
+
+func TestRoundTrip(t *testing.T) {
+	in := cursor{List: "tracks", N: 42}
+	var out cursor
+	if err := Decode(Encode(in), &out); err != nil || out != in {
+		t.Fatalf("round trip = %+v, %v; want %+v", out, err, in)
+	}
+}
+
+func TestDecodeRefusesGarbage(t *testing.T) {
+	for _, tok := range []string{"%%%", "bm90IGpzb24", Encode(map[string]any{"other": 1}), Encode(cursor{}) + Encode(cursor{})} {
+		var c cursor
+		if err := Decode(tok, &c); !domain.IsKind(err, domain.KindInvalid) {
+			t.Errorf("Decode(%q) = %v, want invalid page_token", tok, err)
+		}
+	}
+}
+
+func TestCut(t *testing.T) {
+	next := func(last int) string { return Encode(cursor{N: int64(last)}) }
+	if page, tok := Cut([]int{1, 2, 3}, 3, next); len(page) != 3 || tok != "" {
+		t.Fatalf("exact page: %v %q, want 3 items and no token", page, tok)
+	}
+	page, tok := Cut([]int{1, 2, 3, 4}, 3, next)
+	var c cursor
+	if len(page) != 3 || Decode(tok, &c) != nil || c.N != 3 {
+		t.Fatalf("page with more: %v, cursor %+v", page, c)
+	}
+}
