@@ -206,33 +206,38 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	return srv.Serve(ctx)
 }
 
+// store is what every store adapter offers the wiring.
+type store interface {
+	Stores() domain.Stores
+	Close() error
+}
+
 func openStore(ctx context.Context, cfg Config) (domain.Stores, func(), error) {
+	var (
+		st  store
+		err error
+	)
 	switch cfg.Store {
 	case "embedded":
-		st, err := embedded.Open(ctx, cfg.DataDir, cfg.Logger)
+		st, err = embedded.Open(ctx, cfg.DataDir, cfg.Logger)
 		if err != nil {
 			return domain.Stores{}, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
 		}
-		return st.Stores(), func() {
-			if err := st.Close(); err != nil {
-				cfg.Logger.Error("close store", "err", err)
-			}
-		}, nil
 	case "cassandra":
 		cc := cfg.Cassandra
 		cc.Logger = cfg.Logger
-		st, err := cassandra.Open(ctx, cc)
+		st, err = cassandra.Open(ctx, cc)
 		if err != nil {
 			return domain.Stores{}, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
 		}
-		return st.Stores(), func() {
-			if err := st.Close(); err != nil {
-				cfg.Logger.Error("close store", "err", err)
-			}
-		}, nil
 	default:
 		return domain.Stores{}, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
 	}
+	return st.Stores(), func() {
+		if err := st.Close(); err != nil {
+			cfg.Logger.Error("close store", "err", err)
+		}
+	}, nil
 }
 
 func firstNonEmpty(s ...string) string {

@@ -13,10 +13,10 @@ import (
 // credentials adapts the auth package to what the domain needs.
 type credentials struct{ issuer *auth.Issuer }
 
-func (credentials) HashPassword(pw string) (string, error)         { return auth.HashPassword(pw) }
-func (credentials) CheckPassword(enc, pw string) (bool, error)     { return auth.CheckPassword(enc, pw) }
-func (credentials) NewRefreshToken() (string, string)              { return auth.NewRefreshToken() }
-func (credentials) HashRefreshToken(token string) string           { return auth.HashRefreshToken(token) }
+func (credentials) HashPassword(pw string) (string, error)     { return auth.HashPassword(pw) }
+func (credentials) CheckPassword(enc, pw string) (bool, error) { return auth.CheckPassword(enc, pw) }
+func (credentials) NewRefreshToken() (string, string)          { return auth.NewRefreshToken() }
+func (credentials) HashRefreshToken(token string) string       { return auth.HashRefreshToken(token) }
 func (c credentials) MintAccessToken(userID string, roles []domain.Role) (string, time.Time, error) {
 	if c.issuer == nil {
 		return "", time.Time{}, errors.New("no embedded issuer: tokens come from the external provider")

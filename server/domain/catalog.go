@@ -383,17 +383,22 @@ func (c *Catalog) BatchGetTracks(ctx context.Context, ids []string) ([]*Track, [
 	if err != nil {
 		return nil, nil, fmt.Errorf("batch get tracks: %w", err)
 	}
-	found := make(map[string]bool, len(ts))
-	for _, t := range ts {
-		found[t.ID] = true
+	return ts, missingTracks(ids, ts), nil
+}
+
+// missingTracks lists the ids, in order, that found has no track for.
+func missingTracks(ids []string, found []*Track) []string {
+	have := make(map[string]bool, len(found))
+	for _, t := range found {
+		have[t.ID] = true
 	}
 	var missing []string
 	for _, id := range ids {
-		if !found[id] {
+		if !have[id] {
 			missing = append(missing, id)
 		}
 	}
-	return ts, missing, nil
+	return missing
 }
 
 func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg Page) ([]SearchHit, string, error) {

@@ -147,25 +147,15 @@ func (s *Playlists) Delete(ctx context.Context, p Principal, id string) error {
 // AddTracks inserts tracks at position (appends when position < 0) and
 // returns the new entries with the updated playlist.
 func (s *Playlists) AddTracks(ctx context.Context, p Principal, id string, trackIDs []string, position int) ([]*PlaylistEntry, *Playlist, error) {
-	pl, err := s.editable(ctx, p, id)
-	if err != nil {
+	if _, err := s.editable(ctx, p, id); err != nil {
 		return nil, nil, fmt.Errorf("add tracks: %w", err)
 	}
 	found, err := s.stores.Catalog.BatchGetTracks(ctx, trackIDs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("add tracks: %w", err)
 	}
-	have := make(map[string]bool, len(found))
-	for _, t := range found {
-		have[t.ID] = true
-	}
-	for _, tid := range trackIDs {
-		if !have[tid] {
-			return nil, nil, fmt.Errorf("add tracks: %w", NotFound("track", tid))
-		}
-	}
-	if pl.TrackCount+len(trackIDs) > MaxPlaylistEntries {
-		return nil, nil, fmt.Errorf("add tracks: %w", FailedPrecondition("a playlist holds at most %d tracks", MaxPlaylistEntries))
+	if missing := missingTracks(trackIDs, found); len(missing) > 0 {
+		return nil, nil, fmt.Errorf("add tracks: %w", NotFound("track", missing[0]))
 	}
 	now := s.now().UTC()
 	entries := make([]*PlaylistEntry, len(trackIDs))
@@ -175,9 +165,9 @@ func (s *Playlists) AddTracks(ctx context.Context, p Principal, id string, track
 	if err := s.stores.Playlists.AddEntries(ctx, id, entries, position); err != nil {
 		return nil, nil, fmt.Errorf("add tracks: %w", err)
 	}
-	pl, err = s.stores.Playlists.GetPlaylist(ctx, id)
+	pl, err := s.reload(ctx, id, "add tracks")
 	if err != nil {
-		return nil, nil, fmt.Errorf("add tracks: %w", err)
+		return nil, nil, err
 	}
 	return entries, pl, nil
 }
@@ -195,9 +185,6 @@ func (s *Playlists) RemoveTracks(ctx context.Context, p Principal, id string, en
 func (s *Playlists) MoveTracks(ctx context.Context, p Principal, id string, entryIDs []string, beforeEntryID string) (*Playlist, error) {
 	if _, err := s.editable(ctx, p, id); err != nil {
 		return nil, fmt.Errorf("move tracks: %w", err)
-	}
-	if slices.Contains(entryIDs, beforeEntryID) {
-		return nil, Invalid("before_entry_id", "must not be one of the entries moved")
 	}
 	if err := s.stores.Playlists.MoveEntries(ctx, id, entryIDs, beforeEntryID); err != nil {
 		return nil, fmt.Errorf("move tracks: %w", err)

@@ -14,8 +14,6 @@ import (
 	"github.com/backbeat/backbeat/server/store/cassandra"
 )
 
-type strFlag func(name, def, help string) *string
-
 // cassandraFlags registers the Cassandra connection flags on fs and returns
 // a function that builds the store configuration once fs is parsed.
 func cassandraFlags(fs *flag.FlagSet, str strFlag) func() (cassandra.Config, error) {
@@ -47,10 +45,7 @@ func cassandraFlags(fs *flag.FlagSet, str strFlag) func() (cassandra.Config, err
 
 func migrate(args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	str := func(name, def, help string) *string {
-		return fs.String(name, envDefault(name, def), help+" (env BACKBEAT_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
-	}
-	cass := cassandraFlags(fs, str)
+	cass := cassandraFlags(fs, envFlags(fs))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -57,18 +57,31 @@ func run(args []string) error {
 // envDefault returns BACKBEAT_<NAME> if set, else def, so every flag can come
 // from the environment (handy in containers and systemd units).
 func envDefault(name, def string) string {
-	key := "BACKBEAT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-	if v, ok := os.LookupEnv(key); ok {
+	if v, ok := os.LookupEnv(envKey(name)); ok {
 		return v
 	}
 	return def
 }
 
+// envKey is the environment variable behind flag name.
+func envKey(name string) string {
+	return "BACKBEAT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// strFlag registers a string flag and returns where its value lands.
+type strFlag func(name, def, help string) *string
+
+// envFlags registers string flags on fs whose defaults come from the
+// environment, naming the variable in the help.
+func envFlags(fs *flag.FlagSet) strFlag {
+	return func(name, def, help string) *string {
+		return fs.String(name, envDefault(name, def), help+" (env "+envKey(name)+")")
+	}
+}
+
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	str := func(name, def, help string) *string {
-		return fs.String(name, envDefault(name, def), help+" (env BACKBEAT_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
-	}
+	str := envFlags(fs)
 	addr := str("addr", "127.0.0.1:8080", "listen address host:port")
 	publicURL := str("public-url", "", "externally visible base URL (default http://<addr>)")
 	dataDir := str("data-dir", "./data", "directory of the embedded store and signing keys")
