@@ -171,6 +171,8 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 		if err := demo.Seed(ctx, stores, users, catalog, playlists, log); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		// Client test scripts wait for this line (clients/with-server.sh).
+		log.Info("demo data ready")
 	}
 
 	resolver := newResolver(publicURL, cfg.OIDCIssuer, users)
