@@ -106,6 +106,9 @@ type Track struct {
 	ArtworkURL   string
 	Status       TrackStatus
 	StatusReason string
+	// MediaID and Loudness are set by transcoding (see TrackMedia).
+	MediaID  string
+	Loudness Loudness
 	// PlayCount is kept by the store.
 	PlayCount  int64
 	CreateTime time.Time

@@ -25,6 +25,7 @@ type Stores struct {
 	Users     UserStore
 	Catalog   CatalogStore
 	Playlists PlaylistStore
+	Plays     PlayStore
 }
 
 type UserStore interface {
@@ -89,6 +90,8 @@ type CatalogStore interface {
 	GetTrack(ctx context.Context, id string) (*Track, error)
 	// UpdateTrack replaces the stored track (PlayCount is kept by the store).
 	UpdateTrack(ctx context.Context, t *Track) error
+	// SetTrackMedia stores m on the track, leaving its other fields as they are.
+	SetTrackMedia(ctx context.Context, trackID string, m TrackMedia) error
 	// DeleteTrack removes the track from the catalog and from every playlist.
 	DeleteTrack(ctx context.Context, id string) error
 	ListTracks(ctx context.Context, p Page) ([]*Track, string, error)

@@ -1,0 +1,129 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import type { Client, ConnectError, Interceptor, Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { authInterceptor, MemoryTokenStore, tokensFromProto } from "./auth.js";
+import type { TokenStore } from "./auth.js";
+import { typedErrors } from "./errors.js";
+import { CatalogService } from "./gen/backbeat/catalog/v1/catalog_pb.js";
+import { PlaybackService } from "./gen/backbeat/playback/v1/playback_pb.js";
+import { PlaylistService } from "./gen/backbeat/playlist/v1/playlist_pb.js";
+import { UserService } from "./gen/backbeat/user/v1/user_pb.js";
+import type { LoginResponse, RegisterRequestSchema, RegisterResponse } from "./gen/backbeat/user/v1/user_pb.js";
+
+/** The wire protocol: Connect (the default) or gRPC-Web. */
+export type Protocol = "connect" | "grpc-web";
+
+export interface BackbeatClientOptions {
+  /** The server's base URL, e.g. "https://music.example.com" or "http://127.0.0.1:8080". */
+  baseUrl: string;
+  protocol?: Protocol;
+  /** Where tokens live; a fresh MemoryTokenStore by default. */
+  tokens?: TokenStore;
+  /** Protobuf binary instead of JSON on the wire (gRPC-Web is always binary). */
+  useBinaryFormat?: boolean;
+  /** Connect only: send side-effect-free calls as cacheable GET requests. */
+  useHttpGet?: boolean;
+  /** A deadline for every call, in milliseconds. */
+  defaultTimeoutMs?: number;
+  /** A fetch to use instead of globalThis.fetch. */
+  fetch?: typeof globalThis.fetch;
+  /** More interceptors; they run inside the SDK's, just before the transport. */
+  interceptors?: Interceptor[];
+  /** Called when the refresh token is refused and the client is signed out. */
+  onSessionExpired?: (err: ConnectError) => void;
+}
+
+export interface BackbeatClient {
+  readonly baseUrl: string;
+  readonly protocol: Protocol;
+  readonly transport: Transport;
+  readonly tokens: TokenStore;
+  readonly user: Client<typeof UserService>;
+  readonly catalog: Client<typeof CatalogService>;
+  readonly playlist: Client<typeof PlaylistService>;
+  readonly playback: Client<typeof PlaybackService>;
+  /** Signs in with a username or email and a password, and stores the tokens. */
+  login(login: string, password: string): Promise<LoginResponse>;
+  /** Creates a listener account, signs it in and stores the tokens. */
+  register(request: MessageInitShape<typeof RegisterRequestSchema>): Promise<RegisterResponse>;
+  /** Revokes the refresh token on the server (best effort) and forgets the tokens. */
+  logout(): Promise<void>;
+  isSignedIn(): boolean;
+}
+
+function transportFor(opts: BackbeatClientOptions, baseUrl: string, interceptors: Interceptor[]): Transport {
+  const common = {
+    baseUrl,
+    interceptors,
+    fetch: opts.fetch,
+    defaultTimeoutMs: opts.defaultTimeoutMs,
+  };
+  if ((opts.protocol ?? "connect") === "grpc-web") return createGrpcWebTransport(common);
+  return createConnectTransport({
+    ...common,
+    useBinaryFormat: opts.useBinaryFormat ?? false,
+    useHttpGet: opts.useHttpGet ?? false,
+  });
+}
+
+/**
+ * Creates a client for every Backbeat service over one transport, with
+ * bearer-token auth that refreshes itself and errors typed as BackbeatError.
+ *
+ *   const bb = createBackbeatClient({ baseUrl: "http://127.0.0.1:8080" });
+ *   await bb.login("demo", "backbeat-demo");
+ *   const { results } = await bb.catalog.search({ query: "lodz" });
+ */
+export function createBackbeatClient(opts: BackbeatClientOptions): BackbeatClient {
+  if (!opts.baseUrl) throw new Error("backbeat: baseUrl is required");
+  const baseUrl = opts.baseUrl.replace(/\/+$/, "");
+  const protocol = opts.protocol ?? "connect";
+  const tokens = opts.tokens ?? new MemoryTokenStore();
+  const extra = opts.interceptors ?? [];
+
+  // RefreshToken goes around the auth interceptor, which would otherwise
+  // try to refresh its own failure.
+  const refreshClient = createClient(UserService, transportFor(opts, baseUrl, [typedErrors, ...extra]));
+  const auth = authInterceptor({ store: tokens, refreshClient, onSessionExpired: opts.onSessionExpired });
+  const transport = transportFor(opts, baseUrl, [typedErrors, auth, ...extra]);
+  const user = createClient(UserService, transport);
+
+  return {
+    baseUrl,
+    protocol,
+    transport,
+    tokens,
+    user,
+    catalog: createClient(CatalogService, transport),
+    playlist: createClient(PlaylistService, transport),
+    playback: createClient(PlaybackService, transport),
+    async login(login, password) {
+      const res = await user.login({ login, password });
+      tokens.set(tokensFromProto(res.tokens));
+      return res;
+    },
+    async register(request) {
+      const res = await user.register(request);
+      tokens.set(tokensFromProto(res.tokens));
+      return res;
+    },
+    async logout() {
+      const held = tokens.get();
+      tokens.set(undefined);
+      if (!held) return;
+      try {
+        // Sent with the access token just taken out of the store.
+        await refreshClient.logout(
+          { refreshToken: held.refreshToken },
+          { headers: { Authorization: `Bearer ${held.accessToken}` } },
+        );
+      } catch {
+        // Signing out locally is what matters; the refresh token expires anyway.
+      }
+    },
+    isSignedIn() {
+      return tokens.get() !== undefined;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Loudness is a track's EBU R128 measurement, kept so players can normalize
+// volume without analysing audio themselves.
+type Loudness struct {
+	IntegratedLUFS float64
+	TruePeakDBTP   float64
+	RangeLU        float64
+}
+
+// TrackMedia is the part of a track the transcoding pipeline owns. It is
+// written on its own (CatalogStore.SetTrackMedia) so a transcode finishing
+// never overwrites metadata an artist edited meanwhile.
+type TrackMedia struct {
+	Status       TrackStatus
+	StatusReason string
+	// MediaID names the transcoded media set that plays (the id of the upload
+	// it came from); empty until the first transcode succeeds. A new upload
+	// keeps the old set playing until its own transcode is ready.
+	MediaID  string
+	Duration time.Duration
+	Loudness Loudness
+}
+
+// Play is one listening session of a track by a user, identified by the
+// playback id StartPlayback handed out.
+type Play struct {
+	UserID     string
+	PlaybackID string
+	TrackID    string
+	DeviceID   string
+	// PlayTime is when the play started.
+	PlayTime time.Time
+	// Counted is set once the play has counted towards the track's play count.
+	Counted bool
+}
+
+// PlayStore keeps listening history. Plays are per user: DeleteUser removes
+// them.
+type PlayStore interface {
+	// RecordPlay stores p unless the user already has a play with the same
+	// PlaybackID; created reports whether this call stored it. Concurrent calls
+	// with one playback id store it once.
+	RecordPlay(ctx context.Context, p *Play) (created bool, err error)
+	// CountPlay marks the user's play counted and adds one to the track's
+	// PlayCount, once per play: it returns false (and changes nothing) when the
+	// play is already counted, and KindNotFound when the play is unknown. Of
+	// concurrent calls for one play exactly one returns true.
+	CountPlay(ctx context.Context, userID, playbackID string) (bool, error)
+	// ListPlays lists the user's plays, newest PlayTime first.
+	ListPlays(ctx context.Context, userID string, p Page) ([]*Play, string, error)
+}
+
+// TranscodeJob asks for one upload of a track to be transcoded. UploadID is
+// unique per upload, so it doubles as the job's deduplication key.
+type TranscodeJob struct {
+	TrackID  string `json:"track_id"`
+	UploadID string `json:"upload_id"`
+	// UserID uploaded the file.
+	UserID string `json:"user_id"`
+}
+
+// JobQueue hands transcode jobs to whichever worker (of any replica) takes
+// them first. Enqueueing one UploadID twice yields one job.
+type JobQueue interface {
+	EnqueueTranscode(ctx context.Context, job TranscodeJob) error
+}
+
+type PlayEventType string
+
+const (
+	PlayEventStart    PlayEventType = "start"
+	PlayEventProgress PlayEventType = "progress"
+	PlayEventEnd      PlayEventType = "end"
+	PlayEventSkip     PlayEventType = "skip"
+)
+
+// PlayEvent is one playback event as a client reported it.
+type PlayEvent struct {
+	UserID     string        `json:"user_id"`
+	PlaybackID string        `json:"playback_id"`
+	TrackID    string        `json:"track_id"`
+	Type       PlayEventType `json:"type"`
+	Position   time.Duration `json:"position_ns"`
+	DeviceID   string        `json:"device_id,omitempty"`
+	OccurTime  time.Time     `json:"occur_time"`
+}
+
+// PlayEventLog publishes play events for consumers beyond the history kept
+// here (analytics, royalties), keyed by user so one user's events stay in
+// order.
+type PlayEventLog interface {
+	PublishPlayEvents(ctx context.Context, userID string, events []PlayEvent) error
+}
