@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,6 +31,10 @@ import (
 	"github.com/backbeat/backbeat/server/demo"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
+	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/urlsign"
+	"github.com/backbeat/backbeat/server/media/worker"
+	"github.com/backbeat/backbeat/server/queue"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 	"github.com/backbeat/backbeat/server/store/embedded"
 )
@@ -56,6 +61,7 @@ type Config struct {
 	RPCTimeout time.Duration
 	// MaxRequestBytes caps a request message.
 	MaxRequestBytes int
+	Media           MediaConfig
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo   bool
 	Logger *slog.Logger
@@ -90,6 +96,7 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Media.defaults(c.DataDir)
 }
 
 // publicProcedures need no access token: they are how one gets one.
@@ -164,6 +171,38 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	catalog := domain.NewCatalog(stores, nil)
 	playlists := domain.NewPlaylists(stores, nil)
 
+	broker, err := openBroker(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+	blobs, err := openBlobs(cfg)
+	if err != nil {
+		return err
+	}
+	key, err := signingKey(cfg.Media, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	signer, err := urlsign.New(key, publicURL, cfg.Media.StreamTTL, cfg.Media.UploadTTL, nil)
+	if err != nil {
+		return err
+	}
+	media := domain.NewMedia(stores, catalog, broker, signer, cfg.Media.MaxUploadBytes)
+	playback := domain.NewPlayback(stores, playlists, signer, broker, nil)
+	if cfg.Media.Workers > 0 {
+		w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), log)
+		go func() {
+			err := broker.ConsumeTranscodes(ctx, queue.ConsumeConfig{
+				Concurrency: cfg.Media.Workers, AckWait: cfg.Media.JobAckWait,
+				MaxDeliver: cfg.Media.JobAttempts, Backoff: backoff(cfg.Media.JobAttempts),
+			}, w.Handle)
+			if err != nil && ctx.Err() == nil {
+				log.Error("transcode worker stopped", "err", err)
+			}
+		}()
+	}
+
 	if cfg.Demo {
 		if cfg.OIDCIssuer != "" {
 			return errors.New("demo data needs the embedded issuer: drop --oidc-issuer or --demo")
@@ -171,8 +210,14 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 		if err := demo.Seed(ctx, stores, users, catalog, playlists, log); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
-		// Client test scripts wait for this line (clients/with-server.sh).
-		log.Info("demo data ready")
+		go func() {
+			if err := demo.SeedAudio(ctx, stores, media, blobs, cfg.Media.FFmpeg, log); err != nil {
+				log.Error("demo audio", "err", err)
+				return
+			}
+			// Client test scripts wait for this line (clients/with-server.sh).
+			log.Info("demo data ready")
+		}()
 	}
 
 	resolver := newResolver(publicURL, cfg.OIDCIssuer, users)
@@ -186,14 +231,15 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	}
 	mux := http.NewServeMux()
 	mux.Handle(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), opts...))
-	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, auth.PrincipalFrom), opts...))
+	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...))
 	mux.Handle(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...))
-	mux.Handle(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(), opts...))
+	mux.Handle(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...))
 
 	reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...)))
+	mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
 	if issuer != nil {
 		mux.Handle("/.well-known/", issuer.Handler())
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -81,8 +82,22 @@ func listenerJourney(t *testing.T, c api) {
 		t.Fatalf("GetPlaylist entries = %v, want %v", order, ids)
 	}
 
-	_, err = c.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: tracks.Msg.Tracks[0].Id}))
-	wantCode(t, err, connect.CodeUnimplemented)
+	// The demo's first track gets generated audio shortly after start.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		sp, err := c.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: tracks.Msg.Tracks[0].Id}))
+		if err == nil {
+			if !strings.HasSuffix(sp.Msg.HlsUrl, "/master.m3u8") {
+				t.Fatalf("hls_url %q", sp.Msg.HlsUrl)
+			}
+			break
+		}
+		wantCode(t, err, connect.CodeFailedPrecondition)
+		if time.Now().After(deadline) {
+			t.Fatalf("demo track never became playable: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // TestProtocols drives one server in every protocol a client may speak.

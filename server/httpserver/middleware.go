@@ -90,9 +90,11 @@ func CORS(origins []string, next http.Handler) http.Handler {
 	}
 	c := cors.New(cors.Options{
 		AllowedOrigins: origins,
-		AllowedMethods: connectcors.AllowedMethods(),
-		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization"),
-		ExposedHeaders: append(connectcors.ExposedHeaders(), "WWW-Authenticate"),
+		// PUT, HEAD and Range are for the media handler: browsers upload with
+		// PUT and players fetch segments with Range requests.
+		AllowedMethods: append(connectcors.AllowedMethods(), http.MethodPut, http.MethodHead),
+		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", "Range", "If-Range", "If-None-Match"),
+		ExposedHeaders: append(connectcors.ExposedHeaders(), "WWW-Authenticate", "Content-Range", "Content-Length", "Accept-Ranges", "ETag", "Last-Modified"),
 		MaxAge:         7200,
 	})
 	return c.Handler(next)

@@ -24,15 +24,16 @@ const (
 // reads included, needs a signed-in caller, as the service's contract says.
 type Handler struct {
 	svc       *domain.Catalog
+	media     *domain.Media
 	principal edge.PrincipalFunc
 }
 
 var _ catalogv1connect.CatalogServiceHandler = (*Handler)(nil)
 
-// New returns a handler over svc. principal reports the authenticated caller
-// (the auth layer's PrincipalFrom).
-func New(svc *domain.Catalog, principal func(context.Context) (domain.Principal, bool)) *Handler {
-	return &Handler{svc: svc, principal: principal}
+// New returns a handler over svc, with uploads granted by media. principal
+// reports the authenticated caller (the auth layer's PrincipalFrom).
+func New(svc *domain.Catalog, media *domain.Media, principal func(context.Context) (domain.Principal, bool)) *Handler {
+	return &Handler{svc: svc, media: media, principal: principal}
 }
 
 func (h *Handler) caller(ctx context.Context) (domain.Principal, error) {

@@ -27,7 +27,7 @@ func validTrack() *catalogv1.Track {
 }
 
 func TestRefusesBadRequestsBeforeTheStore(t *testing.T) {
-	h := New(domain.NewCatalog(domain.Stores{}, nil), apitest.As(apitest.Caller()))
+	h := New(domain.NewCatalog(domain.Stores{}, nil), domain.NewMedia(domain.Stores{}, nil, nil, nil, 1<<20), apitest.As(apitest.Caller()))
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -177,6 +177,18 @@ func TestRefusesBadRequestsBeforeTheStore(t *testing.T) {
 			_, err := h.UpdateTrack(ctx, connect.NewRequest(&catalogv1.UpdateTrackRequest{Track: &catalogv1.Track{Id: trackID}, UpdateMask: mask("status")}))
 			return err
 		}, connect.CodeInvalidArgument, "update_mask"},
+		{"upload without track", func() error {
+			_, err := h.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{}))
+			return err
+		}, connect.CodeInvalidArgument, "track_id"},
+		{"upload with negative size", func() error {
+			_, err := h.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID, SizeBytes: -1}))
+			return err
+		}, connect.CodeInvalidArgument, "size_bytes"},
+		{"upload too large", func() error {
+			_, err := h.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID, SizeBytes: 1<<20 + 1}))
+			return err
+		}, connect.CodeInvalidArgument, "size_bytes"},
 		{"batch get none", func() error {
 			_, err := h.BatchGetTracks(ctx, connect.NewRequest(&catalogv1.BatchGetTracksRequest{}))
 			return err
@@ -214,7 +226,7 @@ func TestRefusesBadRequestsBeforeTheStore(t *testing.T) {
 }
 
 func TestNeedsACaller(t *testing.T) {
-	h := New(domain.NewCatalog(domain.Stores{}, nil), apitest.Anonymous)
+	h := New(domain.NewCatalog(domain.Stores{}, nil), nil, apitest.Anonymous)
 	err := apitest.NoStore(t, func() error {
 		_, err := h.GetTrack(context.Background(), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
 		return err
@@ -247,7 +259,7 @@ func (f *fakeCatalog) Search(_ context.Context, _ string, _ []domain.ItemType, p
 
 func TestCreateTrackNormalizesAndConverts(t *testing.T) {
 	store := &fakeCatalog{}
-	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil), apitest.As(apitest.Caller()))
+	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil), nil, apitest.As(apitest.Caller()))
 	tr := validTrack()
 	tr.Isrc = "usrc17607839"
 	tr.Status = catalogv1.TrackStatus_TRACK_STATUS_READY // output only: ignored
@@ -273,7 +285,7 @@ func TestSearchConvertsHits(t *testing.T) {
 		{Score: 2, Album: &domain.Album{ID: albumID, Title: "Discovery", Type: domain.AlbumTypeAlbum}},
 		{Score: 1, Track: &domain.Track{ID: trackID, Title: "Da Funk", Duration: 5 * time.Minute}},
 	}}
-	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil), apitest.As(apitest.Caller()))
+	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil), nil, apitest.As(apitest.Caller()))
 	resp, err := h.Search(context.Background(), connect.NewRequest(&catalogv1.SearchRequest{Query: "  daft  "}))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -97,6 +98,19 @@ func serve(args []string) error {
 	refreshTTL := str("refresh-ttl", "720h", "lifetime of refresh tokens")
 	logLevel := str("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := str("log-format", "text", "log format: text or json")
+	blobDir := str("blob-dir", "", "directory of uploads and transcoded media, shared by replicas (default <data-dir>/blobs)")
+	mediaKey := str("media-signing-key", "", "hex key (>= 32 bytes) signing media URLs, shared by replicas (default: generated into <data-dir>)")
+	streamTTL := str("stream-url-ttl", "1h", "how long streaming URLs stay valid")
+	uploadTTL := str("upload-url-ttl", "1h", "how long upload URLs stay valid")
+	maxUpload := str("max-upload-bytes", "536870912", "largest accepted upload, in bytes")
+	maxAudio := str("max-audio-duration", "30m", "longest accepted audio")
+	natsURL := str("nats-url", "", "NATS cluster URL(s) with JetStream; empty runs an embedded broker in <data-dir>/nats")
+	natsListen := str("nats-listen", "", "host:port where the embedded broker accepts other replicas (empty: in-process only)")
+	workers := str("transcode-workers", "1", "concurrent transcodes in this process; 0 leaves transcoding to other replicas")
+	ackWait := str("transcode-ack-wait", "30s", "how long a silent worker keeps a job before it returns to the queue")
+	attempts := str("transcode-attempts", "5", "attempts before a failing transcode marks the track failed")
+	ffmpeg := str("ffmpeg", "ffmpeg", "ffmpeg binary")
+	ffprobe := str("ffprobe", "ffprobe", "ffprobe binary")
 	demoData := fs.Bool("demo", envDefault("demo", "") == "true", "seed a demo catalog and demo users into an empty store (env BACKBEAT_DEMO=true)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -140,12 +154,33 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	media := app.MediaConfig{
+		BlobDir: *blobDir, SigningKey: *mediaKey, NATSURL: *natsURL, NATSListen: *natsListen, FFmpeg: *ffmpeg, FFprobe: *ffprobe,
+	}
+	for _, d := range []struct {
+		name, v string
+		dst     *time.Duration
+	}{{"stream-url-ttl", *streamTTL, &media.StreamTTL}, {"upload-url-ttl", *uploadTTL, &media.UploadTTL},
+		{"max-audio-duration", *maxAudio, &media.MaxDuration}, {"transcode-ack-wait", *ackWait, &media.JobAckWait}} {
+		if *d.dst, err = parseDur(d.name, d.v); err != nil {
+			return err
+		}
+	}
+	if media.MaxUploadBytes, err = strconv.ParseInt(*maxUpload, 10, 64); err != nil || media.MaxUploadBytes <= 0 {
+		return fmt.Errorf("--max-upload-bytes: want a positive number of bytes, got %q", *maxUpload)
+	}
+	if media.Workers, err = strconv.Atoi(*workers); err != nil || media.Workers < 0 {
+		return fmt.Errorf("--transcode-workers: want 0 or more, got %q", *workers)
+	}
+	if media.JobAttempts, err = strconv.Atoi(*attempts); err != nil || media.JobAttempts < 1 {
+		return fmt.Errorf("--transcode-attempts: want 1 or more, got %q", *attempts)
+	}
 	cfg := app.Config{
 		Addr: *addr, PublicURL: *publicURL, DataDir: *dataDir, Store: *store, Cassandra: cc,
 		TLSCert: *tlsCert, TLSKey: *tlsKey,
 		OIDCIssuer: *oidcIssuer, OIDCAudience: *oidcAudience,
 		Admins: httpserver.SplitList(*admins), CORSOrigins: httpserver.SplitList(*cors),
-		AccessTTL: atl, RefreshTTL: rtl, Demo: *demoData, Logger: logger,
+		AccessTTL: atl, RefreshTTL: rtl, Media: media, Demo: *demoData, Logger: logger,
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

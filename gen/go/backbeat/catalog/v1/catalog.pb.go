@@ -1966,6 +1966,129 @@ func (*DeleteTrackResponse) Descriptor() ([]byte, []int) {
 	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{32}
 }
 
+type CreateTrackUploadRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	TrackId string                 `protobuf:"bytes,1,opt,name=track_id,json=trackId,proto3" json:"track_id,omitempty"`
+	// The file's size when known; a file over the limit is refused up front.
+	SizeBytes     int64 `protobuf:"varint,2,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTrackUploadRequest) Reset() {
+	*x = CreateTrackUploadRequest{}
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTrackUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTrackUploadRequest) ProtoMessage() {}
+
+func (x *CreateTrackUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTrackUploadRequest.ProtoReflect.Descriptor instead.
+func (*CreateTrackUploadRequest) Descriptor() ([]byte, []int) {
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *CreateTrackUploadRequest) GetTrackId() string {
+	if x != nil {
+		return x.TrackId
+	}
+	return ""
+}
+
+func (x *CreateTrackUploadRequest) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+type CreateTrackUploadResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	UploadId string                 `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// PUT the file's bytes to this URL (no other headers needed). Repeating the
+	// PUT after a failure is safe: one upload is transcoded once.
+	UploadUrl     string                 `protobuf:"bytes,2,opt,name=upload_url,json=uploadUrl,proto3" json:"upload_url,omitempty"`
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	MaxBytes      int64                  `protobuf:"varint,4,opt,name=max_bytes,json=maxBytes,proto3" json:"max_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTrackUploadResponse) Reset() {
+	*x = CreateTrackUploadResponse{}
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTrackUploadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTrackUploadResponse) ProtoMessage() {}
+
+func (x *CreateTrackUploadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTrackUploadResponse.ProtoReflect.Descriptor instead.
+func (*CreateTrackUploadResponse) Descriptor() ([]byte, []int) {
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *CreateTrackUploadResponse) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+func (x *CreateTrackUploadResponse) GetUploadUrl() string {
+	if x != nil {
+		return x.UploadUrl
+	}
+	return ""
+}
+
+func (x *CreateTrackUploadResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *CreateTrackUploadResponse) GetMaxBytes() int64 {
+	if x != nil {
+		return x.MaxBytes
+	}
+	return 0
+}
+
 type ListTracksRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -1976,7 +2099,7 @@ type ListTracksRequest struct {
 
 func (x *ListTracksRequest) Reset() {
 	*x = ListTracksRequest{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[33]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1988,7 +2111,7 @@ func (x *ListTracksRequest) String() string {
 func (*ListTracksRequest) ProtoMessage() {}
 
 func (x *ListTracksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[33]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2001,7 +2124,7 @@ func (x *ListTracksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTracksRequest.ProtoReflect.Descriptor instead.
 func (*ListTracksRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{33}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListTracksRequest) GetPageSize() int32 {
@@ -2028,7 +2151,7 @@ type ListTracksResponse struct {
 
 func (x *ListTracksResponse) Reset() {
 	*x = ListTracksResponse{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[34]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2163,7 @@ func (x *ListTracksResponse) String() string {
 func (*ListTracksResponse) ProtoMessage() {}
 
 func (x *ListTracksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[34]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2176,7 @@ func (x *ListTracksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTracksResponse.ProtoReflect.Descriptor instead.
 func (*ListTracksResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{34}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListTracksResponse) GetTracks() []*Track {
@@ -2081,7 +2204,7 @@ type ListTracksByAlbumRequest struct {
 
 func (x *ListTracksByAlbumRequest) Reset() {
 	*x = ListTracksByAlbumRequest{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[35]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2093,7 +2216,7 @@ func (x *ListTracksByAlbumRequest) String() string {
 func (*ListTracksByAlbumRequest) ProtoMessage() {}
 
 func (x *ListTracksByAlbumRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[35]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2106,7 +2229,7 @@ func (x *ListTracksByAlbumRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTracksByAlbumRequest.ProtoReflect.Descriptor instead.
 func (*ListTracksByAlbumRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{35}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListTracksByAlbumRequest) GetAlbumId() string {
@@ -2140,7 +2263,7 @@ type ListTracksByAlbumResponse struct {
 
 func (x *ListTracksByAlbumResponse) Reset() {
 	*x = ListTracksByAlbumResponse{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[36]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2152,7 +2275,7 @@ func (x *ListTracksByAlbumResponse) String() string {
 func (*ListTracksByAlbumResponse) ProtoMessage() {}
 
 func (x *ListTracksByAlbumResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[36]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2165,7 +2288,7 @@ func (x *ListTracksByAlbumResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTracksByAlbumResponse.ProtoReflect.Descriptor instead.
 func (*ListTracksByAlbumResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{36}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListTracksByAlbumResponse) GetTracks() []*Track {
@@ -2192,7 +2315,7 @@ type BatchGetTracksRequest struct {
 
 func (x *BatchGetTracksRequest) Reset() {
 	*x = BatchGetTracksRequest{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[37]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2204,7 +2327,7 @@ func (x *BatchGetTracksRequest) String() string {
 func (*BatchGetTracksRequest) ProtoMessage() {}
 
 func (x *BatchGetTracksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[37]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2217,7 +2340,7 @@ func (x *BatchGetTracksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetTracksRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetTracksRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{37}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *BatchGetTracksRequest) GetTrackIds() []string {
@@ -2237,7 +2360,7 @@ type BatchGetTracksResponse struct {
 
 func (x *BatchGetTracksResponse) Reset() {
 	*x = BatchGetTracksResponse{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[38]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2249,7 +2372,7 @@ func (x *BatchGetTracksResponse) String() string {
 func (*BatchGetTracksResponse) ProtoMessage() {}
 
 func (x *BatchGetTracksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[38]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2262,7 +2385,7 @@ func (x *BatchGetTracksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetTracksResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetTracksResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{38}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *BatchGetTracksResponse) GetTracks() []*Track {
@@ -2293,7 +2416,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[39]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2305,7 +2428,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[39]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2318,7 +2441,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{39}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -2365,7 +2488,7 @@ type SearchResult struct {
 
 func (x *SearchResult) Reset() {
 	*x = SearchResult{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[40]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2377,7 +2500,7 @@ func (x *SearchResult) String() string {
 func (*SearchResult) ProtoMessage() {}
 
 func (x *SearchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[40]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2390,7 +2513,7 @@ func (x *SearchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchResult.ProtoReflect.Descriptor instead.
 func (*SearchResult) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{40}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SearchResult) GetItem() isSearchResult_Item {
@@ -2466,7 +2589,7 @@ type SearchResponse struct {
 
 func (x *SearchResponse) Reset() {
 	*x = SearchResponse{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[41]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2478,7 +2601,7 @@ func (x *SearchResponse) String() string {
 func (*SearchResponse) ProtoMessage() {}
 
 func (x *SearchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[41]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2491,7 +2614,7 @@ func (x *SearchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchResponse.ProtoReflect.Descriptor instead.
 func (*SearchResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{41}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SearchResponse) GetResults() []*SearchResult {
@@ -2640,7 +2763,18 @@ const file_backbeat_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x05track\x18\x01 \x01(\v2\x1a.backbeat.catalog.v1.TrackR\x05track\"/\n" +
 	"\x12DeleteTrackRequest\x12\x19\n" +
 	"\btrack_id\x18\x01 \x01(\tR\atrackId\"\x15\n" +
-	"\x13DeleteTrackResponse\"O\n" +
+	"\x13DeleteTrackResponse\"T\n" +
+	"\x18CreateTrackUploadRequest\x12\x19\n" +
+	"\btrack_id\x18\x01 \x01(\tR\atrackId\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x02 \x01(\x03R\tsizeBytes\"\xb1\x01\n" +
+	"\x19CreateTrackUploadResponse\x12\x1b\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\x12\x1d\n" +
+	"\n" +
+	"upload_url\x18\x02 \x01(\tR\tuploadUrl\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12\x1b\n" +
+	"\tmax_bytes\x18\x04 \x01(\x03R\bmaxBytes\"O\n" +
 	"\x11ListTracksRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -2692,7 +2826,7 @@ const file_backbeat_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x15ITEM_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fITEM_TYPE_TRACK\x10\x01\x12\x13\n" +
 	"\x0fITEM_TYPE_ALBUM\x10\x02\x12\x14\n" +
-	"\x10ITEM_TYPE_ARTIST\x10\x032\x94\x0f\n" +
+	"\x10ITEM_TYPE_ARTIST\x10\x032\x88\x10\n" +
 	"\x0eCatalogService\x12c\n" +
 	"\fCreateArtist\x12(.backbeat.catalog.v1.CreateArtistRequest\x1a).backbeat.catalog.v1.CreateArtistResponse\x12_\n" +
 	"\tGetArtist\x12%.backbeat.catalog.v1.GetArtistRequest\x1a&.backbeat.catalog.v1.GetArtistResponse\"\x03\x90\x02\x01\x12c\n" +
@@ -2709,7 +2843,8 @@ const file_backbeat_catalog_v1_catalog_proto_rawDesc = "" +
 	"\vCreateTrack\x12'.backbeat.catalog.v1.CreateTrackRequest\x1a(.backbeat.catalog.v1.CreateTrackResponse\x12\\\n" +
 	"\bGetTrack\x12$.backbeat.catalog.v1.GetTrackRequest\x1a%.backbeat.catalog.v1.GetTrackResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\vUpdateTrack\x12'.backbeat.catalog.v1.UpdateTrackRequest\x1a(.backbeat.catalog.v1.UpdateTrackResponse\x12`\n" +
-	"\vDeleteTrack\x12'.backbeat.catalog.v1.DeleteTrackRequest\x1a(.backbeat.catalog.v1.DeleteTrackResponse\x12b\n" +
+	"\vDeleteTrack\x12'.backbeat.catalog.v1.DeleteTrackRequest\x1a(.backbeat.catalog.v1.DeleteTrackResponse\x12r\n" +
+	"\x11CreateTrackUpload\x12-.backbeat.catalog.v1.CreateTrackUploadRequest\x1a..backbeat.catalog.v1.CreateTrackUploadResponse\x12b\n" +
 	"\n" +
 	"ListTracks\x12&.backbeat.catalog.v1.ListTracksRequest\x1a'.backbeat.catalog.v1.ListTracksResponse\"\x03\x90\x02\x01\x12w\n" +
 	"\x11ListTracksByAlbum\x12-.backbeat.catalog.v1.ListTracksByAlbumRequest\x1a..backbeat.catalog.v1.ListTracksByAlbumResponse\"\x03\x90\x02\x01\x12n\n" +
@@ -2729,7 +2864,7 @@ func file_backbeat_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_backbeat_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_backbeat_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_backbeat_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_backbeat_catalog_v1_catalog_proto_goTypes = []any{
 	(AlbumType)(0),                     // 0: backbeat.catalog.v1.AlbumType
 	(TrackStatus)(0),                   // 1: backbeat.catalog.v1.TrackStatus
@@ -2767,39 +2902,41 @@ var file_backbeat_catalog_v1_catalog_proto_goTypes = []any{
 	(*UpdateTrackResponse)(nil),        // 33: backbeat.catalog.v1.UpdateTrackResponse
 	(*DeleteTrackRequest)(nil),         // 34: backbeat.catalog.v1.DeleteTrackRequest
 	(*DeleteTrackResponse)(nil),        // 35: backbeat.catalog.v1.DeleteTrackResponse
-	(*ListTracksRequest)(nil),          // 36: backbeat.catalog.v1.ListTracksRequest
-	(*ListTracksResponse)(nil),         // 37: backbeat.catalog.v1.ListTracksResponse
-	(*ListTracksByAlbumRequest)(nil),   // 38: backbeat.catalog.v1.ListTracksByAlbumRequest
-	(*ListTracksByAlbumResponse)(nil),  // 39: backbeat.catalog.v1.ListTracksByAlbumResponse
-	(*BatchGetTracksRequest)(nil),      // 40: backbeat.catalog.v1.BatchGetTracksRequest
-	(*BatchGetTracksResponse)(nil),     // 41: backbeat.catalog.v1.BatchGetTracksResponse
-	(*SearchRequest)(nil),              // 42: backbeat.catalog.v1.SearchRequest
-	(*SearchResult)(nil),               // 43: backbeat.catalog.v1.SearchResult
-	(*SearchResponse)(nil),             // 44: backbeat.catalog.v1.SearchResponse
-	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 46: google.protobuf.FieldMask
+	(*CreateTrackUploadRequest)(nil),   // 36: backbeat.catalog.v1.CreateTrackUploadRequest
+	(*CreateTrackUploadResponse)(nil),  // 37: backbeat.catalog.v1.CreateTrackUploadResponse
+	(*ListTracksRequest)(nil),          // 38: backbeat.catalog.v1.ListTracksRequest
+	(*ListTracksResponse)(nil),         // 39: backbeat.catalog.v1.ListTracksResponse
+	(*ListTracksByAlbumRequest)(nil),   // 40: backbeat.catalog.v1.ListTracksByAlbumRequest
+	(*ListTracksByAlbumResponse)(nil),  // 41: backbeat.catalog.v1.ListTracksByAlbumResponse
+	(*BatchGetTracksRequest)(nil),      // 42: backbeat.catalog.v1.BatchGetTracksRequest
+	(*BatchGetTracksResponse)(nil),     // 43: backbeat.catalog.v1.BatchGetTracksResponse
+	(*SearchRequest)(nil),              // 44: backbeat.catalog.v1.SearchRequest
+	(*SearchResult)(nil),               // 45: backbeat.catalog.v1.SearchResult
+	(*SearchResponse)(nil),             // 46: backbeat.catalog.v1.SearchResponse
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 48: google.protobuf.FieldMask
 }
 var file_backbeat_catalog_v1_catalog_proto_depIdxs = []int32{
-	45, // 0: backbeat.catalog.v1.Artist.create_time:type_name -> google.protobuf.Timestamp
-	45, // 1: backbeat.catalog.v1.Artist.update_time:type_name -> google.protobuf.Timestamp
+	47, // 0: backbeat.catalog.v1.Artist.create_time:type_name -> google.protobuf.Timestamp
+	47, // 1: backbeat.catalog.v1.Artist.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: backbeat.catalog.v1.Album.album_type:type_name -> backbeat.catalog.v1.AlbumType
-	45, // 3: backbeat.catalog.v1.Album.create_time:type_name -> google.protobuf.Timestamp
-	45, // 4: backbeat.catalog.v1.Album.update_time:type_name -> google.protobuf.Timestamp
+	47, // 3: backbeat.catalog.v1.Album.create_time:type_name -> google.protobuf.Timestamp
+	47, // 4: backbeat.catalog.v1.Album.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: backbeat.catalog.v1.Track.status:type_name -> backbeat.catalog.v1.TrackStatus
-	45, // 6: backbeat.catalog.v1.Track.create_time:type_name -> google.protobuf.Timestamp
-	45, // 7: backbeat.catalog.v1.Track.update_time:type_name -> google.protobuf.Timestamp
+	47, // 6: backbeat.catalog.v1.Track.create_time:type_name -> google.protobuf.Timestamp
+	47, // 7: backbeat.catalog.v1.Track.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 8: backbeat.catalog.v1.CreateArtistRequest.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 9: backbeat.catalog.v1.CreateArtistResponse.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 10: backbeat.catalog.v1.GetArtistResponse.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 11: backbeat.catalog.v1.UpdateArtistRequest.artist:type_name -> backbeat.catalog.v1.Artist
-	46, // 12: backbeat.catalog.v1.UpdateArtistRequest.update_mask:type_name -> google.protobuf.FieldMask
+	48, // 12: backbeat.catalog.v1.UpdateArtistRequest.update_mask:type_name -> google.protobuf.FieldMask
 	3,  // 13: backbeat.catalog.v1.UpdateArtistResponse.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 14: backbeat.catalog.v1.ListArtistsResponse.artists:type_name -> backbeat.catalog.v1.Artist
 	4,  // 15: backbeat.catalog.v1.CreateAlbumRequest.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 16: backbeat.catalog.v1.CreateAlbumResponse.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 17: backbeat.catalog.v1.GetAlbumResponse.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 18: backbeat.catalog.v1.UpdateAlbumRequest.album:type_name -> backbeat.catalog.v1.Album
-	46, // 19: backbeat.catalog.v1.UpdateAlbumRequest.update_mask:type_name -> google.protobuf.FieldMask
+	48, // 19: backbeat.catalog.v1.UpdateAlbumRequest.update_mask:type_name -> google.protobuf.FieldMask
 	4,  // 20: backbeat.catalog.v1.UpdateAlbumResponse.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 21: backbeat.catalog.v1.ListAlbumsResponse.albums:type_name -> backbeat.catalog.v1.Album
 	4,  // 22: backbeat.catalog.v1.ListAlbumsByArtistResponse.albums:type_name -> backbeat.catalog.v1.Album
@@ -2807,59 +2944,62 @@ var file_backbeat_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 24: backbeat.catalog.v1.CreateTrackResponse.track:type_name -> backbeat.catalog.v1.Track
 	5,  // 25: backbeat.catalog.v1.GetTrackResponse.track:type_name -> backbeat.catalog.v1.Track
 	5,  // 26: backbeat.catalog.v1.UpdateTrackRequest.track:type_name -> backbeat.catalog.v1.Track
-	46, // 27: backbeat.catalog.v1.UpdateTrackRequest.update_mask:type_name -> google.protobuf.FieldMask
+	48, // 27: backbeat.catalog.v1.UpdateTrackRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 28: backbeat.catalog.v1.UpdateTrackResponse.track:type_name -> backbeat.catalog.v1.Track
-	5,  // 29: backbeat.catalog.v1.ListTracksResponse.tracks:type_name -> backbeat.catalog.v1.Track
-	5,  // 30: backbeat.catalog.v1.ListTracksByAlbumResponse.tracks:type_name -> backbeat.catalog.v1.Track
-	5,  // 31: backbeat.catalog.v1.BatchGetTracksResponse.tracks:type_name -> backbeat.catalog.v1.Track
-	2,  // 32: backbeat.catalog.v1.SearchRequest.types:type_name -> backbeat.catalog.v1.ItemType
-	5,  // 33: backbeat.catalog.v1.SearchResult.track:type_name -> backbeat.catalog.v1.Track
-	4,  // 34: backbeat.catalog.v1.SearchResult.album:type_name -> backbeat.catalog.v1.Album
-	3,  // 35: backbeat.catalog.v1.SearchResult.artist:type_name -> backbeat.catalog.v1.Artist
-	43, // 36: backbeat.catalog.v1.SearchResponse.results:type_name -> backbeat.catalog.v1.SearchResult
-	6,  // 37: backbeat.catalog.v1.CatalogService.CreateArtist:input_type -> backbeat.catalog.v1.CreateArtistRequest
-	8,  // 38: backbeat.catalog.v1.CatalogService.GetArtist:input_type -> backbeat.catalog.v1.GetArtistRequest
-	10, // 39: backbeat.catalog.v1.CatalogService.UpdateArtist:input_type -> backbeat.catalog.v1.UpdateArtistRequest
-	12, // 40: backbeat.catalog.v1.CatalogService.DeleteArtist:input_type -> backbeat.catalog.v1.DeleteArtistRequest
-	14, // 41: backbeat.catalog.v1.CatalogService.ListArtists:input_type -> backbeat.catalog.v1.ListArtistsRequest
-	16, // 42: backbeat.catalog.v1.CatalogService.CreateAlbum:input_type -> backbeat.catalog.v1.CreateAlbumRequest
-	18, // 43: backbeat.catalog.v1.CatalogService.GetAlbum:input_type -> backbeat.catalog.v1.GetAlbumRequest
-	20, // 44: backbeat.catalog.v1.CatalogService.UpdateAlbum:input_type -> backbeat.catalog.v1.UpdateAlbumRequest
-	22, // 45: backbeat.catalog.v1.CatalogService.DeleteAlbum:input_type -> backbeat.catalog.v1.DeleteAlbumRequest
-	24, // 46: backbeat.catalog.v1.CatalogService.ListAlbums:input_type -> backbeat.catalog.v1.ListAlbumsRequest
-	26, // 47: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:input_type -> backbeat.catalog.v1.ListAlbumsByArtistRequest
-	28, // 48: backbeat.catalog.v1.CatalogService.CreateTrack:input_type -> backbeat.catalog.v1.CreateTrackRequest
-	30, // 49: backbeat.catalog.v1.CatalogService.GetTrack:input_type -> backbeat.catalog.v1.GetTrackRequest
-	32, // 50: backbeat.catalog.v1.CatalogService.UpdateTrack:input_type -> backbeat.catalog.v1.UpdateTrackRequest
-	34, // 51: backbeat.catalog.v1.CatalogService.DeleteTrack:input_type -> backbeat.catalog.v1.DeleteTrackRequest
-	36, // 52: backbeat.catalog.v1.CatalogService.ListTracks:input_type -> backbeat.catalog.v1.ListTracksRequest
-	38, // 53: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:input_type -> backbeat.catalog.v1.ListTracksByAlbumRequest
-	40, // 54: backbeat.catalog.v1.CatalogService.BatchGetTracks:input_type -> backbeat.catalog.v1.BatchGetTracksRequest
-	42, // 55: backbeat.catalog.v1.CatalogService.Search:input_type -> backbeat.catalog.v1.SearchRequest
-	7,  // 56: backbeat.catalog.v1.CatalogService.CreateArtist:output_type -> backbeat.catalog.v1.CreateArtistResponse
-	9,  // 57: backbeat.catalog.v1.CatalogService.GetArtist:output_type -> backbeat.catalog.v1.GetArtistResponse
-	11, // 58: backbeat.catalog.v1.CatalogService.UpdateArtist:output_type -> backbeat.catalog.v1.UpdateArtistResponse
-	13, // 59: backbeat.catalog.v1.CatalogService.DeleteArtist:output_type -> backbeat.catalog.v1.DeleteArtistResponse
-	15, // 60: backbeat.catalog.v1.CatalogService.ListArtists:output_type -> backbeat.catalog.v1.ListArtistsResponse
-	17, // 61: backbeat.catalog.v1.CatalogService.CreateAlbum:output_type -> backbeat.catalog.v1.CreateAlbumResponse
-	19, // 62: backbeat.catalog.v1.CatalogService.GetAlbum:output_type -> backbeat.catalog.v1.GetAlbumResponse
-	21, // 63: backbeat.catalog.v1.CatalogService.UpdateAlbum:output_type -> backbeat.catalog.v1.UpdateAlbumResponse
-	23, // 64: backbeat.catalog.v1.CatalogService.DeleteAlbum:output_type -> backbeat.catalog.v1.DeleteAlbumResponse
-	25, // 65: backbeat.catalog.v1.CatalogService.ListAlbums:output_type -> backbeat.catalog.v1.ListAlbumsResponse
-	27, // 66: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:output_type -> backbeat.catalog.v1.ListAlbumsByArtistResponse
-	29, // 67: backbeat.catalog.v1.CatalogService.CreateTrack:output_type -> backbeat.catalog.v1.CreateTrackResponse
-	31, // 68: backbeat.catalog.v1.CatalogService.GetTrack:output_type -> backbeat.catalog.v1.GetTrackResponse
-	33, // 69: backbeat.catalog.v1.CatalogService.UpdateTrack:output_type -> backbeat.catalog.v1.UpdateTrackResponse
-	35, // 70: backbeat.catalog.v1.CatalogService.DeleteTrack:output_type -> backbeat.catalog.v1.DeleteTrackResponse
-	37, // 71: backbeat.catalog.v1.CatalogService.ListTracks:output_type -> backbeat.catalog.v1.ListTracksResponse
-	39, // 72: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:output_type -> backbeat.catalog.v1.ListTracksByAlbumResponse
-	41, // 73: backbeat.catalog.v1.CatalogService.BatchGetTracks:output_type -> backbeat.catalog.v1.BatchGetTracksResponse
-	44, // 74: backbeat.catalog.v1.CatalogService.Search:output_type -> backbeat.catalog.v1.SearchResponse
-	56, // [56:75] is the sub-list for method output_type
-	37, // [37:56] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	47, // 29: backbeat.catalog.v1.CreateTrackUploadResponse.expire_time:type_name -> google.protobuf.Timestamp
+	5,  // 30: backbeat.catalog.v1.ListTracksResponse.tracks:type_name -> backbeat.catalog.v1.Track
+	5,  // 31: backbeat.catalog.v1.ListTracksByAlbumResponse.tracks:type_name -> backbeat.catalog.v1.Track
+	5,  // 32: backbeat.catalog.v1.BatchGetTracksResponse.tracks:type_name -> backbeat.catalog.v1.Track
+	2,  // 33: backbeat.catalog.v1.SearchRequest.types:type_name -> backbeat.catalog.v1.ItemType
+	5,  // 34: backbeat.catalog.v1.SearchResult.track:type_name -> backbeat.catalog.v1.Track
+	4,  // 35: backbeat.catalog.v1.SearchResult.album:type_name -> backbeat.catalog.v1.Album
+	3,  // 36: backbeat.catalog.v1.SearchResult.artist:type_name -> backbeat.catalog.v1.Artist
+	45, // 37: backbeat.catalog.v1.SearchResponse.results:type_name -> backbeat.catalog.v1.SearchResult
+	6,  // 38: backbeat.catalog.v1.CatalogService.CreateArtist:input_type -> backbeat.catalog.v1.CreateArtistRequest
+	8,  // 39: backbeat.catalog.v1.CatalogService.GetArtist:input_type -> backbeat.catalog.v1.GetArtistRequest
+	10, // 40: backbeat.catalog.v1.CatalogService.UpdateArtist:input_type -> backbeat.catalog.v1.UpdateArtistRequest
+	12, // 41: backbeat.catalog.v1.CatalogService.DeleteArtist:input_type -> backbeat.catalog.v1.DeleteArtistRequest
+	14, // 42: backbeat.catalog.v1.CatalogService.ListArtists:input_type -> backbeat.catalog.v1.ListArtistsRequest
+	16, // 43: backbeat.catalog.v1.CatalogService.CreateAlbum:input_type -> backbeat.catalog.v1.CreateAlbumRequest
+	18, // 44: backbeat.catalog.v1.CatalogService.GetAlbum:input_type -> backbeat.catalog.v1.GetAlbumRequest
+	20, // 45: backbeat.catalog.v1.CatalogService.UpdateAlbum:input_type -> backbeat.catalog.v1.UpdateAlbumRequest
+	22, // 46: backbeat.catalog.v1.CatalogService.DeleteAlbum:input_type -> backbeat.catalog.v1.DeleteAlbumRequest
+	24, // 47: backbeat.catalog.v1.CatalogService.ListAlbums:input_type -> backbeat.catalog.v1.ListAlbumsRequest
+	26, // 48: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:input_type -> backbeat.catalog.v1.ListAlbumsByArtistRequest
+	28, // 49: backbeat.catalog.v1.CatalogService.CreateTrack:input_type -> backbeat.catalog.v1.CreateTrackRequest
+	30, // 50: backbeat.catalog.v1.CatalogService.GetTrack:input_type -> backbeat.catalog.v1.GetTrackRequest
+	32, // 51: backbeat.catalog.v1.CatalogService.UpdateTrack:input_type -> backbeat.catalog.v1.UpdateTrackRequest
+	34, // 52: backbeat.catalog.v1.CatalogService.DeleteTrack:input_type -> backbeat.catalog.v1.DeleteTrackRequest
+	36, // 53: backbeat.catalog.v1.CatalogService.CreateTrackUpload:input_type -> backbeat.catalog.v1.CreateTrackUploadRequest
+	38, // 54: backbeat.catalog.v1.CatalogService.ListTracks:input_type -> backbeat.catalog.v1.ListTracksRequest
+	40, // 55: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:input_type -> backbeat.catalog.v1.ListTracksByAlbumRequest
+	42, // 56: backbeat.catalog.v1.CatalogService.BatchGetTracks:input_type -> backbeat.catalog.v1.BatchGetTracksRequest
+	44, // 57: backbeat.catalog.v1.CatalogService.Search:input_type -> backbeat.catalog.v1.SearchRequest
+	7,  // 58: backbeat.catalog.v1.CatalogService.CreateArtist:output_type -> backbeat.catalog.v1.CreateArtistResponse
+	9,  // 59: backbeat.catalog.v1.CatalogService.GetArtist:output_type -> backbeat.catalog.v1.GetArtistResponse
+	11, // 60: backbeat.catalog.v1.CatalogService.UpdateArtist:output_type -> backbeat.catalog.v1.UpdateArtistResponse
+	13, // 61: backbeat.catalog.v1.CatalogService.DeleteArtist:output_type -> backbeat.catalog.v1.DeleteArtistResponse
+	15, // 62: backbeat.catalog.v1.CatalogService.ListArtists:output_type -> backbeat.catalog.v1.ListArtistsResponse
+	17, // 63: backbeat.catalog.v1.CatalogService.CreateAlbum:output_type -> backbeat.catalog.v1.CreateAlbumResponse
+	19, // 64: backbeat.catalog.v1.CatalogService.GetAlbum:output_type -> backbeat.catalog.v1.GetAlbumResponse
+	21, // 65: backbeat.catalog.v1.CatalogService.UpdateAlbum:output_type -> backbeat.catalog.v1.UpdateAlbumResponse
+	23, // 66: backbeat.catalog.v1.CatalogService.DeleteAlbum:output_type -> backbeat.catalog.v1.DeleteAlbumResponse
+	25, // 67: backbeat.catalog.v1.CatalogService.ListAlbums:output_type -> backbeat.catalog.v1.ListAlbumsResponse
+	27, // 68: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:output_type -> backbeat.catalog.v1.ListAlbumsByArtistResponse
+	29, // 69: backbeat.catalog.v1.CatalogService.CreateTrack:output_type -> backbeat.catalog.v1.CreateTrackResponse
+	31, // 70: backbeat.catalog.v1.CatalogService.GetTrack:output_type -> backbeat.catalog.v1.GetTrackResponse
+	33, // 71: backbeat.catalog.v1.CatalogService.UpdateTrack:output_type -> backbeat.catalog.v1.UpdateTrackResponse
+	35, // 72: backbeat.catalog.v1.CatalogService.DeleteTrack:output_type -> backbeat.catalog.v1.DeleteTrackResponse
+	37, // 73: backbeat.catalog.v1.CatalogService.CreateTrackUpload:output_type -> backbeat.catalog.v1.CreateTrackUploadResponse
+	39, // 74: backbeat.catalog.v1.CatalogService.ListTracks:output_type -> backbeat.catalog.v1.ListTracksResponse
+	41, // 75: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:output_type -> backbeat.catalog.v1.ListTracksByAlbumResponse
+	43, // 76: backbeat.catalog.v1.CatalogService.BatchGetTracks:output_type -> backbeat.catalog.v1.BatchGetTracksResponse
+	46, // 77: backbeat.catalog.v1.CatalogService.Search:output_type -> backbeat.catalog.v1.SearchResponse
+	58, // [58:78] is the sub-list for method output_type
+	38, // [38:58] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_backbeat_catalog_v1_catalog_proto_init() }
@@ -2867,7 +3007,7 @@ func file_backbeat_catalog_v1_catalog_proto_init() {
 	if File_backbeat_catalog_v1_catalog_proto != nil {
 		return
 	}
-	file_backbeat_catalog_v1_catalog_proto_msgTypes[40].OneofWrappers = []any{
+	file_backbeat_catalog_v1_catalog_proto_msgTypes[42].OneofWrappers = []any{
 		(*SearchResult_Track)(nil),
 		(*SearchResult_Album)(nil),
 		(*SearchResult_Artist)(nil),
@@ -2878,7 +3018,7 @@ func file_backbeat_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_backbeat_catalog_v1_catalog_proto_rawDesc), len(file_backbeat_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -76,6 +76,9 @@ const (
 	// CatalogServiceDeleteTrackProcedure is the fully-qualified name of the CatalogService's
 	// DeleteTrack RPC.
 	CatalogServiceDeleteTrackProcedure = "/backbeat.catalog.v1.CatalogService/DeleteTrack"
+	// CatalogServiceCreateTrackUploadProcedure is the fully-qualified name of the CatalogService's
+	// CreateTrackUpload RPC.
+	CatalogServiceCreateTrackUploadProcedure = "/backbeat.catalog.v1.CatalogService/CreateTrackUpload"
 	// CatalogServiceListTracksProcedure is the fully-qualified name of the CatalogService's ListTracks
 	// RPC.
 	CatalogServiceListTracksProcedure = "/backbeat.catalog.v1.CatalogService/ListTracks"
@@ -109,6 +112,11 @@ type CatalogServiceClient interface {
 	UpdateTrack(context.Context, *connect.Request[v1.UpdateTrackRequest]) (*connect.Response[v1.UpdateTrackResponse], error)
 	// DeleteTrack removes the track, also from every playlist holding it.
 	DeleteTrack(context.Context, *connect.Request[v1.DeleteTrackRequest]) (*connect.Response[v1.DeleteTrackResponse], error)
+	// CreateTrackUpload returns a short-lived URL to PUT the track's audio to
+	// (any format ffmpeg reads). Once the upload arrives the track turns
+	// PROCESSING, then READY when its streams are transcoded, or FAILED with a
+	// status_reason. Media already playing keeps playing meanwhile.
+	CreateTrackUpload(context.Context, *connect.Request[v1.CreateTrackUploadRequest]) (*connect.Response[v1.CreateTrackUploadResponse], error)
 	ListTracks(context.Context, *connect.Request[v1.ListTracksRequest]) (*connect.Response[v1.ListTracksResponse], error)
 	// ListTracksByAlbum lists in disc and track number order.
 	ListTracksByAlbum(context.Context, *connect.Request[v1.ListTracksByAlbumRequest]) (*connect.Response[v1.ListTracksByAlbumResponse], error)
@@ -229,6 +237,12 @@ func NewCatalogServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(catalogServiceMethods.ByName("DeleteTrack")),
 			connect.WithClientOptions(opts...),
 		),
+		createTrackUpload: connect.NewClient[v1.CreateTrackUploadRequest, v1.CreateTrackUploadResponse](
+			httpClient,
+			baseURL+CatalogServiceCreateTrackUploadProcedure,
+			connect.WithSchema(catalogServiceMethods.ByName("CreateTrackUpload")),
+			connect.WithClientOptions(opts...),
+		),
 		listTracks: connect.NewClient[v1.ListTracksRequest, v1.ListTracksResponse](
 			httpClient,
 			baseURL+CatalogServiceListTracksProcedure,
@@ -277,6 +291,7 @@ type catalogServiceClient struct {
 	getTrack           *connect.Client[v1.GetTrackRequest, v1.GetTrackResponse]
 	updateTrack        *connect.Client[v1.UpdateTrackRequest, v1.UpdateTrackResponse]
 	deleteTrack        *connect.Client[v1.DeleteTrackRequest, v1.DeleteTrackResponse]
+	createTrackUpload  *connect.Client[v1.CreateTrackUploadRequest, v1.CreateTrackUploadResponse]
 	listTracks         *connect.Client[v1.ListTracksRequest, v1.ListTracksResponse]
 	listTracksByAlbum  *connect.Client[v1.ListTracksByAlbumRequest, v1.ListTracksByAlbumResponse]
 	batchGetTracks     *connect.Client[v1.BatchGetTracksRequest, v1.BatchGetTracksResponse]
@@ -358,6 +373,11 @@ func (c *catalogServiceClient) DeleteTrack(ctx context.Context, req *connect.Req
 	return c.deleteTrack.CallUnary(ctx, req)
 }
 
+// CreateTrackUpload calls backbeat.catalog.v1.CatalogService.CreateTrackUpload.
+func (c *catalogServiceClient) CreateTrackUpload(ctx context.Context, req *connect.Request[v1.CreateTrackUploadRequest]) (*connect.Response[v1.CreateTrackUploadResponse], error) {
+	return c.createTrackUpload.CallUnary(ctx, req)
+}
+
 // ListTracks calls backbeat.catalog.v1.CatalogService.ListTracks.
 func (c *catalogServiceClient) ListTracks(ctx context.Context, req *connect.Request[v1.ListTracksRequest]) (*connect.Response[v1.ListTracksResponse], error) {
 	return c.listTracks.CallUnary(ctx, req)
@@ -398,6 +418,11 @@ type CatalogServiceHandler interface {
 	UpdateTrack(context.Context, *connect.Request[v1.UpdateTrackRequest]) (*connect.Response[v1.UpdateTrackResponse], error)
 	// DeleteTrack removes the track, also from every playlist holding it.
 	DeleteTrack(context.Context, *connect.Request[v1.DeleteTrackRequest]) (*connect.Response[v1.DeleteTrackResponse], error)
+	// CreateTrackUpload returns a short-lived URL to PUT the track's audio to
+	// (any format ffmpeg reads). Once the upload arrives the track turns
+	// PROCESSING, then READY when its streams are transcoded, or FAILED with a
+	// status_reason. Media already playing keeps playing meanwhile.
+	CreateTrackUpload(context.Context, *connect.Request[v1.CreateTrackUploadRequest]) (*connect.Response[v1.CreateTrackUploadResponse], error)
 	ListTracks(context.Context, *connect.Request[v1.ListTracksRequest]) (*connect.Response[v1.ListTracksResponse], error)
 	// ListTracksByAlbum lists in disc and track number order.
 	ListTracksByAlbum(context.Context, *connect.Request[v1.ListTracksByAlbumRequest]) (*connect.Response[v1.ListTracksByAlbumResponse], error)
@@ -514,6 +539,12 @@ func NewCatalogServiceHandler(svc CatalogServiceHandler, opts ...connect.Handler
 		connect.WithSchema(catalogServiceMethods.ByName("DeleteTrack")),
 		connect.WithHandlerOptions(opts...),
 	)
+	catalogServiceCreateTrackUploadHandler := connect.NewUnaryHandler(
+		CatalogServiceCreateTrackUploadProcedure,
+		svc.CreateTrackUpload,
+		connect.WithSchema(catalogServiceMethods.ByName("CreateTrackUpload")),
+		connect.WithHandlerOptions(opts...),
+	)
 	catalogServiceListTracksHandler := connect.NewUnaryHandler(
 		CatalogServiceListTracksProcedure,
 		svc.ListTracks,
@@ -574,6 +605,8 @@ func NewCatalogServiceHandler(svc CatalogServiceHandler, opts ...connect.Handler
 			catalogServiceUpdateTrackHandler.ServeHTTP(w, r)
 		case CatalogServiceDeleteTrackProcedure:
 			catalogServiceDeleteTrackHandler.ServeHTTP(w, r)
+		case CatalogServiceCreateTrackUploadProcedure:
+			catalogServiceCreateTrackUploadHandler.ServeHTTP(w, r)
 		case CatalogServiceListTracksProcedure:
 			catalogServiceListTracksHandler.ServeHTTP(w, r)
 		case CatalogServiceListTracksByAlbumProcedure:
@@ -649,6 +682,10 @@ func (UnimplementedCatalogServiceHandler) UpdateTrack(context.Context, *connect.
 
 func (UnimplementedCatalogServiceHandler) DeleteTrack(context.Context, *connect.Request[v1.DeleteTrackRequest]) (*connect.Response[v1.DeleteTrackResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.catalog.v1.CatalogService.DeleteTrack is not implemented"))
+}
+
+func (UnimplementedCatalogServiceHandler) CreateTrackUpload(context.Context, *connect.Request[v1.CreateTrackUploadRequest]) (*connect.Response[v1.CreateTrackUploadResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.catalog.v1.CatalogService.CreateTrackUpload is not implemented"))
 }
 
 func (UnimplementedCatalogServiceHandler) ListTracks(context.Context, *connect.Request[v1.ListTracksRequest]) (*connect.Response[v1.ListTracksResponse], error) {

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/backbeat/backbeat/server/media/blob"
+	"github.com/backbeat/backbeat/server/media/transcode"
+	"github.com/backbeat/backbeat/server/queue"
+)
+
+// MediaConfig configures uploads, transcoding, the broker and streaming.
+type MediaConfig struct {
+	// BlobDir holds uploads and transcoded media (default <data-dir>/blobs).
+	// Replicas share it (or an S3 bucket, once configured).
+	BlobDir string
+	// SigningKey signs media URLs (hex, at least 32 bytes). Replicas must
+	// share it. Default: a random key kept in <data-dir>/media-signing.key.
+	SigningKey string
+	// StreamTTL is how long streaming URLs stay valid; UploadTTL likewise for
+	// upload URLs.
+	StreamTTL, UploadTTL time.Duration
+	MaxUploadBytes       int64
+	MaxDuration          time.Duration
+	// NATSURL points at a NATS cluster; empty runs one embedded in-process,
+	// storing in <data-dir>/nats, reachable by other replicas at NATSListen
+	// when that is set.
+	NATSURL, NATSListen string
+	// Workers bounds concurrent transcodes in this process (0 disables the
+	// worker, for API-only replicas: another replica transcodes).
+	Workers     int
+	JobAckWait  time.Duration
+	JobAttempts int
+	FFmpeg      string
+	FFprobe     string
+}
+
+func (c *MediaConfig) defaults(dataDir string) {
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(dataDir, "blobs")
+	}
+	if c.StreamTTL <= 0 {
+		c.StreamTTL = time.Hour
+	}
+	if c.UploadTTL <= 0 {
+		c.UploadTTL = time.Hour
+	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = 512 << 20
+	}
+	if c.MaxDuration <= 0 {
+		c.MaxDuration = 30 * time.Minute
+	}
+	if c.Workers < 0 {
+		c.Workers = 0
+	}
+	if c.JobAckWait <= 0 {
+		c.JobAckWait = 30 * time.Second
+	}
+	if c.JobAttempts <= 0 {
+		c.JobAttempts = 5
+	}
+	if c.FFmpeg == "" {
+		c.FFmpeg = "ffmpeg"
+	}
+	if c.FFprobe == "" {
+		c.FFprobe = "ffprobe"
+	}
+}
+
+// signingKey returns the configured key, or the data dir's key file,
+// creating it on first start.
+func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
+	if cfg.SigningKey != "" {
+		k, err := hex.DecodeString(strings.TrimSpace(cfg.SigningKey))
+		if err != nil || len(k) < 32 {
+			return nil, errors.New("media signing key: want at least 64 hex digits (32 bytes)")
+		}
+		return k, nil
+	}
+	path := filepath.Join(dataDir, "media-signing.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		k := make([]byte, 32)
+		rand.Read(k)
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write media signing key: %w", err)
+		}
+		return k, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read media signing key: %w", err)
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(k) < 32 {
+		return nil, fmt.Errorf("media signing key in %s is malformed", path)
+	}
+	return k, nil
+}
+
+func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {
+	b, err := queue.Open(ctx, queue.Config{
+		URL: cfg.Media.NATSURL, StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.Media.NATSListen, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("message broker: %w", err)
+	}
+	return b, nil
+}
+
+func newTranscoder(cfg Config) *transcode.Transcoder {
+	return transcode.New(transcode.Config{
+		FFmpeg: cfg.Media.FFmpeg, FFprobe: cfg.Media.FFprobe,
+		MaxDuration: cfg.Media.MaxDuration, MaxBytes: cfg.Media.MaxUploadBytes, Logger: cfg.Logger,
+	})
+}
+
+// backoff spaces retries of a failing transcode.
+func backoff(attempts int) []time.Duration {
+	out := make([]time.Duration, 0, attempts)
+	d := 5 * time.Second
+	for range attempts {
+		out = append(out, d)
+		d = min(d*3, 5*time.Minute)
+	}
+	return out
+}
+
+func openBlobs(cfg Config) (blob.Store, error) {
+	return blob.NewLocal(cfg.Media.BlobDir)
+}

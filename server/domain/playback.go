@@ -1,0 +1,316 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// MediaSigner issues the signed, expiring URLs clients upload and stream
+// with. The media package implements it; the domain decides who gets one.
+type MediaSigner interface {
+	// UploadURL is where userID may PUT the audio of one upload of a track.
+	UploadURL(trackID, uploadID, userID string) (url string, expire time.Time)
+	// PlaybackURLs are the HLS, DASH and progressive URLs of a track's media
+	// set for userID.
+	PlaybackURLs(trackID, mediaID, userID string) MediaURLs
+}
+
+type MediaURLs struct {
+	HLS, DASH, Progressive string
+	Expire                 time.Time
+}
+
+// Upload is a granted upload: where to PUT the audio, until when.
+type Upload struct {
+	ID, TrackID, URL string
+	Expire           time.Time
+	MaxBytes         int64
+}
+
+// Media runs the upload side of the media pipeline: who may upload, and what
+// an arrived upload or a finished transcode does to the track.
+type Media struct {
+	catalog  *Catalog
+	stores   Stores
+	jobs     JobQueue
+	signer   MediaSigner
+	maxBytes int64
+}
+
+func NewMedia(stores Stores, catalog *Catalog, jobs JobQueue, signer MediaSigner, maxBytes int64) *Media {
+	return &Media{catalog: catalog, stores: stores, jobs: jobs, signer: signer, maxBytes: maxBytes}
+}
+
+// MaxUploadBytes is the largest upload accepted.
+func (m *Media) MaxUploadBytes() int64 { return m.maxBytes }
+
+// CreateUpload grants p an upload URL for a track p manages. size, when the
+// client knows it (> 0), is checked up front so a too-large file fails
+// before any byte is sent.
+func (m *Media) CreateUpload(ctx context.Context, p Principal, trackID string, size int64) (*Upload, error) {
+	if size > m.maxBytes {
+		return nil, Invalid("size_bytes", "the file is %d bytes; uploads are limited to %d bytes", size, m.maxBytes)
+	}
+	if _, err := m.catalog.trackForManager(ctx, p, trackID); err != nil {
+		return nil, fmt.Errorf("create upload: %w", err)
+	}
+	id := NewID()
+	url, exp := m.signer.UploadURL(trackID, id, p.UserID)
+	return &Upload{ID: id, TrackID: trackID, URL: url, Expire: exp, MaxBytes: m.maxBytes}, nil
+}
+
+// UploadReceived is called once the upload's bytes are stored. The track
+// turns processing (its current media, if any, keeps playing) and a
+// transcode job is queued. A repeated call for an upload already transcoded
+// changes nothing; one still queued is deduplicated by the queue.
+func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) error {
+	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if err != nil {
+		return fmt.Errorf("upload received: %w", err)
+	}
+	if t.MediaID == job.UploadID {
+		return nil
+	}
+	tm := mediaOf(t)
+	tm.Status, tm.StatusReason = TrackProcessing, ""
+	if err := m.stores.Catalog.SetTrackMedia(ctx, t.ID, tm); err != nil {
+		return fmt.Errorf("mark track processing: %w", err)
+	}
+	if err := m.jobs.EnqueueTranscode(ctx, job); err != nil {
+		return fmt.Errorf("queue transcode: %w", err)
+	}
+	return nil
+}
+
+// TranscodeReady makes a finished media set the one that plays.
+func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration time.Duration, loud Loudness) error {
+	err := m.stores.Catalog.SetTrackMedia(ctx, job.TrackID, TrackMedia{
+		Status: TrackReady, MediaID: job.UploadID, Duration: duration, Loudness: loud,
+	})
+	if err != nil {
+		return fmt.Errorf("mark track ready: %w", err)
+	}
+	return nil
+}
+
+// TranscodeFailed records why an upload cannot be used. Media from an
+// earlier upload, if any, keeps playing.
+func (m *Media) TranscodeFailed(ctx context.Context, job TranscodeJob, reason string) error {
+	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if err != nil {
+		return fmt.Errorf("mark track failed: %w", err)
+	}
+	tm := mediaOf(t)
+	tm.Status, tm.StatusReason = TrackFailed, reason
+	if err := m.stores.Catalog.SetTrackMedia(ctx, t.ID, tm); err != nil {
+		return fmt.Errorf("mark track failed: %w", err)
+	}
+	return nil
+}
+
+// NeedsTranscode reports whether a job still has work to do: its track
+// exists and does not already play this upload.
+func (m *Media) NeedsTranscode(ctx context.Context, job TranscodeJob) (bool, error) {
+	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if IsKind(err, KindNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return t.MediaID != job.UploadID, nil
+}
+
+func mediaOf(t *Track) TrackMedia {
+	return TrackMedia{Status: t.Status, StatusReason: t.StatusReason, MediaID: t.MediaID, Duration: t.Duration, Loudness: t.Loudness}
+}
+
+// Playback decides who may play what and keeps listening history.
+type Playback struct {
+	stores    Stores
+	playlists *Playlists
+	signer    MediaSigner
+	events    PlayEventLog
+	now       func() time.Time
+}
+
+func NewPlayback(stores Stores, playlists *Playlists, signer MediaSigner, events PlayEventLog, now func() time.Time) *Playback {
+	if now == nil {
+		now = time.Now
+	}
+	return &Playback{stores: stores, playlists: playlists, signer: signer, events: events, now: now}
+}
+
+// PlayContext is where a play starts from: a playlist or an album (or
+// neither). Index picks the track when no track id is given.
+type PlayContext struct {
+	PlaylistID, AlbumID string
+	Index               int
+}
+
+type PlaybackStart struct {
+	Track      *Track
+	URLs       MediaURLs
+	PlaybackID string
+	Position   time.Duration
+}
+
+// Start checks p may play the track (in its context, if any) and that it has
+// playable media, and returns signed URLs.
+func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc PlayContext, pos time.Duration) (*PlaybackStart, error) {
+	var err error
+	switch {
+	case pc.PlaylistID != "":
+		trackID, err = pb.inPlaylist(ctx, p, pc, trackID)
+	case pc.AlbumID != "":
+		trackID, err = pb.inAlbum(ctx, pc, trackID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := pb.stores.Catalog.GetTrack(ctx, trackID)
+	if err != nil {
+		return nil, fmt.Errorf("start playback: %w", err)
+	}
+	if t.MediaID == "" {
+		switch t.Status {
+		case TrackFailed:
+			return nil, FailedPrecondition("track %q has no playable audio: %s", t.ID, t.StatusReason)
+		case TrackProcessing:
+			return nil, FailedPrecondition("track %q is still being processed; try again shortly", t.ID)
+		default:
+			return nil, FailedPrecondition("track %q has no audio uploaded yet", t.ID)
+		}
+	}
+	if t.Duration > 0 && pos >= t.Duration {
+		return nil, Invalid("position_ms", "position %d ms is past the end of the track (%d ms)", pos.Milliseconds(), t.Duration.Milliseconds())
+	}
+	return &PlaybackStart{
+		Track:      t,
+		URLs:       pb.signer.PlaybackURLs(t.ID, t.MediaID, p.UserID),
+		PlaybackID: NewID(),
+		Position:   pos,
+	}, nil
+}
+
+// maxContextScan bounds how far into a playlist Start looks.
+const maxContextScan = MaxPlaylistEntries
+
+func (pb *Playback) inPlaylist(ctx context.Context, p Principal, pc PlayContext, trackID string) (string, error) {
+	if _, err := pb.playlists.visible(ctx, p, pc.PlaylistID); err != nil {
+		return "", fmt.Errorf("start playback: %w", err)
+	}
+	idx := 0
+	pg := Page{Size: MaxPageSize}
+	for idx < maxContextScan {
+		entries, next, err := pb.stores.Playlists.ListEntries(ctx, pc.PlaylistID, pg)
+		if err != nil {
+			return "", fmt.Errorf("start playback: %w", err)
+		}
+		for _, e := range entries {
+			if trackID == "" && idx == pc.Index {
+				return e.TrackID, nil
+			}
+			if trackID != "" && e.TrackID == trackID {
+				return trackID, nil
+			}
+			idx++
+		}
+		if next == "" {
+			break
+		}
+		pg.Token = next
+	}
+	if trackID == "" {
+		return "", Invalid("context_index", "the playlist has %d tracks; index %d is out of range", idx, pc.Index)
+	}
+	return "", NotFound("track in playlist", trackID)
+}
+
+func (pb *Playback) inAlbum(ctx context.Context, pc PlayContext, trackID string) (string, error) {
+	if _, err := pb.stores.Catalog.GetAlbum(ctx, pc.AlbumID); err != nil {
+		return "", fmt.Errorf("start playback: %w", err)
+	}
+	if trackID != "" {
+		t, err := pb.stores.Catalog.GetTrack(ctx, trackID)
+		if err != nil {
+			return "", fmt.Errorf("start playback: %w", err)
+		}
+		if t.AlbumID != pc.AlbumID {
+			return "", NotFound("track in album", trackID)
+		}
+		return trackID, nil
+	}
+	idx := 0
+	pg := Page{Size: MaxPageSize}
+	for {
+		tracks, next, err := pb.stores.Catalog.ListTracksByAlbum(ctx, pc.AlbumID, pg)
+		if err != nil {
+			return "", fmt.Errorf("start playback: %w", err)
+		}
+		if pc.Index < idx+len(tracks) {
+			return tracks[pc.Index-idx].ID, nil
+		}
+		idx += len(tracks)
+		if next == "" {
+			return "", Invalid("context_index", "the album has %d tracks; index %d is out of range", idx, pc.Index)
+		}
+		pg.Token = next
+	}
+}
+
+// CountAfter is how long a play must last to count towards a track's play
+// count, like the industry's 30-second rule; a play that reaches its end
+// counts too, however short the track.
+const CountAfter = 30 * time.Second
+
+// Report records a batch of a user's playback events: each play's first
+// event puts it in the listening history, and a play counts once it passes
+// CountAfter or ends. Events for tracks since deleted are kept out of the
+// history (a device may report plays made offline long ago). The batch is
+// published to the play event log for later consumers.
+func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent) error {
+	ids := make([]string, 0, len(events))
+	for i := range events {
+		events[i].UserID = p.UserID
+		ids = append(ids, events[i].TrackID)
+	}
+	tracks, err := pb.stores.Catalog.BatchGetTracks(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("report playback: %w", err)
+	}
+	exists := make(map[string]bool, len(tracks))
+	for _, t := range tracks {
+		exists[t.ID] = true
+	}
+	for _, e := range events {
+		if !exists[e.TrackID] {
+			continue
+		}
+		_, err := pb.stores.Plays.RecordPlay(ctx, &Play{
+			UserID: p.UserID, PlaybackID: e.PlaybackID, TrackID: e.TrackID, DeviceID: e.DeviceID, PlayTime: e.OccurTime,
+		})
+		if err != nil {
+			return fmt.Errorf("record play: %w", err)
+		}
+		if e.Type == PlayEventEnd || e.Position >= CountAfter {
+			if _, err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID); err != nil {
+				return fmt.Errorf("count play: %w", err)
+			}
+		}
+	}
+	if err := pb.events.PublishPlayEvents(ctx, p.UserID, events); err != nil {
+		return fmt.Errorf("publish play events: %w", err)
+	}
+	return nil
+}
+
+// RecentlyPlayed lists p's plays, newest first.
+func (pb *Playback) RecentlyPlayed(ctx context.Context, p Principal, pg Page) ([]*Play, string, error) {
+	plays, next, err := pb.stores.Plays.ListPlays(ctx, p.UserID, pg)
+	if err != nil {
+		return nil, "", fmt.Errorf("recently played: %w", err)
+	}
+	return plays, next, nil
+}

@@ -1,0 +1,152 @@
+// Package mediahttp serves media over plain HTTP: the pre-signed upload
+// endpoint artists PUT audio to, and the signed streaming URLs players and
+// CDNs fetch playlists and segments from.
+package mediahttp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path"
+	"regexp"
+	"strconv"
+
+	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/media/blob"
+	"github.com/backbeat/backbeat/server/media/urlsign"
+)
+
+// UploadReceiver is told when an upload's bytes are stored.
+type UploadReceiver interface {
+	UploadReceived(ctx context.Context, job domain.TranscodeJob) error
+}
+
+type Handler struct {
+	blobs    blob.Store
+	signer   *urlsign.Signer
+	uploads  UploadReceiver
+	maxBytes int64
+	log      *slog.Logger
+}
+
+func New(blobs blob.Store, signer *urlsign.Signer, uploads UploadReceiver, maxBytes int64, log *slog.Logger) *Handler {
+	return &Handler{blobs: blobs, signer: signer, uploads: uploads, maxBytes: maxBytes, log: log}
+}
+
+// Register mounts the handler's routes on mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("PUT /media/upload/{track}/{upload}", h.upload)
+	mux.HandleFunc("GET /media/s/{token}/{track}/{media}/{file}", h.stream)
+}
+
+// UploadKey is where an upload's original file is kept.
+func UploadKey(trackID, uploadID string) string { return "uploads/" + trackID + "/" + uploadID }
+
+// MediaPrefix is the directory of one transcoded media set.
+func MediaPrefix(trackID, mediaID string) string { return "media/" + trackID + "/" + mediaID + "/" }
+
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
+	track, upload := r.PathValue("track"), r.PathValue("upload")
+	q := r.URL.Query()
+	user := q.Get("user")
+	if !domain.ValidID(track) || !domain.ValidID(upload) {
+		httpError(w, http.StatusNotFound, "no such upload")
+		return
+	}
+	if err := h.signer.CheckUpload(track, upload, user, q.Get("exp"), q.Get("sig")); err != nil {
+		httpError(w, http.StatusForbidden, signError(err))
+		return
+	}
+	if r.ContentLength > h.maxBytes {
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is %d bytes; uploads are limited to %d bytes", r.ContentLength, h.maxBytes))
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.maxBytes)
+	n, err := h.blobs.Put(r.Context(), UploadKey(track, upload), body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("uploads are limited to %d bytes", h.maxBytes))
+		return
+	case err != nil:
+		h.log.Error("store upload", "track_id", track, "upload_id", upload, "err", err)
+		httpError(w, http.StatusInternalServerError, "could not store the upload; please retry")
+		return
+	case n == 0:
+		httpError(w, http.StatusBadRequest, "the upload is empty")
+		return
+	}
+	job := domain.TranscodeJob{TrackID: track, UploadID: upload, UserID: user}
+	if err := h.uploads.UploadReceived(r.Context(), job); err != nil {
+		if domain.IsKind(err, domain.KindNotFound) {
+			httpError(w, http.StatusNotFound, "the track no longer exists")
+			return
+		}
+		h.log.Error("queue upload", "track_id", track, "upload_id", upload, "err", err)
+		httpError(w, http.StatusServiceUnavailable, "the upload is stored but could not be queued; please retry the PUT")
+		return
+	}
+	h.log.Info("upload received", "track_id", track, "upload_id", upload, "bytes", n)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"track_id": track, "upload_id": upload, "bytes": n, "status": "processing"})
+}
+
+// fileName is what the transcoder writes: names, never paths.
+var fileName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
+
+// Content types by extension: what HLS, DASH and progressive players expect.
+var contentTypes = map[string]string{
+	".m3u8": "application/vnd.apple.mpegurl",
+	".mpd":  "application/dash+xml",
+	".m4s":  "audio/mp4",
+	".m4a":  "audio/mp4",
+}
+
+func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
+	token, track, media, file := r.PathValue("token"), r.PathValue("track"), r.PathValue("media"), r.PathValue("file")
+	if _, err := h.signer.CheckStream(token, track, media); err != nil {
+		httpError(w, http.StatusForbidden, signError(err))
+		return
+	}
+	ctype, ok := contentTypes[path.Ext(file)]
+	if !ok || !fileName.MatchString(file) {
+		httpError(w, http.StatusNotFound, "no such media file")
+		return
+	}
+	obj, err := h.blobs.Open(r.Context(), MediaPrefix(track, media)+file)
+	if errors.Is(err, blob.ErrNotFound) {
+		httpError(w, http.StatusNotFound, "no such media file")
+		return
+	}
+	if err != nil {
+		h.log.Error("open media", "track_id", track, "media_id", media, "file", file, "err", err)
+		httpError(w, http.StatusInternalServerError, "media storage is unavailable")
+		return
+	}
+	defer obj.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", ctype)
+	// A media set never changes once written (a new upload gets a new media
+	// id), so every file of it is immutable: CDNs and browsers may keep it.
+	// The token in the path is what a CDN checks at the edge.
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	hd.Set("ETag", `"`+media+"-"+strconv.FormatInt(obj.Size(), 36)+"-"+file+`"`)
+	http.ServeContent(w, r, file, obj.ModTime(), obj)
+}
+
+func signError(err error) string {
+	if errors.Is(err, urlsign.ErrExpired) {
+		return "this media link has expired; ask for a new one"
+	}
+	return "this media link is not valid"
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, msg)
+}

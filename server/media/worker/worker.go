@@ -1,0 +1,157 @@
+// Package worker turns queued transcode jobs into playable media: it fetches
+// the upload from blob storage, runs the transcoder, stores the ladder next
+// to it and tells the domain the track is ready (or why it failed).
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/media/blob"
+	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/transcode"
+	"github.com/backbeat/backbeat/server/queue"
+)
+
+type Worker struct {
+	blobs   blob.Store
+	media   *domain.Media
+	tc      *transcode.Transcoder
+	workDir string
+	log     *slog.Logger
+}
+
+// New works in workDir (local scratch space: ffmpeg needs files).
+func New(blobs blob.Store, media *domain.Media, tc *transcode.Transcoder, workDir string, log *slog.Logger) *Worker {
+	return &Worker{blobs: blobs, media: media, tc: tc, workDir: workDir, log: log}
+}
+
+// Handle runs one job; it is a queue.TranscodeHandler. A job for a deleted
+// track, or for an upload that already plays, is done without work, which
+// is what makes a redelivered job harmless.
+func (w *Worker) Handle(ctx context.Context, job domain.TranscodeJob, attempt int, last bool) error {
+	log := w.log.With("track_id", job.TrackID, "upload_id", job.UploadID, "attempt", attempt)
+	need, err := w.media.NeedsTranscode(ctx, job)
+	if err != nil {
+		return fmt.Errorf("check job: %w", err)
+	}
+	if !need {
+		log.Info("transcode skipped: nothing to do")
+		return nil
+	}
+	log.Info("transcode started")
+	res, err := w.run(ctx, job)
+	var bad *transcode.InputError
+	switch {
+	case errors.As(err, &bad):
+		log.Warn("transcode refused the upload", "reason", bad.Reason)
+		if ferr := w.media.TranscodeFailed(ctx, job, bad.Reason); ferr != nil {
+			return fmt.Errorf("record refusal: %w", ferr)
+		}
+		return queue.Permanent(err)
+	case err != nil && last:
+		log.Error("transcode failed for good", "err", err)
+		reason := fmt.Sprintf("transcoding failed after %d attempts", attempt)
+		if ferr := w.media.TranscodeFailed(ctx, job, reason); ferr != nil {
+			return fmt.Errorf("record failure: %w", ferr)
+		}
+		return queue.Permanent(err)
+	case err != nil:
+		log.Warn("transcode failed; will retry", "err", err)
+		return err
+	}
+	if err := w.media.TranscodeReady(ctx, job, res.Duration, res.Loudness); err != nil {
+		return err
+	}
+	log.Info("transcode done", "duration", res.Duration, "took", res.Took,
+		"x_realtime", fmt.Sprintf("%.1f", res.Duration.Seconds()/res.Took.Seconds()), "lufs", res.Loudness.IntegratedLUFS)
+	return nil
+}
+
+func (w *Worker) run(ctx context.Context, job domain.TranscodeJob) (transcode.Result, error) {
+	dir := filepath.Join(w.workDir, job.UploadID)
+	// A crashed attempt may have left its scratch files: start clean.
+	if err := os.RemoveAll(dir); err != nil {
+		return transcode.Result{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return transcode.Result{}, err
+	}
+	defer os.RemoveAll(dir)
+
+	in := filepath.Join(dir, "source")
+	if err := w.fetch(ctx, mediahttp.UploadKey(job.TrackID, job.UploadID), in); err != nil {
+		return transcode.Result{}, err
+	}
+	out := filepath.Join(dir, "out")
+	res, err := w.tc.Transcode(ctx, in, out)
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	prefix := mediahttp.MediaPrefix(job.TrackID, job.UploadID)
+	// Playlists go last: a player can only find segments through them, so a
+	// crash mid-copy never exposes a set with missing segments.
+	files := append([]string(nil), res.Files...)
+	sortManifestsLast(files)
+	for _, name := range files {
+		if err := w.store(ctx, prefix+name, filepath.Join(out, name)); err != nil {
+			return res, err
+		}
+	}
+	w.log.Debug("media stored", "files", len(files), "took", time.Since(start))
+	return res, nil
+}
+
+func sortManifestsLast(files []string) {
+	rank := func(n string) int {
+		switch filepath.Ext(n) {
+		case ".m3u8", ".mpd":
+			if n == "master.m3u8" {
+				return 3
+			}
+			return 2
+		}
+		return 1
+	}
+	for i := 1; i < len(files); i++ {
+		for j := i; j > 0 && rank(files[j-1]) > rank(files[j]); j-- {
+			files[j-1], files[j] = files[j], files[j-1]
+		}
+	}
+}
+
+func (w *Worker) fetch(ctx context.Context, key, dst string) error {
+	obj, err := w.blobs.Open(ctx, key)
+	if err != nil {
+		return fmt.Errorf("fetch upload: %w", err)
+	}
+	defer obj.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := f.ReadFrom(obj); err != nil {
+		f.Close()
+		return fmt.Errorf("fetch upload: %w", err)
+	}
+	return f.Close()
+}
+
+func (w *Worker) store(ctx context.Context, key, src string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := w.blobs.Put(ctx, key, f); err != nil {
+		return fmt.Errorf("store media: %w", err)
+	}
+	return nil
+}
