@@ -12,8 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"connectrpc.com/connect"
