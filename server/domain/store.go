@@ -90,7 +90,8 @@ type CatalogStore interface {
 	GetTrack(ctx context.Context, id string) (*Track, error)
 	// UpdateTrack replaces the stored track (PlayCount is kept by the store).
 	UpdateTrack(ctx context.Context, t *Track) error
-	// SetTrackMedia stores m on the track, leaving its other fields as they are.
+	// SetTrackMedia stores m on the track and sets its UpdateTime to now,
+	// leaving its other fields as they are.
 	SetTrackMedia(ctx context.Context, trackID string, m TrackMedia) error
 	// DeleteTrack removes the track from the catalog and from every playlist.
 	DeleteTrack(ctx context.Context, id string) error

@@ -162,7 +162,7 @@ func TestTranscodeSurvivesACrash(t *testing.T) {
 	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
 		t.Fatalf("after restart: %v %s", tr.Status, tr.StatusReason)
 	}
-	if n := logCount(s2.logs.String(), "transcode done", upload, "attempt=2"); n != 1 {
+	if n := logCount(s2.logs.String(), "media ready", upload, "attempt=2"); n != 1 {
 		t.Errorf("the restarted server did not finish the job as its second attempt:\n%s", s2.logs)
 	}
 }
@@ -218,7 +218,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 	}
 	doneA, doneB := 0, 0
 	for _, u := range uploads {
-		na, nb := logCount(a.logs.String(), "transcode done", u), logCount(b.logs.String(), "transcode done", u)
+		na, nb := logCount(a.logs.String(), "media ready", u), logCount(b.logs.String(), "media ready", u)
 		if na+nb != 1 {
 			t.Errorf("upload %s transcoded %d times (A %d, B %d), want exactly once", u, na+nb, na, nb)
 		}

@@ -60,7 +60,7 @@ func TestMediaPipeline(t *testing.T) {
 		t.Fatalf("late PUT = %d %s", code, body)
 	}
 	time.Sleep(time.Second)
-	if n := logCount(s.logs.String(), "transcode done", up.Msg.UploadId); n != 1 {
+	if n := logCount(s.logs.String(), "media ready", up.Msg.UploadId); n != 1 {
 		t.Errorf("upload transcoded %d times, want once", n)
 	}
 

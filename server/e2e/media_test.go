@@ -35,10 +35,15 @@ func requireFFmpeg(t testing.TB) {
 func makeAudio(t testing.TB, dir, name string, seconds int) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
+	// Uncorrelated noise per channel: stereo coding cannot save bits on it,
+	// so each rung's real bitrate shows.
+	noise := func(seed int) string {
+		return fmt.Sprintf("anoisesrc=color=pink:amplitude=0.3:duration=%d:seed=%d", seconds, seed)
+	}
 	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", noise(1), "-f", "lavfi", "-i", noise(2),
 		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=330:duration=%d", seconds),
-		"-f", "lavfi", "-i", fmt.Sprintf("anoisesrc=color=pink:amplitude=0.3:duration=%d", seconds),
-		"-filter_complex", "[0][1]amix=inputs=2,aformat=channel_layouts=stereo",
+		"-filter_complex", "[0][1]amerge=inputs=2[n];[2]aformat=channel_layouts=stereo[s];[n][s]amix=inputs=2",
 		"-metadata", "title=E2E Tone", "-metadata", "artist=Test Artist", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)

@@ -12,6 +12,11 @@ command -v mvn >/dev/null || need_apt+=(maven)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v unzip >/dev/null || need_apt+=(unzip)
+# ffmpeg transcodes uploads (and generates the demo's audio); the tests use
+# ffprobe and pgrep too.
+command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
+command -v pgrep >/dev/null || need_apt+=(procps)
+command -v python3 >/dev/null || need_apt+=(python3)
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive

@@ -69,7 +69,7 @@ func (w *Worker) Handle(ctx context.Context, job domain.TranscodeJob, attempt in
 	if err := w.media.TranscodeReady(ctx, job, res.Duration, res.Loudness); err != nil {
 		return err
 	}
-	log.Info("transcode done", "duration", res.Duration, "took", res.Took,
+	log.Info("media ready", "duration", res.Duration, "took", res.Took,
 		"x_realtime", fmt.Sprintf("%.1f", res.Duration.Seconds()/res.Took.Seconds()), "lufs", res.Loudness.IntegratedLUFS)
 	return nil
 }

@@ -73,6 +73,43 @@ func TestConformance(t *testing.T) {
 		return s.Stores()
 	})
 	t.Logf("suite took %s, of which truncating tables %s", time.Since(began).Round(time.Millisecond), truncating.Round(time.Millisecond))
+	t.Run("PlayBaseOfOlderTracks", func(t *testing.T) {
+		truncateAll(t, s, tables)
+		testPlayBaseOfOlderTracks(t, s)
+	})
+}
+
+// testPlayBaseOfOlderTracks counts a play of a track written before
+// migration 005 (no play_base): its play_count is its base, and counting
+// adds to it without counting it twice.
+func testPlayBaseOfOlderTracks(t *testing.T, s *Store) {
+	ctx := t.Context()
+	st := s.Stores()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	u := &domain.User{ID: domain.NewID(), Username: "veteran", Email: "v@example.com", CreateTime: now, UpdateTime: now}
+	tr := &domain.Track{ID: domain.NewID(), Title: "Old Hit", PlayCount: 500, Status: domain.TrackReady, CreateTime: now, UpdateTime: now}
+	if err := st.Users.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	// The row as CreateTrack wrote it before 005 (deleting play_base would
+	// leave a tombstone newer than what CountPlay writes).
+	if err := s.session.Query(`INSERT INTO tracks (id, title, status, play_count, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		tr.ID, tr.Title, string(tr.Status), tr.PlayCount, now, now).WithContext(ctx).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{501, 502} {
+		p := &domain.Play{UserID: u.ID, PlaybackID: fmt.Sprint("pb", i), TrackID: tr.ID, PlayTime: now}
+		if _, err := st.Plays.RecordPlay(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if counted, err := st.Plays.CountPlay(ctx, u.ID, p.PlaybackID); err != nil || !counted {
+			t.Fatalf("CountPlay: %v, %v", counted, err)
+		}
+		got, err := st.Catalog.GetTrack(ctx, tr.ID)
+		if err != nil || got.PlayCount != want {
+			t.Fatalf("PlayCount after %d counted plays: %+v, %v; want %d", i+1, got, err, want)
+		}
+	}
 }
 
 // truncateAll empties every table that has a row, a few at a time: TRUNCATE

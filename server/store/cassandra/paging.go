@@ -32,6 +32,7 @@ const (
 	ofPlaylists      = "playlists_by_owner"
 	ofEntries        = "entries"
 	ofSearch         = "search"
+	ofPlays          = "plays"
 )
 
 func (c cursor) token() string { return pagetoken.Encode(c) }

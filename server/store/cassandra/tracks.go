@@ -3,14 +3,13 @@ package cassandra
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
 )
 
-const trackColumns = `id, title, artist_ids, album_id, disc_number, track_number, genres, duration_ms, explicit, release_date, isrc, artwork_url, status, status_reason, play_count, create_time, update_time`
+const trackColumns = `id, title, artist_ids, album_id, disc_number, track_number, genres, duration_ms, explicit, release_date, isrc, artwork_url, status, status_reason, media_id, loudness_lufs, true_peak_dbtp, loudness_range_lu, play_count, create_time, update_time`
 
 type trackRow struct {
 	ID           string    `db:"id"`
@@ -27,6 +26,10 @@ type trackRow struct {
 	ArtworkURL   string    `db:"artwork_url"`
 	Status       string    `db:"status"`
 	StatusReason string    `db:"status_reason"`
+	MediaID      string    `db:"media_id"`
+	LoudnessLUFS float64   `db:"loudness_lufs"`
+	TruePeakDBTP float64   `db:"true_peak_dbtp"`
+	RangeLU      float64   `db:"loudness_range_lu"`
 	PlayCount    int64     `db:"play_count"`
 	CreateTime   time.Time `db:"create_time"`
 	UpdateTime   time.Time `db:"update_time"`
@@ -37,7 +40,9 @@ func (r *trackRow) track() *domain.Track {
 		ID: r.ID, Title: r.Title, ArtistIDs: r.ArtistIDs, AlbumID: r.AlbumID, DiscNumber: r.DiscNumber,
 		TrackNumber: r.TrackNumber, Genres: r.Genres, Duration: time.Duration(r.DurationMS) * time.Millisecond,
 		Explicit: r.Explicit, ReleaseDate: r.ReleaseDate, ISRC: r.ISRC, ArtworkURL: r.ArtworkURL,
-		Status: domain.TrackStatus(r.Status), StatusReason: r.StatusReason, PlayCount: r.PlayCount,
+		Status: domain.TrackStatus(r.Status), StatusReason: r.StatusReason, MediaID: r.MediaID,
+		Loudness:   domain.Loudness{IntegratedLUFS: r.LoudnessLUFS, TruePeakDBTP: r.TruePeakDBTP, RangeLU: r.RangeLU},
+		PlayCount:  r.PlayCount,
 		CreateTime: r.CreateTime, UpdateTime: r.UpdateTime,
 	}
 }
@@ -59,9 +64,12 @@ func (c catalogStore) GetTrack(ctx context.Context, id string) (*domain.Track, e
 }
 
 func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) error {
-	applied, err := c.once(ctx, `INSERT INTO tracks (`+trackColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+	// The caller's PlayCount (a catalog import's history) is the base that
+	// counted plays add to (see CountPlay).
+	applied, err := c.once(ctx, `INSERT INTO tracks (`+trackColumns+`, play_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		t.ID, t.Title, t.ArtistIDs, t.AlbumID, t.DiscNumber, t.TrackNumber, t.Genres, t.Duration.Milliseconds(), t.Explicit,
-		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, t.PlayCount, msTime(t.CreateTime), msTime(t.UpdateTime)).ExecCAS()
+		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, t.MediaID, t.Loudness.IntegratedLUFS,
+		t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, t.PlayCount, msTime(t.CreateTime), msTime(t.UpdateTime), t.PlayCount).ExecCAS()
 	if err == nil && !applied {
 		err = domain.AlreadyExists("id", "track %q already exists", t.ID)
 	}
@@ -100,10 +108,12 @@ func (s *Store) updateTrack(ctx context.Context, t *domain.Track) error {
 		return err
 	}
 	applied, err := s.once(ctx, `UPDATE tracks SET title = ?, artist_ids = ?, album_id = ?, disc_number = ?, track_number = ?, genres = ?, `+
-		`duration_ms = ?, explicit = ?, release_date = ?, isrc = ?, artwork_url = ?, status = ?, status_reason = ?, create_time = ?, update_time = ? `+
+		`duration_ms = ?, explicit = ?, release_date = ?, isrc = ?, artwork_url = ?, status = ?, status_reason = ?, `+
+		`media_id = ?, loudness_lufs = ?, true_peak_dbtp = ?, loudness_range_lu = ?, create_time = ?, update_time = ? `+
 		`WHERE id = ? IF EXISTS`,
 		t.Title, t.ArtistIDs, t.AlbumID, t.DiscNumber, t.TrackNumber, t.Genres, t.Duration.Milliseconds(), t.Explicit,
-		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, msTime(t.CreateTime), msTime(t.UpdateTime), t.ID).ExecCAS()
+		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, t.MediaID, t.Loudness.IntegratedLUFS,
+		t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, msTime(t.CreateTime), msTime(t.UpdateTime), t.ID).ExecCAS()
 	if err != nil {
 		return classify(err)
 	}
@@ -239,34 +249,20 @@ func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) ([]*doma
 	return ts, nil
 }
 
-// Plays.
-
-// playShards is how many counter partitions one track's plays spread over.
-const playShards = 8
-
-// RecordPlay counts one play of a track on a random shard. A counter
-// update is not idempotent, so it is never retried: a play lost to a
-// timeout is preferred to one counted twice.
-func (s *Store) RecordPlay(ctx context.Context, trackID string) error {
-	if err := s.once(ctx, `UPDATE track_plays SET plays = plays + 1 WHERE track_id = ? AND shard = ?`,
-		trackID, rand.IntN(playShards)).Exec(); err != nil {
-		return fmt.Errorf("cassandra: record play of %s: %w", trackID, classify(err))
+// SetTrackMedia writes the transcoding pipeline's fields and update_time
+// (now: the track as clients see it changed), nothing else. IF EXISTS keeps
+// it from creating a partial row for a track deleted meanwhile; the search
+// index holds none of these fields.
+func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domain.TrackMedia) error {
+	applied, err := c.once(ctx, `UPDATE tracks SET status = ?, status_reason = ?, media_id = ?, duration_ms = ?, `+
+		`loudness_lufs = ?, true_peak_dbtp = ?, loudness_range_lu = ?, update_time = ? WHERE id = ? IF EXISTS`,
+		string(m.Status), m.StatusReason, m.MediaID, m.Duration.Milliseconds(), m.Loudness.IntegratedLUFS,
+		m.Loudness.TruePeakDBTP, m.Loudness.RangeLU, now(), trackID).ExecCAS()
+	if err == nil && !applied {
+		err = domain.NotFound("track", trackID)
+	}
+	if err != nil {
+		return fmt.Errorf("cassandra: set media of track %s: %w", trackID, classify(err))
 	}
 	return nil
-}
-
-// Plays sums a track's play counters, one single-partition read per shard.
-// Folding the sum into the track's PlayCount and search rank is a roll-up
-// job's work; that job does not exist yet.
-func (s *Store) Plays(ctx context.Context, trackID string) (int64, error) {
-	var total int64
-	for shard := range playShards {
-		var n int64
-		err := s.read(ctx, `SELECT plays FROM track_plays WHERE track_id = ? AND shard = ?`, trackID, shard).Scan(&n)
-		if err != nil && !domain.IsKind(notFound(err, "", ""), domain.KindNotFound) {
-			return 0, fmt.Errorf("cassandra: plays of %s: %w", trackID, classify(err))
-		}
-		total += n
-	}
-	return total, nil
 }

@@ -207,6 +207,7 @@ func (u userStore) DeleteUser(ctx context.Context, id string) error {
 		playlistStore{u.Store}.deletePlaylistsOf,
 		playlistStore{u.Store}.unfollowAllOf,
 		playlistStore{u.Store}.leaveAllOf,
+		playStore{u.Store}.deletePlaysOf,
 	}
 	for _, step := range steps {
 		if err := step(ctx, id); err != nil {

@@ -24,7 +24,8 @@ const (
 	artistCols = "id, name, bio, genres, image_url, owner_ids, create_time, update_time"
 	albumCols  = "id, title, artist_ids, type, genres, release_date, artwork_url, track_count, create_time, update_time"
 	trackCols  = "id, title, artist_ids, album_id, disc_number, track_number, genres, duration, explicit, " +
-		"release_date, isrc, artwork_url, status, status_reason, play_count, create_time, update_time"
+		"release_date, isrc, artwork_url, status, status_reason, media_id, loudness_lufs, true_peak_dbtp, loudness_range_lu, " +
+		"play_count, create_time, update_time"
 )
 
 // qualified prefixes every column of cols with alias, for joins.
@@ -76,7 +77,8 @@ func scanTrack(sc scanner) (*domain.Track, error) {
 	var dur, ct, ut int64
 	var explicit int
 	if err := sc.Scan(&t.ID, &t.Title, &artists, &albumID, &t.DiscNumber, &t.TrackNumber, &genres, &dur, &explicit,
-		&t.ReleaseDate, &t.ISRC, &t.ArtworkURL, &status, &t.StatusReason, &t.PlayCount, &ct, &ut); err != nil {
+		&t.ReleaseDate, &t.ISRC, &t.ArtworkURL, &status, &t.StatusReason, &t.MediaID, &t.Loudness.IntegratedLUFS,
+		&t.Loudness.TruePeakDBTP, &t.Loudness.RangeLU, &t.PlayCount, &ct, &ut); err != nil {
 		return nil, err
 	}
 	var err error
@@ -473,10 +475,10 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err err
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		// PlayCount is the store's; a new track starts from the caller's
 		// figure so a catalog import can carry its history.
-		_, err := tx.ExecContext(ctx, "INSERT INTO tracks ("+trackCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		_, err := tx.ExecContext(ctx, "INSERT INTO tracks ("+trackCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			t.ID, t.Title, listCol(t.ArtistIDs), nullIfEmpty(t.AlbumID), t.DiscNumber, t.TrackNumber, listCol(t.Genres),
 			int64(t.Duration), boolCol(t.Explicit), t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason,
-			t.PlayCount, timeCol(t.CreateTime), timeCol(t.UpdateTime))
+			t.MediaID, t.Loudness.IntegratedLUFS, t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, t.PlayCount, timeCol(t.CreateTime), timeCol(t.UpdateTime))
 		if uniqueViolation(err, "tracks.id") {
 			return domain.AlreadyExists("id", "track %q already exists", t.ID)
 		}
@@ -506,10 +508,11 @@ func (c catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err err
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tracks SET title = ?, artist_ids = ?, album_id = ?, disc_number = ?,
 			track_number = ?, genres = ?, duration = ?, explicit = ?, release_date = ?, isrc = ?, artwork_url = ?,
-			status = ?, status_reason = ?, update_time = ? WHERE id = ?`,
+			status = ?, status_reason = ?, media_id = ?, loudness_lufs = ?, true_peak_dbtp = ?, loudness_range_lu = ?,
+			update_time = ? WHERE id = ?`,
 			t.Title, listCol(t.ArtistIDs), nullIfEmpty(t.AlbumID), t.DiscNumber, t.TrackNumber, listCol(t.Genres),
 			int64(t.Duration), boolCol(t.Explicit), t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason,
-			timeCol(t.UpdateTime), t.ID)
+			t.MediaID, t.Loudness.IntegratedLUFS, t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, timeCol(t.UpdateTime), t.ID)
 		if foreignKeyViolation(err) {
 			return domain.NotFound("album", t.AlbumID)
 		}
@@ -524,6 +527,23 @@ func (c catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err err
 		}
 		return ch.reloadTracks(ctx, tx, "t.id = ?", t.ID)
 	})
+}
+
+// SetTrackMedia writes the transcoding pipeline's fields and nothing else,
+// but for update_time, set to now: the track as clients see it changed (its
+// status, duration and media), so it must not look unchanged to a client
+// comparing update times. The search index has nothing of these fields, so it
+// is left alone.
+func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domain.TrackMedia) (err error) {
+	defer wrap(&err, "embedded: set media of track %s", trackID)
+	res, err := c.wq(ctx).ExecContext(ctx, `UPDATE tracks SET status = ?, status_reason = ?, media_id = ?, duration = ?,
+		loudness_lufs = ?, true_peak_dbtp = ?, loudness_range_lu = ?, update_time = ? WHERE id = ?`,
+		string(m.Status), m.StatusReason, m.MediaID, int64(m.Duration), m.Loudness.IntegratedLUFS, m.Loudness.TruePeakDBTP,
+		m.Loudness.RangeLU, timeCol(time.Now()), trackID)
+	if err != nil {
+		return err
+	}
+	return requireRow(res, "track", trackID)
 }
 
 func (c catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {

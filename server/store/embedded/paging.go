@@ -31,6 +31,7 @@ const (
 	listSearch         = "search"
 	listPlaylists      = "playlists_by_owner"
 	listEntries        = "entries"
+	listPlays          = "plays"
 )
 
 func (c cursor) token() string { return pagetoken.Encode(c) }

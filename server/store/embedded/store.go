@@ -116,6 +116,7 @@ func (s *Store) Stores() domain.Stores {
 		Users:     userStore{s},
 		Catalog:   catalogStore{s},
 		Playlists: playlistStore{s},
+		Plays:     playStore{s},
 	}
 }
 

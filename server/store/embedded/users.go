@@ -102,7 +102,7 @@ func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
 }
 
 // DeleteUser relies on ON DELETE CASCADE for sessions, follows, playlists
-// (and through them entries and followers) and memberships; the triggers
+// (and through them entries and followers), memberships and plays; the triggers
 // keep the follower counts of playlists the user followed.
 func (s userStore) DeleteUser(ctx context.Context, id string) (err error) {
 	defer wrap(&err, "embedded: delete user %s", id)

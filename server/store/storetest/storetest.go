@@ -19,7 +19,7 @@ import (
 // Run runs the suite. open must return a fresh, empty store each time it is
 // called; every subtest calls it once.
 func Run(t *testing.T, open func(t *testing.T) domain.Stores) {
-	groups := [][]test{userTests, catalogTests, playlistTests, searchTests, pagingTests(), concurrencyTests}
+	groups := [][]test{userTests, catalogTests, mediaTests, playlistTests, playTests, searchTests, pagingTests(), concurrencyTests}
 	for _, group := range groups {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) {
@@ -161,6 +161,8 @@ func (f *fixture) newTrack(title string, album *domain.Album, artists ...*domain
 		ISRC:        fmt.Sprintf("USABC20%05d", n),
 		ArtworkURL:  "https://img.example.com/track/" + title,
 		Status:      domain.TrackReady,
+		MediaID:     fmt.Sprintf("media-%05d", n),
+		Loudness:    domain.Loudness{IntegratedLUFS: -14.25 - float64(n)/8, TruePeakDBTP: -1.5, RangeLU: 6.125},
 		CreateTime:  t,
 		UpdateTime:  t,
 	}
@@ -191,6 +193,37 @@ func (f *fixture) tracks(n int) []*domain.Track {
 		out[i] = f.track(fmt.Sprintf("Filler Track %d", f.seq()), al, ar)
 	}
 	return out
+}
+
+// newPlay makes a play of tr by u, PlayTime a second after the last time
+// the fixture handed out.
+func (f *fixture) newPlay(u *domain.User, tr *domain.Track) *domain.Play {
+	return &domain.Play{UserID: u.ID, PlaybackID: f.id(), TrackID: tr.ID, DeviceID: "device-" + u.Username, PlayTime: f.now()}
+}
+
+// play records a new play of tr by u.
+func (f *fixture) play(u *domain.User, tr *domain.Track) *domain.Play {
+	f.t.Helper()
+	p := f.newPlay(u, tr)
+	created, err := f.s.Plays.RecordPlay(f.ctx, p)
+	must(f.t, err)
+	if !created {
+		f.t.Fatalf("RecordPlay(%s) of a new playback id: created = false", p.PlaybackID)
+	}
+	return p
+}
+
+// plays lists all of a user's plays.
+func (f *fixture) plays(userID string) []*domain.Play {
+	f.t.Helper()
+	return mustList(f.t, func(p domain.Page) ([]*domain.Play, string, error) { return f.s.Plays.ListPlays(f.ctx, userID, p) })
+}
+
+func (f *fixture) getTrack(id string) *domain.Track {
+	f.t.Helper()
+	tr, err := f.s.Catalog.GetTrack(f.ctx, id)
+	must(f.t, err)
+	return tr
 }
 
 func (f *fixture) newPlaylist(owner *domain.User, name string) *domain.Playlist {
@@ -397,6 +430,7 @@ func userID(u *domain.User) string              { return u.ID }
 func artistID(a *domain.Artist) string          { return a.ID }
 func albumID(a *domain.Album) string            { return a.ID }
 func trackID(t *domain.Track) string            { return t.ID }
+func playbackID(p *domain.Play) string          { return p.PlaybackID }
 func playlistID(p *domain.Playlist) string      { return p.ID }
 func entryID(e *domain.PlaylistEntry) string    { return e.ID }
 func entryTrack(e *domain.PlaylistEntry) string { return e.TrackID }

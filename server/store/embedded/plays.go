@@ -1,0 +1,103 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+type playStore struct{ *Store }
+
+const playCols = "user_id, playback_id, track_id, device_id, play_time, counted"
+
+func scanPlay(sc scanner) (*domain.Play, error) {
+	var p domain.Play
+	var pt int64
+	var counted int
+	if err := sc.Scan(&p.UserID, &p.PlaybackID, &p.TrackID, &p.DeviceID, &pt, &counted); err != nil {
+		return nil, err
+	}
+	p.PlayTime = colTime(pt)
+	p.Counted = counted != 0
+	return &p, nil
+}
+
+// RecordPlay inserts unless the (user, playback id) key is taken; the one
+// write connection runs inserts one at a time, so of concurrent calls with
+// one id exactly one inserts. p is stored as given, Counted included (a
+// play recorded counted never counts). The user must exist (the play goes
+// with it when it is deleted); the track need not: history is not catalog.
+func (s playStore) RecordPlay(ctx context.Context, p *domain.Play) (created bool, err error) {
+	defer wrap(&err, "embedded: record play %s of user %s", p.PlaybackID, p.UserID)
+	res, err := s.wq(ctx).ExecContext(ctx, "INSERT INTO plays ("+playCols+") VALUES (?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (user_id, playback_id) DO NOTHING",
+		p.UserID, p.PlaybackID, p.TrackID, p.DeviceID, timeCol(p.PlayTime), boolCol(p.Counted))
+	if foreignKeyViolation(err) {
+		return false, domain.NotFound("user", p.UserID)
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// CountPlay flips counted and bumps the track's play count in one
+// transaction on the one write connection, so of concurrent calls exactly
+// one sees counted = 0. The track's search document is reloaded with it, as
+// play counts rank search results. A play whose track is gone is marked
+// counted all the same.
+func (s playStore) CountPlay(ctx context.Context, userID, playbackID string) (counted bool, err error) {
+	defer wrap(&err, "embedded: count play %s of user %s", playbackID, userID)
+	err = catalogStore{s.Store}.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+		var trackID string
+		err := tx.QueryRowContext(ctx, "UPDATE plays SET counted = 1 WHERE user_id = ? AND playback_id = ? AND counted = 0 RETURNING track_id",
+			userID, playbackID).Scan(&trackID)
+		if errors.Is(err, sql.ErrNoRows) {
+			var one int
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM plays WHERE user_id = ? AND playback_id = ?", userID, playbackID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return domain.NotFound("play", playbackID)
+			}
+			return err // nil: already counted
+		}
+		if err != nil {
+			return err
+		}
+		counted = true
+		res, err := tx.ExecContext(ctx, "UPDATE tracks SET play_count = play_count + 1 WHERE id = ?", trackID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return ch.reloadTracks(ctx, tx, "t.id = ?", trackID)
+	})
+	if err != nil {
+		return false, err
+	}
+	return counted, nil
+}
+
+// ListPlays pages by (play_time, playback_id), both descending: the order
+// of the plays_user_time index.
+func (s playStore) ListPlays(ctx context.Context, userID string, p domain.Page) (plays []*domain.Play, next string, err error) {
+	defer wrap(&err, "embedded: list plays of user %s", userID)
+	cur, after, err := readCursor(p, listPlays)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, "SELECT "+playCols+` FROM plays
+		WHERE user_id = ?1 AND (NOT ?2 OR (play_time, playback_id) < (?3, ?4))
+		ORDER BY play_time DESC, playback_id DESC LIMIT ?5`, userID, after, cur.Int, cur.ID, p.Size+1)), scanPlay)
+	if err != nil {
+		return nil, "", err
+	}
+	plays, next = page(rows, p.Size, func(pl *domain.Play) cursor {
+		return cursor{List: listPlays, Int: timeCol(pl.PlayTime), ID: pl.PlaybackID}
+	})
+	return plays, next, nil
+}

@@ -1,0 +1,406 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backbeat/backbeat/server/domain"
+)
+
+var playTests = []test{
+	{"Play/RecordOnce", testRecordPlayOnce},
+	{"Play/CountOnce", testCountPlayOnce},
+	{"Play/CountNotFound", testCountPlayNotFound},
+	{"Play/CountDeletedTrack", testCountDeletedTrack},
+	{"Play/ListNewestFirst", testListPlays},
+	{"Play/ListSameTime", testListPlaysSameTime},
+	{"Play/SearchRankFollowsPlays", testSearchRankFollowsPlays},
+	{"Cascade/DeleteUserPlays", testDeleteUserPlays},
+	{"Concurrent/RecordPlay", testConcurrentRecordPlay},
+	{"Concurrent/CountPlay", testConcurrentCountPlay},
+	{"Concurrent/CountManyPlays", testConcurrentCountManyPlays},
+}
+
+func testRecordPlayOnce(t *testing.T, f *fixture) {
+	u, other := f.user("listener"), f.user("other")
+	ts := f.tracks(2)
+	p := f.newPlay(u, ts[0])
+	created, err := f.s.Plays.RecordPlay(f.ctx, p)
+	must(t, err)
+	if !created {
+		t.Fatal("first RecordPlay: created = false")
+	}
+	// The same playback again, as a later event of the play reports it:
+	// not created, and the first record stays as it was.
+	again := *p
+	again.TrackID, again.DeviceID, again.PlayTime = ts[1].ID, "elsewhere", f.now()
+	created, err = f.s.Plays.RecordPlay(f.ctx, &again)
+	must(t, err)
+	if created {
+		t.Fatal("second RecordPlay of one playback id: created = true")
+	}
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play{p})
+
+	// Playback ids are the user's: another user's play with the same id is
+	// another play.
+	theirs := *p
+	theirs.UserID = other.ID
+	created, err = f.s.Plays.RecordPlay(f.ctx, &theirs)
+	must(t, err)
+	if !created {
+		t.Fatal("RecordPlay of another user's playback id: created = false")
+	}
+	wantEqual(t, "other user's plays", f.plays(other.ID), []*domain.Play{&theirs})
+	wantEqual(t, "first user's plays after", f.plays(u.ID), []*domain.Play{p})
+}
+
+func testCountPlayOnce(t *testing.T, f *fixture) {
+	u := f.user("listener")
+	ar := f.artist("Counted")
+	tr := f.newTrack("Counted Song", f.album("Counted", ar), ar)
+	tr.PlayCount = 1000 // an imported history the counted plays add to
+	must(t, f.s.Catalog.CreateTrack(f.ctx, tr))
+	bystander := f.track("Not Played", nil, ar)
+	p1, p2 := f.play(u, tr), f.play(u, tr)
+
+	counted, err := f.s.Plays.CountPlay(f.ctx, u.ID, p1.PlaybackID)
+	must(t, err)
+	if !counted {
+		t.Fatal("first CountPlay: false")
+	}
+	if n := f.getTrack(tr.ID).PlayCount; n != 1001 {
+		t.Fatalf("PlayCount after one counted play = %d, want 1001", n)
+	}
+	counted, err = f.s.Plays.CountPlay(f.ctx, u.ID, p1.PlaybackID)
+	must(t, err)
+	if counted {
+		t.Fatal("second CountPlay of one play: true")
+	}
+	if n := f.getTrack(tr.ID).PlayCount; n != 1001 {
+		t.Fatalf("PlayCount after counting one play twice = %d, want 1001", n)
+	}
+	counted, err = f.s.Plays.CountPlay(f.ctx, u.ID, p2.PlaybackID)
+	must(t, err)
+	if !counted {
+		t.Fatal("CountPlay of another play: false")
+	}
+	if n := f.getTrack(tr.ID).PlayCount; n != 1002 {
+		t.Fatalf("PlayCount after two counted plays = %d, want 1002", n)
+	}
+	if n := f.getTrack(bystander.ID).PlayCount; n != 0 {
+		t.Fatalf("PlayCount of a track not played = %d, want 0", n)
+	}
+	p1.Counted, p2.Counted = true, true
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play{p2, p1})
+
+	// Recording a counted play again leaves it counted.
+	created, err := f.s.Plays.RecordPlay(f.ctx, &domain.Play{UserID: u.ID, PlaybackID: p1.PlaybackID, TrackID: tr.ID, PlayTime: f.now()})
+	must(t, err)
+	if created {
+		t.Fatal("RecordPlay of a counted play: created = true")
+	}
+	wantEqual(t, "plays after recording again", f.plays(u.ID), []*domain.Play{p2, p1})
+
+	// UpdateTrack keeps the count.
+	tr.Title, tr.UpdateTime = "Counted Song (Edit)", f.now()
+	must(t, f.s.Catalog.UpdateTrack(f.ctx, tr))
+	if n := f.getTrack(tr.ID).PlayCount; n != 1002 {
+		t.Fatalf("PlayCount after UpdateTrack = %d, want 1002", n)
+	}
+	p3 := f.play(u, tr)
+	counted, err = f.s.Plays.CountPlay(f.ctx, u.ID, p3.PlaybackID)
+	must(t, err)
+	if !counted {
+		t.Fatal("CountPlay after UpdateTrack: false")
+	}
+	if n := f.getTrack(tr.ID).PlayCount; n != 1003 {
+		t.Fatalf("PlayCount after a count following UpdateTrack = %d, want 1003", n)
+	}
+}
+
+func testCountPlayNotFound(t *testing.T, f *fixture) {
+	u, other := f.user("listener"), f.user("other")
+	tr := f.tracks(1)[0]
+	p := f.play(u, tr)
+	_, err := f.s.Plays.CountPlay(f.ctx, u.ID, f.id())
+	wantKind(t, err, domain.KindNotFound)
+	// Another user's playback id is not this user's.
+	_, err = f.s.Plays.CountPlay(f.ctx, other.ID, p.PlaybackID)
+	wantKind(t, err, domain.KindNotFound)
+	if n := f.getTrack(tr.ID).PlayCount; n != 0 {
+		t.Fatalf("PlayCount after failed counts = %d, want 0", n)
+	}
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play{p})
+	wantEqual(t, "other user's plays", f.plays(other.ID), []*domain.Play(nil))
+}
+
+// testCountDeletedTrack counts a play whose track was deleted since: the
+// play is marked counted, and no track comes back.
+func testCountDeletedTrack(t *testing.T, f *fixture) {
+	u := f.user("listener")
+	ts := f.tracks(2)
+	p := f.play(u, ts[0])
+	must(t, f.s.Catalog.DeleteTrack(f.ctx, ts[0].ID))
+	counted, err := f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
+	must(t, err)
+	if !counted {
+		t.Fatal("CountPlay of a deleted track's play: false")
+	}
+	counted, err = f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
+	must(t, err)
+	if counted {
+		t.Fatal("second CountPlay of a deleted track's play: true")
+	}
+	_, err = f.s.Catalog.GetTrack(f.ctx, ts[0].ID)
+	wantKind(t, err, domain.KindNotFound)
+	got, err := f.s.Catalog.BatchGetTracks(f.ctx, []string{ts[0].ID, ts[1].ID})
+	must(t, err)
+	wantIDs(t, "BatchGetTracks", ids(got, trackID), []string{ts[1].ID})
+	p.Counted = true
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play{p})
+}
+
+// testListPlays records plays out of time order, for two users: each lists
+// only their own, newest PlayTime first, whatever the page size.
+func testListPlays(t *testing.T, f *fixture) {
+	u, other := f.user("listener"), f.user("other")
+	ts := f.tracks(3)
+	var plays []*domain.Play
+	for i := range 9 {
+		plays = append(plays, f.newPlay(u, ts[i%len(ts)]))
+		f.play(other, ts[0])
+	}
+	order := []int{4, 0, 8, 2, 6, 1, 7, 3, 5}
+	for _, i := range order {
+		created, err := f.s.Plays.RecordPlay(f.ctx, plays[i])
+		must(t, err)
+		if !created {
+			t.Fatalf("RecordPlay %d: created = false", i)
+		}
+	}
+	slices.Reverse(plays) // newest first
+	want := ids(plays, playbackID)
+	for size := 1; size <= len(plays)+1; size++ {
+		wantIDs(t, fmt.Sprintf("size %d", size), collect(t, size, func(p domain.Page) ([]string, string, error) {
+			ps, next, err := f.s.Plays.ListPlays(f.ctx, u.ID, p)
+			return ids(ps, playbackID), next, err
+		}), want)
+	}
+	wantEqual(t, "plays", f.plays(u.ID), plays)
+	if n := len(f.plays(other.ID)); n != 9 {
+		t.Fatalf("other user has %d plays, want 9", n)
+	}
+	wantEqual(t, "a stranger's plays", f.plays(f.user("stranger").ID), []*domain.Play(nil))
+
+	page, next, err := f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: len(plays)})
+	must(t, err)
+	if len(page) != len(plays) || next != "" {
+		t.Fatalf("page of exactly all plays: %d plays, next %q; want no next token", len(page), next)
+	}
+	for _, garbage := range []string{"garbage", "%%%", "eyJ4IjoxfQ"} {
+		_, _, err := f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2, Token: garbage})
+		wantField(t, err, domain.KindInvalid, "page_token")
+	}
+	// A token of another list is refused.
+	_, token, err := f.s.Catalog.ListTracks(f.ctx, domain.Page{Size: 1})
+	must(t, err)
+	_, _, err = f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2, Token: token})
+	wantField(t, err, domain.KindInvalid, "page_token")
+	_, _, err = f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 0})
+	wantField(t, err, domain.KindInvalid, "page_size")
+}
+
+// testListPlaysSameTime pages through plays sharing a PlayTime (a store
+// keeps milliseconds; devices report seconds): every play once, at every
+// page size.
+func testListPlaysSameTime(t *testing.T, f *fixture) {
+	u := f.user("listener")
+	tr := f.tracks(1)[0]
+	older, same := f.play(u, tr), f.now()
+	var want []string
+	for range 5 {
+		p := f.newPlay(u, tr)
+		p.PlayTime = same
+		created, err := f.s.Plays.RecordPlay(f.ctx, p)
+		must(t, err)
+		if !created {
+			t.Fatal("created = false")
+		}
+		want = append(want, p.PlaybackID)
+	}
+	newer := f.play(u, tr)
+	for size := 1; size <= 8; size++ {
+		got := collect(t, size, func(p domain.Page) ([]string, string, error) {
+			ps, next, err := f.s.Plays.ListPlays(f.ctx, u.ID, p)
+			return ids(ps, playbackID), next, err
+		})
+		if len(got) != 7 || got[0] != newer.PlaybackID || got[6] != older.PlaybackID {
+			t.Fatalf("size %d: got %q; want %s first, %s last", size, got, newer.PlaybackID, older.PlaybackID)
+		}
+		wantIDs(t, fmt.Sprintf("size %d, same-time plays sorted", size), sorted(got[1:6]), sorted(want))
+	}
+}
+
+// testSearchRankFollowsPlays checks that counted plays rank tracks that
+// match a query equally well.
+func testSearchRankFollowsPlays(t *testing.T, f *fixture) {
+	u := f.user("listener")
+	ar := f.artist("Cover Band")
+	al := f.album("Covers", ar)
+	a, b := f.track("Anthem", al, ar), f.track("Anthem", al, ar)
+	count := func(tr *domain.Track, n int) {
+		t.Helper()
+		for range n {
+			p := f.play(u, tr)
+			counted, err := f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
+			must(t, err)
+			if !counted {
+				t.Fatal("CountPlay: false")
+			}
+		}
+	}
+	count(b, 2)
+	wantIDs(t, "after plays of b", hitIDs(f.search("anthem", domain.ItemTrack)), []string{b.ID, a.ID})
+	count(a, 3)
+	wantIDs(t, "after more plays of a", hitIDs(f.search("anthem", domain.ItemTrack)), []string{a.ID, b.ID})
+	hits := f.search("anthem", domain.ItemTrack)
+	if hits[0].Track.PlayCount != 3 || hits[1].Track.PlayCount != 2 {
+		t.Fatalf("hits' PlayCounts = %d, %d; want 3, 2", hits[0].Track.PlayCount, hits[1].Track.PlayCount)
+	}
+}
+
+func testDeleteUserPlays(t *testing.T, f *fixture) {
+	u, keep := f.user("leaving"), f.user("staying")
+	tr := f.tracks(1)[0]
+	p := f.play(u, tr)
+	f.play(u, tr)
+	kept := f.play(keep, tr)
+	counted, err := f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
+	must(t, err)
+	if !counted {
+		t.Fatal("CountPlay: false")
+	}
+
+	must(t, f.s.Users.DeleteUser(f.ctx, u.ID))
+	wantEqual(t, "deleted user's plays", f.plays(u.ID), []*domain.Play(nil))
+	_, err = f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
+	wantKind(t, err, domain.KindNotFound)
+	wantEqual(t, "other user's plays", f.plays(keep.ID), []*domain.Play{kept})
+	// Counted plays stay in the track's count.
+	if n := f.getTrack(tr.ID).PlayCount; n != 1 {
+		t.Fatalf("PlayCount after DeleteUser = %d, want 1", n)
+	}
+}
+
+// testConcurrentRecordPlay races recordings of one playback: exactly one
+// creates it, and it is listed once.
+func testConcurrentRecordPlay(t *testing.T, f *fixture) {
+	const n = 8
+	u := f.user("listener")
+	tr := f.tracks(1)[0]
+	first := f.newPlay(u, tr)
+	plays := make([]*domain.Play, n)
+	for i := range plays {
+		p := *first
+		p.PlayTime = first.PlayTime.Add(time.Duration(i) * time.Second) // each event its own time
+		plays[i] = &p
+	}
+	created := make([]bool, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range plays {
+		wg.Go(func() {
+			<-start
+			created[i], errs[i] = f.s.Plays.RecordPlay(f.ctx, plays[i])
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := -1
+	for i := range plays {
+		must(t, errs[i])
+		if created[i] {
+			if won >= 0 {
+				t.Fatalf("recordings %d and %d both created the play", won, i)
+			}
+			won = i
+		}
+	}
+	if won < 0 {
+		t.Fatal("no recording created the play")
+	}
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play{plays[won]})
+}
+
+// testConcurrentCountPlay races counts of one play: exactly one counts it,
+// and the track's count goes up by one.
+func testConcurrentCountPlay(t *testing.T, f *fixture) {
+	const n = 8
+	u := f.user("listener")
+	tr := f.tracks(1)[0]
+	p := f.play(u, tr)
+	counted := make([]bool, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			counted[i], errs[i] = f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
+		})
+	}
+	close(start)
+	wg.Wait()
+	wins := 0
+	for i := range n {
+		must(t, errs[i])
+		if counted[i] {
+			wins++
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d counts returned true, want exactly 1", wins)
+	}
+	if got := f.getTrack(tr.ID).PlayCount; got != 1 {
+		t.Fatalf("PlayCount = %d, want 1", got)
+	}
+	p.Counted = true
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play{p})
+}
+
+// testConcurrentCountManyPlays counts many plays of one track at once, by
+// several users: each play counts once, none is lost.
+func testConcurrentCountManyPlays(t *testing.T, f *fixture) {
+	const users, playsEach = 4, 5
+	tr := f.tracks(1)[0]
+	type ref struct{ user, playback string }
+	var refs []ref
+	for i := range users {
+		u := f.user(fmt.Sprintf("fan%d", i))
+		for range playsEach {
+			refs = append(refs, ref{u.ID, f.play(u, tr).PlaybackID})
+		}
+	}
+	errs := make(chan error, 2*len(refs))
+	var wg sync.WaitGroup
+	for _, r := range refs {
+		for range 2 { // each play counted twice, at once
+			wg.Go(func() {
+				_, err := f.s.Plays.CountPlay(f.ctx, r.user, r.playback)
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	if got := f.getTrack(tr.ID).PlayCount; got != int64(len(refs)) {
+		t.Fatalf("PlayCount = %d, want %d", got, len(refs))
+	}
+}
