@@ -57,11 +57,13 @@ type studio struct {
 	artist api // signed in as the artist
 	fan    api // a listener
 	fanID  string
-	album  string
-	artID  string
+	// fanToken is the listener's access token.
+	fanToken string
+	album    string
+	artID    string
 }
 
-func newStudio(t *testing.T, s *server) *studio {
+func newStudio(t testing.TB, s *server) *studio {
 	t.Helper()
 	ctx := ctxT(t)
 	rootTok, _ := register(t, s, "root")
@@ -71,7 +73,7 @@ func newStudio(t *testing.T, s *server) *studio {
 	mustOK(t, "SetUserRoles", err)
 	artTok = login(t, s, "artist", "correct horse battery").Tokens.AccessToken
 	fanTok, fan := register(t, s, "fan")
-	st := &studio{s: s, artist: as(s, artTok), fan: as(s, fanTok), fanID: fan.Id}
+	st := &studio{s: s, artist: as(s, artTok), fan: as(s, fanTok), fanID: fan.Id, fanToken: fanTok}
 	a, err := st.artist.catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Test Artist"}}))
 	mustOK(t, "CreateArtist", err)
 	st.artID = a.Msg.Artist.Id
