@@ -345,7 +345,7 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 			return
 		}
 		log.Info("transcode job done", "took", took)
-	case last:
+	case IsPermanent(err) || last:
 		if terr := msg.TermWithReason(truncate(err.Error(), 200)); terr != nil {
 			log.Warn("terminate transcode job", "err", terr)
 		}
