@@ -17,6 +17,7 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v pgrep >/dev/null || need_apt+=(procps)
 command -v python3 >/dev/null || need_apt+=(python3)
+command -v jq >/dev/null || need_apt+=(jq)
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
@@ -42,3 +43,4 @@ if [ ! -x clients/web/node_modules/.bin/protoc-gen-es ]; then
   echo "setup: installing the web SDK's node packages"
   (cd clients/web && npm ci --no-audit --no-fund --loglevel=error)
 fi
+

@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash server/scripts/setup.sh
+# buf generate runs every SDK's generator, so the SDKs' generation tools are
+# set up first (pinned; cached in ~/.m2 and clients/python/.venv).
+bash clients/python/setup.sh
+bash clients/kotlin/setup.sh
 export PATH="$(go env GOPATH)/bin:$PATH"
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -16,9 +20,10 @@ go tool buf format --diff --exit-code
 
 step "generated code matches a fresh buf generate"
 go tool buf generate
-if ! git diff --exit-code --stat -- gen clients/web/src/gen || [ -n "$(git status --porcelain -- gen clients/web/src/gen)" ]; then
+gen_dirs=(gen clients/web/src/gen clients/python/src/backbeat clients/kotlin/src/main/gen)
+if ! git diff --exit-code --stat -- "${gen_dirs[@]}" || [ -n "$(git status --porcelain -- "${gen_dirs[@]}")" ]; then
   echo "generated code is stale: run 'go tool buf generate' and commit the result" >&2
-  git status --porcelain -- gen clients/web/src/gen >&2
+  git status --porcelain -- "${gen_dirs[@]}" >&2
   exit 1
 fi
 
@@ -31,3 +36,11 @@ go test -count=1 -timeout 40m ./...
 
 step "go test: end-to-end again, on the Cassandra store"
 BACKBEAT_E2E_STORE=cassandra go test -count=1 -timeout 20m ./server/e2e/
+
+# Each SDK against a live server (clients/with-server.sh starts one per run).
+step "web SDK (vitest) and demo player (hls.js in headless Chromium)"
+bash clients/web/test.sh
+step "Python SDK (pytest)"
+bash clients/python/test.sh
+step "Kotlin SDK (JUnit via Maven)"
+bash clients/kotlin/test.sh
