@@ -191,7 +191,7 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	media := domain.NewMedia(stores, catalog, broker, signer, cfg.Media.MaxUploadBytes)
 	playback := domain.NewPlayback(stores, playlists, signer, broker, nil)
 	if cfg.Media.Workers > 0 {
-		w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), log)
+		w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 		go func() {
 			err := broker.ConsumeTranscodes(ctx, queue.ConsumeConfig{
 				Concurrency: cfg.Media.Workers, AckWait: cfg.Media.JobAckWait,

@@ -125,6 +125,39 @@ func TestTranscodeSurvivesACrash(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
 	flags := []string{"--admins", "root", "--transcode-ack-wait", "3s"}
+	id, upload := crashMidTranscode(t, dir, flags)
+
+	s2 := startServer(t, dir, flags...)
+	fan := as(s2, login(t, s2, "fan", "correct horse battery").Tokens.AccessToken)
+	tr := waitTrack(t, fan, id, 3*time.Minute)
+	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
+		t.Fatalf("after restart: %v %s", tr.Status, tr.StatusReason)
+	}
+	if n := logCount(s2.logs.String(), "media ready", upload, "attempt=2"); n != 1 {
+		t.Errorf("the restarted server did not finish the job as its second attempt:\n%s", s2.logs)
+	}
+}
+
+// TestTranscodeGivesUpWhenTheLastAttemptDies: with one attempt allowed, a
+// worker dying mid-job leaves the track FAILED with a reason, not stuck in
+// PROCESSING.
+func TestTranscodeGivesUpWhenTheLastAttemptDies(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	flags := []string{"--admins", "root", "--transcode-ack-wait", "3s", "--transcode-attempts", "1"}
+	id, _ := crashMidTranscode(t, dir, flags)
+	s2 := startServer(t, dir, flags...)
+	fan := as(s2, login(t, s2, "fan", "correct horse battery").Tokens.AccessToken)
+	tr := waitTrack(t, fan, id, 3*time.Minute)
+	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_FAILED || !strings.Contains(tr.StatusReason, "stopped unexpectedly") {
+		t.Fatalf("after the last attempt died: %v %q, want FAILED saying why", tr.Status, tr.StatusReason)
+	}
+}
+
+// crashMidTranscode starts a server, uploads a long file and SIGKILLs the
+// server while ffmpeg works on it, checking ffmpeg dies too.
+func crashMidTranscode(t *testing.T, dir string, flags []string) (trackID, uploadID string) {
+	t.Helper()
 	s := startServer(t, dir, flags...)
 	st := newStudio(t, s)
 	file := makeAudio(t, t.TempDir(), "long.flac", 150)
@@ -144,9 +177,8 @@ func TestTranscodeSurvivesACrash(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.exited
-	res, err := st.fan.catalog.GetTrack(ctxT(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: id}))
-	if err == nil {
-		t.Fatalf("the server answered after SIGKILL: %v", res)
+	if _, err := st.fan.catalog.GetTrack(ctxT(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: id})); err == nil {
+		t.Fatal("the server answered after SIGKILL")
 	}
 	deadline = time.Now().Add(5 * time.Second)
 	for ffmpegRunning(upload) { // the server's ffmpeg dies with it
@@ -155,16 +187,7 @@ func TestTranscodeSurvivesACrash(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-
-	s2 := startServer(t, dir, flags...)
-	fan := as(s2, login(t, s2, "fan", "correct horse battery").Tokens.AccessToken)
-	tr := waitTrack(t, fan, id, 3*time.Minute)
-	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
-		t.Fatalf("after restart: %v %s", tr.Status, tr.StatusReason)
-	}
-	if n := logCount(s2.logs.String(), "media ready", upload, "attempt=2"); n != 1 {
-		t.Errorf("the restarted server did not finish the job as its second attempt:\n%s", s2.logs)
-	}
+	return id, upload
 }
 
 // ffmpegRunning reports whether an ffmpeg process works on the upload (its

@@ -112,7 +112,9 @@ func (c ConsumeConfig) backoff(attempt int) time.Duration {
 // when the consumer stops; a job it then abandons with an error is handed to
 // another worker at once. Jobs are delivered at least once (a worker whose
 // acknowledgement is lost, or who stalls past AckWait, sees its job done
-// again): handlers must be idempotent.
+// again): handlers must be idempotent. attempt exceeds MaxDeliver (once)
+// only when the worker of the last attempt died without settling the job:
+// the handler should then record the failure rather than try again.
 type TranscodeHandler func(ctx context.Context, job domain.TranscodeJob, attempt int, last bool) error
 
 type permanentError struct{ err error }
@@ -186,7 +188,11 @@ func (b *Broker) ConsumeTranscodes(ctx context.Context, cfg ConsumeConfig, h Tra
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,
-		MaxDeliver:    cfg.MaxDeliver,
+		// One delivery beyond the attempts: if a worker dies during the last
+		// attempt, the job still comes back once, as an attempt past
+		// MaxDeliver, so the handler can record the failure instead of
+		// leaving the job (and its track) stuck.
+		MaxDeliver: cfg.MaxDeliver + 1,
 		// No server-side BackOff: JetStream would use it instead of AckWait as
 		// the redelivery timeout of each attempt. Retry delays are given per
 		// failure with NakWithDelay instead, and AckWait stays the heartbeat

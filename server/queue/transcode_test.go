@@ -527,7 +527,7 @@ func TestStreamsAndConsumerSettings(t *testing.T) {
 			return false
 		}
 		cc := c.CachedInfo().Config
-		if cc.AckPolicy != jetstream.AckExplicitPolicy || cc.AckWait != 3*time.Second || cc.MaxDeliver != 4 || cc.Durable != TranscodeConsumer || len(cc.BackOff) != 0 {
+		if cc.AckPolicy != jetstream.AckExplicitPolicy || cc.AckWait != 3*time.Second || cc.MaxDeliver != 5 || cc.Durable != TranscodeConsumer || len(cc.BackOff) != 0 {
 			t.Fatalf("consumer config = %+v", cc)
 		}
 		return true

@@ -20,16 +20,18 @@ import (
 )
 
 type Worker struct {
-	blobs   blob.Store
+	attempts int
+	blobs    blob.Store
 	media   *domain.Media
 	tc      *transcode.Transcoder
 	workDir string
 	log     *slog.Logger
 }
 
-// New works in workDir (local scratch space: ffmpeg needs files).
-func New(blobs blob.Store, media *domain.Media, tc *transcode.Transcoder, workDir string, log *slog.Logger) *Worker {
-	return &Worker{blobs: blobs, media: media, tc: tc, workDir: workDir, log: log}
+// New works in workDir (local scratch space: ffmpeg needs files). attempts
+// is the queue's MaxDeliver.
+func New(blobs blob.Store, media *domain.Media, tc *transcode.Transcoder, workDir string, attempts int, log *slog.Logger) *Worker {
+	return &Worker{blobs: blobs, media: media, tc: tc, workDir: workDir, attempts: attempts, log: log}
 }
 
 // Handle runs one job; it is a queue.TranscodeHandler. A job for a deleted
@@ -44,6 +46,16 @@ func (w *Worker) Handle(ctx context.Context, job domain.TranscodeJob, attempt in
 	if !need {
 		log.Info("transcode skipped: nothing to do")
 		return nil
+	}
+	if attempt > w.attempts {
+		// The last attempt's worker died mid-job (killed, out of memory):
+		// a file that takes workers down with it is not tried again.
+		reason := fmt.Sprintf("processing stopped unexpectedly on each of %d attempts", w.attempts)
+		log.Error("transcode abandoned", "reason", reason)
+		if err := w.media.TranscodeFailed(ctx, job, reason); err != nil {
+			return fmt.Errorf("record abandonment: %w", err)
+		}
+		return queue.Permanent(errors.New(reason))
 	}
 	log.Info("transcode started")
 	res, err := w.run(ctx, job)
@@ -86,7 +98,11 @@ func (w *Worker) run(ctx context.Context, job domain.TranscodeJob) (transcode.Re
 	defer os.RemoveAll(dir)
 
 	in := filepath.Join(dir, "source")
-	if err := w.fetch(ctx, mediahttp.UploadKey(job.TrackID, job.UploadID), in); err != nil {
+	err := w.fetch(ctx, mediahttp.UploadKey(job.TrackID, job.UploadID), in)
+	if errors.Is(err, blob.ErrNotFound) {
+		return transcode.Result{}, &transcode.InputError{Reason: "the uploaded file is missing; upload it again"}
+	}
+	if err != nil {
 		return transcode.Result{}, err
 	}
 	out := filepath.Join(dir, "out")
