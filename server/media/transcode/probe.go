@@ -18,8 +18,8 @@ import (
 
 // Probe describes an input file's first audio stream, as ffprobe reads it.
 type Probe struct {
-	// Duration is what the container states (or ffprobe estimates); 0 when
-	// unknown.
+	// Duration is the audio stream's stated (or, for some formats,
+	// estimated) duration, else the container's; 0 when unknown.
 	Duration time.Duration
 	// Format is the demuxer's name ("flac", "mp3", "mov,mp4,m4a,3gp,3g2,mj2").
 	Format     string
@@ -118,12 +118,18 @@ func (t *Transcoder) probe(ctx context.Context, abs string) (Probe, error) {
 		if p.BitRate <= 0 {
 			p.BitRate, _ = strconv.ParseInt(out.Format.BitRate, 10, 64)
 		}
-		p.Duration = parseSeconds(out.Format.Duration)
+		// The audio's own duration: a video's may be longer.
+		p.Duration = parseSeconds(s.Duration)
 		if p.Duration == 0 {
-			p.Duration = parseSeconds(s.Duration)
+			p.Duration = parseSeconds(out.Format.Duration)
 		}
 		p.Title = tag("title", out.Format.Tags, s.Tags)
-		p.Artist = tag("artist", out.Format.Tags, s.Tags)
+		// AIFF has an author, not an artist.
+		for _, k := range []string{"artist", "album_artist", "author"} {
+			if p.Artist == "" {
+				p.Artist = tag(k, out.Format.Tags, s.Tags)
+			}
+		}
 		break
 	}
 	if !found {

@@ -404,7 +404,6 @@ func inputFault(log string) bool {
 		"Error rate exceeded", "decoding errors",
 		"Output file is empty",
 		"Error reinitializing filters", "Failed to inject frame into filter network",
-		"Invalid argument",
 	} {
 		if strings.Contains(log, input) {
 			return true

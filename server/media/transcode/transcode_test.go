@@ -309,19 +309,23 @@ func TestProbe(t *testing.T) {
 		t.Errorf("mp3 with cover art lasts %v", res.Duration)
 	}
 
-	// A video with a soundtrack: the video is ignored.
-	mp4 := gen(t, dir, "v.mp4", "-f", "lavfi", "-i", "testsrc=d=3:s=64x64", "-f", "lavfi", "-i", "sine=f=440:d=3",
+	// A video with a soundtrack: the video, longer than the sound, is
+	// ignored.
+	mp4 := gen(t, dir, "v.mp4", "-f", "lavfi", "-i", "testsrc=d=6:s=64x64", "-f", "lavfi", "-i", "sine=f=440:d=3",
 		"-c:v", "mpeg4", "-c:a", "aac", "-metadata", "title=Clip")
 	p, err = tr.Probe(t.Context(), mp4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Codec != "aac" || p.Title != "Clip" || !strings.Contains(p.Format, "mp4") {
+	if p.Codec != "aac" || p.Title != "Clip" || !strings.Contains(p.Format, "mp4") || !within(p.Duration.Seconds(), 3, 0.1) {
 		t.Errorf("mp4 probe = %+v", p)
 	}
 	res, err = New(Config{Ladder: []int{64}}).Transcode(t.Context(), mp4, filepath.Join(dir, "out-mp4"))
 	if err != nil {
 		t.Fatalf("video with audio: %v", err)
+	}
+	if !within(res.Duration.Seconds(), 3, 0.1) {
+		t.Errorf("video with audio: %v of audio", res.Duration)
 	}
 	var segs []string
 	for _, f := range res.Files {
@@ -333,6 +337,40 @@ func TestProbe(t *testing.T) {
 	for _, f := range []string{rung0, filepath.Join(dir, "out-mp4", Progressive)} {
 		if p := ffprobe(t, f); len(p.Streams) != 1 || p.Streams[0].CodecType != "audio" {
 			t.Errorf("%s: %+v", f, p.Streams)
+		}
+	}
+}
+
+// Common containers pass the demuxer whitelist.
+func TestProbeFormats(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	tr := New(Config{})
+	for _, tc := range []struct {
+		name, codec string
+		args        []string
+	}{
+		{"a.m4a", "aac", []string{"-c:a", "aac"}},
+		{"a.ogg", "vorbis", []string{"-c:a", "libvorbis"}},
+		{"a.opus", "opus", []string{"-c:a", "libopus"}},
+		{"a.webm", "opus", []string{"-c:a", "libopus"}},
+		{"a.mka", "flac", []string{"-c:a", "flac"}},
+		{"a.aiff", "pcm_s16be", nil},
+		{"a.aac", "aac", []string{"-c:a", "aac"}},
+		{"a.wma", "wmav2", []string{"-c:a", "wmav2"}},
+	} {
+		in := noisy(t, dir, tc.name, 2, append(tc.args, "-metadata", "title=T "+tc.name, "-metadata", "artist=A", "-metadata", "author=A")...)
+		p, err := tr.Probe(t.Context(), in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if p.Codec != tc.codec || p.Channels != 2 || p.SampleRate != 48000 {
+			t.Errorf("%s: %+v", tc.name, p)
+		}
+		// ADTS has no tags.
+		if tc.name != "a.aac" && (p.Title != "T "+tc.name || p.Artist != "A") {
+			t.Errorf("%s: tags %q %q", tc.name, p.Title, p.Artist)
 		}
 	}
 }

@@ -224,3 +224,36 @@ func TestTailBuffer(t *testing.T) {
 		t.Errorf("lastLines = %q", got)
 	}
 }
+
+func TestCheckDecoded(t *testing.T) {
+	tr := New(Config{MaxDuration: time.Minute})
+	ok := domain.Loudness{IntegratedLUFS: -14, TruePeakDBTP: -1}
+	silent := domain.Loudness{IntegratedLUFS: -70, TruePeakDBTP: math.Inf(-1)}
+	sec := time.Second
+	for _, tc := range []struct {
+		name   string
+		probe  Probe
+		got    time.Duration
+		loud   domain.Loudness
+		reason string // "" for accepted
+	}{
+		{"fine", Probe{Duration: 20 * sec}, 20 * sec, ok, ""},
+		{"unknown length", Probe{}, 20 * sec, ok, ""},
+		{"slightly short", Probe{Duration: 20 * sec}, 19 * sec, ok, ""},
+		{"truncated", Probe{Duration: 20 * sec}, 10 * sec, ok, "audio is truncated or corrupt: only 10s of 20s could be decoded"},
+		{"estimated length", Probe{Duration: 20 * sec, durationEstimated: true}, 10 * sec, ok, ""},
+		{"nothing", Probe{Duration: 20 * sec}, 0, ok, ReasonNoAudio},
+		{"understated length", Probe{Duration: 10 * sec}, 61 * sec, ok, "audio is longer than 1m0s, the limit"},
+		{"at the limit", Probe{}, time.Minute + 300*time.Millisecond, ok, ""},
+		{"blip", Probe{}, 300 * time.Millisecond, silent, "audio is only 0.3s long"},
+		{"silent", Probe{}, 20 * sec, silent, ReasonSilent},
+	} {
+		err := tr.checkDecoded(tc.probe, tc.got, tc.loud)
+		switch {
+		case tc.reason == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.reason != "" && !isReason(err, tc.reason):
+			t.Errorf("%s: err = %v, want reason %q", tc.name, err, tc.reason)
+		}
+	}
+}
