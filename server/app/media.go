@@ -110,9 +110,13 @@ func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
 }
 
 func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {
-	b, err := queue.Open(ctx, queue.Config{
-		URL: cfg.Media.NATSURL, StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.Media.NATSListen, Logger: cfg.Logger,
-	})
+	qc := queue.Config{URL: cfg.Media.NATSURL, Logger: cfg.Logger}
+	if qc.URL == "" {
+		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), cfg.Media.NATSListen
+	} else if cfg.Media.NATSListen != "" {
+		return nil, errors.New("--nats-listen applies to the embedded broker only; drop it or --nats-url")
+	}
+	b, err := queue.Open(ctx, qc)
 	if err != nil {
 		return nil, fmt.Errorf("message broker: %w", err)
 	}
