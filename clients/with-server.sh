@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 export BACKBEAT_URL="http://127.0.0.1:$port"
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1500); do
   if curl -fsS -o /dev/null "$BACKBEAT_URL/.well-known/openid-configuration" 2>/dev/null && grep -q 'demo data ready' "$log"; then
     break
   fi

@@ -15,7 +15,7 @@ import (
 )
 
 // AudioSeconds is the length of each generated demo tune.
-const AudioSeconds = 20
+const AudioSeconds = 12
 
 // SeedAudio gives the tracks of the demo playlist generated audio (a chord
 // per track, made by ffmpeg), sends it through the real upload pipeline

@@ -1,0 +1,55 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Code } from "../src/index.js";
+import { rejection, serverUrl, signedIn, TRANSPORTS, waitForReady } from "./helpers.js";
+
+describe("playback of a demo track", () => {
+  let trackId = "";
+
+  beforeAll(async () => {
+    // The demo seeds audio for the tracks of its "Demo Mix" playlist.
+    const bb = await signedIn("demo");
+    const { playlists } = await bb.playlist.listPlaylists({});
+    const mix = playlists.find((p) => p.name === "Demo Mix");
+    if (!mix) throw new Error("demo playlist 'Demo Mix' not found");
+    const { entries } = await bb.playlist.getPlaylist({ playlistId: mix.id, pageSize: 1 });
+    trackId = entries[0]?.trackId ?? "";
+    await waitForReady(bb, trackId);
+  });
+
+  it.for(TRANSPORTS)("starts with a signed HLS URL on the same server, over $name", async (transport) => {
+    const bb = await signedIn("demo", transport);
+    const res = await bb.playback.startPlayback({ trackId });
+    expect(res.trackId).toBe(trackId);
+    expect(res.durationMs).toBeGreaterThan(0n);
+    expect(res.playbackId).toBeTruthy();
+    expect(timestampDate(res.expireTime!).getTime()).toBeGreaterThan(Date.now());
+    const hls = new URL(res.hlsUrl);
+    expect(hls.origin).toBe(new URL(serverUrl()).origin);
+
+    // The master playlist, fetched as a browser on another origin would.
+    const origin = "http://127.0.0.1:1";
+    const master = await fetch(res.hlsUrl, { headers: { Origin: origin } });
+    expect(master.status).toBe(200);
+    expect(master.headers.get("access-control-allow-origin")).toMatch(/^(\*|http:\/\/127\.0\.0\.1:1)$/);
+    const text = await master.text();
+    expect(text.startsWith("#EXTM3U")).toBe(true);
+    expect(text).toMatch(/#EXT-X-STREAM-INF/);
+
+    // Its first variant resolves against it, as a player would load it.
+    const variant = text.split("\n").find((l) => l.trim() && !l.startsWith("#"));
+    expect(variant).toBeTruthy();
+    const media = await fetch(new URL(variant!.trim(), res.hlsUrl), { headers: { Origin: origin } });
+    expect(media.status).toBe(200);
+    expect(media.headers.get("access-control-allow-origin")).toBeTruthy();
+    expect((await media.text()).startsWith("#EXTM3U")).toBe(true);
+  });
+});
+
+describe("playback errors", () => {
+  it.for(TRANSPORTS)("an unknown track is not_found, over $name", async (transport) => {
+    const bb = await signedIn("demo", transport);
+    const err = await rejection(bb.playback.startPlayback({ trackId: "0000000000000000000000000a" }));
+    expect(err.code).toBe(Code.NotFound);
+  });
+});
