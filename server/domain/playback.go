@@ -83,9 +83,18 @@ func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) error {
 	return nil
 }
 
-// TranscodeReady makes a finished media set the one that plays.
+// TranscodeReady makes a finished media set the one that plays, unless a
+// newer upload already does (ids sort by time: two uploads transcoded at
+// once may finish in either order).
 func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration time.Duration, loud Loudness) error {
-	err := m.stores.Catalog.SetTrackMedia(ctx, job.TrackID, TrackMedia{
+	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if err != nil {
+		return fmt.Errorf("mark track ready: %w", err)
+	}
+	if t.MediaID > job.UploadID {
+		return nil
+	}
+	err = m.stores.Catalog.SetTrackMedia(ctx, job.TrackID, TrackMedia{
 		Status: TrackReady, MediaID: job.UploadID, Duration: duration, Loudness: loud,
 	})
 	if err != nil {
