@@ -20,8 +20,16 @@ import (
 // MediaConfig configures uploads, transcoding, the broker and streaming.
 type MediaConfig struct {
 	// BlobDir holds uploads and transcoded media (default <data-dir>/blobs).
-	// Replicas share it (or an S3 bucket, once configured).
+	// Replicas share it, or an S3 bucket instead (S3Bucket).
 	BlobDir string
+	// S3Bucket, when set, keeps uploads and media in that bucket (under
+	// S3Prefix) on S3Endpoint (host:port or URL; empty means Amazon S3)
+	// instead of BlobDir. Empty keys use AWS_ACCESS_KEY_ID and friends.
+	// S3Insecure talks plain HTTP; S3CreateBucket creates a missing bucket
+	// at start-up instead of failing.
+	S3Endpoint, S3Region, S3Bucket, S3Prefix string
+	S3AccessKey, S3SecretKey                 string
+	S3Insecure, S3CreateBucket               bool
 	// SigningKey signs media URLs (hex, at least 32 bytes). Replicas must
 	// share it. Default: a random key kept in <data-dir>/media-signing.key.
 	SigningKey string
@@ -142,5 +150,24 @@ func backoff(attempts int) []time.Duration {
 }
 
 func openBlobs(cfg Config) (blob.Store, error) {
-	return blob.NewLocal(cfg.Media.BlobDir)
+	m := cfg.Media
+	if m.S3Bucket == "" {
+		if m.S3Endpoint != "" {
+			return nil, errors.New("blob storage: an S3 endpoint needs a bucket (--blob-s3-bucket)")
+		}
+		return blob.NewLocal(m.BlobDir)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := blob.NewS3(ctx, blob.S3Config{
+		Endpoint: m.S3Endpoint, Region: m.S3Region, Bucket: m.S3Bucket, Prefix: m.S3Prefix,
+		AccessKey: m.S3AccessKey, SecretKey: m.S3SecretKey, Insecure: m.S3Insecure, CreateBucket: m.S3CreateBucket,
+	})
+	if errors.Is(err, blob.ErrNoBucket) {
+		return nil, fmt.Errorf("blob storage: %w; create it, or start with --blob-s3-create-bucket", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob storage: %w", err)
+	}
+	return s, nil
 }

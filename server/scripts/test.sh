@@ -3,6 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash server/scripts/setup.sh
+# versitygw, the S3 server of the S3 tests, takes minutes to build on a cold
+# machine (cached in ~/.cache/backbeat afterwards): start it now, overlapping
+# the set-up and checks below. Its tests wait for the same build if needed.
+prebuild_log="$(mktemp)"
+BACKBEAT_S3=1 go test -count=1 -run TestSharedServer ./server/testenv/s3/ >"$prebuild_log" 2>&1 &
+prebuild=$!
 # buf generate runs every SDK's generator, so the SDKs' generation tools are
 # set up first (pinned; cached in ~/.m2 and clients/python/.venv).
 bash clients/python/setup.sh
@@ -29,8 +35,11 @@ fi
 
 # The switches turn on the tests that start real components: the server
 # binary end to end, Keycloak as an external OIDC provider, a Cassandra
-# node for the conformance suite and a two-datacenter Cassandra cluster.
-export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1
+# node for the conformance suite, a two-datacenter Cassandra cluster and
+# an S3-compatible server (versitygw, built once with go install into
+# ~/.cache/backbeat) for the blob store.
+export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1
+wait "$prebuild" || { echo "versitygw pre-build failed (the S3 tests will say why):"; tail -20 "$prebuild_log"; }
 step "go test (every package; end-to-end on the embedded store)"
 go test -count=1 -timeout 40m ./...
 

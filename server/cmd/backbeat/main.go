@@ -99,6 +99,14 @@ func serve(args []string) error {
 	logLevel := str("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := str("log-format", "text", "log format: text or json")
 	blobDir := str("blob-dir", "", "directory of uploads and transcoded media, shared by replicas (default <data-dir>/blobs)")
+	s3Bucket := str("blob-s3-bucket", "", "S3 bucket for uploads and transcoded media instead of --blob-dir")
+	s3Endpoint := str("blob-s3-endpoint", "", "S3-compatible server, host:port or URL (default Amazon S3)")
+	s3Region := str("blob-s3-region", "", "S3 region (default us-east-1)")
+	s3Prefix := str("blob-s3-prefix", "", "key prefix inside the S3 bucket")
+	s3AccessKey := str("blob-s3-access-key", "", "S3 access key (default AWS_ACCESS_KEY_ID, ~/.aws/credentials)")
+	s3SecretKey := str("blob-s3-secret-key", "", "S3 secret key")
+	s3Insecure := fs.Bool("blob-s3-insecure", envDefault("blob-s3-insecure", "") == "true", "plain HTTP to the S3 endpoint (env BACKBEAT_BLOB_S3_INSECURE=true)")
+	s3Create := fs.Bool("blob-s3-create-bucket", envDefault("blob-s3-create-bucket", "") == "true", "create the S3 bucket at start-up if missing (env BACKBEAT_BLOB_S3_CREATE_BUCKET=true)")
 	mediaKey := str("media-signing-key", "", "hex key (>= 32 bytes) signing media URLs, shared by replicas (default: generated into <data-dir>)")
 	streamTTL := str("stream-url-ttl", "1h", "how long streaming URLs stay valid")
 	uploadTTL := str("upload-url-ttl", "1h", "how long upload URLs stay valid")
@@ -156,6 +164,8 @@ func serve(args []string) error {
 	}
 	media := app.MediaConfig{
 		BlobDir: *blobDir, SigningKey: *mediaKey, NATSURL: *natsURL, NATSListen: *natsListen, FFmpeg: *ffmpeg, FFprobe: *ffprobe,
+		S3Bucket: *s3Bucket, S3Endpoint: *s3Endpoint, S3Region: *s3Region, S3Prefix: *s3Prefix,
+		S3AccessKey: *s3AccessKey, S3SecretKey: *s3SecretKey, S3Insecure: *s3Insecure, S3CreateBucket: *s3Create,
 	}
 	for _, d := range []struct {
 		name, v string
