@@ -123,7 +123,11 @@ Demo users: %[3]s / %[4]s (listener) and %[5]s / %[4]s (artist). Try:
 
   grpcurl %[1]s %[2]s list
   TOKEN=$(grpcurl %[1]s -d '{"login":"%[3]s","password":"%[4]s"}' %[2]s backbeat.user.v1.UserService/Login | sed -n 's/.*"accessToken": "\(.*\)".*/\1/p')
-  grpcurl %[1]s -H "authorization: Bearer $TOKEN" -d '{"query":"daft"}' %[2]s backbeat.catalog.v1.CatalogService/Search
+  grpcurl %[1]s -H "authorization: Bearer $TOKEN" -d '{"query":"give life"}' %[2]s backbeat.catalog.v1.CatalogService/Search
+  grpcurl %[1]s -H "authorization: Bearer $TOKEN" -d '{"track_id":"<an id from the search>"}' %[2]s backbeat.playback.v1.PlaybackService/StartPlayback
+
+The tracks of the public playlist "Demo Mix" have audio (generated at first start; the log says "demo audio ready").
+The README walks a listener from sign-up to sound.
 
 `, flag, addr, ListenerUsername, Password, ArtistUsername)
 }
