@@ -6,6 +6,9 @@ import backbeat.catalog.v1.listAlbumsRequest
 import backbeat.catalog.v1.listArtistsRequest
 import backbeat.catalog.v1.listTracksRequest
 import backbeat.catalog.v1.searchRequest
+import backbeat.playback.v1.Playback
+import backbeat.playback.v1.PlaybackServiceClientInterface
+import backbeat.playback.v1.listRecentlyPlayedRequest
 import backbeat.playlist.v1.PlaylistOuterClass
 import backbeat.playlist.v1.PlaylistServiceClientInterface
 import backbeat.playlist.v1.getPlaylistRequest
@@ -108,4 +111,11 @@ fun PlaylistServiceClientInterface.allPlaylists(
     },
     nextPageToken = { it.nextPageToken },
     items = { it.playlistsList },
+)
+
+/** Every play in the caller's listening history, newest first (ListRecentlyPlayed, page by page). */
+fun PlaybackServiceClientInterface.recentlyPlayed(pageSize: Int = 0): Flow<Playback.PlayedTrack> = pagedItems(
+    fetch = { token -> listRecentlyPlayed(listRecentlyPlayedRequest { this.pageSize = pageSize; pageToken = token }) },
+    nextPageToken = { it.nextPageToken },
+    items = { it.itemsList },
 )
