@@ -165,17 +165,22 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 		return fmt.Errorf("OIDC verifier: %w", err)
 	}
 
-	users := domain.NewUsers(stores, credentials{issuer: issuer}, domain.UsersConfig{
-		ExternalIssuer: cfg.OIDCIssuer, Admins: cfg.Admins, RefreshTTL: cfg.RefreshTTL,
-	})
-	catalog := domain.NewCatalog(stores, nil)
-	playlists := domain.NewPlaylists(stores, nil)
-
 	broker, err := openBroker(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer broker.Close()
+	if min := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < min {
+		log.Warn("replaced media is removed before the streaming URLs handed out for it expire: plays in progress may break",
+			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", min)
+	}
+	janitor := domain.NewJanitor(broker, cfg.Media.CleanupGrace, log, nil)
+
+	users := domain.NewUsers(stores, credentials{issuer: issuer}, domain.UsersConfig{
+		ExternalIssuer: cfg.OIDCIssuer, Admins: cfg.Admins, RefreshTTL: cfg.RefreshTTL, Janitor: janitor,
+	})
+	catalog := domain.NewCatalog(stores, janitor, nil)
+	playlists := domain.NewPlaylists(stores, nil)
 	blobs, err := openBlobs(cfg)
 	if err != nil {
 		return err
@@ -188,10 +193,18 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	if err != nil {
 		return err
 	}
-	media := domain.NewMedia(stores, catalog, broker, signer, cfg.Media.MaxUploadBytes)
+	media := domain.NewMedia(stores, catalog, broker, janitor, signer, cfg.Media.MaxUploadBytes)
 	playback := domain.NewPlayback(stores, playlists, signer, broker, nil)
+	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
+	// Every replica, API-only ones too, takes a share of the cleanup: it
+	// only deletes files, and the shared consumer gives each job to one.
+	go func() {
+		err := broker.ConsumeCleanups(ctx, queue.ConsumeConfig{AckWait: cfg.Media.JobAckWait, MaxDeliver: cleanupAttempts}, nil, w.Cleanup)
+		if err != nil && ctx.Err() == nil {
+			log.Error("media cleanup worker stopped", "err", err)
+		}
+	}()
 	if cfg.Media.Workers > 0 {
-		w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 		go func() {
 			err := broker.ConsumeTranscodes(ctx, queue.ConsumeConfig{
 				Concurrency: cfg.Media.Workers, AckWait: cfg.Media.JobAckWait,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/media/blob"
 	"github.com/backbeat/backbeat/server/media/transcode"
+	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/queue"
 )
 
@@ -47,8 +48,13 @@ type MediaConfig struct {
 	Workers     int
 	JobAckWait  time.Duration
 	JobAttempts int
-	FFmpeg      string
-	FFprobe     string
+	// CleanupGrace is how long a media set replaced by a new upload stays in
+	// blob storage (default: StreamTTL plus the 5-minute rounding of URL
+	// expiries, plus 5 minutes for clocks), so URLs already handed out for it
+	// keep working until they expire.
+	CleanupGrace time.Duration
+	FFmpeg       string
+	FFprobe      string
 }
 
 func (c *MediaConfig) defaults(dataDir string) {
@@ -75,6 +81,9 @@ func (c *MediaConfig) defaults(dataDir string) {
 	}
 	if c.JobAttempts <= 0 {
 		c.JobAttempts = 5
+	}
+	if c.CleanupGrace <= 0 {
+		c.CleanupGrace = c.StreamTTL + urlsign.Bucket + 5*time.Minute
 	}
 	if c.FFmpeg == "" {
 		c.FFmpeg = "ffmpeg"
@@ -137,6 +146,10 @@ func newTranscoder(cfg Config) *transcode.Transcoder {
 		MaxDuration: cfg.Media.MaxDuration, MaxBytes: cfg.Media.MaxUploadBytes, Logger: cfg.Logger,
 	})
 }
+
+// cleanupAttempts bounds retries of a failing cleanup (blob storage down):
+// with the default backoff, about an hour and a half of trying.
+const cleanupAttempts = 20
 
 // backoff spaces retries of a failing transcode.
 func backoff(attempts int) []time.Duration {

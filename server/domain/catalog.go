@@ -10,15 +10,18 @@ import (
 // Catalog holds the rules for artists, albums and tracks: every signed-in
 // user reads; artists manage what their artists own; admins manage all.
 type Catalog struct {
-	stores Stores
-	now    func() time.Time
+	stores  Stores
+	janitor *Janitor
+	now     func() time.Time
 }
 
-func NewCatalog(stores Stores, now func() time.Time) *Catalog {
+// NewCatalog keeps the catalog in stores; janitor removes deleted tracks'
+// media.
+func NewCatalog(stores Stores, janitor *Janitor, now func() time.Time) *Catalog {
 	if now == nil {
 		now = time.Now
 	}
-	return &Catalog{stores: stores, now: now}
+	return &Catalog{stores: stores, janitor: janitor, now: now}
 }
 
 // manages reports whether p may manage artist a.
@@ -126,9 +129,11 @@ func (c *Catalog) DeleteArtist(ctx context.Context, p Principal, id string) erro
 	if _, err := c.requireManager(ctx, p, id, "this artist"); err != nil {
 		return fmt.Errorf("delete artist: %w", err)
 	}
-	if err := c.stores.Catalog.DeleteArtist(ctx, id); err != nil {
+	tracks, err := c.stores.Catalog.DeleteArtist(ctx, id)
+	if err != nil {
 		return fmt.Errorf("delete artist: %w", err)
 	}
+	c.janitor.tracksDeleted(ctx, tracks...)
 	return nil
 }
 
@@ -225,9 +230,11 @@ func (c *Catalog) DeleteAlbum(ctx context.Context, p Principal, id string) error
 	if _, err := c.albumForManager(ctx, p, id); err != nil {
 		return fmt.Errorf("delete album: %w", err)
 	}
-	if err := c.stores.Catalog.DeleteAlbum(ctx, id); err != nil {
+	tracks, err := c.stores.Catalog.DeleteAlbum(ctx, id)
+	if err != nil {
 		return fmt.Errorf("delete album: %w", err)
 	}
+	c.janitor.tracksDeleted(ctx, tracks...)
 	return nil
 }
 
@@ -354,6 +361,7 @@ func (c *Catalog) DeleteTrack(ctx context.Context, p Principal, id string) error
 	if err := c.stores.Catalog.DeleteTrack(ctx, id); err != nil {
 		return fmt.Errorf("delete track: %w", err)
 	}
+	c.janitor.tracksDeleted(ctx, id)
 	return nil
 }
 

@@ -34,12 +34,13 @@ type Media struct {
 	catalog  *Catalog
 	stores   Stores
 	jobs     JobQueue
+	janitor  *Janitor
 	signer   MediaSigner
 	maxBytes int64
 }
 
-func NewMedia(stores Stores, catalog *Catalog, jobs JobQueue, signer MediaSigner, maxBytes int64) *Media {
-	return &Media{catalog: catalog, stores: stores, jobs: jobs, signer: signer, maxBytes: maxBytes}
+func NewMedia(stores Stores, catalog *Catalog, jobs JobQueue, janitor *Janitor, signer MediaSigner, maxBytes int64) *Media {
+	return &Media{catalog: catalog, stores: stores, jobs: jobs, janitor: janitor, signer: signer, maxBytes: maxBytes}
 }
 
 // MaxUploadBytes is the largest upload accepted.
@@ -85,14 +86,27 @@ func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) error {
 
 // TranscodeReady makes a finished media set the one that plays, unless a
 // newer upload already does (ids sort by time: two uploads transcoded at
-// once may finish in either order).
+// once may finish in either order). The set it replaces is removed once the
+// URLs handed out for it have expired; a set that lost to a newer one, or
+// that finished after its track was deleted, is removed at once.
 func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration time.Duration, loud Loudness) error {
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if IsKind(err, KindNotFound) {
+		// The track's own cleanup may have run before this set was stored.
+		return m.janitor.unused(ctx, job.TrackID, "")
+	}
 	if err != nil {
 		return fmt.Errorf("mark track ready: %w", err)
 	}
 	if t.MediaID > job.UploadID {
-		return nil
+		return m.janitor.unused(ctx, job.TrackID, job.UploadID)
+	}
+	// Scheduled before the switch: if the switch then fails, the job finds
+	// the old set still playing and leaves it.
+	if t.MediaID != job.UploadID {
+		if err := m.janitor.replaced(ctx, job.TrackID, t.MediaID); err != nil {
+			return fmt.Errorf("mark track ready: %w", err)
+		}
 	}
 	err = m.stores.Catalog.SetTrackMedia(ctx, job.TrackID, TrackMedia{
 		Status: TrackReady, MediaID: job.UploadID, Duration: duration, Loudness: loud,
@@ -103,11 +117,17 @@ func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration t
 	return nil
 }
 
-// TranscodeFailed records why an upload cannot be used. Media from an
-// earlier upload, if any, keeps playing.
+// TranscodeFailed records why an upload cannot be used, and removes it.
+// Media from an earlier upload, if any, keeps playing.
 func (m *Media) TranscodeFailed(ctx context.Context, job TranscodeJob, reason string) error {
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if IsKind(err, KindNotFound) {
+		return m.janitor.unused(ctx, job.TrackID, "")
+	}
 	if err != nil {
+		return fmt.Errorf("mark track failed: %w", err)
+	}
+	if err := m.janitor.unused(ctx, job.TrackID, job.UploadID); err != nil {
 		return fmt.Errorf("mark track failed: %w", err)
 	}
 	tm := mediaOf(t)
@@ -119,7 +139,8 @@ func (m *Media) TranscodeFailed(ctx context.Context, job TranscodeJob, reason st
 }
 
 // NeedsTranscode reports whether a job still has work to do: its track
-// exists and does not already play this upload.
+// exists and plays neither this upload nor a newer one (a newer one wins
+// anyway, and this upload's file may already be cleaned up).
 func (m *Media) NeedsTranscode(ctx context.Context, job TranscodeJob) (bool, error) {
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if IsKind(err, KindNotFound) {
@@ -128,7 +149,7 @@ func (m *Media) NeedsTranscode(ctx context.Context, job TranscodeJob) (bool, err
 	if err != nil {
 		return false, err
 	}
-	return t.MediaID != job.UploadID, nil
+	return t.MediaID < job.UploadID, nil
 }
 
 func mediaOf(t *Track) TrackMedia {

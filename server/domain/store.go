@@ -69,8 +69,9 @@ type CatalogStore interface {
 	UpdateArtist(ctx context.Context, a *Artist) error
 	// DeleteArtist removes the artist, its followers' follows, the albums and
 	// tracks whose primary artist it is (tracks also leave every playlist), and
-	// its credit on other albums and tracks.
-	DeleteArtist(ctx context.Context, id string) error
+	// its credit on other albums and tracks. It returns the ids of the tracks
+	// it deleted, so their media can be removed from blob storage.
+	DeleteArtist(ctx context.Context, id string) (deletedTracks []string, err error)
 	// ListArtists lists all artists, oldest first.
 	ListArtists(ctx context.Context, p Page) ([]*Artist, string, error)
 	// ListArtistsByOwner lists the artists a user manages (a short list).
@@ -79,8 +80,9 @@ type CatalogStore interface {
 	CreateAlbum(ctx context.Context, a *Album) error
 	GetAlbum(ctx context.Context, id string) (*Album, error)
 	UpdateAlbum(ctx context.Context, a *Album) error
-	// DeleteAlbum removes the album and its tracks (which leave every playlist).
-	DeleteAlbum(ctx context.Context, id string) error
+	// DeleteAlbum removes the album and its tracks (which leave every playlist)
+	// and returns the ids of the tracks it deleted.
+	DeleteAlbum(ctx context.Context, id string) (deletedTracks []string, err error)
 	ListAlbums(ctx context.Context, p Page) ([]*Album, string, error)
 	// ListAlbumsByArtist lists albums crediting the artist, newest release first.
 	ListAlbumsByArtist(ctx context.Context, artistID string, p Page) ([]*Album, string, error)

@@ -39,6 +39,8 @@ type UsersConfig struct {
 	Admins     []string
 	RefreshTTL time.Duration
 	Now        func() time.Time
+	// Janitor removes the media of tracks that go with a deleted account.
+	Janitor *Janitor
 }
 
 // Users holds the rules for accounts, sessions and follows.
@@ -261,7 +263,9 @@ func (s *Users) DeleteMe(ctx context.Context, p Principal) error {
 	for _, a := range artists {
 		rest := slices.DeleteFunc(slices.Clone(a.OwnerIDs), func(id string) bool { return id == p.UserID })
 		if len(rest) == 0 {
-			err = s.stores.Catalog.DeleteArtist(ctx, a.ID)
+			var tracks []string
+			tracks, err = s.stores.Catalog.DeleteArtist(ctx, a.ID)
+			s.cfg.Janitor.tracksDeleted(ctx, tracks...)
 		} else {
 			a.OwnerIDs = rest
 			a.UpdateTime = s.cfg.Now().UTC()

@@ -94,6 +94,7 @@ type Broker struct {
 
 var (
 	_ domain.JobQueue     = (*Broker)(nil)
+	_ domain.CleanupQueue = (*Broker)(nil)
 	_ domain.PlayEventLog = (*Broker)(nil)
 )
 

@@ -1,6 +1,6 @@
 // Package queue is Backbeat's message broker adapter, on NATS JetStream. It
-// implements domain.JobQueue (transcode jobs) and domain.PlayEventLog (play
-// events), and runs the transcode workers.
+// implements domain.JobQueue (transcode jobs), domain.CleanupQueue (media
+// cleanup jobs) and domain.PlayEventLog (play events), and runs the workers.
 //
 // # Why JetStream
 //
@@ -25,9 +25,14 @@
 //     Config.Replicas replicas, 5-minute dedupe window.
 //   - transcoders: the one durable pull consumer of transcode jobs, shared by
 //     every replica: explicit ack, ConsumeConfig.AckWait and MaxDeliver.
+//   - cleaners: the same for media cleanup jobs (backbeat.jobs.cleanup).
+//     A cleanup job carries the time it is due. A worker that takes it
+//     earlier naks it with the remaining delay, so it waits in the stream,
+//     not in a process that may die. That works on any JetStream server;
+//     scheduled messages need a newer server than deployments may run.
 //
-// Open creates or updates the streams and ConsumeTranscodes the consumer, so
-// every replica may call them at start.
+// Open creates or updates the streams, and ConsumeTranscodes and
+// ConsumeCleanups their consumers, so every replica may call them at start.
 //
 // # Dedupe
 //

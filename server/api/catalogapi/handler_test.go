@@ -27,7 +27,7 @@ func validTrack() *catalogv1.Track {
 }
 
 func TestRefusesBadRequestsBeforeTheStore(t *testing.T) {
-	h := New(domain.NewCatalog(domain.Stores{}, nil), domain.NewMedia(domain.Stores{}, nil, nil, nil, 1<<20), apitest.As(apitest.Caller()))
+	h := New(domain.NewCatalog(domain.Stores{}, nil, nil), domain.NewMedia(domain.Stores{}, nil, nil, nil, nil, 1<<20), apitest.As(apitest.Caller()))
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -226,7 +226,7 @@ func TestRefusesBadRequestsBeforeTheStore(t *testing.T) {
 }
 
 func TestNeedsACaller(t *testing.T) {
-	h := New(domain.NewCatalog(domain.Stores{}, nil), nil, apitest.Anonymous)
+	h := New(domain.NewCatalog(domain.Stores{}, nil, nil), nil, apitest.Anonymous)
 	err := apitest.NoStore(t, func() error {
 		_, err := h.GetTrack(context.Background(), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
 		return err
@@ -259,7 +259,7 @@ func (f *fakeCatalog) Search(_ context.Context, _ string, _ []domain.ItemType, p
 
 func TestCreateTrackNormalizesAndConverts(t *testing.T) {
 	store := &fakeCatalog{}
-	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil), nil, apitest.As(apitest.Caller()))
+	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil, nil), nil, apitest.As(apitest.Caller()))
 	tr := validTrack()
 	tr.Isrc = "usrc17607839"
 	tr.Status = catalogv1.TrackStatus_TRACK_STATUS_READY // output only: ignored
@@ -285,7 +285,7 @@ func TestSearchConvertsHits(t *testing.T) {
 		{Score: 2, Album: &domain.Album{ID: albumID, Title: "Discovery", Type: domain.AlbumTypeAlbum}},
 		{Score: 1, Track: &domain.Track{ID: trackID, Title: "Da Funk", Duration: 5 * time.Minute}},
 	}}
-	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil), nil, apitest.As(apitest.Caller()))
+	h := New(domain.NewCatalog(domain.Stores{Catalog: store}, nil, nil), nil, apitest.As(apitest.Caller()))
 	resp, err := h.Search(context.Background(), connect.NewRequest(&catalogv1.SearchRequest{Query: "  daft  "}))
 	if err != nil {
 		t.Fatal(err)

@@ -117,6 +117,7 @@ func serve(args []string) error {
 	workers := str("transcode-workers", "1", "concurrent transcodes in this process; 0 leaves transcoding to other replicas")
 	ackWait := str("transcode-ack-wait", "30s", "how long a silent worker keeps a job before it returns to the queue")
 	attempts := str("transcode-attempts", "5", "attempts before a failing transcode marks the track failed")
+	cleanupGrace := str("media-cleanup-grace", "", "how long media replaced by a new upload stays in blob storage (default: --stream-url-ttl + 10m, so URLs handed out keep working)")
 	ffmpeg := str("ffmpeg", "ffmpeg", "ffmpeg binary")
 	ffprobe := str("ffprobe", "ffprobe", "ffprobe binary")
 	demoData := fs.Bool("demo", envDefault("demo", "") == "true", "seed a demo catalog and demo users into an empty store (env BACKBEAT_DEMO=true)")
@@ -173,6 +174,11 @@ func serve(args []string) error {
 	}{{"stream-url-ttl", *streamTTL, &media.StreamTTL}, {"upload-url-ttl", *uploadTTL, &media.UploadTTL},
 		{"max-audio-duration", *maxAudio, &media.MaxDuration}, {"transcode-ack-wait", *ackWait, &media.JobAckWait}} {
 		if *d.dst, err = parseDur(d.name, d.v); err != nil {
+			return err
+		}
+	}
+	if *cleanupGrace != "" {
+		if media.CleanupGrace, err = parseDur("media-cleanup-grace", *cleanupGrace); err != nil {
 			return err
 		}
 	}

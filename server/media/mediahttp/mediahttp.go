@@ -48,6 +48,12 @@ func UploadKey(trackID, uploadID string) string { return "uploads/" + trackID + 
 // MediaPrefix is the directory of one transcoded media set.
 func MediaPrefix(trackID, mediaID string) string { return "media/" + trackID + "/" + mediaID + "/" }
 
+// TrackPrefixes are the directories holding everything of one track: its
+// uploads and its media sets.
+func TrackPrefixes(trackID string) []string {
+	return []string{"uploads/" + trackID + "/", "media/" + trackID + "/"}
+}
+
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	track, upload := r.PathValue("track"), r.PathValue("upload")
 	q := r.URL.Query()

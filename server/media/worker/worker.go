@@ -1,6 +1,7 @@
-// Package worker turns queued transcode jobs into playable media: it fetches
-// the upload from blob storage, runs the transcoder, stores the ladder next
-// to it and tells the domain the track is ready (or why it failed).
+// Package worker runs the media pipeline's queued jobs. A transcode job
+// fetches the upload from blob storage, runs the transcoder, stores the
+// ladder next to it and tells the domain the track is ready (or why it
+// failed); a cleanup job removes media nothing plays any more.
 package worker
 
 import (
@@ -22,10 +23,10 @@ import (
 type Worker struct {
 	attempts int
 	blobs    blob.Store
-	media   *domain.Media
-	tc      *transcode.Transcoder
-	workDir string
-	log     *slog.Logger
+	media    *domain.Media
+	tc       *transcode.Transcoder
+	workDir  string
+	log      *slog.Logger
 }
 
 // New works in workDir (local scratch space: ffmpeg needs files). attempts
@@ -83,6 +84,32 @@ func (w *Worker) Handle(ctx context.Context, job domain.TranscodeJob, attempt in
 	}
 	log.Info("media ready", "duration", res.Duration, "took", res.Took,
 		"x_realtime", fmt.Sprintf("%.1f", res.Duration.Seconds()/res.Took.Seconds()), "lufs", res.Loudness.IntegratedLUFS)
+	return nil
+}
+
+// Cleanup removes the files a due cleanup job names, once the domain
+// confirms they are still garbage; it is a queue.CleanupHandler. Deleting
+// what is already gone is no error, so a repeated job is harmless.
+func (w *Worker) Cleanup(ctx context.Context, job domain.CleanupJob) error {
+	log := w.log.With("track_id", job.TrackID, "media_id", job.MediaID)
+	due, err := w.media.CleanupDue(ctx, job)
+	if err != nil {
+		return err
+	}
+	if !due {
+		log.Info("media cleanup skipped: the track still plays it")
+		return nil
+	}
+	keys := mediahttp.TrackPrefixes(job.TrackID)
+	if job.MediaID != "" {
+		keys = []string{mediahttp.UploadKey(job.TrackID, job.MediaID), mediahttp.MediaPrefix(job.TrackID, job.MediaID)}
+	}
+	for _, k := range keys {
+		if err := w.blobs.DeletePrefix(ctx, k); err != nil {
+			return fmt.Errorf("media cleanup: %w", err)
+		}
+	}
+	log.Info("media removed", "whole_track", job.MediaID == "")
 	return nil
 }
 

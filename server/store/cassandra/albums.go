@@ -125,26 +125,36 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 	return nil
 }
 
-func (c catalogStore) DeleteAlbum(ctx context.Context, id string) error {
-	if err := c.deleteAlbum(ctx, id); err != nil {
-		return fmt.Errorf("cassandra: delete album %s: %w", id, err)
+func (c catalogStore) DeleteAlbum(ctx context.Context, id string) ([]string, error) {
+	deleted, err := c.deleteAlbum(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: delete album %s: %w", id, err)
 	}
-	return nil
+	return deleted, nil
 }
 
-func (s *Store) deleteAlbum(ctx context.Context, id string) error {
+// deleteAlbum deletes the album and its tracks and returns the ids of the
+// tracks it deleted (not those a concurrent delete took first), or nil with
+// an error.
+func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	a, err := s.getAlbum(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tracks, err := s.trackIDsOfAlbum(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	deleted := make([]string, 0, len(tracks))
 	for _, t := range tracks {
-		if err := s.deleteTrack(ctx, t); err != nil && !domain.IsKind(err, domain.KindNotFound) {
-			return err
+		err := s.deleteTrack(ctx, t)
+		if domain.IsKind(err, domain.KindNotFound) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		deleted = append(deleted, t)
 	}
 	b := s.logged(ctx)
 	for _, ar := range a.ArtistIDs {
@@ -152,12 +162,15 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) error {
 	}
 	removeListing(b, kindAlbum, id)
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return nil, classify(err)
 	}
 	if err := s.unindex(ctx, kindAlbum, id); err != nil {
-		return err
+		return nil, err
 	}
-	return classify(s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec())
+	if err := s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec(); err != nil {
+		return nil, classify(err)
+	}
+	return deleted, nil
 }
 
 func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) ([]*domain.Album, string, error) {

@@ -132,22 +132,37 @@ func (s *Store) updateArtist(ctx context.Context, a *domain.Artist) error {
 
 // DeleteArtist removes the artist's own albums and tracks, strips its
 // credit from others' and drops its followers' follows; the artist row goes
-// last, so a delete that fails half-way can be run again.
-func (c catalogStore) DeleteArtist(ctx context.Context, id string) error {
-	if err := c.deleteArtist(ctx, id); err != nil {
-		return fmt.Errorf("cassandra: delete artist %s: %w", id, err)
+// last, so a delete that fails half-way can be run again. It returns the ids
+// of the tracks it deleted: those of its albums and its own.
+func (c catalogStore) DeleteArtist(ctx context.Context, id string) ([]string, error) {
+	deleted, err := c.deleteArtist(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("cassandra: delete artist %s: %w", id, err)
 	}
-	return nil
+	return deleted, nil
 }
 
-func (s *Store) deleteArtist(ctx context.Context, id string) error {
+func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 	a, err := s.getArtist(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	// deleted holds each deleted track once: a track of a deleted album is
+	// gone from tracks_by_artist by the time that is read, but a set makes
+	// sure.
+	var deleted []string
+	seen := map[string]bool{}
+	note := func(ids ...string) {
+		for _, t := range ids {
+			if !seen[t] {
+				seen[t] = true
+				deleted = append(deleted, t)
+			}
+		}
 	}
 	albums, err := s.albumIDsOfArtist(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, albumID := range albums {
 		al, err := s.getAlbum(ctx, albumID)
@@ -155,21 +170,23 @@ func (s *Store) deleteArtist(ctx context.Context, id string) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if al.ArtistIDs[0] == id {
-			err = s.deleteAlbum(ctx, albumID)
+			var tracks []string
+			tracks, err = s.deleteAlbum(ctx, albumID)
+			note(tracks...)
 		} else {
 			al.ArtistIDs = slices.DeleteFunc(al.ArtistIDs, func(a string) bool { return a == id })
 			err = s.updateAlbum(ctx, al)
 		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
-			return err
+			return nil, err
 		}
 	}
 	tracks, err := s.trackIDsOfArtist(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, trackID := range tracks {
 		t, err := s.getTrack(ctx, trackID)
@@ -177,26 +194,29 @@ func (s *Store) deleteArtist(ctx context.Context, id string) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if t.ArtistIDs[0] == id {
 			err = s.deleteTrack(ctx, trackID)
+			if err == nil {
+				note(trackID)
+			}
 		} else {
 			t.ArtistIDs = slices.DeleteFunc(t.ArtistIDs, func(a string) bool { return a == id })
 			err = s.updateTrack(ctx, t)
 		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
-			return err
+			return nil, err
 		}
 	}
 	for shard := range followShards {
 		var fans []string
 		if err := s.read(ctx, `SELECT user_id FROM artist_followers WHERE artist_id = ? AND shard = ?`, id, shard).Select(&fans); err != nil {
-			return classify(err)
+			return nil, classify(err)
 		}
 		for _, fan := range fans {
 			if err := s.unfollowArtist(ctx, fan, id); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -208,12 +228,15 @@ func (s *Store) deleteArtist(ctx context.Context, id string) error {
 	b.add(`DELETE FROM tracks_by_artist WHERE artist_id = ?`, id)
 	removeListing(b, kindArtist, id)
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return nil, classify(err)
 	}
 	if err := s.unindex(ctx, kindArtist, id); err != nil {
-		return err
+		return nil, err
 	}
-	return classify(s.write(ctx, `DELETE FROM artists WHERE id = ?`, id).Exec())
+	if err := s.write(ctx, `DELETE FROM artists WHERE id = ?`, id).Exec(); err != nil {
+		return nil, classify(err)
+	}
+	return deleted, nil
 }
 
 func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) ([]*domain.Artist, string, error) {

@@ -249,10 +249,13 @@ func (c catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 // DeleteArtist deletes the albums and tracks whose primary artist it is
 // (tracks of a deleted album go with it, whoever their primary artist), and
 // removes its credit from the others. Playlist entries of deleted tracks and
-// the counts depending on them go by cascade and triggers.
-func (c catalogStore) DeleteArtist(ctx context.Context, id string) (err error) {
+// the counts depending on them go by cascade and triggers. It returns the
+// deleted tracks' ids, only once the deletion has committed (inside a Batch,
+// once its savepoint is released: they are final when the batch commits).
+func (c catalogStore) DeleteArtist(ctx context.Context, id string) (deletedTracks []string, err error) {
 	defer wrap(&err, "embedded: delete artist %s", id)
-	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+	var deleted []string
+	err = c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		if ok, err := exists(ctx, tx, "artists", id); err != nil {
 			return err
 		} else if !ok {
@@ -267,6 +270,7 @@ func (c catalogStore) DeleteArtist(ctx context.Context, id string) (err error) {
 		if err != nil {
 			return err
 		}
+		deleted = tracks
 		if _, err := tx.ExecContext(ctx, "DELETE FROM tracks WHERE id IN (SELECT value FROM json_each(?))", listCol(tracks)); err != nil {
 			return err
 		}
@@ -302,6 +306,10 @@ func (c catalogStore) DeleteArtist(ctx context.Context, id string) (err error) {
 		}
 		return ch.reloadTracks(ctx, tx, "t.id IN (SELECT value FROM json_each(?))", listCol(credited.tracks))
 	})
+	if err != nil {
+		return nil, err
+	}
+	return deleted, nil
 }
 
 // uncredit removes artistID from the artist_ids of the given rows of table.
@@ -410,13 +418,16 @@ func (c catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 	})
 }
 
-func (c catalogStore) DeleteAlbum(ctx context.Context, id string) (err error) {
+// DeleteAlbum returns the deleted tracks' ids, as DeleteArtist does.
+func (c catalogStore) DeleteAlbum(ctx context.Context, id string) (deletedTracks []string, err error) {
 	defer wrap(&err, "embedded: delete album %s", id)
-	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+	var deleted []string
+	err = c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		tracks, err := queryStrings(ctx, tx, "SELECT id FROM tracks WHERE album_id = ?", id)
 		if err != nil {
 			return err
 		}
+		deleted = tracks
 		// Tracks, their playlist entries and the counts go by cascade.
 		res, err := tx.ExecContext(ctx, "DELETE FROM albums WHERE id = ?", id)
 		if err != nil {
@@ -431,6 +442,10 @@ func (c catalogStore) DeleteAlbum(ctx context.Context, id string) (err error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return deleted, nil
 }
 
 func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (albums []*domain.Album, next string, err error) {

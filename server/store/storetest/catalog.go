@@ -36,7 +36,9 @@ func testArtistCRUD(t *testing.T, f *fixture) {
 	must(t, err)
 	wantEqual(t, "after UpdateArtist", got, a)
 
-	must(t, f.s.Catalog.DeleteArtist(f.ctx, a.ID))
+	deleted, err := f.s.Catalog.DeleteArtist(f.ctx, a.ID)
+	must(t, err)
+	wantIDs(t, "tracks deleted with a trackless artist", deleted, nil)
 	_, err = f.s.Catalog.GetArtist(f.ctx, a.ID)
 	wantKind(t, err, domain.KindNotFound)
 }
@@ -72,16 +74,27 @@ func testCatalogNotFound(t *testing.T, f *fixture) {
 	calls := map[string]func() error{
 		"GetArtist":    func() error { _, err := f.s.Catalog.GetArtist(f.ctx, ghostArtist.ID); return err },
 		"UpdateArtist": func() error { return f.s.Catalog.UpdateArtist(f.ctx, ghostArtist) },
-		"DeleteArtist": func() error { return f.s.Catalog.DeleteArtist(f.ctx, ghostArtist.ID) },
+		"DeleteArtist": func() error { _, err := f.s.Catalog.DeleteArtist(f.ctx, ghostArtist.ID); return err },
 		"GetAlbum":     func() error { _, err := f.s.Catalog.GetAlbum(f.ctx, ghostAlbum.ID); return err },
 		"UpdateAlbum":  func() error { return f.s.Catalog.UpdateAlbum(f.ctx, ghostAlbum) },
-		"DeleteAlbum":  func() error { return f.s.Catalog.DeleteAlbum(f.ctx, ghostAlbum.ID) },
+		"DeleteAlbum":  func() error { _, err := f.s.Catalog.DeleteAlbum(f.ctx, ghostAlbum.ID); return err },
 		"GetTrack":     func() error { _, err := f.s.Catalog.GetTrack(f.ctx, ghostTrack.ID); return err },
 		"UpdateTrack":  func() error { return f.s.Catalog.UpdateTrack(f.ctx, ghostTrack) },
 		"DeleteTrack":  func() error { return f.s.Catalog.DeleteTrack(f.ctx, ghostTrack.ID) },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) { wantKind(t, call(), domain.KindNotFound) })
+	}
+	// A failed delete reports no deleted tracks.
+	for name, del := range map[string]func() ([]string, error){
+		"DeleteArtist": func() ([]string, error) { return f.s.Catalog.DeleteArtist(f.ctx, ghostArtist.ID) },
+		"DeleteAlbum":  func() ([]string, error) { return f.s.Catalog.DeleteAlbum(f.ctx, ghostAlbum.ID) },
+	} {
+		deleted, err := del()
+		wantKind(t, err, domain.KindNotFound)
+		if deleted != nil {
+			t.Errorf("%s of a missing id returned deleted tracks %q, want nil", name, deleted)
+		}
 	}
 	// Nothing was created on the way.
 	for name, get := range map[string]func() error{
@@ -129,7 +142,7 @@ func testAlbumCRUD(t *testing.T, f *fixture) {
 	must(t, err)
 	wantEqual(t, "GetAlbum", got, a)
 
-	f.track("Song", a, ar)
+	song := f.track("Song", a, ar)
 	a.Title, a.ArtistIDs, a.Type, a.Genres, a.ReleaseDate, a.UpdateTime = "Debut (Deluxe)", []string{ar.ID}, domain.AlbumTypeAlbum, nil, "2021-06-01", f.now()
 	a.TrackCount = 42 // ignored again
 	must(t, f.s.Catalog.UpdateAlbum(f.ctx, a))
@@ -138,7 +151,9 @@ func testAlbumCRUD(t *testing.T, f *fixture) {
 	must(t, err)
 	wantEqual(t, "after UpdateAlbum", got, a)
 
-	must(t, f.s.Catalog.DeleteAlbum(f.ctx, a.ID))
+	deleted, err := f.s.Catalog.DeleteAlbum(f.ctx, a.ID)
+	must(t, err)
+	wantIDs(t, "tracks deleted with the album", deleted, []string{song.ID})
 	_, err = f.s.Catalog.GetAlbum(f.ctx, a.ID)
 	wantKind(t, err, domain.KindNotFound)
 }
@@ -281,9 +296,11 @@ func testDeleteAlbumCascade(t *testing.T, f *fixture) {
 	pl := f.playlist(u, "Mixed")
 	e := f.add(pl, u, d1, k, d2)
 
-	must(t, f.s.Catalog.DeleteAlbum(f.ctx, doomed.ID))
+	deleted, err := f.s.Catalog.DeleteAlbum(f.ctx, doomed.ID)
+	must(t, err)
+	wantIDs(t, "deleted tracks", sorted(deleted), sorted([]string{d1.ID, d2.ID}))
 
-	_, err := f.s.Catalog.GetAlbum(f.ctx, doomed.ID)
+	_, err = f.s.Catalog.GetAlbum(f.ctx, doomed.ID)
 	wantKind(t, err, domain.KindNotFound)
 	for _, tr := range []*domain.Track{d1, d2} {
 		_, err := f.s.Catalog.GetTrack(f.ctx, tr.ID)
@@ -297,6 +314,13 @@ func testDeleteAlbumCascade(t *testing.T, f *fixture) {
 		return f.s.Catalog.ListTracksByAlbum(f.ctx, kept.ID, p)
 	}), trackID), []string{k.ID})
 	wantIDs(t, "search for the deleted album", ids(f.search("doomed"), hitID), nil)
+
+	empty := f.album("Empty Album", ar)
+	deleted, err = f.s.Catalog.DeleteAlbum(f.ctx, empty.ID)
+	must(t, err)
+	wantIDs(t, "tracks deleted with an empty album", deleted, nil)
+	_, err = f.s.Catalog.GetAlbum(f.ctx, empty.ID)
+	wantKind(t, err, domain.KindNotFound)
 }
 
 func testDeleteArtistCascade(t *testing.T, f *fixture) {
@@ -312,18 +336,26 @@ func testDeleteArtistCascade(t *testing.T, f *fixture) {
 	ownOnGuest := f.track("Doomed Side", guestAlbum, doomed, other)
 	// A track crediting doomed second: it stays, without the credit.
 	featTrack := f.track("Other Side", guestAlbum, other, doomed)
+	// A track of doomed on no album: it goes.
+	single := f.track("Lone Single", nil, doomed)
+	// A track of the other artist on no album crediting doomed second: it
+	// stays, without the credit.
+	featSingle := f.track("Other Single", nil, other, doomed)
 	pl := f.playlist(fan, "Mix")
-	e := f.add(pl, fan, ownTrack, featTrack, otherOnOwn, ownOnGuest)
+	e := f.add(pl, fan, ownTrack, featTrack, otherOnOwn, ownOnGuest, single)
 	must(t, f.s.Users.FollowArtist(f.ctx, fan.ID, doomed.ID))
 	must(t, f.s.Users.FollowArtist(f.ctx, fan.ID, other.ID))
 
-	must(t, f.s.Catalog.DeleteArtist(f.ctx, doomed.ID))
+	deleted, err := f.s.Catalog.DeleteArtist(f.ctx, doomed.ID)
+	must(t, err)
+	// Each deleted track once, and none of those that stay.
+	wantIDs(t, "deleted tracks", sorted(deleted), sorted([]string{ownTrack.ID, otherOnOwn.ID, ownOnGuest.ID, single.ID}))
 
-	_, err := f.s.Catalog.GetArtist(f.ctx, doomed.ID)
+	_, err = f.s.Catalog.GetArtist(f.ctx, doomed.ID)
 	wantKind(t, err, domain.KindNotFound)
 	_, err = f.s.Catalog.GetAlbum(f.ctx, ownAlbum.ID)
 	wantKind(t, err, domain.KindNotFound)
-	for _, tr := range []*domain.Track{ownTrack, otherOnOwn, ownOnGuest} {
+	for _, tr := range []*domain.Track{ownTrack, otherOnOwn, ownOnGuest, single} {
 		_, err := f.s.Catalog.GetTrack(f.ctx, tr.ID)
 		wantKind(t, err, domain.KindNotFound)
 	}
@@ -336,6 +368,9 @@ func testDeleteArtistCascade(t *testing.T, f *fixture) {
 	gotTrack, err := f.s.Catalog.GetTrack(f.ctx, featTrack.ID)
 	must(t, err)
 	wantIDs(t, "featured track's artists", gotTrack.ArtistIDs, []string{other.ID})
+	gotTrack, err = f.s.Catalog.GetTrack(f.ctx, featSingle.ID)
+	must(t, err)
+	wantIDs(t, "featured single's artists", gotTrack.ArtistIDs, []string{other.ID})
 
 	wantIDs(t, "playlist entries", f.entryOrder(pl.ID), []string{e[1]})
 	if n := f.getPlaylist(pl.ID).TrackCount; n != 1 {

@@ -91,7 +91,8 @@ var pagedLists = []pagedList{
 				as, next, err := f.s.Catalog.ListArtists(f.ctx, p)
 				return ids(as, artistID), next, err
 			}, func(id string) error {
-				return f.s.Catalog.DeleteArtist(f.ctx, id)
+				_, err := f.s.Catalog.DeleteArtist(f.ctx, id)
+				return err
 			}
 	}},
 	{name: "ListAlbums", setup: func(f *fixture) ([]string, lister, func(string) error) {
@@ -104,7 +105,8 @@ var pagedLists = []pagedList{
 				as, next, err := f.s.Catalog.ListAlbums(f.ctx, p)
 				return ids(as, albumID), next, err
 			}, func(id string) error {
-				return f.s.Catalog.DeleteAlbum(f.ctx, id)
+				_, err := f.s.Catalog.DeleteAlbum(f.ctx, id)
+				return err
 			}
 	}},
 	{name: "ListAlbumsByArtist", setup: func(f *fixture) ([]string, lister, func(string) error) {
@@ -128,7 +130,8 @@ var pagedLists = []pagedList{
 				as, next, err := f.s.Catalog.ListAlbumsByArtist(f.ctx, ar.ID, p)
 				return ids(as, albumID), next, err
 			}, func(id string) error {
-				return f.s.Catalog.DeleteAlbum(f.ctx, id)
+				_, err := f.s.Catalog.DeleteAlbum(f.ctx, id)
+				return err
 			}
 	}},
 	{name: "ListTracks", setup: func(f *fixture) ([]string, lister, func(string) error) {

@@ -172,6 +172,8 @@ func testSearchUpdates(t *testing.T, f *fixture) {
 
 	must(t, f.s.Catalog.DeleteTrack(f.ctx, tr.ID))
 	wantIDs(t, "deleted track", hitIDs(f.search("pigeons")), nil)
-	must(t, f.s.Catalog.DeleteAlbum(f.ctx, al.ID))
+	deleted, err := f.s.Catalog.DeleteAlbum(f.ctx, al.ID)
+	must(t, err)
+	wantIDs(t, "tracks deleted with the album", deleted, nil)
 	wantIDs(t, "deleted album", hitIDs(f.search("violet")), nil)
 }

@@ -1,0 +1,287 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// jobKind is one kind of job on JobsStream: its subject, the durable
+// consumer every replica's workers share, and how a message is run.
+type jobKind struct {
+	name     string // "transcode", "cleanup": in logs
+	subject  string
+	consumer string
+	desc     string
+	// run decodes and runs one job. It returns a *malformedError for a
+	// message it cannot decode and a *notYetError for a job not yet due.
+	run func(ctx context.Context, data []byte, attempt int, last bool, log *slog.Logger) error
+}
+
+type malformedError struct{ err error }
+
+func (e *malformedError) Error() string { return "malformed job: " + e.err.Error() }
+
+// notYetError puts a job back until it is due. JetStream has no delayed
+// delivery that every supported server version offers, so a job carries its
+// due time and a worker that gets it early naks it with the remaining delay.
+type notYetError struct{ wait time.Duration }
+
+func (e *notYetError) Error() string { return fmt.Sprintf("not due for %s", e.wait) }
+
+// consume runs cfg.Concurrency workers on kind's shared consumer (creating
+// or updating it) and blocks until ctx is done or the Broker is closed.
+// Stopping cancels the running handlers' ctx and waits for them, and for the
+// workers' open pull requests to expire (at most 5s). When it returns, every
+// job it took has been acked, terminated or released. It returns nil when
+// ctx ends, ErrClosed when the Broker was closed, and an error when the
+// consumer cannot be set up.
+func (b *Broker) consume(ctx context.Context, cfg ConsumeConfig, kind jobKind) error {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if b.closing {
+		b.mu.Unlock()
+		return ErrClosed
+	}
+	b.consumers.Add(1)
+	b.mu.Unlock()
+	defer b.consumers.Done()
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-b.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	cc := jetstream.ConsumerConfig{
+		Durable:       kind.consumer,
+		Description:   kind.desc,
+		FilterSubject: kind.subject,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.AckWait,
+		// One delivery beyond the attempts: if a worker dies during the last
+		// attempt, the job still comes back once, as an attempt past
+		// MaxDeliver, so the handler can record the failure instead of
+		// leaving the job (and its track) stuck.
+		MaxDeliver: cfg.MaxDeliver + 1,
+		// No server-side BackOff: JetStream would use it instead of AckWait as
+		// the redelivery timeout of each attempt. Retry delays are given per
+		// failure with NakWithDelay instead, and AckWait stays the heartbeat
+		// deadline.
+	}
+	cons, err := b.js.CreateOrUpdateConsumer(ctx, JobsStream, cc)
+	if err != nil {
+		if b.isClosing() {
+			return ErrClosed
+		}
+		if parent.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("queue: create consumer %s: %w", kind.consumer, err)
+	}
+	log := b.log.With("jobs", kind.name)
+	log.Info("workers started", "concurrency", cfg.Concurrency,
+		"ack_wait", cfg.AckWait, "max_deliver", cfg.MaxDeliver, "backoff", cfg.Backoff)
+
+	w := &worker{b: b, log: log, cons: cons, cc: cc, cfg: cfg, kind: kind}
+	var wg sync.WaitGroup
+	for range cfg.Concurrency {
+		wg.Go(func() { w.run(ctx) })
+	}
+	wg.Wait()
+	log.Info("workers stopped")
+	if parent.Err() == nil && b.isClosing() {
+		return ErrClosed
+	}
+	return nil
+}
+
+func (b *Broker) isClosing() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closing
+}
+
+type worker struct {
+	b    *Broker
+	log  *slog.Logger
+	cons jetstream.Consumer
+	cc   jetstream.ConsumerConfig
+	cfg  ConsumeConfig
+	kind jobKind
+}
+
+// run pulls one job at a time until ctx is done.
+func (w *worker) run(ctx context.Context) {
+	log := w.log
+	wait := pullWait(w.cfg.AckWait)
+	retry := time.Second
+	for ctx.Err() == nil {
+		msg, err := w.next(ctx, wait)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("pull job", "err", err, "retry_in", retry)
+			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+				if _, cerr := w.b.js.CreateOrUpdateConsumer(ctx, JobsStream, w.cc); cerr != nil && ctx.Err() == nil {
+					log.Error("recreate consumer", "consumer", w.cc.Durable, "err", cerr)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(retry):
+			}
+			retry = min(2*retry, 30*time.Second)
+			continue
+		}
+		retry = time.Second
+		if msg == nil {
+			continue // no job during this pull
+		}
+		if ctx.Err() != nil {
+			release(msg, log)
+			return
+		}
+		w.handle(ctx, msg)
+	}
+}
+
+// next pulls one job, waiting up to wait; it returns nil, nil when none came.
+// When ctx ends first it still waits for the pull to expire, releasing a job
+// that arrives meanwhile, so no job is left with a worker that is gone.
+func (w *worker) next(ctx context.Context, wait time.Duration) (jetstream.Msg, error) {
+	batch, err := w.cons.Fetch(1, jetstream.FetchMaxWait(wait))
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case msg, ok := <-batch.Messages():
+		if ok {
+			return msg, nil
+		}
+	case <-ctx.Done():
+		for msg := range batch.Messages() {
+			release(msg, w.log)
+		}
+		return nil, ctx.Err()
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// release hands a job this stopping worker will not run back to the queue
+// at once.
+func release(msg jetstream.Msg, log *slog.Logger) {
+	if err := msg.Nak(); err != nil {
+		log.Warn("release job", "err", err)
+	}
+}
+
+// handle runs one message and settles it.
+func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
+	log := w.log
+	md, err := msg.Metadata()
+	if err != nil {
+		log.Error("job without metadata, dropping it", "subject", msg.Subject(), "err", err)
+		_ = msg.Term()
+		return
+	}
+	attempt := int(md.NumDelivered)
+	last := attempt >= w.cfg.MaxDeliver
+	log = log.With("seq", md.Sequence.Stream, "attempt", attempt)
+	start := time.Now()
+
+	hctx, cancel := context.WithCancel(ctx)
+	beat := make(chan struct{})
+	var beating sync.WaitGroup
+	beating.Go(func() { heartbeat(msg, w.cfg.AckWait/3, beat, log) })
+	err = w.call(hctx, msg.Data(), attempt, last, log)
+	close(beat)
+	beating.Wait() // no heartbeat may follow the final ack
+	cancel()
+	took := time.Since(start).Round(time.Millisecond)
+
+	var bad *malformedError
+	var notYet *notYetError
+	switch {
+	case errors.As(err, &bad):
+		log.Error("malformed job, dropping it", "err", bad.err, "data", truncate(string(msg.Data()), 500))
+		_ = msg.TermWithReason("malformed job")
+	case errors.As(err, &notYet):
+		if nerr := msg.NakWithDelay(notYet.wait); nerr != nil {
+			log.Warn("put back a job not yet due; it returns after the ack wait", "err", nerr)
+		}
+	case err == nil:
+		actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
+		aerr := msg.DoubleAck(actx)
+		acancel()
+		if aerr != nil {
+			log.Warn("job done but its ack failed; it may run again", "took", took, "err", aerr)
+			return
+		}
+		log.Info("job done", "took", took)
+	case IsPermanent(err) || last:
+		if terr := msg.TermWithReason(truncate(err.Error(), 200)); terr != nil {
+			log.Warn("terminate job", "err", terr)
+		}
+		log.Error("job failed for good", "took", took, "err", err, "permanent", IsPermanent(err))
+	case ctx.Err() != nil:
+		release(msg, log)
+		log.Info("job abandoned by a stopping worker, released", "took", took, "err", err)
+	default:
+		delay := w.cfg.backoff(attempt)
+		if nerr := msg.NakWithDelay(delay); nerr != nil {
+			log.Warn("nak job; it returns after the ack wait", "err", nerr)
+		}
+		log.Warn("job failed, will retry", "took", took, "retry_in", delay, "err", err)
+	}
+}
+
+// call runs the job, turning a panic into an error so one bad job cannot
+// take the process (and the other workers' jobs) down.
+func (w *worker) call(ctx context.Context, data []byte, attempt int, last bool, log *slog.Logger) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s handler panic: %v\n%s", w.kind.name, r, debug.Stack())
+		}
+	}()
+	return w.kind.run(ctx, data, attempt, last, log)
+}
+
+// heartbeat tells JetStream every interval that msg is still being worked on,
+// until stop is closed (the handler returned: even a handler winding down
+// after its ctx was cancelled keeps its job).
+func heartbeat(msg jetstream.Msg, interval time.Duration, stop <-chan struct{}, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if err := msg.InProgress(); err != nil {
+				log.Warn("job heartbeat", "err", err)
+			}
+		}
+	}
+}
