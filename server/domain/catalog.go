@@ -130,10 +130,10 @@ func (c *Catalog) DeleteArtist(ctx context.Context, p Principal, id string) erro
 		return fmt.Errorf("delete artist: %w", err)
 	}
 	tracks, err := c.stores.Catalog.DeleteArtist(ctx, id)
+	c.janitor.tracksDeleted(ctx, tracks...) // even those of a delete that failed half-way
 	if err != nil {
 		return fmt.Errorf("delete artist: %w", err)
 	}
-	c.janitor.tracksDeleted(ctx, tracks...)
 	return nil
 }
 
@@ -231,10 +231,10 @@ func (c *Catalog) DeleteAlbum(ctx context.Context, p Principal, id string) error
 		return fmt.Errorf("delete album: %w", err)
 	}
 	tracks, err := c.stores.Catalog.DeleteAlbum(ctx, id)
+	c.janitor.tracksDeleted(ctx, tracks...) // even those of a delete that failed half-way
 	if err != nil {
 		return fmt.Errorf("delete album: %w", err)
 	}
-	c.janitor.tracksDeleted(ctx, tracks...)
 	return nil
 }
 

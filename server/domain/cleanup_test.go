@@ -47,6 +47,7 @@ func (noJobs) EnqueueTranscode(context.Context, domain.TranscodeJob) error { ret
 
 type world struct {
 	ctx     context.Context
+	stores  domain.Stores
 	q       *cleanupLog
 	catalog *domain.Catalog
 	media   *domain.Media
@@ -67,6 +68,7 @@ func newWorld(t *testing.T) *world {
 	stores := s.Stores()
 	w := &world{ctx: ctx, q: &cleanupLog{}, now: time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)}
 	janitor := domain.NewJanitor(w.q, grace, nil, func() time.Time { return w.now })
+	w.stores = stores
 	w.catalog = domain.NewCatalog(stores, janitor, nil)
 	w.media = domain.NewMedia(stores, w.catalog, noJobs{}, janitor, nil, 1<<20)
 	u := &domain.User{ID: domain.NewID(), Username: "artist1", Roles: []domain.Role{domain.RoleListener, domain.RoleArtist}}
@@ -242,5 +244,38 @@ func TestDeletedTracksLoseTheirMedia(t *testing.T) {
 	}
 	if got, want := w.q.take(), whole(alone.ID); !slices.Equal(got, want) {
 		t.Fatalf("a late transcode of a deleted track scheduled %+v, want %+v", got, want)
+	}
+}
+
+// halfDelete is a catalog store whose DeleteAlbum fails after deleting
+// some tracks, as a Cassandra delete can.
+type halfDelete struct {
+	domain.CatalogStore
+	deleted []string
+}
+
+func (h halfDelete) DeleteAlbum(context.Context, string) ([]string, error) {
+	return h.deleted, domain.Unavailable("node down")
+}
+
+func TestTracksOfAFailedDeleteStillLoseTheirMedia(t *testing.T) {
+	w := newWorld(t)
+	artist := w.newArtist(t)
+	album, err := w.catalog.CreateAlbum(w.ctx, w.artist, &domain.Album{Title: "Album", ArtistIDs: []string{artist.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := []string{w.newTrack(t, artist.ID, album.ID).ID}
+	stores := w.stores
+	stores.Catalog = halfDelete{CatalogStore: stores.Catalog, deleted: gone}
+	c := domain.NewCatalog(stores, domain.NewJanitor(w.q, grace, nil, func() time.Time { return w.now }), nil)
+	w.q.take()
+
+	if err := c.DeleteAlbum(w.ctx, w.artist, album.ID); !domain.IsKind(err, domain.KindUnavailable) {
+		t.Fatalf("DeleteAlbum = %v, want the store's unavailable error", err)
+	}
+	want := []domain.CleanupJob{{TrackID: gone[0], NotBefore: w.now}}
+	if got := w.q.take(); !slices.Equal(got, want) {
+		t.Fatalf("scheduled %+v, want %+v: a retry would not see the deleted track", got, want)
 	}
 }

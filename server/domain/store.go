@@ -70,7 +70,8 @@ type CatalogStore interface {
 	// DeleteArtist removes the artist, its followers' follows, the albums and
 	// tracks whose primary artist it is (tracks also leave every playlist), and
 	// its credit on other albums and tracks. It returns the ids of the tracks
-	// it deleted, so their media can be removed from blob storage.
+	// it deleted, so their media can be removed from blob storage; with an
+	// error, those it deleted before failing (a retry will not see them).
 	DeleteArtist(ctx context.Context, id string) (deletedTracks []string, err error)
 	// ListArtists lists all artists, oldest first.
 	ListArtists(ctx context.Context, p Page) ([]*Artist, string, error)
@@ -81,7 +82,7 @@ type CatalogStore interface {
 	GetAlbum(ctx context.Context, id string) (*Album, error)
 	UpdateAlbum(ctx context.Context, a *Album) error
 	// DeleteAlbum removes the album and its tracks (which leave every playlist)
-	// and returns the ids of the tracks it deleted.
+	// and returns the ids of the tracks it deleted, as DeleteArtist does.
 	DeleteAlbum(ctx context.Context, id string) (deletedTracks []string, err error)
 	ListAlbums(ctx context.Context, p Page) ([]*Album, string, error)
 	// ListAlbumsByArtist lists albums crediting the artist, newest release first.

@@ -78,17 +78,7 @@ func TestMediaCleanup(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("PUT = %d %s", code, body)
 		}
-		deadline := time.Now().Add(time.Minute)
-		for {
-			tr := waitTrack(t, st.fan, id, time.Minute)
-			if tr.Status == catalogv1.TrackStatus_TRACK_STATUS_FAILED {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the text upload never failed")
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitFailed(t, st, id, "the text upload")
 		waitNoBlobs(t, s, uploadBlob(id, bad), mediaSet(id, bad))
 		if n := logCount(s.logs.String(), "media removed", "media_id="+bad); n == 0 {
 			t.Errorf("no cleanup of the refused upload %s logged", bad)

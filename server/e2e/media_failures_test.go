@@ -103,17 +103,7 @@ func TestBadUploads(t *testing.T) {
 		if _, code, _ := st.upload(t, id, text); code != 200 {
 			t.Fatal("PUT")
 		}
-		deadline := time.Now().Add(time.Minute)
-		for {
-			tr := waitTrack(t, st.fan, id, time.Minute)
-			if tr.Status == catalogv1.TrackStatus_TRACK_STATUS_FAILED {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the bad re-upload never failed")
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitFailed(t, st, id, "the bad re-upload")
 		_, err := st.fan.playback.StartPlayback(ctxT(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
 		mustOK(t, "StartPlayback after a failed re-upload", err)
 	})
@@ -267,4 +257,21 @@ func freeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// waitFailed waits until a re-upload of the track, whose older media keeps
+// it READY meanwhile, has turned it FAILED.
+func waitFailed(t testing.TB, st *studio, id, what string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		tr := waitTrack(t, st.fan, id, time.Minute)
+		if tr.Status == catalogv1.TrackStatus_TRACK_STATUS_FAILED {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never failed", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

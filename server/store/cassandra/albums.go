@@ -128,14 +128,14 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 func (c catalogStore) DeleteAlbum(ctx context.Context, id string) ([]string, error) {
 	deleted, err := c.deleteAlbum(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: delete album %s: %w", id, err)
+		return deleted, fmt.Errorf("cassandra: delete album %s: %w", id, err)
 	}
 	return deleted, nil
 }
 
 // deleteAlbum deletes the album and its tracks and returns the ids of the
-// tracks it deleted (not those a concurrent delete took first), or nil with
-// an error.
+// tracks it deleted (not those a concurrent delete took first), with an
+// error too: a retry does not find those tracks again.
 func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	a, err := s.getAlbum(ctx, id)
 	if err != nil {
@@ -152,7 +152,7 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return deleted, err
 		}
 		deleted = append(deleted, t)
 	}
@@ -162,13 +162,13 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	}
 	removeListing(b, kindAlbum, id)
 	if err := s.exec(b); err != nil {
-		return nil, classify(err)
+		return deleted, classify(err)
 	}
 	if err := s.unindex(ctx, kindAlbum, id); err != nil {
-		return nil, err
+		return deleted, err
 	}
 	if err := s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec(); err != nil {
-		return nil, classify(err)
+		return deleted, classify(err)
 	}
 	return deleted, nil
 }

@@ -137,7 +137,7 @@ func (s *Store) updateArtist(ctx context.Context, a *domain.Artist) error {
 func (c catalogStore) DeleteArtist(ctx context.Context, id string) ([]string, error) {
 	deleted, err := c.deleteArtist(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: delete artist %s: %w", id, err)
+		return deleted, fmt.Errorf("cassandra: delete artist %s: %w", id, err)
 	}
 	return deleted, nil
 }
@@ -162,7 +162,7 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 	}
 	albums, err := s.albumIDsOfArtist(ctx, id)
 	if err != nil {
-		return nil, err
+		return deleted, err
 	}
 	for _, albumID := range albums {
 		al, err := s.getAlbum(ctx, albumID)
@@ -170,7 +170,7 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return deleted, err
 		}
 		if al.ArtistIDs[0] == id {
 			var tracks []string
@@ -181,12 +181,12 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 			err = s.updateAlbum(ctx, al)
 		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
-			return nil, err
+			return deleted, err
 		}
 	}
 	tracks, err := s.trackIDsOfArtist(ctx, id)
 	if err != nil {
-		return nil, err
+		return deleted, err
 	}
 	for _, trackID := range tracks {
 		t, err := s.getTrack(ctx, trackID)
@@ -194,7 +194,7 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return deleted, err
 		}
 		if t.ArtistIDs[0] == id {
 			err = s.deleteTrack(ctx, trackID)
@@ -206,17 +206,17 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 			err = s.updateTrack(ctx, t)
 		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
-			return nil, err
+			return deleted, err
 		}
 	}
 	for shard := range followShards {
 		var fans []string
 		if err := s.read(ctx, `SELECT user_id FROM artist_followers WHERE artist_id = ? AND shard = ?`, id, shard).Select(&fans); err != nil {
-			return nil, classify(err)
+			return deleted, classify(err)
 		}
 		for _, fan := range fans {
 			if err := s.unfollowArtist(ctx, fan, id); err != nil {
-				return nil, err
+				return deleted, err
 			}
 		}
 	}
@@ -228,13 +228,13 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 	b.add(`DELETE FROM tracks_by_artist WHERE artist_id = ?`, id)
 	removeListing(b, kindArtist, id)
 	if err := s.exec(b); err != nil {
-		return nil, classify(err)
+		return deleted, classify(err)
 	}
 	if err := s.unindex(ctx, kindArtist, id); err != nil {
-		return nil, err
+		return deleted, err
 	}
 	if err := s.write(ctx, `DELETE FROM artists WHERE id = ?`, id).Exec(); err != nil {
-		return nil, classify(err)
+		return deleted, classify(err)
 	}
 	return deleted, nil
 }
