@@ -170,9 +170,9 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 		return err
 	}
 	defer broker.Close()
-	if min := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < min {
+	if valid := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < valid {
 		log.Warn("replaced media is removed before the streaming URLs handed out for it expire: plays in progress may break",
-			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", min)
+			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", valid)
 	}
 	janitor := domain.NewJanitor(broker, cfg.Media.CleanupGrace, log, nil)
 
@@ -199,7 +199,7 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
 	go func() {
-		err := broker.ConsumeCleanups(ctx, queue.ConsumeConfig{AckWait: cfg.Media.JobAckWait, MaxDeliver: cleanupAttempts}, nil, w.Cleanup)
+		err := broker.ConsumeCleanups(ctx, queue.ConsumeConfig{AckWait: cfg.Media.JobAckWait, MaxDeliver: cleanupAttempts}, w.Cleanup)
 		if err != nil && ctx.Err() == nil {
 			log.Error("media cleanup worker stopped", "err", err)
 		}

@@ -46,14 +46,6 @@ func NewJanitor(q CleanupQueue, grace time.Duration, log *slog.Logger, now func(
 	return &Janitor{queue: q, grace: grace, log: log, now: now}
 }
 
-// Grace is how long a replaced media set is kept.
-func (j *Janitor) Grace() time.Duration {
-	if j == nil {
-		return 0
-	}
-	return j.grace
-}
-
 // replaced schedules removal of a media set another one replaced, once the
 // URLs handed out for it have expired.
 func (j *Janitor) replaced(ctx context.Context, trackID, mediaID string) error {
@@ -65,6 +57,7 @@ func (j *Janitor) replaced(ctx context.Context, trackID, mediaID string) error {
 
 // unused schedules removal, at once, of an upload that never played (its
 // transcode failed, or a newer upload won): no URL to it was handed out.
+// An empty mediaID stands for everything of a track that was deleted.
 func (j *Janitor) unused(ctx context.Context, trackID, mediaID string) error {
 	if j == nil {
 		return nil

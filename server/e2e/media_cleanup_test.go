@@ -15,6 +15,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
+	"github.com/backbeat/backbeat/server/media/mediahttp"
 )
 
 // cleanupGrace is how long the server under test keeps replaced media.
@@ -40,11 +41,11 @@ func TestMediaCleanup(t *testing.T) {
 		if res, _ := get(t, spA.HlsUrl); res.StatusCode != http.StatusOK {
 			t.Fatalf("A's master playlist: %d", res.StatusCode)
 		}
-		mustHaveBlobs(t, s, mediaSet(id, a), uploadBlob(id, a))
+		mustHaveBlobs(t, s, mediahttp.MediaPrefix(id, a), mediahttp.UploadKey(id, a))
 
 		b := uploadReady(t, st, id, audio)
-		waitNoBlobs(t, s, mediaSet(id, a), uploadBlob(id, a))
-		mustHaveBlobs(t, s, mediaSet(id, b), uploadBlob(id, b))
+		waitNoBlobs(t, s, mediahttp.MediaPrefix(id, a), mediahttp.UploadKey(id, a))
+		mustHaveBlobs(t, s, mediahttp.MediaPrefix(id, b), mediahttp.UploadKey(id, b))
 		if n := logCount(s.logs.String(), "media removed", "media_id="+b); n != 0 {
 			t.Errorf("the playing set %s was removed", b)
 		}
@@ -79,13 +80,13 @@ func TestMediaCleanup(t *testing.T) {
 			t.Fatalf("PUT = %d %s", code, body)
 		}
 		waitFailed(t, st, id, "the text upload")
-		waitNoBlobs(t, s, uploadBlob(id, bad), mediaSet(id, bad))
+		waitNoBlobs(t, s, mediahttp.UploadKey(id, bad), mediahttp.MediaPrefix(id, bad))
 		if n := logCount(s.logs.String(), "media removed", "media_id="+bad); n == 0 {
 			t.Errorf("no cleanup of the refused upload %s logged", bad)
 		}
 		// The earlier media is no garbage: it stays, and plays.
 		time.Sleep(cleanupGrace + time.Second)
-		mustHaveBlobs(t, s, mediaSet(id, good), uploadBlob(id, good))
+		mustHaveBlobs(t, s, mediahttp.MediaPrefix(id, good), mediahttp.UploadKey(id, good))
 		sp := playMedia(t, st, id, good)
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusOK {
 			t.Errorf("the earlier media's master playlist: %d", res.StatusCode)
@@ -99,11 +100,11 @@ func TestMediaCleanup(t *testing.T) {
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusOK {
 			t.Fatalf("master playlist: %d", res.StatusCode)
 		}
-		mustHaveBlobs(t, s, trackBlobs(id)...)
+		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 		_, err := st.artist.catalog.DeleteTrack(ctxT(t), connect.NewRequest(&catalogv1.DeleteTrackRequest{TrackId: id}))
 		mustOK(t, "DeleteTrack", err)
 		start := time.Now()
-		waitNoBlobs(t, s, trackBlobs(id)...)
+		waitNoBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 		t.Logf("deleted track's media gone %v after DeleteTrack", time.Since(start).Round(time.Millisecond))
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusNotFound {
 			t.Errorf("old signed master URL: %d, want 404", res.StatusCode)
@@ -119,10 +120,10 @@ func TestMediaCleanup(t *testing.T) {
 		id := albumTrack(t, st, al.Msg.Album.Id, st.artID, "On a Deleted Album")
 		m := uploadReady(t, st, id, audio)
 		sp := playMedia(t, st, id, m)
-		mustHaveBlobs(t, s, trackBlobs(id)...)
+		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 		_, err = st.artist.catalog.DeleteAlbum(ctxT(t), connect.NewRequest(&catalogv1.DeleteAlbumRequest{AlbumId: al.Msg.Album.Id}))
 		mustOK(t, "DeleteAlbum", err)
-		waitNoBlobs(t, s, trackBlobs(id)...)
+		waitNoBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusNotFound {
 			t.Errorf("old signed master URL: %d, want 404", res.StatusCode)
 		}
@@ -136,10 +137,10 @@ func TestMediaCleanup(t *testing.T) {
 		mustOK(t, "CreateAlbum", err)
 		id := albumTrack(t, st, al.Msg.Album.Id, artID, "By a Deleted Artist")
 		uploadReady(t, st, id, audio)
-		mustHaveBlobs(t, s, trackBlobs(id)...)
+		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 		_, err = st.artist.catalog.DeleteArtist(ctxT(t), connect.NewRequest(&catalogv1.DeleteArtistRequest{ArtistId: artID}))
 		mustOK(t, "DeleteArtist", err)
-		waitNoBlobs(t, s, trackBlobs(id)...)
+		waitNoBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 	})
 }
 
@@ -187,13 +188,6 @@ func playMedia(t testing.TB, st *studio, trackID, mediaID string) *playbackv1.St
 		t.Fatalf("StartPlayback plays media %s, want %s", got, mediaID)
 	}
 	return res.Msg
-}
-
-// Keys of the local blob store (server/media/mediahttp's layout).
-func mediaSet(trackID, mediaID string) string    { return "media/" + trackID + "/" + mediaID }
-func uploadBlob(trackID, uploadID string) string { return "uploads/" + trackID + "/" + uploadID }
-func trackBlobs(trackID string) []string {
-	return []string{"uploads/" + trackID, "media/" + trackID}
 }
 
 // blobFiles lists the files stored under key (a file or a directory) in the

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -55,32 +53,29 @@ func (b *Broker) EnqueueCleanup(ctx context.Context, job domain.CleanupJob) erro
 // consumer CleanupConsumer until ctx is done or the Broker is closed. A job
 // taken before its NotBefore goes back to the stream until then (each such
 // return counts as a delivery towards cfg.MaxDeliver, once per job as a
-// rule). now is the clock jobs are due by (time.Now when nil).
-func (b *Broker) ConsumeCleanups(ctx context.Context, cfg ConsumeConfig, now func() time.Time, h CleanupHandler) error {
+// rule).
+func (b *Broker) ConsumeCleanups(ctx context.Context, cfg ConsumeConfig, h CleanupHandler) error {
 	if h == nil {
 		return errors.New("queue: nil cleanup handler")
-	}
-	if now == nil {
-		now = time.Now
 	}
 	return b.consume(ctx, cfg, jobKind{
 		name:     "cleanup",
 		subject:  CleanupSubject,
 		consumer: CleanupConsumer,
 		desc:     "Backbeat media cleanup workers of every replica",
-		run: func(ctx context.Context, data []byte, _ int, _ bool, log *slog.Logger) error {
-			var job domain.CleanupJob
-			if err := json.Unmarshal(data, &job); err != nil {
-				return &malformedError{err}
+		decode: func(data []byte) (decodedJob, error) {
+			var cj domain.CleanupJob
+			if err := json.Unmarshal(data, &cj); err != nil {
+				return decodedJob{}, err
 			}
-			if job.TrackID == "" {
-				return &malformedError{errors.New("no track id")}
+			if cj.TrackID == "" {
+				return decodedJob{}, errors.New("no track id")
 			}
-			if wait := job.NotBefore.Sub(now()); wait > 0 {
-				return &notYetError{wait}
-			}
-			log.Debug("cleanup job started", "track_id", job.TrackID, "media_id", job.MediaID)
-			return h(ctx, job)
+			return decodedJob{
+				attrs: []any{"track_id", cj.TrackID, "media_id", cj.MediaID},
+				due:   cj.NotBefore,
+				run:   func(ctx context.Context, _ int, _ bool) error { return h(ctx, cj) },
+			}, nil
 		},
 	})
 }

@@ -23,7 +23,7 @@ func (c *cleanups) consume(t *testing.T, b *Broker, cfg ConsumeConfig, fail func
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		err := b.ConsumeCleanups(ctx, cfg, nil, func(_ context.Context, j domain.CleanupJob) error {
+		err := b.ConsumeCleanups(ctx, cfg, func(_ context.Context, j domain.CleanupJob) error {
 			c.mu.Lock()
 			c.jobs = append(c.jobs, j)
 			c.at = append(c.at, time.Now())
@@ -128,7 +128,7 @@ func TestEnqueueCleanupValidation(t *testing.T) {
 	if err := b.EnqueueCleanup(testCtx(t), domain.CleanupJob{MediaID: "m"}); err == nil {
 		t.Fatal("a cleanup job without a track was accepted")
 	}
-	if err := b.ConsumeCleanups(testCtx(t), ConsumeConfig{}, nil, nil); err == nil {
+	if err := b.ConsumeCleanups(testCtx(t), ConsumeConfig{}, nil); err == nil {
 		t.Fatal("ConsumeCleanups accepted a nil handler")
 	}
 }

@@ -14,27 +14,27 @@ import (
 )
 
 // jobKind is one kind of job on JobsStream: its subject, the durable
-// consumer every replica's workers share, and how a message is run.
+// consumer every replica's workers share, and how a message is decoded.
 type jobKind struct {
 	name     string // "transcode", "cleanup": in logs
 	subject  string
 	consumer string
 	desc     string
-	// run decodes and runs one job. It returns a *malformedError for a
-	// message it cannot decode and a *notYetError for a job not yet due.
-	run func(ctx context.Context, data []byte, attempt int, last bool, log *slog.Logger) error
+	// decode reads one message; an error drops it as malformed.
+	decode func(data []byte) (decodedJob, error)
 }
 
-type malformedError struct{ err error }
-
-func (e *malformedError) Error() string { return "malformed job: " + e.err.Error() }
-
-// notYetError puts a job back until it is due. JetStream has no delayed
-// delivery that every supported server version offers, so a job carries its
-// due time and a worker that gets it early naks it with the remaining delay.
-type notYetError struct{ wait time.Duration }
-
-func (e *notYetError) Error() string { return fmt.Sprintf("not due for %s", e.wait) }
+// decodedJob is a message read into what a worker needs to run it.
+type decodedJob struct {
+	// attrs name the job in every log line about it.
+	attrs []any
+	// due, when set, is when the job may run. JetStream has no delayed
+	// delivery that every supported server version offers, so a job carries
+	// its due time and a worker that gets it early naks it with the remaining
+	// delay: it waits in the stream, not in a process that may die.
+	due time.Time
+	run func(ctx context.Context, attempt int, last bool) error
+}
 
 // consume runs cfg.Concurrency workers on kind's shared consumer (creating
 // or updating it) and blocks until ctx is done or the Broker is closed.
@@ -209,28 +209,34 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 	attempt := int(md.NumDelivered)
 	last := attempt >= w.cfg.MaxDeliver
 	log = log.With("seq", md.Sequence.Stream, "attempt", attempt)
+
+	j, err := w.kind.decode(msg.Data())
+	if err != nil {
+		log.Error("malformed job, dropping it", "err", err, "data", truncate(string(msg.Data()), 500))
+		_ = msg.TermWithReason("malformed job")
+		return
+	}
+	log = log.With(j.attrs...)
+	if wait := time.Until(j.due); wait > 0 {
+		if nerr := msg.NakWithDelay(wait); nerr != nil {
+			log.Warn("put back a job not yet due; it returns after the ack wait", "err", nerr)
+		}
+		return
+	}
+	log.Info("job started", "last", last)
 	start := time.Now()
 
 	hctx, cancel := context.WithCancel(ctx)
 	beat := make(chan struct{})
 	var beating sync.WaitGroup
 	beating.Go(func() { heartbeat(msg, w.cfg.AckWait/3, beat, log) })
-	err = w.call(hctx, msg.Data(), attempt, last, log)
+	err = w.call(hctx, j, attempt, last)
 	close(beat)
 	beating.Wait() // no heartbeat may follow the final ack
 	cancel()
 	took := time.Since(start).Round(time.Millisecond)
 
-	var bad *malformedError
-	var notYet *notYetError
 	switch {
-	case errors.As(err, &bad):
-		log.Error("malformed job, dropping it", "err", bad.err, "data", truncate(string(msg.Data()), 500))
-		_ = msg.TermWithReason("malformed job")
-	case errors.As(err, &notYet):
-		if nerr := msg.NakWithDelay(notYet.wait); nerr != nil {
-			log.Warn("put back a job not yet due; it returns after the ack wait", "err", nerr)
-		}
 	case err == nil:
 		actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
 		aerr := msg.DoubleAck(actx)
@@ -259,13 +265,13 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 
 // call runs the job, turning a panic into an error so one bad job cannot
 // take the process (and the other workers' jobs) down.
-func (w *worker) call(ctx context.Context, data []byte, attempt int, last bool, log *slog.Logger) (err error) {
+func (w *worker) call(ctx context.Context, j decodedJob, attempt int, last bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s handler panic: %v\n%s", w.kind.name, r, debug.Stack())
 		}
 	}()
-	return w.kind.run(ctx, data, attempt, last, log)
+	return j.run(ctx, attempt, last)
 }
 
 // heartbeat tells JetStream every interval that msg is still being worked on,

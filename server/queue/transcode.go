@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -155,16 +154,18 @@ func (b *Broker) ConsumeTranscodes(ctx context.Context, cfg ConsumeConfig, h Tra
 		subject:  TranscodeSubject,
 		consumer: TranscodeConsumer,
 		desc:     "Backbeat transcode workers of every replica",
-		run: func(ctx context.Context, data []byte, attempt int, last bool, log *slog.Logger) error {
-			var job domain.TranscodeJob
-			if err := json.Unmarshal(data, &job); err != nil {
-				return &malformedError{err}
+		decode: func(data []byte) (decodedJob, error) {
+			var tj domain.TranscodeJob
+			if err := json.Unmarshal(data, &tj); err != nil {
+				return decodedJob{}, err
 			}
-			if job.UploadID == "" {
-				return &malformedError{errors.New("no upload id")}
+			if tj.UploadID == "" {
+				return decodedJob{}, errors.New("no upload id")
 			}
-			log.Info("transcode job started", "upload_id", job.UploadID, "track_id", job.TrackID, "last", last)
-			return h(ctx, job, attempt, last)
+			return decodedJob{
+				attrs: []any{"upload_id", tj.UploadID, "track_id", tj.TrackID},
+				run:   func(ctx context.Context, attempt int, last bool) error { return h(ctx, tj, attempt, last) },
+			}, nil
 		},
 	})
 }
