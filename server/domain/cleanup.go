@@ -88,6 +88,8 @@ func (j *Janitor) enqueue(ctx context.Context, job CleanupJob) error {
 	if err := j.queue.EnqueueCleanup(ctx, job); err != nil {
 		return fmt.Errorf("schedule media cleanup of track %s: %w", job.TrackID, err)
 	}
+	j.log.InfoContext(ctx, "media cleanup scheduled", "track_id", job.TrackID, "media_id", job.MediaID,
+		"whole_track", job.MediaID == "", "not_before", job.NotBefore.UTC().Format(time.RFC3339Nano))
 	return nil
 }
 

@@ -49,14 +49,24 @@ func TestMediaCleanup(t *testing.T) {
 		if n := logCount(s.logs.String(), "media removed", "media_id="+b); n != 0 {
 			t.Errorf("the playing set %s was removed", b)
 		}
-		// Not before the grace: the removal is logged at least that long
-		// after the new set started playing (when the removal was scheduled).
+		// Not before the grace: the removal is scheduled as B is switched
+		// in (just before, so a failed switch keeps A), due the grace after
+		// that, and runs no earlier.
+		scheduledAt := logTime(t, s, "media cleanup scheduled", "media_id="+a)
+		notBefore := logTimeAttr(t, s, "not_before", "media cleanup scheduled", "media_id="+a)
 		readyAt := logTime(t, s, "media ready", b)
 		removedAt := logTime(t, s, "media removed", "media_id="+a)
-		waited := removedAt.Sub(readyAt)
-		t.Logf("replaced set removed %v after the new one became ready", waited)
-		if waited < cleanupGrace-250*time.Millisecond {
-			t.Errorf("replaced set removed %v after the new one became ready, want at least the %v grace", waited, cleanupGrace)
+		t.Logf("replaced set removed %v after its cleanup was scheduled, %v after the new one became ready",
+			removedAt.Sub(scheduledAt), removedAt.Sub(readyAt))
+		if scheduledAt.After(readyAt) {
+			t.Errorf("cleanup of the replaced set scheduled at %v, after the new one became ready at %v", scheduledAt, readyAt)
+		}
+		// The due time is taken just before the job is published and logged.
+		if d := notBefore.Sub(scheduledAt); d < cleanupGrace-time.Second || d > cleanupGrace {
+			t.Errorf("replaced set due %v after its cleanup was logged as scheduled, want the %v grace", d, cleanupGrace)
+		}
+		if removedAt.Before(notBefore) {
+			t.Errorf("replaced set removed at %v, before it was due at %v", removedAt, notBefore)
 		}
 		for _, u := range []string{spA.HlsUrl, spA.DashUrl, spA.ProgressiveUrl} {
 			if res, _ := get(t, u); res.StatusCode != http.StatusNotFound {
@@ -243,21 +253,27 @@ func waitNoBlobs(t testing.TB, s *server, keys ...string) {
 	}
 }
 
-var logTimeRE = regexp.MustCompile(`time=(\S+)`)
-
 // logTime is the time of the server's first log line holding every part.
 func logTime(t testing.TB, s *server, parts ...string) time.Time {
 	t.Helper()
+	return logTimeAttr(t, s, "time", parts...)
+}
+
+// logTimeAttr is the time-valued attribute key of the server's first log
+// line holding every part.
+func logTimeAttr(t testing.TB, s *server, key string, parts ...string) time.Time {
+	t.Helper()
+	re := regexp.MustCompile(`(?:^| )` + regexp.QuoteMeta(key) + `=(\S+)`)
 	for _, line := range strings.Split(s.logs.String(), "\n") {
 		if logCount(line, parts...) == 0 {
 			continue
 		}
-		m := logTimeRE.FindStringSubmatch(line)
+		m := re.FindStringSubmatch(line)
 		if m == nil {
-			t.Fatalf("log line without a time: %s", line)
+			t.Fatalf("log line without %s: %s", key, line)
 		}
 		at, err := time.Parse(time.RFC3339Nano, m[1])
-		mustOK(t, "parse log time", err)
+		mustOK(t, "parse log "+key, err)
 		return at
 	}
 	t.Fatalf("no log line with %q", parts)

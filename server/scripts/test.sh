@@ -17,6 +17,21 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# gotest runs go test and, when it fails, repeats the failing tests' names
+# and messages at the end: a failing end-to-end test dumps its server's whole
+# log, and CI keeps only the tail of the output.
+gotest() {
+  local log
+  log="$(mktemp)"
+  if go test "$@" 2>&1 | tee "$log"; then
+    return 0
+  fi
+  printf '\n=== failures of: go test %s\n' "$*"
+  grep -E -- '^[[:space:]]*--- FAIL|^[[:space:]]+[[:alnum:]_]+_test\.go:[0-9]+: |^panic:|^FAIL[[:space:]]' "$log" |
+    grep -v 'level=' | cut -c1-240 | tail -n 30
+  return 1
+}
+
 step "go vet"
 go vet ./...
 
@@ -41,10 +56,10 @@ fi
 export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1
 wait "$prebuild" || { echo "versitygw pre-build failed (the S3 tests will say why):"; tail -20 "$prebuild_log"; }
 step "go test (every package; end-to-end on the embedded store)"
-go test -count=1 -timeout 40m ./...
+gotest -count=1 -timeout 40m ./...
 
 step "go test: end-to-end again, on the Cassandra store"
-BACKBEAT_E2E_STORE=cassandra go test -count=1 -timeout 20m ./server/e2e/
+BACKBEAT_E2E_STORE=cassandra gotest -count=1 -timeout 20m ./server/e2e/
 
 # Each SDK against a live server (clients/with-server.sh starts one per run).
 step "web SDK (vitest) and demo player (hls.js in headless Chromium)"
