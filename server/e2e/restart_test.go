@@ -16,7 +16,12 @@ import (
 // and search all survive.
 func TestPersistenceAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
-	s := startServer(t, dir, "--admins", "root")
+	// A deployment keeps its public URL (the issuer of its tokens) across
+	// restarts, while the port a replica listens on may change. Reusing
+	// the first server's port instead could fail: once it is free, any
+	// process's outgoing connection may take it.
+	const publicURL = "http://music.backbeat.test"
+	s := startServer(t, dir, "--admins", "root", "--public-url", publicURL)
 	ctx := ctxT(t)
 	tok, _ := register(t, s, "root")
 	lr := login(t, s, "root", "correct horse battery")
@@ -31,9 +36,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	mustOK(t, "AddTracks", err)
 	s.stop()
 
-	// Same address, so the same issuer URL: a real deployment keeps its
-	// public URL across restarts.
-	s2 := startServer(t, dir, "--addr", s.addr)
+	s2 := startServer(t, dir, "--public-url", publicURL)
 	// The access token still verifies: the signing key lives in the data dir.
 	c2 := as(s2, tok)
 	me, err := c2.users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
