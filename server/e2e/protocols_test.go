@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -82,10 +83,30 @@ func listenerJourney(t *testing.T, c api) {
 		t.Fatalf("GetPlaylist entries = %v, want %v", order, ids)
 	}
 
-	// The demo's first track gets generated audio shortly after start.
+	// The demo generates audio for the tracks of its "Demo Mix" playlist
+	// shortly after start; other tracks have none, and which track lists
+	// first is not one of its choosing (ids made in the same millisecond
+	// sort at random).
+	var mix string
+	for _, p := range mine.Msg.Playlists {
+		if p.Name == "Demo Mix" {
+			mix = p.Id
+		}
+	}
+	if mix == "" {
+		t.Fatal("ListPlaylists: no Demo Mix among the demo user's playlists")
+	}
+	entries, err := c.playlists.GetPlaylist(ctx, connect.NewRequest(&playlistv1.GetPlaylistRequest{PlaylistId: mix}))
+	mustOK(t, "GetPlaylist(Demo Mix)", err)
+	if len(entries.Msg.Entries) == 0 {
+		t.Fatal("the Demo Mix is empty")
+	}
+	playable := entries.Msg.Entries[0].TrackId
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		sp, err := c.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: tracks.Msg.Tracks[0].Id}))
+		callCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sp, err := c.playback.StartPlayback(callCtx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: playable}))
+		cancel()
 		if err == nil {
 			if !strings.HasSuffix(sp.Msg.HlsUrl, "/master.m3u8") {
 				t.Fatalf("hls_url %q", sp.Msg.HlsUrl)
@@ -94,7 +115,7 @@ func listenerJourney(t *testing.T, c api) {
 		}
 		wantCode(t, err, connect.CodeFailedPrecondition)
 		if time.Now().After(deadline) {
-			t.Fatalf("demo track never became playable: %v", err)
+			t.Fatalf("the Demo Mix's first track never became playable: %v", err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
