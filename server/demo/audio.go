@@ -86,11 +86,30 @@ func demoMix(ctx context.Context, stores domain.Stores) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo listener: %w", err)
 	}
-	pls, _, err := stores.Playlists.ListPlaylistsByOwner(ctx, u.ID, false, domain.Page{Size: 10})
-	if err != nil || len(pls) == 0 {
-		return nil, fmt.Errorf("demo playlist: %v", err)
+	// Found by name: the demo listener may have made playlists of its own
+	// since the first start, and those tracks get no generated audio.
+	var mix string
+	page := domain.Page{Size: 100}
+	for mix == "" {
+		pls, next, err := stores.Playlists.ListPlaylistsByOwner(ctx, u.ID, false, page)
+		if err != nil {
+			return nil, fmt.Errorf("demo playlist: %w", err)
+		}
+		for _, p := range pls {
+			if p.Name == MixName {
+				mix = p.ID
+				break
+			}
+		}
+		if next == "" {
+			break
+		}
+		page.Token = next
 	}
-	entries, _, err := stores.Playlists.ListEntries(ctx, pls[len(pls)-1].ID, domain.Page{Size: 100})
+	if mix == "" {
+		return nil, fmt.Errorf("demo playlist %q not found", MixName)
+	}
+	entries, _, err := stores.Playlists.ListEntries(ctx, mix, domain.Page{Size: 100})
 	if err != nil {
 		return nil, fmt.Errorf("demo playlist entries: %w", err)
 	}

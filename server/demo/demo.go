@@ -19,6 +19,10 @@ const (
 	Password         = "backbeat-demo"
 )
 
+// MixName names the demo listener's public playlist whose tracks get
+// generated audio.
+const MixName = "Demo Mix"
+
 type album struct {
 	title, date, genre string
 	tracks             []string
@@ -100,7 +104,7 @@ func Seed(ctx context.Context, stores domain.Stores, users *domain.Users, cat *d
 			}
 		}
 	}
-	pl, err := pls.Create(ctx, lp, &domain.Playlist{Name: "Demo Mix", Description: "A little of everything.", Public: true})
+	pl, err := pls.Create(ctx, lp, &domain.Playlist{Name: MixName, Description: "A little of everything.", Public: true})
 	if err != nil {
 		return fmt.Errorf("create demo playlist: %w", err)
 	}
