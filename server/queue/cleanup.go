@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/backbeat/backbeat/server/domain"
 )
@@ -31,18 +28,10 @@ func (b *Broker) EnqueueCleanup(ctx context.Context, job domain.CleanupJob) erro
 	if job.TrackID == "" {
 		return errors.New("queue: cleanup job without track id")
 	}
-	if b.isClosing() {
-		return ErrClosed
-	}
-	data, err := json.Marshal(job)
-	if err != nil {
-		return fmt.Errorf("queue: encode cleanup job: %w", err)
-	}
 	id := "cleanup/" + job.TrackID + "/" + job.MediaID + "/" + strconv.FormatInt(job.NotBefore.UnixNano(), 36)
-	ack, err := b.js.Publish(ctx, CleanupSubject, data,
-		jetstream.WithMsgID(id), jetstream.WithExpectStream(JobsStream))
+	ack, err := b.publishJob(ctx, "cleanup", CleanupSubject, id, job)
 	if err != nil {
-		return unavailable("queue: enqueue cleanup job", err)
+		return err
 	}
 	b.log.Debug("cleanup job enqueued", "track_id", job.TrackID, "media_id", job.MediaID,
 		"not_before", job.NotBefore, "seq", ack.Sequence, "duplicate", ack.Duplicate)

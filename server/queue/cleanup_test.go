@@ -19,26 +19,23 @@ type cleanups struct {
 
 func (c *cleanups) consume(t *testing.T, b *Broker, cfg ConsumeConfig, fail func(n int) error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		err := b.ConsumeCleanups(ctx, cfg, func(_ context.Context, j domain.CleanupJob) error {
-			c.mu.Lock()
-			c.jobs = append(c.jobs, j)
-			c.at = append(c.at, time.Now())
-			n := len(c.jobs)
-			c.mu.Unlock()
-			if fail != nil {
-				return fail(n)
-			}
-			return nil
-		})
-		if err != nil {
+	h := func(_ context.Context, j domain.CleanupJob) error {
+		c.mu.Lock()
+		c.jobs = append(c.jobs, j)
+		c.at = append(c.at, time.Now())
+		n := len(c.jobs)
+		c.mu.Unlock()
+		if fail != nil {
+			return fail(n)
+		}
+		return nil
+	}
+	stop := runConsumer(t, "ConsumeCleanups", func(ctx context.Context) error { return b.ConsumeCleanups(ctx, cfg, h) })
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
 			t.Errorf("ConsumeCleanups: %v", err)
 		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	})
 }
 
 func (c *cleanups) snapshot() ([]domain.CleanupJob, []time.Time) {

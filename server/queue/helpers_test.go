@@ -84,9 +84,17 @@ func openURL(t *testing.T, log *slog.Logger, url string) *Broker {
 // test ends); stop waits for it to return and reports its error.
 func consume(t *testing.T, b *Broker, cfg ConsumeConfig, h TranscodeHandler) (stop func() error) {
 	t.Helper()
+	return runConsumer(t, "ConsumeTranscodes", func(ctx context.Context) error { return b.ConsumeTranscodes(ctx, cfg, h) })
+}
+
+// runConsumer runs consume (one of the Broker's Consume methods, named name)
+// until the returned stop is called (or the test ends); stop waits for it to
+// return and reports its error.
+func runConsumer(t *testing.T, name string, consume func(ctx context.Context) error) (stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- b.ConsumeTranscodes(ctx, cfg, h) }()
+	go func() { errc <- consume(ctx) }()
 	var once sync.Once
 	var err error
 	stop = func() error {
@@ -95,7 +103,7 @@ func consume(t *testing.T, b *Broker, cfg ConsumeConfig, h TranscodeHandler) (st
 			select {
 			case err = <-errc:
 			case <-time.After(20 * time.Second):
-				err = errors.New("ConsumeTranscodes did not return")
+				err = errors.New(name + " did not return")
 			}
 		})
 		return err

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,24 @@ type decodedJob struct {
 	// delay: it waits in the stream, not in a process that may die.
 	due time.Time
 	run func(ctx context.Context, attempt int, last bool) error
+}
+
+// publishJob stores job, JSON-encoded, on subject in JobsStream and waits
+// for JetStream's ack. id is its message id: a publish of the same id within
+// JobsDedupeWindow stores nothing new. kind names the job in errors.
+func (b *Broker) publishJob(ctx context.Context, kind, subject, id string, job any) (*jetstream.PubAck, error) {
+	if b.isClosing() {
+		return nil, ErrClosed
+	}
+	data, err := json.Marshal(job)
+	if err != nil {
+		return nil, fmt.Errorf("queue: encode %s job: %w", kind, err)
+	}
+	ack, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(id), jetstream.WithExpectStream(JobsStream))
+	if err != nil {
+		return nil, unavailable("queue: enqueue "+kind+" job", err)
+	}
+	return ack, nil
 }
 
 // consume runs cfg.Concurrency workers on kind's shared consumer (creating

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/backbeat/backbeat/server/domain"
 )
 
@@ -20,17 +18,9 @@ func (b *Broker) EnqueueTranscode(ctx context.Context, job domain.TranscodeJob) 
 	if job.UploadID == "" {
 		return errors.New("queue: transcode job without upload id")
 	}
-	if b.isClosing() {
-		return ErrClosed
-	}
-	data, err := json.Marshal(job)
+	ack, err := b.publishJob(ctx, "transcode", TranscodeSubject, job.UploadID, job)
 	if err != nil {
-		return fmt.Errorf("queue: encode transcode job: %w", err)
-	}
-	ack, err := b.js.Publish(ctx, TranscodeSubject, data,
-		jetstream.WithMsgID(job.UploadID), jetstream.WithExpectStream(JobsStream))
-	if err != nil {
-		return unavailable("queue: enqueue transcode job", err)
+		return err
 	}
 	b.log.Debug("transcode job enqueued", "upload_id", job.UploadID, "track_id", job.TrackID,
 		"seq", ack.Sequence, "duplicate", ack.Duplicate)
