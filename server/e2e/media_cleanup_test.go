@@ -38,14 +38,11 @@ func TestMediaCleanup(t *testing.T) {
 		id := st.track(t, "Second Take", 1)
 		a := uploadReady(t, st, id, audio)
 		spA := playMedia(t, st, id, a)
-		if res, _ := get(t, spA.HlsUrl); res.StatusCode != http.StatusOK {
-			t.Fatalf("A's master playlist: %d", res.StatusCode)
-		}
-		mustHaveBlobs(t, s, mediahttp.MediaPrefix(id, a), mediahttp.UploadKey(id, a))
+		mustHaveBlobs(t, s, mediahttp.UploadPrefixes(id, a)...)
 
 		b := uploadReady(t, st, id, audio)
-		waitNoBlobs(t, s, mediahttp.MediaPrefix(id, a), mediahttp.UploadKey(id, a))
-		mustHaveBlobs(t, s, mediahttp.MediaPrefix(id, b), mediahttp.UploadKey(id, b))
+		waitNoBlobs(t, s, mediahttp.UploadPrefixes(id, a)...)
+		mustHaveBlobs(t, s, mediahttp.UploadPrefixes(id, b)...)
 		if n := logCount(s.logs.String(), "media removed", "media_id="+b); n != 0 {
 			t.Errorf("the playing set %s was removed", b)
 		}
@@ -75,9 +72,6 @@ func TestMediaCleanup(t *testing.T) {
 			}
 		}
 		spB := playMedia(t, st, id, b)
-		if res, _ := get(t, spB.HlsUrl); res.StatusCode != http.StatusOK {
-			t.Errorf("B's master playlist: %d", res.StatusCode)
-		}
 		if res, _ := get(t, spB.ProgressiveUrl, "Range", "bytes=0-99"); res.StatusCode != http.StatusPartialContent {
 			t.Errorf("B's progressive file: %d", res.StatusCode)
 		}
@@ -91,26 +85,20 @@ func TestMediaCleanup(t *testing.T) {
 			t.Fatalf("PUT = %d %s", code, body)
 		}
 		waitFailed(t, st, id, "the text upload")
-		waitNoBlobs(t, s, mediahttp.UploadKey(id, bad), mediahttp.MediaPrefix(id, bad))
+		waitNoBlobs(t, s, mediahttp.UploadPrefixes(id, bad)...)
 		if n := logCount(s.logs.String(), "media removed", "media_id="+bad); n == 0 {
 			t.Errorf("no cleanup of the refused upload %s logged", bad)
 		}
 		// The earlier media is no garbage: it stays, and plays.
 		time.Sleep(cleanupGrace + time.Second)
-		mustHaveBlobs(t, s, mediahttp.MediaPrefix(id, good), mediahttp.UploadKey(id, good))
-		sp := playMedia(t, st, id, good)
-		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusOK {
-			t.Errorf("the earlier media's master playlist: %d", res.StatusCode)
-		}
+		mustHaveBlobs(t, s, mediahttp.UploadPrefixes(id, good)...)
+		playMedia(t, st, id, good)
 	})
 
 	t.Run("deleting a track removes its media at once", func(t *testing.T) {
 		id := st.track(t, "Deleted Take", 3)
 		m := uploadReady(t, st, id, audio)
 		sp := playMedia(t, st, id, m)
-		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusOK {
-			t.Fatalf("master playlist: %d", res.StatusCode)
-		}
 		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
 		_, err := st.artist.catalog.DeleteTrack(ctxT(t), connect.NewRequest(&catalogv1.DeleteTrackRequest{TrackId: id}))
 		mustOK(t, "DeleteTrack", err)
@@ -188,7 +176,7 @@ func uploadReady(t testing.TB, st *studio, trackID, file string) string {
 }
 
 // playMedia starts playback of the track as the listener, checking it plays
-// media set mediaID.
+// media set mediaID and its master playlist is served.
 func playMedia(t testing.TB, st *studio, trackID, mediaID string) *playbackv1.StartPlaybackResponse {
 	t.Helper()
 	res, err := st.fan.playback.StartPlayback(ctxT(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
@@ -197,6 +185,9 @@ func playMedia(t testing.TB, st *studio, trackID, mediaID string) *playbackv1.St
 	parts := strings.Split(mustParse(t, res.Msg.HlsUrl).Path, "/")
 	if got := parts[len(parts)-2]; got != mediaID {
 		t.Fatalf("StartPlayback plays media %s, want %s", got, mediaID)
+	}
+	if page, _ := get(t, res.Msg.HlsUrl); page.StatusCode != http.StatusOK {
+		t.Fatalf("master playlist of media %s: %d", mediaID, page.StatusCode)
 	}
 	return res.Msg
 }

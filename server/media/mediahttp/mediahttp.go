@@ -48,6 +48,12 @@ func UploadKey(trackID, uploadID string) string { return "uploads/" + trackID + 
 // MediaPrefix is the directory of one transcoded media set.
 func MediaPrefix(trackID, mediaID string) string { return "media/" + trackID + "/" + mediaID + "/" }
 
+// UploadPrefixes are the keys holding everything of one upload: its
+// original file and the media set made from it (which shares its id).
+func UploadPrefixes(trackID, uploadID string) []string {
+	return []string{UploadKey(trackID, uploadID), MediaPrefix(trackID, uploadID)}
+}
+
 // TrackPrefixes are the directories holding everything of one track: its
 // uploads and its media sets.
 func TrackPrefixes(trackID string) []string {

@@ -102,7 +102,7 @@ func (w *Worker) Cleanup(ctx context.Context, job domain.CleanupJob) error {
 	}
 	keys := mediahttp.TrackPrefixes(job.TrackID)
 	if job.MediaID != "" {
-		keys = []string{mediahttp.UploadKey(job.TrackID, job.MediaID), mediahttp.MediaPrefix(job.TrackID, job.MediaID)}
+		keys = mediahttp.UploadPrefixes(job.TrackID, job.MediaID)
 	}
 	for _, k := range keys {
 		if err := w.blobs.DeletePrefix(ctx, k); err != nil {

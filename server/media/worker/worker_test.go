@@ -74,7 +74,12 @@ func TestCleanupDeletesOnlyGarbage(t *testing.T) {
 	}
 	of := func(tr, m string) func(string) bool {
 		return func(k string) bool {
-			return strings.HasPrefix(k, "uploads/"+tr+"/"+m) || strings.HasPrefix(k, "media/"+tr+"/"+m)
+			for _, p := range mediahttp.UploadPrefixes(tr, m) {
+				if strings.HasPrefix(k, p) {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	none := func(string) bool { return false }
