@@ -75,7 +75,7 @@ func (j *Janitor) tracksDeleted(ctx context.Context, ids ...string) {
 	}
 	var errs []error
 	for _, id := range ids {
-		if err := j.enqueue(ctx, CleanupJob{TrackID: id, NotBefore: j.now()}); err != nil {
+		if err := j.unused(ctx, id, ""); err != nil {
 			errs = append(errs, err)
 		}
 	}

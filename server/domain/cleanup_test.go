@@ -198,17 +198,16 @@ func TestDeletedTracksLoseTheirMedia(t *testing.T) {
 	alone := w.newTrack(t, artist.ID, "")
 	w.q.take()
 
+	sorted := func(j []domain.CleanupJob) []domain.CleanupJob {
+		slices.SortFunc(j, func(a, b domain.CleanupJob) int { return strings.Compare(a.TrackID, b.TrackID) })
+		return j
+	}
 	whole := func(ids ...string) []domain.CleanupJob {
 		var out []domain.CleanupJob
 		for _, id := range ids {
 			out = append(out, domain.CleanupJob{TrackID: id, NotBefore: w.now})
 		}
-		slices.SortFunc(out, func(a, b domain.CleanupJob) int { return strings.Compare(a.TrackID, b.TrackID) })
-		return out
-	}
-	sorted := func(j []domain.CleanupJob) []domain.CleanupJob {
-		slices.SortFunc(j, func(a, b domain.CleanupJob) int { return strings.Compare(a.TrackID, b.TrackID) })
-		return j
+		return sorted(out)
 	}
 
 	if err := w.catalog.DeleteTrack(w.ctx, w.artist, single.ID); err != nil {
