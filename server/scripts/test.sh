@@ -21,15 +21,16 @@ step() { printf '\n=== %s\n' "$*"; }
 # and messages at the end: a failing end-to-end test dumps its server's whole
 # log, and CI keeps only the tail of the output.
 gotest() {
-  local log
+  local log rc=0
   log="$(mktemp)"
-  if go test "$@" 2>&1 | tee "$log"; then
-    return 0
+  go test "$@" 2>&1 | tee "$log" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    printf '\n=== failures of: go test %s\n' "$*"
+    grep -E -- '^[[:space:]]*--- FAIL|^[[:space:]]+[[:alnum:]_]+_test\.go:[0-9]+: |^panic:|^FAIL[[:space:]]' "$log" |
+      grep -v 'level=' | cut -c1-240 | tail -n 30
   fi
-  printf '\n=== failures of: go test %s\n' "$*"
-  grep -E -- '^[[:space:]]*--- FAIL|^[[:space:]]+[[:alnum:]_]+_test\.go:[0-9]+: |^panic:|^FAIL[[:space:]]' "$log" |
-    grep -v 'level=' | cut -c1-240 | tail -n 30
-  return 1
+  rm -f "$log"
+  return "$rc"
 }
 
 step "go vet"
