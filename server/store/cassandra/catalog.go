@@ -147,19 +147,9 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	// deleted holds each deleted track once: a track of a deleted album is
-	// gone from tracks_by_artist by the time that is read, but a set makes
-	// sure.
+	// Each deleted track once: a track of a deleted album is gone when the
+	// artist's own tracks are read below, so it is not found again.
 	var deleted []string
-	seen := map[string]bool{}
-	note := func(ids ...string) {
-		for _, t := range ids {
-			if !seen[t] {
-				seen[t] = true
-				deleted = append(deleted, t)
-			}
-		}
-	}
 	albums, err := s.albumIDsOfArtist(ctx, id)
 	if err != nil {
 		return deleted, err
@@ -175,7 +165,7 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 		if al.ArtistIDs[0] == id {
 			var tracks []string
 			tracks, err = s.deleteAlbum(ctx, albumID)
-			note(tracks...)
+			deleted = append(deleted, tracks...)
 		} else {
 			al.ArtistIDs = slices.DeleteFunc(al.ArtistIDs, func(a string) bool { return a == id })
 			err = s.updateAlbum(ctx, al)
@@ -199,7 +189,7 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 		if t.ArtistIDs[0] == id {
 			err = s.deleteTrack(ctx, trackID)
 			if err == nil {
-				note(trackID)
+				deleted = append(deleted, trackID)
 			}
 		} else {
 			t.ArtistIDs = slices.DeleteFunc(t.ArtistIDs, func(a string) bool { return a == id })
