@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
 )
@@ -154,95 +153,4 @@ func prefixEnd(prefix string) string {
 		}
 	}
 	return ""
-}
-
-func (s userStore) CreateSession(ctx context.Context, sess *domain.Session) (err error) {
-	defer wrap(&err, "embedded: create session for user %s", sess.UserID)
-	_, err = s.wq(ctx).ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, create_time, expire_time) VALUES (?, ?, ?, ?)",
-		sess.TokenHash, sess.UserID, timeCol(sess.CreateTime), timeCol(sess.ExpireTime))
-	switch {
-	case uniqueViolation(err, "sessions.token_hash"):
-		return domain.AlreadyExists("token_hash", "session already exists")
-	case foreignKeyViolation(err):
-		return domain.NotFound("user", sess.UserID)
-	}
-	return err
-}
-
-// ConsumeSession deletes and returns in one statement on the single write
-// connection, so of concurrent consumers exactly one sees the row.
-func (s userStore) ConsumeSession(ctx context.Context, tokenHash string) (sess *domain.Session, err error) {
-	defer wrap(&err, "embedded: consume session")
-	var got domain.Session
-	var ct, et int64
-	err = s.wq(ctx).QueryRowContext(ctx, "DELETE FROM sessions WHERE token_hash = ? RETURNING token_hash, user_id, create_time, expire_time",
-		tokenHash).Scan(&got.TokenHash, &got.UserID, &ct, &et)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, domain.NotFound("session", "")
-	}
-	if err != nil {
-		return nil, err
-	}
-	got.CreateTime, got.ExpireTime = colTime(ct), colTime(et)
-	if !got.ExpireTime.After(time.Now()) {
-		return nil, domain.NotFound("session", "")
-	}
-	return &got, nil
-}
-
-func (s userStore) DeleteSession(ctx context.Context, tokenHash string) (err error) {
-	defer wrap(&err, "embedded: delete session")
-	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
-	return err
-}
-
-// FollowArtist fails NotFound for a missing user or artist: a follow of
-// nothing would be a dangling row no delete ever cleans.
-func (s userStore) FollowArtist(ctx context.Context, userID, artistID string) (err error) {
-	defer wrap(&err, "embedded: user %s follow artist %s", userID, artistID)
-	return s.write(ctx, func(tx querier) error {
-		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO artist_follows (user_id, artist_id) VALUES (?, ?)", userID, artistID)
-		if foreignKeyViolation(err) {
-			if err := requireAll(ctx, tx, "users", "user", []string{userID}); err != nil {
-				return err
-			}
-			return domain.NotFound("artist", artistID)
-		}
-		return err
-	})
-}
-
-func (s userStore) UnfollowArtist(ctx context.Context, userID, artistID string) (err error) {
-	defer wrap(&err, "embedded: user %s unfollow artist %s", userID, artistID)
-	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM artist_follows WHERE user_id = ? AND artist_id = ?", userID, artistID)
-	return err
-}
-
-// ListFollowedArtists pages by rowid, which grows with every new follow.
-func (s userStore) ListFollowedArtists(ctx context.Context, userID string, p domain.Page) (ids []string, next string, err error) {
-	defer wrap(&err, "embedded: list artists followed by %s", userID)
-	cur, after, err := readCursor(p, listFollowed)
-	if err != nil {
-		return nil, "", err
-	}
-	type follow struct {
-		seq int64
-		id  string
-	}
-	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, `SELECT rowid, artist_id FROM artist_follows
-		WHERE user_id = ?1 AND (NOT ?2 OR rowid < ?3) ORDER BY rowid DESC LIMIT ?4`, userID, after, cur.Int, p.Size+1)),
-		func(sc scanner) (follow, error) {
-			var f follow
-			err := sc.Scan(&f.seq, &f.id)
-			return f, err
-		})
-	if err != nil {
-		return nil, "", err
-	}
-	rows, next = page(rows, p.Size, func(f follow) cursor { return cursor{List: listFollowed, Int: f.seq} })
-	ids = make([]string, len(rows))
-	for i, f := range rows {
-		ids[i] = f.id
-	}
-	return ids, next, nil
 }
