@@ -2,7 +2,6 @@ package cassandra
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -32,21 +31,23 @@ func (s *Store) getAlbum(ctx context.Context, id string) (*domain.Album, error) 
 	// keeps TrackCount exact without a counter that could drift.
 	var n int
 	if err := s.read(ctx, `SELECT COUNT(*) FROM tracks_by_album WHERE album_id = ?`, id).Scan(&n); err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
 	return &domain.Album{ID: r.ID, Title: r.Title, ArtistIDs: r.ArtistIDs, Type: domain.AlbumType(r.Type), Genres: r.Genres,
 		ReleaseDate: r.ReleaseDate, ArtworkURL: r.ArtworkURL, TrackCount: n, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
 }
 
-func (c catalogStore) GetAlbum(ctx context.Context, id string) (*domain.Album, error) {
+func (c catalogStore) GetAlbum(ctx context.Context, id string) (_ *domain.Album, err error) {
+	defer wrap(&err, "cassandra.GetAlbum(%q)", id)
 	a, err := c.getAlbum(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: get album %s: %w", id, err)
+		return nil, err
 	}
 	return a, nil
 }
 
-func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) error {
+func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err error) {
+	defer wrap(&err, "cassandra.CreateAlbum(%q)", a.ID)
 	applied, err := c.once(ctx, `INSERT INTO albums (`+albumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		a.ID, a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime)).ExecCAS()
 	if err == nil && !applied {
@@ -64,19 +65,13 @@ func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) error {
 		err = c.indexAlbum(ctx, a)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: create album %s: %w", a.ID, classify(err))
+		return err
 	}
 	return nil
 }
 
-func (c catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) error {
-	if err := c.updateAlbum(ctx, a); err != nil {
-		return fmt.Errorf("cassandra: update album %s: %w", a.ID, err)
-	}
-	return nil
-}
-
-func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
+func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err error) {
+	defer wrap(&err, "cassandra.UpdateAlbum(%q)", a.ID)
 	old, err := s.getAlbum(ctx, a.ID)
 	if err != nil {
 		return err
@@ -84,7 +79,7 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 	applied, err := s.once(ctx, `UPDATE albums SET title = ?, artist_ids = ?, album_type = ?, genres = ?, release_date = ?, artwork_url = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
 		a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime), a.ID).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return domain.NotFound("album", a.ID)
@@ -101,7 +96,7 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 		}
 	}
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	if old.Title == a.Title && slices.Equal(old.ArtistIDs, a.ArtistIDs) {
 		return nil
@@ -125,18 +120,11 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 	return nil
 }
 
-func (c catalogStore) DeleteAlbum(ctx context.Context, id string) ([]string, error) {
-	deleted, err := c.deleteAlbum(ctx, id)
-	if err != nil {
-		return deleted, fmt.Errorf("cassandra: delete album %s: %w", id, err)
-	}
-	return deleted, nil
-}
-
 // deleteAlbum deletes the album and its tracks and returns the ids of the
 // tracks it deleted (not those a concurrent delete took first), with an
 // error too: a retry does not find those tracks again.
-func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
+func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, err error) {
+	defer wrap(&err, "cassandra.DeleteAlbum(%q)", id)
 	a, err := s.getAlbum(ctx, id)
 	if err != nil {
 		return nil, err
@@ -147,7 +135,7 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	}
 	deleted := make([]string, 0, len(tracks))
 	for _, t := range tracks {
-		err := s.deleteTrack(ctx, t)
+		err := s.DeleteTrack(ctx, t)
 		if domain.IsKind(err, domain.KindNotFound) {
 			continue
 		}
@@ -162,21 +150,22 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	}
 	removeListing(b, kindAlbum, id)
 	if err := s.exec(b); err != nil {
-		return deleted, classify(err)
+		return deleted, err
 	}
 	if err := s.unindex(ctx, kindAlbum, id); err != nil {
 		return deleted, err
 	}
 	if err := s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec(); err != nil {
-		return deleted, classify(err)
+		return deleted, err
 	}
 	return deleted, nil
 }
 
-func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) ([]*domain.Album, string, error) {
+func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (_ []*domain.Album, _ string, err error) {
+	defer wrap(&err, "cassandra.ListAlbums()")
 	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.getAlbum, func(a *domain.Album) string { return a.ID })
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list albums: %w", err)
+		return nil, "", err
 	}
 	return as, next, nil
 }
@@ -186,7 +175,8 @@ type albumRef struct {
 	AlbumID     string `db:"album_id"`
 }
 
-func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) ([]*domain.Album, string, error) {
+func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) (_ []*domain.Album, _ string, err error) {
+	defer wrap(&err, "cassandra.ListAlbumsByArtist(%q)", artistID)
 	cur, first, err := readCursor(p, ofAlbumsByArtist)
 	if err != nil {
 		return nil, "", err
@@ -199,7 +189,7 @@ func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p
 			artistID, cur.Key, cur.ID, p.Size+1).Select(&refs)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list albums of artist %s: %w", artistID, classify(err))
+		return nil, "", err
 	}
 	refs, next := cut(refs, p.Size, func(last albumRef) cursor {
 		return cursor{Of: ofAlbumsByArtist, Key: last.ReleaseDate, ID: last.AlbumID}
@@ -210,7 +200,7 @@ func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p
 	}
 	as, err := fetchAll(ctx, ids, c.getAlbum)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list albums of artist %s: %w", artistID, err)
+		return nil, "", err
 	}
 	return as, next, nil
 }

@@ -2,7 +2,6 @@ package cassandra
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -31,15 +30,17 @@ func (s *Store) getArtist(ctx context.Context, id string) (*domain.Artist, error
 		OwnerIDs: r.OwnerIDs, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
 }
 
-func (c catalogStore) GetArtist(ctx context.Context, id string) (*domain.Artist, error) {
+func (c catalogStore) GetArtist(ctx context.Context, id string) (_ *domain.Artist, err error) {
+	defer wrap(&err, "cassandra.GetArtist(%q)", id)
 	a, err := c.getArtist(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: get artist %s: %w", id, err)
+		return nil, err
 	}
 	return a, nil
 }
 
-func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) error {
+func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err error) {
+	defer wrap(&err, "cassandra.CreateArtist(%q)", a.ID)
 	applied, err := c.once(ctx, `INSERT INTO artists (`+artistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		a.ID, a.Name, a.Bio, a.Genres, a.ImageURL, a.OwnerIDs, msTime(a.CreateTime), msTime(a.UpdateTime)).ExecCAS()
 	if err == nil && !applied {
@@ -57,19 +58,13 @@ func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) error 
 		err = c.indexArtist(ctx, a)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: create artist %s: %w", a.ID, classify(err))
+		return err
 	}
 	return nil
 }
 
-func (c catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) error {
-	if err := c.updateArtist(ctx, a); err != nil {
-		return fmt.Errorf("cassandra: update artist %s: %w", a.ID, err)
-	}
-	return nil
-}
-
-func (s *Store) updateArtist(ctx context.Context, a *domain.Artist) error {
+func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err error) {
+	defer wrap(&err, "cassandra.UpdateArtist(%q)", a.ID)
 	old, err := s.getArtist(ctx, a.ID)
 	if err != nil {
 		return err
@@ -79,7 +74,7 @@ func (s *Store) updateArtist(ctx context.Context, a *domain.Artist) error {
 	applied, err := s.once(ctx, `UPDATE artists SET name = ?, bio = ?, genres = ?, image_url = ?, owner_ids = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
 		a.Name, a.Bio, a.Genres, a.ImageURL, a.OwnerIDs, msTime(a.CreateTime), msTime(a.UpdateTime), a.ID).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return domain.NotFound("artist", a.ID)
@@ -96,7 +91,7 @@ func (s *Store) updateArtist(ctx context.Context, a *domain.Artist) error {
 		}
 	}
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	if old.Name == a.Name {
 		return nil
@@ -130,15 +125,8 @@ func (s *Store) updateArtist(ctx context.Context, a *domain.Artist) error {
 // credit from others' and drops its followers' follows; the artist row goes
 // last, so a delete that fails half-way can be run again. It returns the ids
 // of the tracks it deleted: those of its albums and its own.
-func (c catalogStore) DeleteArtist(ctx context.Context, id string) ([]string, error) {
-	deleted, err := c.deleteArtist(ctx, id)
-	if err != nil {
-		return deleted, fmt.Errorf("cassandra: delete artist %s: %w", id, err)
-	}
-	return deleted, nil
-}
-
-func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
+func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, err error) {
+	defer wrap(&err, "cassandra.DeleteArtist(%q)", id)
 	a, err := s.getArtist(ctx, id)
 	if err != nil {
 		return nil, err
@@ -160,11 +148,11 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 		}
 		if al.ArtistIDs[0] == id {
 			var tracks []string
-			tracks, err = s.deleteAlbum(ctx, albumID)
+			tracks, err = s.DeleteAlbum(ctx, albumID)
 			deleted = append(deleted, tracks...)
 		} else {
 			al.ArtistIDs = slices.DeleteFunc(al.ArtistIDs, func(a string) bool { return a == id })
-			err = s.updateAlbum(ctx, al)
+			err = s.UpdateAlbum(ctx, al)
 		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
 			return deleted, err
@@ -183,13 +171,13 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 			return deleted, err
 		}
 		if t.ArtistIDs[0] == id {
-			err = s.deleteTrack(ctx, trackID)
+			err = s.DeleteTrack(ctx, trackID)
 			if err == nil {
 				deleted = append(deleted, trackID)
 			}
 		} else {
 			t.ArtistIDs = slices.DeleteFunc(t.ArtistIDs, func(a string) bool { return a == id })
-			err = s.updateTrack(ctx, t)
+			err = s.UpdateTrack(ctx, t)
 		}
 		if err != nil && !domain.IsKind(err, domain.KindNotFound) {
 			return deleted, err
@@ -198,10 +186,10 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 	for shard := range followShards {
 		var fans []string
 		if err := s.read(ctx, `SELECT user_id FROM artist_followers WHERE artist_id = ? AND shard = ?`, id, shard).Select(&fans); err != nil {
-			return deleted, classify(err)
+			return deleted, err
 		}
 		for _, fan := range fans {
-			if err := s.unfollowArtist(ctx, fan, id); err != nil {
+			if err := (userStore{s.Store}).UnfollowArtist(ctx, fan, id); err != nil {
 				return deleted, err
 			}
 		}
@@ -214,33 +202,35 @@ func (s *Store) deleteArtist(ctx context.Context, id string) ([]string, error) {
 	b.add(`DELETE FROM tracks_by_artist WHERE artist_id = ?`, id)
 	removeListing(b, kindArtist, id)
 	if err := s.exec(b); err != nil {
-		return deleted, classify(err)
+		return deleted, err
 	}
 	if err := s.unindex(ctx, kindArtist, id); err != nil {
 		return deleted, err
 	}
 	if err := s.write(ctx, `DELETE FROM artists WHERE id = ?`, id).Exec(); err != nil {
-		return deleted, classify(err)
+		return deleted, err
 	}
 	return deleted, nil
 }
 
-func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) ([]*domain.Artist, string, error) {
+func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) (_ []*domain.Artist, _ string, err error) {
+	defer wrap(&err, "cassandra.ListArtists()")
 	as, next, err := listAll(ctx, c.Store, p, ofArtists, kindArtist, c.getArtist, func(a *domain.Artist) string { return a.ID })
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list artists: %w", err)
+		return nil, "", err
 	}
 	return as, next, nil
 }
 
-func (c catalogStore) ListArtistsByOwner(ctx context.Context, userID string) ([]*domain.Artist, error) {
+func (c catalogStore) ListArtistsByOwner(ctx context.Context, userID string) (_ []*domain.Artist, err error) {
+	defer wrap(&err, "cassandra.ListArtistsByOwner(%q)", userID)
 	var ids []string
 	if err := c.read(ctx, `SELECT artist_id FROM artists_by_owner WHERE owner_id = ?`, userID).Select(&ids); err != nil {
-		return nil, fmt.Errorf("cassandra: list artists of %s: %w", userID, classify(err))
+		return nil, err
 	}
 	as, err := fetchAll(ctx, ids, c.getArtist)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: list artists of %s: %w", userID, err)
+		return nil, err
 	}
 	return as, nil
 }
@@ -248,11 +238,11 @@ func (c catalogStore) ListArtistsByOwner(ctx context.Context, userID string) ([]
 func (s *Store) albumIDsOfArtist(ctx context.Context, artistID string) ([]string, error) {
 	var ids []string
 	err := s.read(ctx, `SELECT album_id FROM albums_by_artist WHERE artist_id = ?`, artistID).Select(&ids)
-	return ids, classify(err)
+	return ids, err
 }
 
 func (s *Store) trackIDsOfArtist(ctx context.Context, artistID string) ([]string, error) {
 	var ids []string
 	err := s.read(ctx, `SELECT track_id FROM tracks_by_artist WHERE artist_id = ?`, artistID).Select(&ids)
-	return ids, classify(err)
+	return ids, err
 }

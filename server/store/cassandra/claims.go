@@ -113,7 +113,7 @@ func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string
 	args := append(append([]any{}, keys...), userID, now())
 	applied, err := s.once(ctx, c.insert, args...).MapScanCAS(existing)
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	holder, _ := existing["user_id"].(string)
 	if applied || holder == userID {
@@ -137,7 +137,7 @@ func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string
 	args = append(append([]any{userID, now()}, keys...), holder)
 	applied, err = s.once(ctx, c.steal, args...).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return taken

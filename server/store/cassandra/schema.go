@@ -20,7 +20,8 @@ import (
 // The keyspace is created here rather than in a migration because its
 // replication is the deployment's choice. An existing keyspace's
 // replication is left alone: changing it needs a repair, an operator's job.
-func Migrate(ctx context.Context, cfg Config) error {
+func Migrate(ctx context.Context, cfg Config) (err error) {
+	defer wrap(&err, "cassandra.Migrate(%q)", cfg.Keyspace)
 	if err := cfg.check(); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 	}
 	admin.Close()
 	if err != nil {
-		return fmt.Errorf("cassandra: create keyspace %s: %w", cfg.Keyspace, classify(err))
+		return fmt.Errorf("create keyspace: %w", err)
 	}
 
 	session, err := connect(ctx, cfg, cfg.Keyspace)
@@ -47,7 +48,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 	}
 	defer session.Close()
 	if err := migrate.FromFS(ctx, gocqlx.NewSession(session), cql.Files); err != nil {
-		return fmt.Errorf("cassandra: migrate keyspace %s: %w", cfg.Keyspace, classify(err))
+		return fmt.Errorf("apply migrations: %w", err)
 	}
 	return nil
 }
@@ -56,13 +57,13 @@ func Migrate(ctx context.Context, cfg Config) error {
 // quoted: they are configuration, and a bad one should fail loudly.
 func createKeyspace(keyspace string, replication map[string]int) (string, error) {
 	if len(replication) == 0 {
-		return "", fmt.Errorf("cassandra: config: no replication factors for keyspace %s", keyspace)
+		return "", fmt.Errorf("config: no replication factors for keyspace %s", keyspace)
 	}
 	parts := []string{"'class': 'NetworkTopologyStrategy'"}
 	for _, dc := range slices.Sorted(maps.Keys(replication)) {
 		rf := replication[dc]
 		if rf < 1 || strings.ContainsAny(dc, "'\\") || dc == "" {
-			return "", fmt.Errorf("cassandra: config: bad replication %q: %d", dc, rf)
+			return "", fmt.Errorf("config: bad replication %q: %d", dc, rf)
 		}
 		parts = append(parts, fmt.Sprintf("'%s': %d", dc, rf))
 	}

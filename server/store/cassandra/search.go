@@ -3,7 +3,6 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"unicode/utf8"
 
@@ -56,7 +55,7 @@ func (s *Store) indexedAs(ctx context.Context, kind, id string) (indexedDoc, err
 	if errors.Is(err, gocql.ErrNotFound) {
 		return d, nil
 	}
-	return d, classify(err)
+	return d, err
 }
 
 // index writes d's prefix rows, records them, then deletes the rows it no
@@ -83,7 +82,7 @@ func (s *Store) index(ctx context.Context, d searchDoc) error {
 		return err
 	}
 	if err := s.write(ctx, `INSERT INTO search_docs (kind, id, prefixes, rank) VALUES (?, ?, ?, ?)`, d.kind, d.id, now, d.rank).Exec(); err != nil {
-		return classify(err)
+		return err
 	}
 	var stale []stmt
 	for _, p := range old.Prefixes {
@@ -107,7 +106,7 @@ func (s *Store) unindex(ctx context.Context, kind, id string) error {
 	if err := s.writeEach(ctx, rows); err != nil {
 		return err
 	}
-	return classify(s.write(ctx, `DELETE FROM search_docs WHERE kind = ? AND id = ?`, kind, id).Exec())
+	return s.write(ctx, `DELETE FROM search_docs WHERE kind = ? AND id = ?`, kind, id).Exec()
 }
 
 // artistNames returns the names of the artists that exist, in order.
@@ -148,7 +147,7 @@ func (s *Store) indexTrack(ctx context.Context, t *domain.Track) error {
 		case err == nil:
 			names = append(names, title)
 		case !errors.Is(err, gocql.ErrNotFound):
-			return classify(err)
+			return err
 		}
 	}
 	return s.index(ctx, searchDoc{kind: kindTrack, id: t.ID, primary: t.Title, secondary: names, rank: t.PlayCount})
@@ -197,7 +196,8 @@ type prefixRow struct {
 // texts, so matching every query word and ranking (search.Index, the
 // ranking every store shares) happen in Go without further reads. Pages are
 // offsets into that ranking.
-func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (_ []domain.SearchHit, _ string, err error) {
+	defer wrap(&err, "cassandra.Search(%q)", query)
 	cur, _, err := readCursor(p, ofSearch)
 	if err != nil {
 		return nil, "", err
@@ -235,7 +235,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		var rows []prefixRow
 		if err := c.read(ctx, `SELECT id, primary_text, secondary_text, rank FROM search_prefix WHERE kind = ? AND prefix = ? LIMIT ?`,
 			kind, key, searchCandidates).Select(&rows); err != nil {
-			return nil, "", fmt.Errorf("cassandra: search: %w", classify(err))
+			return nil, "", err
 		}
 		for _, r := range rows {
 			ix.Upsert(search.Doc{Kind: kinds[i], ID: r.ID, Primary: r.Primary, Secondary: r.Secondary, Popularity: r.Rank})
@@ -245,7 +245,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	res := ix.Search(search.Query{Text: query, Kinds: kinds, Offset: offset, Limit: p.Size})
 	hits, err := fetchAll(ctx, res.Hits, c.hit)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: search: %w", err)
+		return nil, "", err
 	}
 	next := ""
 	if offset+len(res.Hits) < res.Total {

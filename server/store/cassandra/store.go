@@ -43,11 +43,11 @@ type Config struct {
 func (c Config) check() error {
 	switch {
 	case len(c.Hosts) == 0:
-		return errors.New("cassandra: config: no hosts")
+		return errors.New("config: no hosts")
 	case c.LocalDC == "":
-		return errors.New("cassandra: config: no local data centre")
+		return errors.New("config: no local data centre")
 	case !validName(c.Keyspace):
-		return fmt.Errorf("cassandra: config: keyspace %q is not a valid CQL name", c.Keyspace)
+		return fmt.Errorf("config: keyspace %q is not a valid CQL name", c.Keyspace)
 	}
 	return nil
 }
@@ -76,7 +76,8 @@ type Store struct {
 }
 
 // Open connects to the keyspace, which Migrate must have created.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
+	defer wrap(&err, "cassandra.Open(%q)", cfg.Keyspace)
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("cassandra: connect to %v: %w", cfg.Hosts, classify(r.err))
+			return nil, fmt.Errorf("connect to %v: %w", cfg.Hosts, r.err)
 		}
 		return r.s, nil
 	case <-ctx.Done():
@@ -134,7 +135,7 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 				r.s.Close()
 			}
 		}()
-		return nil, fmt.Errorf("cassandra: connect to %v: %w", cfg.Hosts, classify(ctx.Err()))
+		return nil, fmt.Errorf("connect to %v: %w", cfg.Hosts, ctx.Err())
 	}
 }
 
@@ -229,5 +230,5 @@ func (s *Store) writeEach(ctx context.Context, stmts []stmt) error {
 		})
 	}
 	wg.Wait()
-	return classify(errors.Join(errs...))
+	return errors.Join(errs...)
 }
