@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 const albumColumns = `id, title, artist_ids, album_type, genres, release_date, artwork_url, create_time, update_time`
@@ -162,7 +163,7 @@ func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, e
 }
 
 func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (_ []*domain.Album, _ string, err error) {
-	defer wrap(&err, "cassandra.ListAlbums()")
+	defer wrap(&err, "cassandra.ListAlbums")
 	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.getAlbum, func(a *domain.Album) string { return a.ID })
 	if err != nil {
 		return nil, "", err
@@ -177,12 +178,12 @@ type albumRef struct {
 
 func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) (_ []*domain.Album, _ string, err error) {
 	defer wrap(&err, "cassandra.ListAlbumsByArtist(%q)", artistID)
-	cur, first, err := readCursor(p, ofAlbumsByArtist)
+	cur, resume, err := pagetoken.Read(p, ofAlbumsByArtist)
 	if err != nil {
 		return nil, "", err
 	}
 	var refs []albumRef
-	if first {
+	if !resume {
 		err = c.read(ctx, `SELECT release_date, album_id FROM albums_by_artist WHERE artist_id = ? LIMIT ?`, artistID, p.Size+1).Select(&refs)
 	} else {
 		err = c.read(ctx, `SELECT release_date, album_id FROM albums_by_artist WHERE artist_id = ? AND (release_date, album_id) < (?, ?) LIMIT ?`,
@@ -191,8 +192,8 @@ func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p
 	if err != nil {
 		return nil, "", err
 	}
-	refs, next := cut(refs, p.Size, func(last albumRef) cursor {
-		return cursor{Of: ofAlbumsByArtist, Key: last.ReleaseDate, ID: last.AlbumID}
+	refs, next := pagetoken.Page(refs, p.Size, func(last albumRef) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofAlbumsByArtist, Key: last.ReleaseDate, ID: last.AlbumID}
 	})
 	ids := make([]string, len(refs))
 	for i, r := range refs {

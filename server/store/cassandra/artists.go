@@ -214,7 +214,7 @@ func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, 
 }
 
 func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) (_ []*domain.Artist, _ string, err error) {
-	defer wrap(&err, "cassandra.ListArtists()")
+	defer wrap(&err, "cassandra.ListArtists")
 	as, next, err := listAll(ctx, c.Store, p, ofArtists, kindArtist, c.getArtist, func(a *domain.Artist) string { return a.ID })
 	if err != nil {
 		return nil, "", err

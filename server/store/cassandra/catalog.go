@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type catalogStore struct{ *Store }
@@ -11,7 +12,7 @@ type catalogStore struct{ *Store }
 // listAll is one page of a catalog kind's "list all", oldest first.
 func listAll[T any](ctx context.Context, s *Store, p domain.Page, of, kind string,
 	get func(context.Context, string) (T, error), idOf func(T) string) ([]T, string, error) {
-	c, _, err := readCursor(p, of)
+	c, _, err := pagetoken.Read(p, of)
 	if err != nil {
 		return nil, "", err
 	}
@@ -23,6 +24,6 @@ func listAll[T any](ctx context.Context, s *Store, p domain.Page, of, kind strin
 	if err != nil {
 		return nil, "", err
 	}
-	page, next := cut(items, p.Size, func(last T) cursor { return cursor{Of: of, ID: idOf(last)} })
+	page, next := pagetoken.Page(items, p.Size, func(last T) pagetoken.Cursor { return pagetoken.Cursor{List: of, ID: idOf(last)} })
 	return page, next, nil
 }

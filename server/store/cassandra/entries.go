@@ -8,6 +8,7 @@ import (
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // useShards spreads the playlists a track is in over partitions by
@@ -16,7 +17,7 @@ const useShards = 16
 
 func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg domain.Page) (_ []*domain.PlaylistEntry, _ string, err error) {
 	defer wrap(&err, "cassandra.ListEntries(%q)", playlistID)
-	cur, first, err := readCursor(pg, ofEntries)
+	cur, resume, err := pagetoken.Read(pg, ofEntries)
 	if err != nil {
 		return nil, "", err
 	}
@@ -24,7 +25,7 @@ func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg do
 		return nil, "", err
 	}
 	var rows []entryRow
-	if first {
+	if !resume {
 		err = p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries WHERE playlist_id = ? LIMIT ?`,
 			playlistID, pg.Size+1).Select(&rows)
 	} else {
@@ -34,7 +35,9 @@ func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg do
 	if err != nil {
 		return nil, "", err
 	}
-	rows, next := cut(rows, pg.Size, func(last entryRow) cursor { return cursor{Of: ofEntries, Key: last.Pos, ID: last.EntryID} })
+	rows, next := pagetoken.Page(rows, pg.Size, func(last entryRow) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofEntries, Key: last.Pos, ID: last.EntryID}
+	})
 	out := make([]*domain.PlaylistEntry, len(rows))
 	for i, r := range rows {
 		out[i] = &domain.PlaylistEntry{ID: r.EntryID, TrackID: r.TrackID, AddedBy: r.AddedBy, AddTime: r.AddTime}

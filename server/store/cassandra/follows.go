@@ -8,6 +8,7 @@ import (
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // followShards spreads an artist's or a playlist's followers over
@@ -69,12 +70,12 @@ type followRow struct {
 
 func (u userStore) ListFollowedArtists(ctx context.Context, userID string, p domain.Page) (_ []string, _ string, err error) {
 	defer wrap(&err, "cassandra.ListFollowedArtists(%q)", userID)
-	c, first, err := readCursor(p, ofFollowed)
+	c, resume, err := pagetoken.Read(p, ofFollowed)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []followRow
-	if first {
+	if !resume {
 		err = u.read(ctx, `SELECT artist_id, followed_at FROM artist_follows_by_user WHERE user_id = ? LIMIT ?`,
 			userID, p.Size+1).Select(&rows)
 	} else {
@@ -84,8 +85,8 @@ func (u userStore) ListFollowedArtists(ctx context.Context, userID string, p dom
 	if err != nil {
 		return nil, "", err
 	}
-	rows, next := cut(rows, p.Size, func(last followRow) cursor {
-		return cursor{Of: ofFollowed, N: last.FollowedAt.UnixMilli(), ID: last.ArtistID}
+	rows, next := pagetoken.Page(rows, p.Size, func(last followRow) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofFollowed, N: last.FollowedAt.UnixMilli(), ID: last.ArtistID}
 	})
 	ids := make([]string, len(rows))
 	for i, r := range rows {

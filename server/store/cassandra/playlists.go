@@ -9,6 +9,7 @@ import (
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type playlistStore struct{ *Store }
@@ -179,18 +180,18 @@ type ownedRef struct {
 
 func (p playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string, publicOnly bool, pg domain.Page) (_ []*domain.Playlist, _ string, err error) {
 	defer wrap(&err, "cassandra.ListPlaylistsByOwner(%q)", ownerID)
-	cur, first, err := readCursor(pg, ofPlaylists)
+	cur, resume, err := pagetoken.Read(pg, ofPlaylists)
 	if err != nil {
 		return nil, "", err
 	}
 	var refs []ownedRef
 	switch {
-	case publicOnly && first:
+	case publicOnly && !resume:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM public_playlists_by_owner WHERE owner_id = ? LIMIT ?`, ownerID, pg.Size+1).Select(&refs)
 	case publicOnly:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM public_playlists_by_owner WHERE owner_id = ? AND (create_time, playlist_id) < (?, ?) LIMIT ?`,
 			ownerID, time.UnixMilli(cur.N), cur.ID, pg.Size+1).Select(&refs)
-	case first:
+	case !resume:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM playlists_by_owner WHERE owner_id = ? LIMIT ?`, ownerID, pg.Size+1).Select(&refs)
 	default:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM playlists_by_owner WHERE owner_id = ? AND (create_time, playlist_id) < (?, ?) LIMIT ?`,
@@ -199,8 +200,8 @@ func (p playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string,
 	if err != nil {
 		return nil, "", err
 	}
-	refs, next := cut(refs, pg.Size, func(last ownedRef) cursor {
-		return cursor{Of: ofPlaylists, N: last.CreateTime.UnixMilli(), ID: last.PlaylistID}
+	refs, next := pagetoken.Page(refs, pg.Size, func(last ownedRef) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofPlaylists, N: last.CreateTime.UnixMilli(), ID: last.PlaylistID}
 	})
 	ids := make([]string, len(refs))
 	for i, r := range refs {

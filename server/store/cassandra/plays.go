@@ -10,6 +10,7 @@ import (
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // Listening history: playbacks holds one row per play, keyed by playback id
@@ -138,12 +139,12 @@ func (p playStore) CountPlay(ctx context.Context, userID, playbackID string) (_ 
 // from playbacks (one partition, playback_id IN the page).
 func (p playStore) ListPlays(ctx context.Context, userID string, pg domain.Page) (_ []*domain.Play, _ string, err error) {
 	defer wrap(&err, "cassandra.ListPlays(%q)", userID)
-	cur, first, err := readCursor(pg, ofPlays)
+	cur, resume, err := pagetoken.Read(pg, ofPlays)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []playRow
-	if first {
+	if !resume {
 		err = p.read(ctx, `SELECT play_time, playback_id, track_id, device_id FROM plays_by_user WHERE user_id = ? LIMIT ?`,
 			userID, pg.Size+1).Select(&rows)
 	} else {
@@ -154,8 +155,8 @@ func (p playStore) ListPlays(ctx context.Context, userID string, pg domain.Page)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, next := cut(rows, pg.Size, func(last playRow) cursor {
-		return cursor{Of: ofPlays, N: last.PlayTime.UnixMilli(), ID: last.PlaybackID}
+	rows, next := pagetoken.Page(rows, pg.Size, func(last playRow) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofPlays, N: last.PlayTime.UnixMilli(), ID: last.PlaybackID}
 	})
 	if len(rows) == 0 {
 		return nil, next, nil

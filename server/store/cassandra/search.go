@@ -10,6 +10,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // maxPrefix is the longest prefix indexed, in characters. Longer query
@@ -198,7 +199,7 @@ type prefixRow struct {
 // offsets into that ranking.
 func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (_ []domain.SearchHit, _ string, err error) {
 	defer wrap(&err, "cassandra.Search(%q)", query)
-	cur, _, err := readCursor(p, ofSearch)
+	cur, _, err := pagetoken.Read(p, ofSearch)
 	if err != nil {
 		return nil, "", err
 	}
@@ -249,7 +250,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	}
 	next := ""
 	if offset+len(res.Hits) < res.Total {
-		next = cursor{Of: ofSearch, Key: folded, N: int64(offset + len(res.Hits))}.token()
+		next = pagetoken.Cursor{List: ofSearch, Key: folded, N: int64(offset + len(res.Hits))}.Token()
 	}
 	return hits, next, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 const trackColumns = `id, title, artist_ids, album_id, disc_number, track_number, genres, duration_ms, explicit, release_date, isrc, artwork_url, status, status_reason, media_id, loudness_lufs, true_peak_dbtp, loudness_range_lu, play_count, create_time, update_time`
@@ -177,7 +178,7 @@ func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
 }
 
 func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) (_ []*domain.Track, _ string, err error) {
-	defer wrap(&err, "cassandra.ListTracks()")
+	defer wrap(&err, "cassandra.ListTracks")
 	ts, next, err := listAll(ctx, c.Store, p, ofTracks, kindTrack, c.getTrack, func(t *domain.Track) string { return t.ID })
 	if err != nil {
 		return nil, "", err
@@ -193,12 +194,12 @@ type albumTrackRef struct {
 
 func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p domain.Page) (_ []*domain.Track, _ string, err error) {
 	defer wrap(&err, "cassandra.ListTracksByAlbum(%q)", albumID)
-	cur, first, err := readCursor(p, ofTracksByAlbum)
+	cur, resume, err := pagetoken.Read(p, ofTracksByAlbum)
 	if err != nil {
 		return nil, "", err
 	}
 	var refs []albumTrackRef
-	if first {
+	if !resume {
 		err = c.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ? LIMIT ?`,
 			albumID, p.Size+1).Select(&refs)
 	} else {
@@ -208,8 +209,8 @@ func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p d
 	if err != nil {
 		return nil, "", err
 	}
-	refs, next := cut(refs, p.Size, func(last albumTrackRef) cursor {
-		return cursor{Of: ofTracksByAlbum, N: int64(last.DiscNumber), M: int64(last.TrackNumber), ID: last.TrackID}
+	refs, next := pagetoken.Page(refs, p.Size, func(last albumTrackRef) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofTracksByAlbum, N: int64(last.DiscNumber), M: int64(last.TrackNumber), ID: last.TrackID}
 	})
 	ts, err := fetchAll(ctx, trackIDsOf(refs), c.getTrack)
 	if err != nil {
@@ -233,7 +234,7 @@ func (s *Store) trackIDsOfAlbum(ctx context.Context, albumID string) ([]string, 
 }
 
 func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) (_ []*domain.Track, err error) {
-	defer wrap(&err, "cassandra.BatchGetTracks()")
+	defer wrap(&err, "cassandra.BatchGetTracks")
 	ts, err := fetchAll(ctx, ids, c.getTrack)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type userStore struct{ *Store }
@@ -246,13 +247,13 @@ type userRef struct {
 
 func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) (_ []*domain.User, _ string, err error) {
 	defer wrap(&err, "cassandra.ListUsers(%q)", prefix)
-	c, first, err := readCursor(p, ofUsers)
+	c, resume, err := pagetoken.Read(p, ofUsers)
 	if err != nil {
 		return nil, "", err
 	}
 	prefix = strings.ToLower(prefix)
 	after := userRef{Username: prefix}
-	if !first {
+	if resume {
 		after = userRef{Username: c.Key, UserID: c.ID}
 	}
 	need := p.Size + 1
@@ -296,8 +297,8 @@ func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) 
 	if err != nil {
 		return nil, "", err
 	}
-	page, next := cut(users, p.Size, func(last *domain.User) cursor {
-		return cursor{Of: ofUsers, Key: strings.ToLower(last.Username), ID: last.ID}
+	page, next := pagetoken.Page(users, p.Size, func(last *domain.User) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofUsers, Key: strings.ToLower(last.Username), ID: last.ID}
 	})
 	return page, next, nil
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 func scanAlbum(sc scanner) (*domain.Album, error) {
@@ -29,7 +31,7 @@ func scanAlbum(sc scanner) (*domain.Album, error) {
 }
 
 func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err error) {
-	defer wrap(&err, "embedded: create album %s", a.ID)
+	defer derrors.Wrap(&err, "embedded.CreateAlbum(%q)", a.ID)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		// TrackCount is the store's: a new album has no tracks.
 		_, err := tx.ExecContext(ctx, "INSERT INTO albums ("+albumCols+") VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
@@ -49,14 +51,14 @@ func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err err
 }
 
 func (c catalogStore) GetAlbum(ctx context.Context, id string) (a *domain.Album, err error) {
-	defer wrap(&err, "embedded: get album %s", id)
+	defer derrors.Wrap(&err, "embedded.GetAlbum(%q)", id)
 	return getOne(ctx, c.rq(ctx), "SELECT "+albumCols+" FROM albums WHERE id = ?", scanAlbum, "album", id)
 }
 
 // UpdateAlbum keeps TrackCount (the store's) and CreateTime (see
 // UpdateArtist).
 func (c catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err error) {
-	defer wrap(&err, "embedded: update album %s", a.ID)
+	defer derrors.Wrap(&err, "embedded.UpdateAlbum(%q)", a.ID)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		var oldTitle string
 		err := tx.QueryRowContext(ctx, "SELECT title FROM albums WHERE id = ?", a.ID).Scan(&oldTitle)
@@ -85,7 +87,7 @@ func (c catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 
 // DeleteAlbum returns the deleted tracks' ids, as DeleteArtist does.
 func (c catalogStore) DeleteAlbum(ctx context.Context, id string) (deletedTracks []string, err error) {
-	defer wrap(&err, "embedded: delete album %s", id)
+	defer derrors.Wrap(&err, "embedded.DeleteAlbum(%q)", id)
 	var deleted []string
 	err = c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		tracks, err := queryStrings(ctx, tx, "SELECT id FROM tracks WHERE album_id = ?", id)
@@ -114,8 +116,8 @@ func (c catalogStore) DeleteAlbum(ctx context.Context, id string) (deletedTracks
 }
 
 func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (albums []*domain.Album, next string, err error) {
-	defer wrap(&err, "embedded: list albums")
-	cur, _, err := readCursor(p, listAlbums)
+	defer derrors.Wrap(&err, "embedded.ListAlbums")
+	cur, _, err := pagetoken.Read(p, listAlbums)
 	if err != nil {
 		return nil, "", err
 	}
@@ -124,15 +126,15 @@ func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (albums []*
 	if err != nil {
 		return nil, "", err
 	}
-	albums, next = page(rows, p.Size, func(a *domain.Album) cursor { return cursor{List: listAlbums, ID: a.ID} })
+	albums, next = pagetoken.Page(rows, p.Size, func(a *domain.Album) pagetoken.Cursor { return pagetoken.Cursor{List: listAlbums, ID: a.ID} })
 	return albums, next, nil
 }
 
 // ListAlbumsByArtist orders by release date, newest first, then by id
 // (newest first too) among albums released the same day.
 func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) (albums []*domain.Album, next string, err error) {
-	defer wrap(&err, "embedded: list albums of artist %s", artistID)
-	cur, after, err := readCursor(p, listAlbumsByArtist)
+	defer derrors.Wrap(&err, "embedded.ListAlbumsByArtist(%q)", artistID)
+	cur, after, err := pagetoken.Read(p, listAlbumsByArtist)
 	if err != nil {
 		return nil, "", err
 	}
@@ -140,12 +142,12 @@ func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p
 		FROM album_artists x JOIN albums a ON a.id = x.album_id
 		WHERE x.artist_id = ?1 AND (NOT ?2 OR (a.release_date, a.id) < (?3, ?4))
 		ORDER BY a.release_date DESC, a.id DESC LIMIT ?5`,
-		artistID, after, cur.Str, cur.ID, p.Size+1)), scanAlbum)
+		artistID, after, cur.Key, cur.ID, p.Size+1)), scanAlbum)
 	if err != nil {
 		return nil, "", err
 	}
-	albums, next = page(rows, p.Size, func(a *domain.Album) cursor {
-		return cursor{List: listAlbumsByArtist, Str: a.ReleaseDate, ID: a.ID}
+	albums, next = pagetoken.Page(rows, p.Size, func(a *domain.Album) pagetoken.Cursor {
+		return pagetoken.Cursor{List: listAlbumsByArtist, Key: a.ReleaseDate, ID: a.ID}
 	})
 	return albums, next, nil
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 func scanArtist(sc scanner) (*domain.Artist, error) {
@@ -41,7 +43,7 @@ func setOwners(ctx context.Context, tx querier, artistID string, ownerIDs []stri
 }
 
 func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err error) {
-	defer wrap(&err, "embedded: create artist %s", a.ID)
+	defer derrors.Wrap(&err, "embedded.CreateArtist(%q)", a.ID)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO artists ("+artistCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			a.ID, a.Name, a.Bio, listCol(a.Genres), a.ImageURL, listCol(a.OwnerIDs), timeCol(a.CreateTime), timeCol(a.UpdateTime))
@@ -60,14 +62,14 @@ func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err e
 }
 
 func (c catalogStore) GetArtist(ctx context.Context, id string) (a *domain.Artist, err error) {
-	defer wrap(&err, "embedded: get artist %s", id)
+	defer derrors.Wrap(&err, "embedded.GetArtist(%q)", id)
 	return getOne(ctx, c.rq(ctx), "SELECT "+artistCols+" FROM artists WHERE id = ?", scanArtist, "artist", id)
 }
 
 // UpdateArtist keeps CreateTime: it is when the artist was created, and the
 // oldest-first listing must not reorder when an artist is edited.
 func (c catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err error) {
-	defer wrap(&err, "embedded: update artist %s", a.ID)
+	defer derrors.Wrap(&err, "embedded.UpdateArtist(%q)", a.ID)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		var oldName string
 		err := tx.QueryRowContext(ctx, "SELECT name FROM artists WHERE id = ?", a.ID).Scan(&oldName)
@@ -104,7 +106,7 @@ func (c catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 // deleted tracks' ids, only once the deletion has committed (inside a Batch,
 // once its savepoint is released: they are final when the batch commits).
 func (c catalogStore) DeleteArtist(ctx context.Context, id string) (deletedTracks []string, err error) {
-	defer wrap(&err, "embedded: delete artist %s", id)
+	defer derrors.Wrap(&err, "embedded.DeleteArtist(%q)", id)
 	var deleted []string
 	err = c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		if ok, err := exists(ctx, tx, "artists", id); err != nil {
@@ -185,8 +187,8 @@ func uncredit(ctx context.Context, tx querier, table string, ids []string, artis
 }
 
 func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) (artists []*domain.Artist, next string, err error) {
-	defer wrap(&err, "embedded: list artists")
-	cur, _, err := readCursor(p, listArtists)
+	defer derrors.Wrap(&err, "embedded.ListArtists")
+	cur, _, err := pagetoken.Read(p, listArtists)
 	if err != nil {
 		return nil, "", err
 	}
@@ -196,12 +198,12 @@ func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) (artists [
 	if err != nil {
 		return nil, "", err
 	}
-	artists, next = page(rows, p.Size, func(a *domain.Artist) cursor { return cursor{List: listArtists, ID: a.ID} })
+	artists, next = pagetoken.Page(rows, p.Size, func(a *domain.Artist) pagetoken.Cursor { return pagetoken.Cursor{List: listArtists, ID: a.ID} })
 	return artists, next, nil
 }
 
 func (c catalogStore) ListArtistsByOwner(ctx context.Context, userID string) (artists []*domain.Artist, err error) {
-	defer wrap(&err, "embedded: list artists of owner %s", userID)
+	defer derrors.Wrap(&err, "embedded.ListArtistsByOwner(%q)", userID)
 	return scanAll(rowsOf(c.rq(ctx).QueryContext(ctx, "SELECT "+qualified("a", artistCols)+
 		" FROM artist_owners o JOIN artists a ON a.id = o.artist_id WHERE o.user_id = ? ORDER BY a.id", userID)), scanArtist)
 }

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 const listEntriesSQL = `SELECT id, track_id, added_by, add_time, pos FROM playlist_entries
@@ -19,12 +21,12 @@ type entryRow struct {
 }
 
 func (s playlistStore) ListEntries(ctx context.Context, playlistID string, p domain.Page) (entries []*domain.PlaylistEntry, next string, err error) {
-	defer wrap(&err, "embedded: list entries of playlist %s", playlistID)
-	cur, after, err := readCursor(p, listEntries)
+	defer derrors.Wrap(&err, "embedded.ListEntries(%q)", playlistID)
+	cur, after, err := pagetoken.Read(p, listEntries)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, listEntriesSQL, playlistID, after, cur.Int, p.Size+1)),
+	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, listEntriesSQL, playlistID, after, cur.N, p.Size+1)),
 		func(sc scanner) (entryRow, error) {
 			var r entryRow
 			var at int64
@@ -46,7 +48,7 @@ func (s playlistStore) ListEntries(ctx context.Context, playlistID string, p dom
 		}
 		return nil, "", err
 	}
-	rows, next = page(rows, p.Size, func(r entryRow) cursor { return cursor{List: listEntries, Int: r.pos} })
+	rows, next = pagetoken.Page(rows, p.Size, func(r entryRow) pagetoken.Cursor { return pagetoken.Cursor{List: listEntries, N: r.pos} })
 	entries = make([]*domain.PlaylistEntry, len(rows))
 	for i, r := range rows {
 		entries[i] = r.e
@@ -74,7 +76,7 @@ func touch(ctx context.Context, tx querier, playlistID string) error {
 // on, inside the transaction; SQLite's single writer serializes concurrent
 // adds, so each lands whole and none is lost.
 func (s playlistStore) AddEntries(ctx context.Context, playlistID string, entries []*domain.PlaylistEntry, position int) (err error) {
-	defer wrap(&err, "embedded: add %d entries to playlist %s", len(entries), playlistID)
+	defer derrors.Wrap(&err, "embedded.AddEntries(%q)", playlistID)
 	trackIDs := make([]string, len(entries))
 	for i, e := range entries {
 		if e == nil || e.ID == "" {
@@ -129,7 +131,7 @@ func (s playlistStore) AddEntries(ctx context.Context, playlistID string, entrie
 // RemoveEntries checks every id before deleting any, so a bad id removes
 // nothing.
 func (s playlistStore) RemoveEntries(ctx context.Context, playlistID string, entryIDs []string) (err error) {
-	defer wrap(&err, "embedded: remove %d entries from playlist %s", len(entryIDs), playlistID)
+	defer derrors.Wrap(&err, "embedded.RemoveEntries(%q)", playlistID)
 	return s.write(ctx, func(tx querier) error {
 		if _, err := trackCount(ctx, tx, playlistID); err != nil {
 			return err
@@ -158,7 +160,7 @@ func (s playlistStore) RemoveEntries(ctx context.Context, playlistID string, ent
 // MoveEntries computes the new order in Go (a playlist holds at most
 // MaxPlaylistEntries) and writes the positions that change in one statement.
 func (s playlistStore) MoveEntries(ctx context.Context, playlistID string, entryIDs []string, beforeEntryID string) (err error) {
-	defer wrap(&err, "embedded: move %d entries in playlist %s", len(entryIDs), playlistID)
+	defer derrors.Wrap(&err, "embedded.MoveEntries(%q, %q)", playlistID, beforeEntryID)
 	moving := make(map[string]bool, len(entryIDs))
 	for _, id := range entryIDs {
 		if moving[id] {

@@ -3,7 +3,9 @@ package embedded
 import (
 	"context"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type playlistStore struct{ *Store }
@@ -36,7 +38,7 @@ func scanPlaylist(sc scanner) (*domain.Playlist, error) {
 // CreatePlaylist stores pl with its collaborators; the counts start at zero
 // whatever pl holds, as they are the store's.
 func (s playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
-	defer wrap(&err, "embedded: create playlist %s", pl.ID)
+	defer derrors.Wrap(&err, "embedded.CreatePlaylist(%q)", pl.ID)
 	return s.write(ctx, func(tx querier) error {
 		if err := requireAll(ctx, tx, "users", "user", append([]string{pl.OwnerID}, pl.CollaboratorIDs...)); err != nil {
 			return err
@@ -62,12 +64,12 @@ func (s playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) 
 }
 
 func (s playlistStore) GetPlaylist(ctx context.Context, id string) (pl *domain.Playlist, err error) {
-	defer wrap(&err, "embedded: get playlist %s", id)
+	defer derrors.Wrap(&err, "embedded.GetPlaylist(%q)", id)
 	return getOne(ctx, s.rq(ctx), "SELECT "+playlistCols+" FROM playlists p WHERE id = ?", scanPlaylist, "playlist", id)
 }
 
 func (s playlistStore) UpdatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
-	defer wrap(&err, "embedded: update playlist %s", pl.ID)
+	defer derrors.Wrap(&err, "embedded.UpdatePlaylist(%q)", pl.ID)
 	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE playlists SET name = ?, description = ?, public = ?, collaborative = ?,
 		update_time = ? WHERE id = ?`,
 		pl.Name, pl.Description, boolCol(pl.Public), boolCol(pl.Collaborative), timeCol(pl.UpdateTime), pl.ID)
@@ -78,7 +80,7 @@ func (s playlistStore) UpdatePlaylist(ctx context.Context, pl *domain.Playlist) 
 }
 
 func (s playlistStore) DeletePlaylist(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "embedded: delete playlist %s", id)
+	defer derrors.Wrap(&err, "embedded.DeletePlaylist(%q)", id)
 	// Entries, follows and collaborators go by cascade.
 	res, err := s.wq(ctx).ExecContext(ctx, "DELETE FROM playlists WHERE id = ?", id)
 	if err != nil {
@@ -90,8 +92,8 @@ func (s playlistStore) DeletePlaylist(ctx context.Context, id string) (err error
 // ListPlaylistsByOwner orders by id, newest first: ids begin with their
 // creation time.
 func (s playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string, publicOnly bool, p domain.Page) (pls []*domain.Playlist, next string, err error) {
-	defer wrap(&err, "embedded: list playlists of %s", ownerID)
-	cur, after, err := readCursor(p, listPlaylists)
+	defer derrors.Wrap(&err, "embedded.ListPlaylistsByOwner(%q)", ownerID)
+	cur, after, err := pagetoken.Read(p, listPlaylists)
 	if err != nil {
 		return nil, "", err
 	}
@@ -101,14 +103,14 @@ func (s playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string,
 	if err != nil {
 		return nil, "", err
 	}
-	pls, next = page(rows, p.Size, func(pl *domain.Playlist) cursor { return cursor{List: listPlaylists, ID: pl.ID} })
+	pls, next = pagetoken.Page(rows, p.Size, func(pl *domain.Playlist) pagetoken.Cursor { return pagetoken.Cursor{List: listPlaylists, ID: pl.ID} })
 	return pls, next, nil
 }
 
 // FollowPlaylist fails NotFound for a missing user or playlist; the follower
 // count is kept by a trigger.
 func (s playlistStore) FollowPlaylist(ctx context.Context, userID, playlistID string) (err error) {
-	defer wrap(&err, "embedded: user %s follow playlist %s", userID, playlistID)
+	defer derrors.Wrap(&err, "embedded.FollowPlaylist(%q, %q)", userID, playlistID)
 	return s.write(ctx, func(tx querier) error {
 		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO playlist_follows (user_id, playlist_id) VALUES (?, ?)", userID, playlistID)
 		if foreignKeyViolation(err) {
@@ -122,20 +124,20 @@ func (s playlistStore) FollowPlaylist(ctx context.Context, userID, playlistID st
 }
 
 func (s playlistStore) UnfollowPlaylist(ctx context.Context, userID, playlistID string) (err error) {
-	defer wrap(&err, "embedded: user %s unfollow playlist %s", userID, playlistID)
+	defer derrors.Wrap(&err, "embedded.UnfollowPlaylist(%q, %q)", userID, playlistID)
 	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM playlist_follows WHERE user_id = ? AND playlist_id = ?", userID, playlistID)
 	return err
 }
 
 func (s playlistStore) IsFollowingPlaylist(ctx context.Context, userID, playlistID string) (following bool, err error) {
-	defer wrap(&err, "embedded: does user %s follow playlist %s", userID, playlistID)
+	defer derrors.Wrap(&err, "embedded.IsFollowingPlaylist(%q, %q)", userID, playlistID)
 	err = s.rq(ctx).QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM playlist_follows WHERE user_id = ? AND playlist_id = ?)",
 		userID, playlistID).Scan(&following)
 	return following, err
 }
 
 func (s playlistStore) AddCollaborator(ctx context.Context, playlistID, userID string) (err error) {
-	defer wrap(&err, "embedded: add collaborator %s to playlist %s", userID, playlistID)
+	defer derrors.Wrap(&err, "embedded.AddCollaborator(%q, %q)", playlistID, userID)
 	return s.write(ctx, func(tx querier) error {
 		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO playlist_collaborators (playlist_id, user_id) VALUES (?, ?)",
 			playlistID, userID)
@@ -150,7 +152,7 @@ func (s playlistStore) AddCollaborator(ctx context.Context, playlistID, userID s
 }
 
 func (s playlistStore) RemoveCollaborator(ctx context.Context, playlistID, userID string) (err error) {
-	defer wrap(&err, "embedded: remove collaborator %s from playlist %s", userID, playlistID)
+	defer derrors.Wrap(&err, "embedded.RemoveCollaborator(%q, %q)", playlistID, userID)
 	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM playlist_collaborators WHERE playlist_id = ? AND user_id = ?", playlistID, userID)
 	return err
 }

@@ -234,27 +234,27 @@ CREATE INDEX plays_user_time ON plays(user_id, play_time DESC, playback_id DESC)
 // transaction with the version bump, so a crash leaves a consistent version.
 func migrate(ctx context.Context, db *sql.DB) (from, to int, err error) {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&from); err != nil {
-		return 0, 0, fmt.Errorf("embedded: read schema version: %w", err)
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if from > len(migrations) {
-		return from, from, fmt.Errorf("embedded: database schema version %d is newer than this binary knows (%d)", from, len(migrations))
+		return from, from, fmt.Errorf("database schema version %d is newer than this binary knows (%d)", from, len(migrations))
 	}
 	for v := from; v < len(migrations); v++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
-			return from, v, fmt.Errorf("embedded: migrate to version %d: %w", v+1, err)
+			return from, v, fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			tx.Rollback()
-			return from, v, fmt.Errorf("embedded: migrate to version %d: %w", v+1, err)
+			return from, v, fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
 		// PRAGMA takes no parameters; v is our own integer.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
 			tx.Rollback()
-			return from, v, fmt.Errorf("embedded: set schema version %d: %w", v+1, err)
+			return from, v, fmt.Errorf("set schema version %d: %w", v+1, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return from, v, fmt.Errorf("embedded: migrate to version %d: %w", v+1, err)
+			return from, v, fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
 	}
 	return from, len(migrations), nil

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"time"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 )
 
 func (s userStore) CreateSession(ctx context.Context, sess *domain.Session) (err error) {
-	defer wrap(&err, "embedded: create session for user %s", sess.UserID)
+	defer derrors.Wrap(&err, "embedded.CreateSession(%q)", sess.UserID)
 	_, err = s.wq(ctx).ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, create_time, expire_time) VALUES (?, ?, ?, ?)",
 		sess.TokenHash, sess.UserID, timeCol(sess.CreateTime), timeCol(sess.ExpireTime))
 	switch {
@@ -25,7 +26,7 @@ func (s userStore) CreateSession(ctx context.Context, sess *domain.Session) (err
 // ConsumeSession deletes and returns in one statement on the single write
 // connection, so of concurrent consumers exactly one sees the row.
 func (s userStore) ConsumeSession(ctx context.Context, tokenHash string) (sess *domain.Session, err error) {
-	defer wrap(&err, "embedded: consume session")
+	defer derrors.Wrap(&err, "embedded.ConsumeSession")
 	var got domain.Session
 	var ct, et int64
 	err = s.wq(ctx).QueryRowContext(ctx, "DELETE FROM sessions WHERE token_hash = ? RETURNING token_hash, user_id, create_time, expire_time",
@@ -44,7 +45,7 @@ func (s userStore) ConsumeSession(ctx context.Context, tokenHash string) (sess *
 }
 
 func (s userStore) DeleteSession(ctx context.Context, tokenHash string) (err error) {
-	defer wrap(&err, "embedded: delete session")
+	defer derrors.Wrap(&err, "embedded.DeleteSession")
 	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
 	return err
 }

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 func scanTrack(sc scanner) (*domain.Track, error) {
@@ -37,7 +39,7 @@ func scanTrack(sc scanner) (*domain.Track, error) {
 }
 
 func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err error) {
-	defer wrap(&err, "embedded: create track %s", t.ID)
+	defer derrors.Wrap(&err, "embedded.CreateTrack(%q)", t.ID)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		// PlayCount is the store's; a new track starts from the caller's
 		// figure so a catalog import can carry its history.
@@ -62,7 +64,7 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err err
 }
 
 func (c catalogStore) GetTrack(ctx context.Context, id string) (t *domain.Track, err error) {
-	defer wrap(&err, "embedded: get track %s", id)
+	defer derrors.Wrap(&err, "embedded.GetTrack(%q)", id)
 	return getOne(ctx, c.rq(ctx), "SELECT "+trackCols+" FROM tracks WHERE id = ?", scanTrack, "track", id)
 }
 
@@ -70,7 +72,7 @@ func (c catalogStore) GetTrack(ctx context.Context, id string) (t *domain.Track,
 // UpdateArtist). Moving the track to another album moves its count too
 // (a trigger does).
 func (c catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err error) {
-	defer wrap(&err, "embedded: update track %s", t.ID)
+	defer derrors.Wrap(&err, "embedded.UpdateTrack(%q)", t.ID)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tracks SET title = ?, artist_ids = ?, album_id = ?, disc_number = ?,
 			track_number = ?, genres = ?, duration = ?, explicit = ?, release_date = ?, isrc = ?, artwork_url = ?,
@@ -101,7 +103,7 @@ func (c catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err err
 // comparing update times. The search index has nothing of these fields, so it
 // is left alone.
 func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domain.TrackMedia) (err error) {
-	defer wrap(&err, "embedded: set media of track %s", trackID)
+	defer derrors.Wrap(&err, "embedded.SetTrackMedia(%q)", trackID)
 	res, err := c.wq(ctx).ExecContext(ctx, `UPDATE tracks SET status = ?, status_reason = ?, media_id = ?, duration = ?,
 		loudness_lufs = ?, true_peak_dbtp = ?, loudness_range_lu = ?, update_time = ? WHERE id = ?`,
 		string(m.Status), m.StatusReason, m.MediaID, int64(m.Duration), m.Loudness.IntegratedLUFS, m.Loudness.TruePeakDBTP,
@@ -113,7 +115,7 @@ func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domai
 }
 
 func (c catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "embedded: delete track %s", id)
+	defer derrors.Wrap(&err, "embedded.DeleteTrack(%q)", id)
 	return c.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		// Playlist entries, album and playlist counts follow by cascade and
 		// triggers.
@@ -130,8 +132,8 @@ func (c catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
 }
 
 func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) (tracks []*domain.Track, next string, err error) {
-	defer wrap(&err, "embedded: list tracks")
-	cur, _, err := readCursor(p, listTracks)
+	defer derrors.Wrap(&err, "embedded.ListTracks")
+	cur, _, err := pagetoken.Read(p, listTracks)
 	if err != nil {
 		return nil, "", err
 	}
@@ -140,25 +142,25 @@ func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) (tracks []*
 	if err != nil {
 		return nil, "", err
 	}
-	tracks, next = page(rows, p.Size, func(t *domain.Track) cursor { return cursor{List: listTracks, ID: t.ID} })
+	tracks, next = pagetoken.Page(rows, p.Size, func(t *domain.Track) pagetoken.Cursor { return pagetoken.Cursor{List: listTracks, ID: t.ID} })
 	return tracks, next, nil
 }
 
 func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p domain.Page) (tracks []*domain.Track, next string, err error) {
-	defer wrap(&err, "embedded: list tracks of album %s", albumID)
-	cur, after, err := readCursor(p, listTracksByAlbum)
+	defer derrors.Wrap(&err, "embedded.ListTracksByAlbum(%q)", albumID)
+	cur, after, err := pagetoken.Read(p, listTracksByAlbum)
 	if err != nil {
 		return nil, "", err
 	}
 	rows, err := scanAll(rowsOf(c.rq(ctx).QueryContext(ctx, "SELECT "+trackCols+` FROM tracks
 		WHERE album_id = ?1 AND (NOT ?2 OR (disc_number, track_number, id) > (?3, ?4, ?5))
 		ORDER BY disc_number, track_number, id LIMIT ?6`,
-		albumID, after, cur.Int, cur.Int2, cur.ID, p.Size+1)), scanTrack)
+		albumID, after, cur.N, cur.M, cur.ID, p.Size+1)), scanTrack)
 	if err != nil {
 		return nil, "", err
 	}
-	tracks, next = page(rows, p.Size, func(t *domain.Track) cursor {
-		return cursor{List: listTracksByAlbum, Int: int64(t.DiscNumber), Int2: int64(t.TrackNumber), ID: t.ID}
+	tracks, next = pagetoken.Page(rows, p.Size, func(t *domain.Track) pagetoken.Cursor {
+		return pagetoken.Cursor{List: listTracksByAlbum, N: int64(t.DiscNumber), M: int64(t.TrackNumber), ID: t.ID}
 	})
 	return tracks, next, nil
 }
@@ -167,7 +169,7 @@ func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p d
 // parameter, so there is no bound on their number) and puts the result in
 // the order asked.
 func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) (tracks []*domain.Track, err error) {
-	defer wrap(&err, "embedded: batch get %d tracks", len(ids))
+	defer derrors.Wrap(&err, "embedded.BatchGetTracks")
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type userStore struct{ *Store }
@@ -50,7 +52,7 @@ func userClash(err error, u *domain.User) error {
 }
 
 func (s userStore) CreateUser(ctx context.Context, u *domain.User) (err error) {
-	defer wrap(&err, "embedded: create user %s", u.ID)
+	defer derrors.Wrap(&err, "embedded.CreateUser(%q)", u.ID)
 	_, err = s.wq(ctx).ExecContext(ctx, `INSERT INTO users (id, username, username_key, email, email_key, display_name, roles,
 		password_hash, ext_issuer, ext_subject, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.DisplayName, listCol(u.Roles), u.PasswordHash,
@@ -59,7 +61,7 @@ func (s userStore) CreateUser(ctx context.Context, u *domain.User) (err error) {
 }
 
 func (s userStore) GetUser(ctx context.Context, id string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user %s", id)
+	defer derrors.Wrap(&err, "embedded.GetUser(%q)", id)
 	return getOne(ctx, s.rq(ctx), "SELECT "+userCols+" FROM users WHERE id = ?", scanUser, "user", id)
 }
 
@@ -72,24 +74,24 @@ func (s userStore) getBy(ctx context.Context, cond, what, key string, args ...an
 }
 
 func (s userStore) GetUserByUsername(ctx context.Context, username string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user by username %q", username)
+	defer derrors.Wrap(&err, "embedded.GetUserByUsername(%q)", username)
 	return s.getBy(ctx, "username_key = ?", "user", username, strings.ToLower(username))
 }
 
 func (s userStore) GetUserByEmail(ctx context.Context, email string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user by email %q", email)
+	defer derrors.Wrap(&err, "embedded.GetUserByEmail(%q)", email)
 	return s.getBy(ctx, "email_key = ?", "user", email, strings.ToLower(email))
 }
 
 func (s userStore) GetUserByExternalID(ctx context.Context, issuer, subject string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user by external id (%q, %q)", issuer, subject)
+	defer derrors.Wrap(&err, "embedded.GetUserByExternalID(%q, %q)", issuer, subject)
 	return s.getBy(ctx, "ext_issuer = ? AND ext_subject = ?", "user", issuer+" "+subject, issuer, subject)
 }
 
 // UpdateUser replaces everything but the id and CreateTime, which is when
 // the user was created whatever the caller holds.
 func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
-	defer wrap(&err, "embedded: update user %s", u.ID)
+	defer derrors.Wrap(&err, "embedded.UpdateUser(%q)", u.ID)
 	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?,
 		display_name = ?, roles = ?, password_hash = ?, ext_issuer = ?, ext_subject = ?, update_time = ? WHERE id = ?`,
 		u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.DisplayName, listCol(u.Roles), u.PasswordHash,
@@ -104,7 +106,7 @@ func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
 // (and through them entries and followers), memberships and plays; the triggers
 // keep the follower counts of playlists the user followed.
 func (s userStore) DeleteUser(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "embedded: delete user %s", id)
+	defer derrors.Wrap(&err, "embedded.DeleteUser(%q)", id)
 	res, err := s.wq(ctx).ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -115,8 +117,8 @@ func (s userStore) DeleteUser(ctx context.Context, id string) (err error) {
 // ListUsers matches the prefix case-insensitively, as usernames are, and
 // orders by the lowercased username.
 func (s userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) (users []*domain.User, next string, err error) {
-	defer wrap(&err, "embedded: list users")
-	cur, _, err := readCursor(p, listUsers)
+	defer derrors.Wrap(&err, "embedded.ListUsers(%q)", prefix)
+	cur, _, err := pagetoken.Read(p, listUsers)
 	if err != nil {
 		return nil, "", err
 	}
@@ -127,17 +129,17 @@ func (s userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) 
 	if prefix != "" {
 		to = prefixEnd(prefix)
 	}
-	if cur.Str > from {
-		from = cur.Str
+	if cur.Key > from {
+		from = cur.Key
 	}
 	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, "SELECT "+userCols+` FROM users
 		WHERE username_key >= ?1 AND (username_key > ?2) AND (?3 = '' OR username_key < ?3)
-		ORDER BY username_key LIMIT ?4`, from, cur.Str, to, p.Size+1)), scanUser)
+		ORDER BY username_key LIMIT ?4`, from, cur.Key, to, p.Size+1)), scanUser)
 	if err != nil {
 		return nil, "", err
 	}
-	users, next = page(rows, p.Size, func(u *domain.User) cursor {
-		return cursor{List: listUsers, Str: strings.ToLower(u.Username)}
+	users, next = pagetoken.Page(rows, p.Size, func(u *domain.User) pagetoken.Cursor {
+		return pagetoken.Cursor{List: listUsers, Key: strings.ToLower(u.Username)}
 	})
 	return users, next, nil
 }
