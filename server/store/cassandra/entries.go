@@ -62,6 +62,9 @@ func (p playlistStore) AddEntries(ctx context.Context, playlistID string, entrie
 		_, err := p.playlistRow(ctx, playlistID)
 		return err
 	}
+	if err := p.requireTracks(ctx, entries); err != nil {
+		return err
+	}
 	var clash []string
 	if err := p.read(ctx, `SELECT entry_id FROM playlist_entries_by_id WHERE playlist_id = ? AND entry_id IN ?`, playlistID, ids).Select(&clash); err != nil {
 		return err
@@ -79,6 +82,31 @@ func (p playlistStore) AddEntries(ctx context.Context, playlistID string, entrie
 		}
 	}
 	return err
+}
+
+// requireTracks fails NotFound for the first entry whose track does not
+// exist, before anything is written: an entry of no track would be listed
+// but never play, and no track deletion would ever clean it up.
+func (p playlistStore) requireTracks(ctx context.Context, entries []*domain.PlaylistEntry) error {
+	var ids []string
+	for _, e := range entries {
+		if !slices.Contains(ids, e.TrackID) {
+			ids = append(ids, e.TrackID)
+		}
+	}
+	found, err := fetchAll(ctx, ids, p.getTrack)
+	if err != nil {
+		return err
+	}
+	for i, t := range found {
+		if t.ID != ids[i] {
+			return domain.NotFound("track", ids[i])
+		}
+	}
+	if len(found) < len(ids) {
+		return domain.NotFound("track", ids[len(found)])
+	}
+	return nil
 }
 
 func (p playlistStore) writeEntries(ctx context.Context, playlistID string, entries []*domain.PlaylistEntry, position int) error {

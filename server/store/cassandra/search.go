@@ -199,12 +199,14 @@ type prefixRow struct {
 // offsets into that ranking.
 func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (_ []domain.SearchHit, _ string, err error) {
 	defer wrap(&err, "cassandra.Search(%q)", query)
-	cur, _, err := pagetoken.Read(p, ofSearch)
+	cur, resume, err := pagetoken.Read(p, ofSearch)
 	if err != nil {
 		return nil, "", err
 	}
+	// A token is an offset into one query's ranking: it means nothing for
+	// another query, so it carries its query and is refused for any other.
 	folded := search.Fold(query)
-	if p.Token != "" && (cur.Key != folded || cur.N < 0) {
+	if resume && (cur.Key != folded || cur.N < 0) {
 		return nil, "", domain.Invalid("page_token", "not a page token of this search")
 	}
 	if len(types) == 0 {

@@ -35,12 +35,12 @@ func scanPlaylist(sc scanner) (*domain.Playlist, error) {
 	return &pl, nil
 }
 
-// CreatePlaylist stores pl with its collaborators; the counts start at zero
-// whatever pl holds, as they are the store's.
+// CreatePlaylist stores pl with no collaborators and zero counts, whatever
+// pl holds (see domain.PlaylistStore).
 func (s playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
 	defer derrors.Wrap(&err, "embedded.CreatePlaylist(%q)", pl.ID)
 	return s.write(ctx, func(tx querier) error {
-		if err := requireAll(ctx, tx, "users", "user", append([]string{pl.OwnerID}, pl.CollaboratorIDs...)); err != nil {
+		if err := requireAll(ctx, tx, "users", "user", []string{pl.OwnerID}); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO playlists (id, owner_id, name, description, public, collaborative,
@@ -52,12 +52,6 @@ func (s playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) 
 		}
 		if err != nil {
 			return err
-		}
-		for _, u := range pl.CollaboratorIDs {
-			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO playlist_collaborators (playlist_id, user_id) VALUES (?, ?)",
-				pl.ID, u); err != nil {
-				return err
-			}
 		}
 		return nil
 	})

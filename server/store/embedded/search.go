@@ -204,12 +204,15 @@ var itemKinds = map[domain.ItemType]search.Kind{
 // is bounded by the index's own limits on broad queries.
 func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (hits []domain.SearchHit, next string, err error) {
 	defer derrors.Wrap(&err, "embedded.Search(%q)", query)
-	cur, _, err := pagetoken.Read(p, listSearch)
+	cur, resume, err := pagetoken.Read(p, listSearch)
 	if err != nil {
 		return nil, "", err
 	}
-	if cur.N < 0 {
-		return nil, "", domain.Invalid("page_token", "not a page token of this list")
+	// A token is an offset into one query's ranking: it means nothing for
+	// another query, so it carries its query and is refused for any other.
+	folded := search.Fold(query)
+	if resume && (cur.Key != folded || cur.N < 0) {
+		return nil, "", domain.Invalid("page_token", "not a page token of this search")
 	}
 	var kinds []search.Kind
 	for _, t := range types {
@@ -244,7 +247,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		hits = append(hits, hit)
 	}
 	if offset+p.Size < res.Total {
-		next = pagetoken.Cursor{List: listSearch, N: int64(offset + p.Size)}.Token()
+		next = pagetoken.Cursor{List: listSearch, Key: folded, N: int64(offset + p.Size)}.Token()
 	}
 	return hits, next, nil
 }
