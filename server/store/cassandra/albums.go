@@ -40,11 +40,7 @@ func (s *Store) getAlbum(ctx context.Context, id string) (*domain.Album, error) 
 
 func (c catalogStore) GetAlbum(ctx context.Context, id string) (_ *domain.Album, err error) {
 	defer wrap(&err, "cassandra.GetAlbum(%q)", id)
-	a, err := c.getAlbum(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return c.getAlbum(ctx, id)
 }
 
 func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err error) {

@@ -32,11 +32,7 @@ func (s *Store) getArtist(ctx context.Context, id string) (*domain.Artist, error
 
 func (c catalogStore) GetArtist(ctx context.Context, id string) (_ *domain.Artist, err error) {
 	defer wrap(&err, "cassandra.GetArtist(%q)", id)
-	a, err := c.getArtist(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return c.getArtist(ctx, id)
 }
 
 func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err error) {

@@ -60,3 +60,6 @@ func TestDriverErrorsAreClassified(t *testing.T) {
 		}
 	}
 }
+
+// says reports whether err's message contains s.
+func says(err error, s string) bool { return err != nil && strings.Contains(err.Error(), s) }

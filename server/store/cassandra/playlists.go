@@ -54,11 +54,7 @@ func (s *Store) getPlaylist(ctx context.Context, id string) (*domain.Playlist, e
 
 func (p playlistStore) GetPlaylist(ctx context.Context, id string) (_ *domain.Playlist, err error) {
 	defer wrap(&err, "cassandra.GetPlaylist(%q)", id)
-	pl, err := p.getPlaylist(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return pl, nil
+	return p.getPlaylist(ctx, id)
 }
 
 func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {

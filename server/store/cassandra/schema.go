@@ -2,11 +2,14 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"strings"
 
+	"github.com/gocql/gocql"
 	"github.com/scylladb/gocqlx/v2"
 	"github.com/scylladb/gocqlx/v2/migrate"
 
@@ -69,4 +72,79 @@ func createKeyspace(keyspace string, replication map[string]int) (string, error)
 	}
 	return fmt.Sprintf("CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {%s} AND durable_writes = true",
 		keyspace, strings.Join(parts, ", ")), nil
+}
+
+// ErrSchemaVersion is the error Open returns for a keyspace whose schema
+// this binary does not know: not migrated, or migrated by an older or a
+// newer binary.
+var ErrSchemaVersion = errors.New("schema version mismatch")
+
+// keyspaceMissing tells whether the cluster lacks cfg's keyspace, for Open
+// to say why it could not connect: the driver's own error does not.
+func keyspaceMissing(ctx context.Context, cfg Config) (bool, error) {
+	admin, err := connect(ctx, cfg, "")
+	if err != nil {
+		return false, err
+	}
+	defer admin.Close()
+	var name string
+	err = admin.Query(`SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?`, cfg.Keyspace).
+		WithContext(ctx).Scan(&name)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
+}
+
+// knownMigrations are the migration files this binary has, in order: its
+// schema version is how many there are.
+func knownMigrations() []string {
+	names, err := fs.Glob(cql.Files, "*.cql")
+	if err != nil {
+		panic(err) // the pattern is constant and valid
+	}
+	slices.Sort(names)
+	return names
+}
+
+// checkSchema refuses a keyspace whose applied migrations (gocqlx's
+// bookkeeping table, one row per file) are not exactly this binary's files:
+// statements written against another schema would fail at random, or
+// worse, write rows another version reads differently. It reads only; the
+// schema changes in Migrate alone.
+func checkSchema(ctx context.Context, session *gocql.Session, keyspace string) error {
+	known := knownMigrations()
+	var applied []string
+	var name string
+	// The bookkeeping table holds one row per migration file, so reading it
+	// whole is one small read, as gocqlx's migrate.List does.
+	iter := session.Query(`SELECT name FROM gocqlx_migrate`).WithContext(ctx).Iter()
+	for iter.Scan(&name) {
+		applied = append(applied, name)
+	}
+	err := iter.Close()
+	var reqErr gocql.RequestError
+	if errors.As(err, &reqErr) && reqErr.Code() == gocql.ErrCodeInvalid {
+		// No bookkeeping table: the keyspace was never migrated.
+		return fmt.Errorf("%w: keyspace %q has no Backbeat schema (this binary's is version %d): run `backbeat migrate`",
+			ErrSchemaVersion, keyspace, len(known))
+	}
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	slices.Sort(applied)
+	switch {
+	case slices.Equal(applied, known):
+		return nil
+	case len(applied) < len(known) && slices.Equal(applied, known[:len(applied)]):
+		return fmt.Errorf("%w: keyspace %q is at schema version %d, older than this binary's %d: run `backbeat migrate`",
+			ErrSchemaVersion, keyspace, len(applied), len(known))
+	case len(applied) > len(known) && slices.Equal(applied[:len(known)], known):
+		return fmt.Errorf("%w: keyspace %q is at schema version %d (last %s), newer than this binary's %d: "+
+			"serve it with the newer backbeat whose `backbeat migrate` upgraded it",
+			ErrSchemaVersion, keyspace, len(applied), applied[len(applied)-1], len(known))
+	default:
+		return fmt.Errorf("%w: keyspace %q has migrations %v, this binary knows %v: run `backbeat migrate` of the matching version",
+			ErrSchemaVersion, keyspace, applied, known)
+	}
 }

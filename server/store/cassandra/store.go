@@ -75,7 +75,9 @@ type Store struct {
 	log     *slog.Logger
 }
 
-// Open connects to the keyspace, which Migrate must have created.
+// Open connects to the keyspace, which Migrate must have created and brought
+// to this binary's schema version: any other version fails ErrSchemaVersion,
+// with a message that says what to run.
 func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	defer wrap(&err, "cassandra.Open(%q)", cfg.Keyspace)
 	if err := cfg.check(); err != nil {
@@ -83,6 +85,13 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	}
 	session, err := connect(ctx, cfg, cfg.Keyspace)
 	if err != nil {
+		if missing, cerr := keyspaceMissing(ctx, cfg); cerr == nil && missing {
+			return nil, fmt.Errorf("%w: keyspace %q does not exist: run `backbeat migrate`", ErrSchemaVersion, cfg.Keyspace)
+		}
+		return nil, err
+	}
+	if err := checkSchema(ctx, session, cfg.Keyspace); err != nil {
+		session.Close()
 		return nil, err
 	}
 	return &Store{cfg: cfg, session: session, x: gocqlx.NewSession(session), log: logger(cfg)}, nil

@@ -57,11 +57,7 @@ func (s *Store) getTrack(ctx context.Context, id string) (*domain.Track, error) 
 
 func (c catalogStore) GetTrack(ctx context.Context, id string) (_ *domain.Track, err error) {
 	defer wrap(&err, "cassandra.GetTrack(%q)", id)
-	t, err := c.getTrack(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return c.getTrack(ctx, id)
 }
 
 func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err error) {

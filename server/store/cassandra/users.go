@@ -62,11 +62,7 @@ func (s *Store) getUser(ctx context.Context, id string) (*domain.User, error) {
 
 func (u userStore) GetUser(ctx context.Context, id string) (_ *domain.User, err error) {
 	defer wrap(&err, "cassandra.GetUser(%q)", id)
-	usr, err := u.getUser(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return usr, nil
+	return u.getUser(ctx, id)
 }
 
 func (u userStore) CreateUser(ctx context.Context, usr *domain.User) (err error) {
