@@ -23,24 +23,20 @@ type albumRow struct {
 	UpdateTime  time.Time `db:"update_time"`
 }
 
-func (s *Store) getAlbum(ctx context.Context, id string) (*domain.Album, error) {
+func (c catalogStore) GetAlbum(ctx context.Context, id string) (_ *domain.Album, err error) {
+	defer wrap(&err, "cassandra.GetAlbum(%q)", id)
 	var r albumRow
-	if err := s.read(ctx, `SELECT `+albumColumns+` FROM albums WHERE id = ?`, id).Get(&r); err != nil {
+	if err := c.read(ctx, `SELECT `+albumColumns+` FROM albums WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "album", id)
 	}
 	// Counting the album's partition of tracks_by_album (a few dozen rows)
 	// keeps TrackCount exact without a counter that could drift.
 	var n int
-	if err := s.read(ctx, `SELECT COUNT(*) FROM tracks_by_album WHERE album_id = ?`, id).Scan(&n); err != nil {
+	if err := c.read(ctx, `SELECT COUNT(*) FROM tracks_by_album WHERE album_id = ?`, id).Scan(&n); err != nil {
 		return nil, err
 	}
 	return &domain.Album{ID: r.ID, Title: r.Title, ArtistIDs: r.ArtistIDs, Type: domain.AlbumType(r.Type), Genres: r.Genres,
 		ReleaseDate: r.ReleaseDate, ArtworkURL: r.ArtworkURL, TrackCount: n, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
-}
-
-func (c catalogStore) GetAlbum(ctx context.Context, id string) (_ *domain.Album, err error) {
-	defer wrap(&err, "cassandra.GetAlbum(%q)", id)
-	return c.getAlbum(ctx, id)
 }
 
 func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err error) {
@@ -69,7 +65,7 @@ func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err err
 
 func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err error) {
 	defer wrap(&err, "cassandra.UpdateAlbum(%q)", a.ID)
-	old, err := s.getAlbum(ctx, a.ID)
+	old, err := s.GetAlbum(ctx, a.ID)
 	if err != nil {
 		return err
 	}
@@ -122,7 +118,7 @@ func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 // error too: a retry does not find those tracks again.
 func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, err error) {
 	defer wrap(&err, "cassandra.DeleteAlbum(%q)", id)
-	a, err := s.getAlbum(ctx, id)
+	a, err := s.GetAlbum(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +156,7 @@ func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, e
 
 func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (_ []*domain.Album, _ string, err error) {
 	defer wrap(&err, "cassandra.ListAlbums")
-	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.getAlbum, func(a *domain.Album) string { return a.ID })
+	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.GetAlbum, func(a *domain.Album) string { return a.ID })
 	if err != nil {
 		return nil, "", err
 	}
@@ -195,7 +191,7 @@ func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p
 	for i, r := range refs {
 		ids[i] = r.AlbumID
 	}
-	as, err := fetchAll(ctx, ids, c.getAlbum)
+	as, err := fetchAll(ctx, ids, c.GetAlbum)
 	if err != nil {
 		return nil, "", err
 	}

@@ -21,18 +21,14 @@ type artistRow struct {
 	UpdateTime time.Time `db:"update_time"`
 }
 
-func (s *Store) getArtist(ctx context.Context, id string) (*domain.Artist, error) {
+func (c catalogStore) GetArtist(ctx context.Context, id string) (_ *domain.Artist, err error) {
+	defer wrap(&err, "cassandra.GetArtist(%q)", id)
 	var r artistRow
-	if err := s.read(ctx, `SELECT `+artistColumns+` FROM artists WHERE id = ?`, id).Get(&r); err != nil {
+	if err := c.read(ctx, `SELECT `+artistColumns+` FROM artists WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "artist", id)
 	}
 	return &domain.Artist{ID: r.ID, Name: r.Name, Bio: r.Bio, Genres: r.Genres, ImageURL: r.ImageURL,
 		OwnerIDs: r.OwnerIDs, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
-}
-
-func (c catalogStore) GetArtist(ctx context.Context, id string) (_ *domain.Artist, err error) {
-	defer wrap(&err, "cassandra.GetArtist(%q)", id)
-	return c.getArtist(ctx, id)
 }
 
 func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err error) {
@@ -61,7 +57,7 @@ func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err e
 
 func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err error) {
 	defer wrap(&err, "cassandra.UpdateArtist(%q)", a.ID)
-	old, err := s.getArtist(ctx, a.ID)
+	old, err := s.GetArtist(ctx, a.ID)
 	if err != nil {
 		return err
 	}
@@ -123,7 +119,7 @@ func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 // of the tracks it deleted: those of its albums and its own.
 func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, err error) {
 	defer wrap(&err, "cassandra.DeleteArtist(%q)", id)
-	a, err := s.getArtist(ctx, id)
+	a, err := s.GetArtist(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +131,7 @@ func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, 
 		return deleted, err
 	}
 	for _, albumID := range albums {
-		al, err := s.getAlbum(ctx, albumID)
+		al, err := s.GetAlbum(ctx, albumID)
 		if domain.IsKind(err, domain.KindNotFound) {
 			continue
 		}
@@ -159,7 +155,7 @@ func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, 
 		return deleted, err
 	}
 	for _, trackID := range tracks {
-		t, err := s.getTrack(ctx, trackID)
+		t, err := s.GetTrack(ctx, trackID)
 		if domain.IsKind(err, domain.KindNotFound) {
 			continue
 		}
@@ -211,7 +207,7 @@ func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, 
 
 func (c catalogStore) ListArtists(ctx context.Context, p domain.Page) (_ []*domain.Artist, _ string, err error) {
 	defer wrap(&err, "cassandra.ListArtists")
-	as, next, err := listAll(ctx, c.Store, p, ofArtists, kindArtist, c.getArtist, func(a *domain.Artist) string { return a.ID })
+	as, next, err := listAll(ctx, c.Store, p, ofArtists, kindArtist, c.GetArtist, func(a *domain.Artist) string { return a.ID })
 	if err != nil {
 		return nil, "", err
 	}
@@ -224,7 +220,7 @@ func (c catalogStore) ListArtistsByOwner(ctx context.Context, userID string) (_ 
 	if err := c.read(ctx, `SELECT artist_id FROM artists_by_owner WHERE owner_id = ?`, userID).Select(&ids); err != nil {
 		return nil, err
 	}
-	as, err := fetchAll(ctx, ids, c.getArtist)
+	as, err := fetchAll(ctx, ids, c.GetArtist)
 	if err != nil {
 		return nil, err
 	}

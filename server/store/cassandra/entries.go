@@ -94,7 +94,7 @@ func (p playlistStore) requireTracks(ctx context.Context, entries []*domain.Play
 			ids = append(ids, e.TrackID)
 		}
 	}
-	found, err := fetchAll(ctx, ids, p.getTrack)
+	found, err := fetchAll(ctx, ids, catalogStore{p.Store}.GetTrack)
 	if err != nil {
 		return err
 	}

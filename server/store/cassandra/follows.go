@@ -17,7 +17,7 @@ const followShards = 16
 
 func (u userStore) FollowArtist(ctx context.Context, userID, artistID string) (err error) {
 	defer wrap(&err, "cassandra.FollowArtist(%q, %q)", userID, artistID)
-	if _, err := u.getArtist(ctx, artistID); err != nil {
+	if _, err := (catalogStore{u.Store}).GetArtist(ctx, artistID); err != nil {
 		return err
 	}
 	prev, found, err := u.followTime(ctx, userID, artistID)

@@ -37,24 +37,20 @@ func (s *Store) playlistRow(ctx context.Context, id string) (*playlistRow, error
 	return &r, nil
 }
 
-func (s *Store) getPlaylist(ctx context.Context, id string) (*domain.Playlist, error) {
-	r, err := s.playlistRow(ctx, id)
+func (p playlistStore) GetPlaylist(ctx context.Context, id string) (_ *domain.Playlist, err error) {
+	defer wrap(&err, "cassandra.GetPlaylist(%q)", id)
+	r, err := p.playlistRow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	var followers int64
-	err = s.read(ctx, `SELECT followers FROM playlist_follower_counts WHERE playlist_id = ?`, id).Scan(&followers)
+	err = p.read(ctx, `SELECT followers FROM playlist_follower_counts WHERE playlist_id = ?`, id).Scan(&followers)
 	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
 		return nil, err
 	}
 	return &domain.Playlist{ID: r.ID, OwnerID: r.OwnerID, Name: r.Name, Description: r.Description, Public: r.Public,
 		Collaborative: r.Collaborative, CollaboratorIDs: r.CollaboratorIDs, TrackCount: r.TrackCount,
 		FollowerCount: followers, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
-}
-
-func (p playlistStore) GetPlaylist(ctx context.Context, id string) (_ *domain.Playlist, err error) {
-	defer wrap(&err, "cassandra.GetPlaylist(%q)", id)
-	return p.getPlaylist(ctx, id)
 }
 
 func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
@@ -203,7 +199,7 @@ func (p playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string,
 	for i, r := range refs {
 		ids[i] = r.PlaylistID
 	}
-	pls, err := fetchAll(ctx, ids, p.getPlaylist)
+	pls, err := fetchAll(ctx, ids, p.GetPlaylist)
 	if err != nil {
 		return nil, "", err
 	}

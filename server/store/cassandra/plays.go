@@ -263,7 +263,7 @@ func (s *Store) addPlay(ctx context.Context, trackID string) error {
 	if rankStep(total) == rankStep(count) {
 		return nil
 	}
-	t, err := s.getTrack(ctx, trackID)
+	t, err := catalogStore{s}.GetTrack(ctx, trackID)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil
 	}

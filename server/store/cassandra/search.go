@@ -112,7 +112,7 @@ func (s *Store) unindex(ctx context.Context, kind, id string) error {
 
 // artistNames returns the names of the artists that exist, in order.
 func (s *Store) artistNames(ctx context.Context, ids []string) ([]string, error) {
-	as, err := fetchAll(ctx, ids, s.getArtist)
+	as, err := fetchAll(ctx, ids, catalogStore{s}.GetArtist)
 	names := make([]string, len(as))
 	for i, a := range as {
 		names[i] = a.Name
@@ -155,7 +155,7 @@ func (s *Store) indexTrack(ctx context.Context, t *domain.Track) error {
 }
 
 func (s *Store) reindexAlbum(ctx context.Context, id string) error {
-	al, err := s.getAlbum(ctx, id)
+	al, err := catalogStore{s}.GetAlbum(ctx, id)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil
 	}
@@ -166,7 +166,7 @@ func (s *Store) reindexAlbum(ctx context.Context, id string) error {
 }
 
 func (s *Store) reindexTrack(ctx context.Context, id string) error {
-	t, err := s.getTrack(ctx, id)
+	t, err := catalogStore{s}.GetTrack(ctx, id)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil
 	}
@@ -262,11 +262,11 @@ func (c catalogStore) hit(ctx context.Context, h search.Hit) (domain.SearchHit, 
 	var err error
 	switch h.Kind {
 	case search.KindArtist:
-		out.Artist, err = c.getArtist(ctx, h.ID)
+		out.Artist, err = c.GetArtist(ctx, h.ID)
 	case search.KindAlbum:
-		out.Album, err = c.getAlbum(ctx, h.ID)
+		out.Album, err = c.GetAlbum(ctx, h.ID)
 	default:
-		out.Track, err = c.getTrack(ctx, h.ID)
+		out.Track, err = c.GetTrack(ctx, h.ID)
 	}
 	return out, err
 }

@@ -47,17 +47,13 @@ func (r *trackRow) track() *domain.Track {
 	}
 }
 
-func (s *Store) getTrack(ctx context.Context, id string) (*domain.Track, error) {
+func (c catalogStore) GetTrack(ctx context.Context, id string) (_ *domain.Track, err error) {
+	defer wrap(&err, "cassandra.GetTrack(%q)", id)
 	var r trackRow
-	if err := s.read(ctx, `SELECT `+trackColumns+` FROM tracks WHERE id = ?`, id).Get(&r); err != nil {
+	if err := c.read(ctx, `SELECT `+trackColumns+` FROM tracks WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "track", id)
 	}
 	return r.track(), nil
-}
-
-func (c catalogStore) GetTrack(ctx context.Context, id string) (_ *domain.Track, err error) {
-	defer wrap(&err, "cassandra.GetTrack(%q)", id)
-	return c.getTrack(ctx, id)
 }
 
 func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err error) {
@@ -95,7 +91,7 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err err
 // updateTrack stores everything but the play count, which is the store's.
 func (s catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err error) {
 	defer wrap(&err, "cassandra.UpdateTrack(%q)", t.ID)
-	old, err := s.getTrack(ctx, t.ID)
+	old, err := s.GetTrack(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -142,7 +138,7 @@ func (s catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err err
 
 func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
 	defer wrap(&err, "cassandra.DeleteTrack(%q)", id)
-	t, err := s.getTrack(ctx, id)
+	t, err := s.GetTrack(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -175,7 +171,7 @@ func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
 
 func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) (_ []*domain.Track, _ string, err error) {
 	defer wrap(&err, "cassandra.ListTracks")
-	ts, next, err := listAll(ctx, c.Store, p, ofTracks, kindTrack, c.getTrack, func(t *domain.Track) string { return t.ID })
+	ts, next, err := listAll(ctx, c.Store, p, ofTracks, kindTrack, c.GetTrack, func(t *domain.Track) string { return t.ID })
 	if err != nil {
 		return nil, "", err
 	}
@@ -208,7 +204,7 @@ func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p d
 	refs, next := pagetoken.Page(refs, p.Size, func(last albumTrackRef) pagetoken.Cursor {
 		return pagetoken.Cursor{List: ofTracksByAlbum, N: int64(last.DiscNumber), M: int64(last.TrackNumber), ID: last.TrackID}
 	})
-	ts, err := fetchAll(ctx, trackIDsOf(refs), c.getTrack)
+	ts, err := fetchAll(ctx, trackIDsOf(refs), c.GetTrack)
 	if err != nil {
 		return nil, "", err
 	}
@@ -231,7 +227,7 @@ func (s *Store) trackIDsOfAlbum(ctx context.Context, albumID string) ([]string, 
 
 func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) (_ []*domain.Track, err error) {
 	defer wrap(&err, "cassandra.BatchGetTracks")
-	ts, err := fetchAll(ctx, ids, c.getTrack)
+	ts, err := fetchAll(ctx, ids, c.GetTrack)
 	if err != nil {
 		return nil, err
 	}

@@ -52,17 +52,13 @@ func msTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 func now() time.Time { return msTime(time.Now()) }
 
-func (s *Store) getUser(ctx context.Context, id string) (*domain.User, error) {
+func (u userStore) GetUser(ctx context.Context, id string) (_ *domain.User, err error) {
+	defer wrap(&err, "cassandra.GetUser(%q)", id)
 	var r userRow
-	if err := s.read(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id).Get(&r); err != nil {
+	if err := u.read(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "user", id)
 	}
 	return r.user(), nil
-}
-
-func (u userStore) GetUser(ctx context.Context, id string) (_ *domain.User, err error) {
-	defer wrap(&err, "cassandra.GetUser(%q)", id)
-	return u.getUser(ctx, id)
 }
 
 func (u userStore) CreateUser(ctx context.Context, usr *domain.User) (err error) {
@@ -115,7 +111,7 @@ func (u userStore) getBy(ctx context.Context, c claimKind, keys []any) (*domain.
 	if err := u.read(ctx, c.get, keys...).Scan(&holder); err != nil {
 		return nil, notFound(err, "user", fmt.Sprint(keys...))
 	}
-	usr, err := u.getUser(ctx, holder)
+	usr, err := u.GetUser(ctx, holder)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +154,7 @@ func (u userStore) GetUserByExternalID(ctx context.Context, issuer, subject stri
 
 func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) (err error) {
 	defer wrap(&err, "cassandra.UpdateUser(%q)", usr.ID)
-	old, err := u.getUser(ctx, usr.ID)
+	old, err := u.GetUser(ctx, usr.ID)
 	if err != nil {
 		return err
 	}
@@ -201,7 +197,7 @@ func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) (err error)
 // that fails half-way can be run again and finishes the job.
 func (u userStore) DeleteUser(ctx context.Context, id string) (err error) {
 	defer wrap(&err, "cassandra.DeleteUser(%q)", id)
-	usr, err := u.getUser(ctx, id)
+	usr, err := u.GetUser(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -289,7 +285,7 @@ func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) 
 	for i, r := range refs {
 		ids[i] = r.UserID
 	}
-	users, err := fetchAll(ctx, ids, u.getUser)
+	users, err := fetchAll(ctx, ids, u.GetUser)
 	if err != nil {
 		return nil, "", err
 	}
