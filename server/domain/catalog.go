@@ -2,9 +2,10 @@ package domain
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
+
+	"github.com/backbeat/backbeat/server/derrors"
 )
 
 // Catalog holds the rules for artists, albums and tracks: every signed-in
@@ -55,7 +56,8 @@ func (c *Catalog) requireArtists(ctx context.Context, ids []string) error {
 	return nil
 }
 
-func (c *Catalog) CreateArtist(ctx context.Context, p Principal, a *Artist) (*Artist, error) {
+func (c *Catalog) CreateArtist(ctx context.Context, p Principal, a *Artist) (_ *Artist, err error) {
+	defer derrors.Wrap(&err, "Catalog.CreateArtist(%q)", a.ID)
 	if !p.Has(RoleArtist) && !p.IsAdmin() {
 		return nil, PermissionDenied("creating artists needs the artist role")
 	}
@@ -65,31 +67,33 @@ func (c *Catalog) CreateArtist(ctx context.Context, p Principal, a *Artist) (*Ar
 	}
 	for _, id := range a.OwnerIDs {
 		if _, err := c.stores.Users.GetUser(ctx, id); err != nil {
-			return nil, fmt.Errorf("create artist: owner: %w", err)
+			return nil, err
 		}
 	}
 	now := c.now().UTC()
 	a.ID, a.CreateTime, a.UpdateTime = NewID(), now, now
 	if err := c.stores.Catalog.CreateArtist(ctx, a); err != nil {
-		return nil, fmt.Errorf("create artist: %w", err)
+		return nil, err
 	}
 	return a, nil
 }
 
-func (c *Catalog) GetArtist(ctx context.Context, id string) (*Artist, error) {
+func (c *Catalog) GetArtist(ctx context.Context, id string) (_ *Artist, err error) {
+	defer derrors.Wrap(&err, "Catalog.GetArtist(%q)", id)
 	a, err := c.stores.Catalog.GetArtist(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("get artist: %w", err)
+		return nil, err
 	}
 	return a, nil
 }
 
 // UpdateArtist applies the named fields of patch. Changing the managers
 // ("owner_user_ids") is for admins.
-func (c *Catalog) UpdateArtist(ctx context.Context, p Principal, patch *Artist, fields []string) (*Artist, error) {
+func (c *Catalog) UpdateArtist(ctx context.Context, p Principal, patch *Artist, fields []string) (_ *Artist, err error) {
+	defer derrors.Wrap(&err, "Catalog.UpdateArtist(%q)", patch.ID)
 	a, err := c.requireManager(ctx, p, patch.ID, "this artist")
 	if err != nil {
-		return nil, fmt.Errorf("update artist: %w", err)
+		return nil, err
 	}
 	for _, f := range fields {
 		switch f {
@@ -110,7 +114,7 @@ func (c *Catalog) UpdateArtist(ctx context.Context, p Principal, patch *Artist, 
 			}
 			for _, id := range patch.OwnerIDs {
 				if _, err := c.stores.Users.GetUser(ctx, id); err != nil {
-					return nil, fmt.Errorf("update artist: owner: %w", err)
+					return nil, err
 				}
 			}
 			a.OwnerIDs = patch.OwnerIDs
@@ -120,40 +124,43 @@ func (c *Catalog) UpdateArtist(ctx context.Context, p Principal, patch *Artist, 
 	}
 	a.UpdateTime = c.now().UTC()
 	if err := c.stores.Catalog.UpdateArtist(ctx, a); err != nil {
-		return nil, fmt.Errorf("update artist: %w", err)
+		return nil, err
 	}
 	return a, nil
 }
 
-func (c *Catalog) DeleteArtist(ctx context.Context, p Principal, id string) error {
+func (c *Catalog) DeleteArtist(ctx context.Context, p Principal, id string) (err error) {
+	defer derrors.Wrap(&err, "Catalog.DeleteArtist(%q)", id)
 	if _, err := c.requireManager(ctx, p, id, "this artist"); err != nil {
-		return fmt.Errorf("delete artist: %w", err)
+		return err
 	}
 	tracks, err := c.stores.Catalog.DeleteArtist(ctx, id)
 	c.janitor.tracksDeleted(ctx, tracks...) // even those of a delete that failed half-way
 	if err != nil {
-		return fmt.Errorf("delete artist: %w", err)
+		return err
 	}
 	return nil
 }
 
-func (c *Catalog) ListArtists(ctx context.Context, pg Page) ([]*Artist, string, error) {
+func (c *Catalog) ListArtists(ctx context.Context, pg Page) (_ []*Artist, _ string, err error) {
+	defer derrors.Wrap(&err, "Catalog.ListArtists")
 	as, next, err := c.stores.Catalog.ListArtists(ctx, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list artists: %w", err)
+		return nil, "", err
 	}
 	return as, next, nil
 }
 
-func (c *Catalog) CreateAlbum(ctx context.Context, p Principal, al *Album) (*Album, error) {
+func (c *Catalog) CreateAlbum(ctx context.Context, p Principal, al *Album) (_ *Album, err error) {
+	defer derrors.Wrap(&err, "Catalog.CreateAlbum(%q)", al.ID)
 	if len(al.ArtistIDs) == 0 {
 		return nil, Invalid("album.artist_ids", "at least one artist is required")
 	}
 	if _, err := c.requireManager(ctx, p, primaryArtist(al.ArtistIDs), "this album"); err != nil {
-		return nil, fmt.Errorf("create album: %w", err)
+		return nil, err
 	}
 	if err := c.requireArtists(ctx, al.ArtistIDs[1:]); err != nil {
-		return nil, fmt.Errorf("create album: %w", err)
+		return nil, err
 	}
 	if al.Type == "" {
 		al.Type = AlbumTypeAlbum
@@ -161,15 +168,16 @@ func (c *Catalog) CreateAlbum(ctx context.Context, p Principal, al *Album) (*Alb
 	now := c.now().UTC()
 	al.ID, al.CreateTime, al.UpdateTime, al.TrackCount = NewID(), now, now, 0
 	if err := c.stores.Catalog.CreateAlbum(ctx, al); err != nil {
-		return nil, fmt.Errorf("create album: %w", err)
+		return nil, err
 	}
 	return al, nil
 }
 
-func (c *Catalog) GetAlbum(ctx context.Context, id string) (*Album, error) {
+func (c *Catalog) GetAlbum(ctx context.Context, id string) (_ *Album, err error) {
+	defer derrors.Wrap(&err, "Catalog.GetAlbum(%q)", id)
 	al, err := c.stores.Catalog.GetAlbum(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("get album: %w", err)
+		return nil, err
 	}
 	return al, nil
 }
@@ -186,10 +194,11 @@ func (c *Catalog) albumForManager(ctx context.Context, p Principal, id string) (
 	return al, nil
 }
 
-func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fields []string) (*Album, error) {
+func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fields []string) (_ *Album, err error) {
+	defer derrors.Wrap(&err, "Catalog.UpdateAlbum(%q)", patch.ID)
 	al, err := c.albumForManager(ctx, p, patch.ID)
 	if err != nil {
-		return nil, fmt.Errorf("update album: %w", err)
+		return nil, err
 	}
 	for _, f := range fields {
 		switch f {
@@ -201,10 +210,10 @@ func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fi
 			}
 			// Handing an album to another primary artist needs rights over it too.
 			if _, err := c.requireManager(ctx, p, primaryArtist(patch.ArtistIDs), "the new primary artist"); err != nil {
-				return nil, fmt.Errorf("update album: %w", err)
+				return nil, err
 			}
 			if err := c.requireArtists(ctx, patch.ArtistIDs[1:]); err != nil {
-				return nil, fmt.Errorf("update album: %w", err)
+				return nil, err
 			}
 			al.ArtistIDs = patch.ArtistIDs
 		case "album_type":
@@ -221,38 +230,41 @@ func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fi
 	}
 	al.UpdateTime = c.now().UTC()
 	if err := c.stores.Catalog.UpdateAlbum(ctx, al); err != nil {
-		return nil, fmt.Errorf("update album: %w", err)
+		return nil, err
 	}
 	return al, nil
 }
 
-func (c *Catalog) DeleteAlbum(ctx context.Context, p Principal, id string) error {
+func (c *Catalog) DeleteAlbum(ctx context.Context, p Principal, id string) (err error) {
+	defer derrors.Wrap(&err, "Catalog.DeleteAlbum(%q)", id)
 	if _, err := c.albumForManager(ctx, p, id); err != nil {
-		return fmt.Errorf("delete album: %w", err)
+		return err
 	}
 	tracks, err := c.stores.Catalog.DeleteAlbum(ctx, id)
 	c.janitor.tracksDeleted(ctx, tracks...) // even those of a delete that failed half-way
 	if err != nil {
-		return fmt.Errorf("delete album: %w", err)
+		return err
 	}
 	return nil
 }
 
-func (c *Catalog) ListAlbums(ctx context.Context, pg Page) ([]*Album, string, error) {
+func (c *Catalog) ListAlbums(ctx context.Context, pg Page) (_ []*Album, _ string, err error) {
+	defer derrors.Wrap(&err, "Catalog.ListAlbums")
 	as, next, err := c.stores.Catalog.ListAlbums(ctx, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list albums: %w", err)
+		return nil, "", err
 	}
 	return as, next, nil
 }
 
-func (c *Catalog) ListAlbumsByArtist(ctx context.Context, artistID string, pg Page) ([]*Album, string, error) {
+func (c *Catalog) ListAlbumsByArtist(ctx context.Context, artistID string, pg Page) (_ []*Album, _ string, err error) {
+	defer derrors.Wrap(&err, "Catalog.ListAlbumsByArtist(%q)", artistID)
 	if _, err := c.stores.Catalog.GetArtist(ctx, artistID); err != nil {
-		return nil, "", fmt.Errorf("list albums by artist: %w", err)
+		return nil, "", err
 	}
 	as, next, err := c.stores.Catalog.ListAlbumsByArtist(ctx, artistID, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list albums by artist: %w", err)
+		return nil, "", err
 	}
 	return as, next, nil
 }
@@ -276,23 +288,25 @@ func (c *Catalog) checkTrackRefs(ctx context.Context, p Principal, t *Track) err
 	return nil
 }
 
-func (c *Catalog) CreateTrack(ctx context.Context, p Principal, t *Track) (*Track, error) {
+func (c *Catalog) CreateTrack(ctx context.Context, p Principal, t *Track) (_ *Track, err error) {
+	defer derrors.Wrap(&err, "Catalog.CreateTrack(%q)", t.ID)
 	if err := c.checkTrackRefs(ctx, p, t); err != nil {
-		return nil, fmt.Errorf("create track: %w", err)
+		return nil, err
 	}
 	now := c.now().UTC()
 	t.ID, t.CreateTime, t.UpdateTime = NewID(), now, now
 	t.Status, t.StatusReason, t.PlayCount = TrackPendingUpload, "", 0
 	if err := c.stores.Catalog.CreateTrack(ctx, t); err != nil {
-		return nil, fmt.Errorf("create track: %w", err)
+		return nil, err
 	}
 	return t, nil
 }
 
-func (c *Catalog) GetTrack(ctx context.Context, id string) (*Track, error) {
+func (c *Catalog) GetTrack(ctx context.Context, id string) (_ *Track, err error) {
+	defer derrors.Wrap(&err, "Catalog.GetTrack(%q)", id)
 	t, err := c.stores.Catalog.GetTrack(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("get track: %w", err)
+		return nil, err
 	}
 	return t, nil
 }
@@ -309,10 +323,11 @@ func (c *Catalog) trackForManager(ctx context.Context, p Principal, id string) (
 	return t, nil
 }
 
-func (c *Catalog) UpdateTrack(ctx context.Context, p Principal, patch *Track, fields []string) (*Track, error) {
+func (c *Catalog) UpdateTrack(ctx context.Context, p Principal, patch *Track, fields []string) (_ *Track, err error) {
+	defer derrors.Wrap(&err, "Catalog.UpdateTrack(%q)", patch.ID)
 	t, err := c.trackForManager(ctx, p, patch.ID)
 	if err != nil {
-		return nil, fmt.Errorf("update track: %w", err)
+		return nil, err
 	}
 	for _, f := range fields {
 		switch f {
@@ -344,52 +359,56 @@ func (c *Catalog) UpdateTrack(ctx context.Context, p Principal, patch *Track, fi
 	}
 	if slices.Contains(fields, "artist_ids") || slices.Contains(fields, "album_id") {
 		if err := c.checkTrackRefs(ctx, p, t); err != nil {
-			return nil, fmt.Errorf("update track: %w", err)
+			return nil, err
 		}
 	}
 	t.UpdateTime = c.now().UTC()
 	if err := c.stores.Catalog.UpdateTrack(ctx, t); err != nil {
-		return nil, fmt.Errorf("update track: %w", err)
+		return nil, err
 	}
 	return t, nil
 }
 
-func (c *Catalog) DeleteTrack(ctx context.Context, p Principal, id string) error {
+func (c *Catalog) DeleteTrack(ctx context.Context, p Principal, id string) (err error) {
+	defer derrors.Wrap(&err, "Catalog.DeleteTrack(%q)", id)
 	if _, err := c.trackForManager(ctx, p, id); err != nil {
-		return fmt.Errorf("delete track: %w", err)
+		return err
 	}
 	if err := c.stores.Catalog.DeleteTrack(ctx, id); err != nil {
-		return fmt.Errorf("delete track: %w", err)
+		return err
 	}
 	c.janitor.tracksDeleted(ctx, id)
 	return nil
 }
 
-func (c *Catalog) ListTracks(ctx context.Context, pg Page) ([]*Track, string, error) {
+func (c *Catalog) ListTracks(ctx context.Context, pg Page) (_ []*Track, _ string, err error) {
+	defer derrors.Wrap(&err, "Catalog.ListTracks")
 	ts, next, err := c.stores.Catalog.ListTracks(ctx, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list tracks: %w", err)
+		return nil, "", err
 	}
 	return ts, next, nil
 }
 
-func (c *Catalog) ListTracksByAlbum(ctx context.Context, albumID string, pg Page) ([]*Track, string, error) {
+func (c *Catalog) ListTracksByAlbum(ctx context.Context, albumID string, pg Page) (_ []*Track, _ string, err error) {
+	defer derrors.Wrap(&err, "Catalog.ListTracksByAlbum(%q)", albumID)
 	if _, err := c.stores.Catalog.GetAlbum(ctx, albumID); err != nil {
-		return nil, "", fmt.Errorf("list tracks by album: %w", err)
+		return nil, "", err
 	}
 	ts, next, err := c.stores.Catalog.ListTracksByAlbum(ctx, albumID, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list tracks by album: %w", err)
+		return nil, "", err
 	}
 	return ts, next, nil
 }
 
 // BatchGetTracks returns the tracks found in the order asked and the ids
 // not found.
-func (c *Catalog) BatchGetTracks(ctx context.Context, ids []string) ([]*Track, []string, error) {
+func (c *Catalog) BatchGetTracks(ctx context.Context, ids []string) (_ []*Track, _ []string, err error) {
+	defer derrors.Wrap(&err, "Catalog.BatchGetTracks")
 	ts, err := c.stores.Catalog.BatchGetTracks(ctx, ids)
 	if err != nil {
-		return nil, nil, fmt.Errorf("batch get tracks: %w", err)
+		return nil, nil, err
 	}
 	return ts, missingTracks(ids, ts), nil
 }
@@ -409,10 +428,11 @@ func missingTracks(ids []string, found []*Track) []string {
 	return missing
 }
 
-func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg Page) ([]SearchHit, string, error) {
+func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg Page) (_ []SearchHit, _ string, err error) {
+	defer derrors.Wrap(&err, "Catalog.Search(%q)", query)
 	hits, next, err := c.stores.Catalog.Search(ctx, query, types, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("search: %w", err)
+		return nil, "", err
 	}
 	return hits, next, nil
 }

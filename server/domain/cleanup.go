@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/backbeat/backbeat/server/derrors"
 )
 
 // CleanupJob asks for stored media a track no longer plays to be removed:
@@ -98,13 +100,14 @@ func (j *Janitor) enqueue(ctx context.Context, job CleanupJob) error {
 // track is gone, a media set only while the track does not play it. That
 // makes a job scheduled before a change that did not happen (a failed
 // write) harmless.
-func (m *Media) CleanupDue(ctx context.Context, job CleanupJob) (bool, error) {
+func (m *Media) CleanupDue(ctx context.Context, job CleanupJob) (_ bool, err error) {
+	defer derrors.Wrap(&err, "Media.CleanupDue(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if IsKind(err, KindNotFound) {
 		return true, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("check cleanup: %w", err)
+		return false, err
 	}
 	return job.MediaID != "" && t.MediaID != job.MediaID, nil
 }

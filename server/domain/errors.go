@@ -67,7 +67,9 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // KindOf reports the kind of the first domain error in err's chain, and
-// KindInternal for anything else.
+// KindInternal for anything else. It looks through the operation names the
+// services and stores add with derrors.Wrap, which clients never see: the
+// edge answers with the domain error's own Field and Msg.
 func KindOf(err error) Kind {
 	var de *Error
 	if errors.As(err, &de) {

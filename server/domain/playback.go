@@ -2,8 +2,9 @@ package domain
 
 import (
 	"context"
-	"fmt"
 	"time"
+
+	"github.com/backbeat/backbeat/server/derrors"
 )
 
 // MediaSigner issues the signed, expiring URLs clients upload and stream
@@ -49,12 +50,13 @@ func (m *Media) MaxUploadBytes() int64 { return m.maxBytes }
 // CreateUpload grants p an upload URL for a track p manages. size, when the
 // client knows it (> 0), is checked up front so a too-large file fails
 // before any byte is sent.
-func (m *Media) CreateUpload(ctx context.Context, p Principal, trackID string, size int64) (*Upload, error) {
+func (m *Media) CreateUpload(ctx context.Context, p Principal, trackID string, size int64) (_ *Upload, err error) {
+	defer derrors.Wrap(&err, "Media.CreateUpload(%q)", trackID)
 	if size > m.maxBytes {
 		return nil, Invalid("size_bytes", "the file is %d bytes; uploads are limited to %d bytes", size, m.maxBytes)
 	}
 	if _, err := m.catalog.trackForManager(ctx, p, trackID); err != nil {
-		return nil, fmt.Errorf("create upload: %w", err)
+		return nil, err
 	}
 	id := NewID()
 	url, exp := m.signer.UploadURL(trackID, id, p.UserID)
@@ -65,10 +67,11 @@ func (m *Media) CreateUpload(ctx context.Context, p Principal, trackID string, s
 // turns processing (its current media, if any, keeps playing) and a
 // transcode job is queued. A repeated call for an upload already transcoded
 // changes nothing; one still queued is deduplicated by the queue.
-func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) error {
+func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) (err error) {
+	defer derrors.Wrap(&err, "Media.UploadReceived(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if err != nil {
-		return fmt.Errorf("upload received: %w", err)
+		return err
 	}
 	if t.MediaID == job.UploadID {
 		return nil
@@ -76,10 +79,10 @@ func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) error {
 	tm := mediaOf(t)
 	tm.Status, tm.StatusReason = TrackProcessing, ""
 	if err := m.stores.Catalog.SetTrackMedia(ctx, t.ID, tm); err != nil {
-		return fmt.Errorf("mark track processing: %w", err)
+		return err
 	}
 	if err := m.jobs.EnqueueTranscode(ctx, job); err != nil {
-		return fmt.Errorf("queue transcode: %w", err)
+		return err
 	}
 	return nil
 }
@@ -89,14 +92,15 @@ func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) error {
 // once may finish in either order). The set it replaces is removed once the
 // URLs handed out for it have expired; a set that lost to a newer one, or
 // that finished after its track was deleted, is removed at once.
-func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration time.Duration, loud Loudness) error {
+func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration time.Duration, loud Loudness) (err error) {
+	defer derrors.Wrap(&err, "Media.TranscodeReady(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if IsKind(err, KindNotFound) {
 		// The track's own cleanup may have run before this set was stored.
 		return m.janitor.unused(ctx, job.TrackID, "")
 	}
 	if err != nil {
-		return fmt.Errorf("mark track ready: %w", err)
+		return err
 	}
 	if t.MediaID > job.UploadID {
 		return m.janitor.unused(ctx, job.TrackID, job.UploadID)
@@ -105,35 +109,36 @@ func (m *Media) TranscodeReady(ctx context.Context, job TranscodeJob, duration t
 	// the old set still playing and leaves it.
 	if t.MediaID != job.UploadID {
 		if err := m.janitor.replaced(ctx, job.TrackID, t.MediaID); err != nil {
-			return fmt.Errorf("mark track ready: %w", err)
+			return err
 		}
 	}
 	err = m.stores.Catalog.SetTrackMedia(ctx, job.TrackID, TrackMedia{
 		Status: TrackReady, MediaID: job.UploadID, Duration: duration, Loudness: loud,
 	})
 	if err != nil {
-		return fmt.Errorf("mark track ready: %w", err)
+		return err
 	}
 	return nil
 }
 
 // TranscodeFailed records why an upload cannot be used, and removes it.
 // Media from an earlier upload, if any, keeps playing.
-func (m *Media) TranscodeFailed(ctx context.Context, job TranscodeJob, reason string) error {
+func (m *Media) TranscodeFailed(ctx context.Context, job TranscodeJob, reason string) (err error) {
+	defer derrors.Wrap(&err, "Media.TranscodeFailed(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if IsKind(err, KindNotFound) {
 		return m.janitor.unused(ctx, job.TrackID, "")
 	}
 	if err != nil {
-		return fmt.Errorf("mark track failed: %w", err)
+		return err
 	}
 	if err := m.janitor.unused(ctx, job.TrackID, job.UploadID); err != nil {
-		return fmt.Errorf("mark track failed: %w", err)
+		return err
 	}
 	tm := mediaOf(t)
 	tm.Status, tm.StatusReason = TrackFailed, reason
 	if err := m.stores.Catalog.SetTrackMedia(ctx, t.ID, tm); err != nil {
-		return fmt.Errorf("mark track failed: %w", err)
+		return err
 	}
 	return nil
 }
@@ -141,7 +146,8 @@ func (m *Media) TranscodeFailed(ctx context.Context, job TranscodeJob, reason st
 // NeedsTranscode reports whether a job still has work to do: its track
 // exists and plays neither this upload nor a newer one (a newer one wins
 // anyway, and this upload's file may already be cleaned up).
-func (m *Media) NeedsTranscode(ctx context.Context, job TranscodeJob) (bool, error) {
+func (m *Media) NeedsTranscode(ctx context.Context, job TranscodeJob) (_ bool, err error) {
+	defer derrors.Wrap(&err, "Media.NeedsTranscode(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if IsKind(err, KindNotFound) {
 		return false, nil
@@ -188,8 +194,8 @@ type PlaybackStart struct {
 
 // Start checks p may play the track (in its context, if any) and that it has
 // playable media, and returns signed URLs.
-func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc PlayContext, pos time.Duration) (*PlaybackStart, error) {
-	var err error
+func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc PlayContext, pos time.Duration) (_ *PlaybackStart, err error) {
+	defer derrors.Wrap(&err, "Playback.Start(%q)", trackID)
 	switch {
 	case pc.PlaylistID != "":
 		trackID, err = pb.inPlaylist(ctx, p, pc, trackID)
@@ -201,7 +207,7 @@ func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc P
 	}
 	t, err := pb.stores.Catalog.GetTrack(ctx, trackID)
 	if err != nil {
-		return nil, fmt.Errorf("start playback: %w", err)
+		return nil, err
 	}
 	if t.MediaID == "" {
 		switch t.Status {
@@ -229,14 +235,14 @@ const maxContextScan = MaxPlaylistEntries
 
 func (pb *Playback) inPlaylist(ctx context.Context, p Principal, pc PlayContext, trackID string) (string, error) {
 	if _, err := pb.playlists.visible(ctx, p, pc.PlaylistID); err != nil {
-		return "", fmt.Errorf("start playback: %w", err)
+		return "", err
 	}
 	idx := 0
 	pg := Page{Size: MaxPageSize}
 	for idx < maxContextScan {
 		entries, next, err := pb.stores.Playlists.ListEntries(ctx, pc.PlaylistID, pg)
 		if err != nil {
-			return "", fmt.Errorf("start playback: %w", err)
+			return "", err
 		}
 		for _, e := range entries {
 			if trackID == "" && idx == pc.Index {
@@ -260,12 +266,12 @@ func (pb *Playback) inPlaylist(ctx context.Context, p Principal, pc PlayContext,
 
 func (pb *Playback) inAlbum(ctx context.Context, pc PlayContext, trackID string) (string, error) {
 	if _, err := pb.stores.Catalog.GetAlbum(ctx, pc.AlbumID); err != nil {
-		return "", fmt.Errorf("start playback: %w", err)
+		return "", err
 	}
 	if trackID != "" {
 		t, err := pb.stores.Catalog.GetTrack(ctx, trackID)
 		if err != nil {
-			return "", fmt.Errorf("start playback: %w", err)
+			return "", err
 		}
 		if t.AlbumID != pc.AlbumID {
 			return "", NotFound("track in album", trackID)
@@ -277,7 +283,7 @@ func (pb *Playback) inAlbum(ctx context.Context, pc PlayContext, trackID string)
 	for {
 		tracks, next, err := pb.stores.Catalog.ListTracksByAlbum(ctx, pc.AlbumID, pg)
 		if err != nil {
-			return "", fmt.Errorf("start playback: %w", err)
+			return "", err
 		}
 		if pc.Index < idx+len(tracks) {
 			return tracks[pc.Index-idx].ID, nil
@@ -300,7 +306,8 @@ const CountAfter = 30 * time.Second
 // CountAfter or ends. Events for tracks since deleted are kept out of the
 // history (a device may report plays made offline long ago). The batch is
 // published to the play event log for later consumers.
-func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent) error {
+func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent) (err error) {
+	defer derrors.Wrap(&err, "Playback.Report")
 	ids := make([]string, 0, len(events))
 	for i := range events {
 		events[i].UserID = p.UserID
@@ -308,7 +315,7 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 	}
 	tracks, err := pb.stores.Catalog.BatchGetTracks(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("report playback: %w", err)
+		return err
 	}
 	exists := make(map[string]bool, len(tracks))
 	for _, t := range tracks {
@@ -322,25 +329,26 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 			UserID: p.UserID, PlaybackID: e.PlaybackID, TrackID: e.TrackID, DeviceID: e.DeviceID, PlayTime: e.OccurTime,
 		})
 		if err != nil {
-			return fmt.Errorf("record play: %w", err)
+			return err
 		}
 		if e.Type == PlayEventEnd || e.Position >= CountAfter {
 			if _, err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID); err != nil {
-				return fmt.Errorf("count play: %w", err)
+				return err
 			}
 		}
 	}
 	if err := pb.events.PublishPlayEvents(ctx, p.UserID, events); err != nil {
-		return fmt.Errorf("publish play events: %w", err)
+		return err
 	}
 	return nil
 }
 
 // RecentlyPlayed lists p's plays, newest first.
-func (pb *Playback) RecentlyPlayed(ctx context.Context, p Principal, pg Page) ([]*Play, string, error) {
+func (pb *Playback) RecentlyPlayed(ctx context.Context, p Principal, pg Page) (_ []*Play, _ string, err error) {
+	defer derrors.Wrap(&err, "Playback.RecentlyPlayed")
 	plays, next, err := pb.stores.Plays.ListPlays(ctx, p.UserID, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("recently played: %w", err)
+		return nil, "", err
 	}
 	return plays, next, nil
 }

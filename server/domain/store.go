@@ -113,6 +113,9 @@ type CatalogStore interface {
 }
 
 type PlaylistStore interface {
+	// CreatePlaylist stores a new playlist with no collaborators and zero
+	// counts, whatever pl holds: collaborators join through AddCollaborator,
+	// which the owner calls for each, and counts are the store's.
 	CreatePlaylist(ctx context.Context, pl *Playlist) error
 	GetPlaylist(ctx context.Context, id string) (*Playlist, error)
 	// UpdatePlaylist stores pl's Name, Description, Public, Collaborative and
@@ -129,7 +132,8 @@ type PlaylistStore interface {
 	// AddEntries inserts entries (IDs set by the caller) at zero-based index
 	// position, or appends them when position < 0 or past the end, and bumps
 	// TrackCount and UpdateTime. It fails KindFailedPrecondition, writing
-	// nothing, if the playlist would pass MaxPlaylistEntries. Concurrent adds to
+	// nothing, if the playlist would pass MaxPlaylistEntries, and KindNotFound,
+	// writing nothing, if an entry's track does not exist. Concurrent adds to
 	// one playlist all land.
 	AddEntries(ctx context.Context, playlistID string, entries []*PlaylistEntry, position int) error
 	// RemoveEntries removes entries by id; if any id is not in the playlist

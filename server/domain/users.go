@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/backbeat/backbeat/server/derrors"
 )
 
 // Credentials is what the user service needs from the auth layer: password
@@ -93,13 +95,14 @@ func (s *Users) initialRoles(username, email string) []Role {
 }
 
 // Register creates a listener account and signs it in.
-func (s *Users) Register(ctx context.Context, in RegisterInput) (*User, Tokens, error) {
+func (s *Users) Register(ctx context.Context, in RegisterInput) (_ *User, _ Tokens, err error) {
+	defer derrors.Wrap(&err, "Users.Register(%q)", in.Username)
 	if err := s.refuseExternal(); err != nil {
 		return nil, Tokens{}, err
 	}
 	hash, err := s.creds.HashPassword(in.Password)
 	if err != nil {
-		return nil, Tokens{}, fmt.Errorf("register: %w", err)
+		return nil, Tokens{}, err
 	}
 	now := s.cfg.Now().UTC()
 	u := &User{
@@ -116,7 +119,7 @@ func (s *Users) Register(ctx context.Context, in RegisterInput) (*User, Tokens, 
 		u.DisplayName = in.Username
 	}
 	if err := s.stores.Users.CreateUser(ctx, u); err != nil {
-		return nil, Tokens{}, fmt.Errorf("register: %w", err)
+		return nil, Tokens{}, err
 	}
 	toks, err := s.issue(ctx, u)
 	if err != nil {
@@ -130,12 +133,12 @@ func (s *Users) Register(ctx context.Context, in RegisterInput) (*User, Tokens, 
 func errBadLogin() error { return Unauthenticated("invalid login or password") }
 
 // Login signs a user in with a username or email and a password.
-func (s *Users) Login(ctx context.Context, login, password string) (*User, Tokens, error) {
+func (s *Users) Login(ctx context.Context, login, password string) (_ *User, _ Tokens, err error) {
+	defer derrors.Wrap(&err, "Users.Login(%q)", login)
 	if err := s.refuseExternal(); err != nil {
 		return nil, Tokens{}, err
 	}
 	var u *User
-	var err error
 	if strings.Contains(login, "@") {
 		u, err = s.stores.Users.GetUserByEmail(ctx, login)
 	} else {
@@ -146,11 +149,11 @@ func (s *Users) Login(ctx context.Context, login, password string) (*User, Token
 		return nil, Tokens{}, errBadLogin()
 	}
 	if err != nil {
-		return nil, Tokens{}, fmt.Errorf("login: %w", err)
+		return nil, Tokens{}, err
 	}
 	ok, err := s.creds.CheckPassword(u.PasswordHash, password)
 	if err != nil {
-		return nil, Tokens{}, fmt.Errorf("login: %w", err)
+		return nil, Tokens{}, err
 	}
 	if !ok {
 		return nil, Tokens{}, errBadLogin()
@@ -174,20 +177,21 @@ func (s *Users) burnPasswordCheck(password string) {
 func (s *Users) issue(ctx context.Context, u *User) (Tokens, error) {
 	access, exp, err := s.creds.MintAccessToken(u.ID, u.Roles)
 	if err != nil {
-		return Tokens{}, fmt.Errorf("mint access token: %w", err)
+		return Tokens{}, err
 	}
 	refresh, hash := s.creds.NewRefreshToken()
 	now := s.cfg.Now().UTC()
 	sess := &Session{TokenHash: hash, UserID: u.ID, CreateTime: now, ExpireTime: now.Add(s.cfg.RefreshTTL)}
 	if err := s.stores.Users.CreateSession(ctx, sess); err != nil {
-		return Tokens{}, fmt.Errorf("create session: %w", err)
+		return Tokens{}, err
 	}
 	return Tokens{AccessToken: access, AccessTokenExpire: exp, RefreshToken: refresh, RefreshTokenExpire: sess.ExpireTime}, nil
 }
 
 // Refresh rotates a refresh token: the old one is consumed, new tokens carry
 // the user's current roles.
-func (s *Users) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
+func (s *Users) Refresh(ctx context.Context, refreshToken string) (_ Tokens, err error) {
+	defer derrors.Wrap(&err, "Users.Refresh")
 	if err := s.refuseExternal(); err != nil {
 		return Tokens{}, err
 	}
@@ -196,41 +200,44 @@ func (s *Users) Refresh(ctx context.Context, refreshToken string) (Tokens, error
 		return Tokens{}, Unauthenticated("refresh token invalid, expired or already used")
 	}
 	if err != nil {
-		return Tokens{}, fmt.Errorf("refresh: %w", err)
+		return Tokens{}, err
 	}
 	u, err := s.stores.Users.GetUser(ctx, sess.UserID)
 	if IsKind(err, KindNotFound) {
 		return Tokens{}, Unauthenticated("refresh token invalid, expired or already used")
 	}
 	if err != nil {
-		return Tokens{}, fmt.Errorf("refresh: %w", err)
+		return Tokens{}, err
 	}
 	return s.issue(ctx, u)
 }
 
 // Logout revokes a refresh token. Revoking an unknown token succeeds: the
 // caller's intent, that the token not work, holds either way.
-func (s *Users) Logout(ctx context.Context, p Principal, refreshToken string) error {
+func (s *Users) Logout(ctx context.Context, p Principal, refreshToken string) (err error) {
+	defer derrors.Wrap(&err, "Users.Logout")
 	if err := s.stores.Users.DeleteSession(ctx, s.creds.HashRefreshToken(refreshToken)); err != nil {
-		return fmt.Errorf("logout: %w", err)
+		return err
 	}
 	return nil
 }
 
 // GetMe returns the caller's own account.
-func (s *Users) GetMe(ctx context.Context, p Principal) (*User, error) {
+func (s *Users) GetMe(ctx context.Context, p Principal) (_ *User, err error) {
+	defer derrors.Wrap(&err, "Users.GetMe")
 	u, err := s.stores.Users.GetUser(ctx, p.UserID)
 	if err != nil {
-		return nil, fmt.Errorf("get me: %w", err)
+		return nil, err
 	}
 	return u, nil
 }
 
 // UpdateMe applies the named fields ("display_name", "email") of patch.
-func (s *Users) UpdateMe(ctx context.Context, p Principal, patch *User, fields []string) (*User, error) {
+func (s *Users) UpdateMe(ctx context.Context, p Principal, patch *User, fields []string) (_ *User, err error) {
+	defer derrors.Wrap(&err, "Users.UpdateMe(%q)", patch.ID)
 	u, err := s.stores.Users.GetUser(ctx, p.UserID)
 	if err != nil {
-		return nil, fmt.Errorf("update me: %w", err)
+		return nil, err
 	}
 	for _, f := range fields {
 		switch f {
@@ -247,7 +254,7 @@ func (s *Users) UpdateMe(ctx context.Context, p Principal, patch *User, fields [
 	}
 	u.UpdateTime = s.cfg.Now().UTC()
 	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
-		return nil, fmt.Errorf("update me: %w", err)
+		return nil, err
 	}
 	return u, nil
 }
@@ -255,10 +262,11 @@ func (s *Users) UpdateMe(ctx context.Context, p Principal, patch *User, fields [
 // DeleteMe removes the caller's account and everything it owns. Artists the
 // caller manages alone go with it (with their albums and tracks); artists
 // managed with others just lose the caller as a manager.
-func (s *Users) DeleteMe(ctx context.Context, p Principal) error {
+func (s *Users) DeleteMe(ctx context.Context, p Principal) (err error) {
+	defer derrors.Wrap(&err, "Users.DeleteMe")
 	artists, err := s.stores.Catalog.ListArtistsByOwner(ctx, p.UserID)
 	if err != nil {
-		return fmt.Errorf("delete me: %w", err)
+		return err
 	}
 	for _, a := range artists {
 		rest := slices.DeleteFunc(slices.Clone(a.OwnerIDs), func(id string) bool { return id == p.UserID })
@@ -272,21 +280,22 @@ func (s *Users) DeleteMe(ctx context.Context, p Principal) error {
 			err = s.stores.Catalog.UpdateArtist(ctx, a)
 		}
 		if err != nil && !IsKind(err, KindNotFound) {
-			return fmt.Errorf("delete me: artist %s: %w", a.ID, err)
+			return err
 		}
 	}
 	if err := s.stores.Users.DeleteUser(ctx, p.UserID); err != nil {
-		return fmt.Errorf("delete me: %w", err)
+		return err
 	}
 	return nil
 }
 
 // GetUser returns a user's public profile; the email is kept for the user
 // themself and admins.
-func (s *Users) GetUser(ctx context.Context, p Principal, id string) (*User, error) {
+func (s *Users) GetUser(ctx context.Context, p Principal, id string) (_ *User, err error) {
+	defer derrors.Wrap(&err, "Users.GetUser(%q)", id)
 	u, err := s.stores.Users.GetUser(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("get user: %w", err)
+		return nil, err
 	}
 	if u.ID != p.UserID && !p.IsAdmin() {
 		u.Email = ""
@@ -294,46 +303,51 @@ func (s *Users) GetUser(ctx context.Context, p Principal, id string) (*User, err
 	return u, nil
 }
 
-func (s *Users) FollowArtist(ctx context.Context, p Principal, artistID string) error {
+func (s *Users) FollowArtist(ctx context.Context, p Principal, artistID string) (err error) {
+	defer derrors.Wrap(&err, "Users.FollowArtist(%q)", artistID)
 	if _, err := s.stores.Catalog.GetArtist(ctx, artistID); err != nil {
-		return fmt.Errorf("follow artist: %w", err)
+		return err
 	}
 	if err := s.stores.Users.FollowArtist(ctx, p.UserID, artistID); err != nil {
-		return fmt.Errorf("follow artist: %w", err)
+		return err
 	}
 	return nil
 }
 
-func (s *Users) UnfollowArtist(ctx context.Context, p Principal, artistID string) error {
+func (s *Users) UnfollowArtist(ctx context.Context, p Principal, artistID string) (err error) {
+	defer derrors.Wrap(&err, "Users.UnfollowArtist(%q)", artistID)
 	if err := s.stores.Users.UnfollowArtist(ctx, p.UserID, artistID); err != nil {
-		return fmt.Errorf("unfollow artist: %w", err)
+		return err
 	}
 	return nil
 }
 
-func (s *Users) ListFollowedArtists(ctx context.Context, p Principal, pg Page) ([]string, string, error) {
+func (s *Users) ListFollowedArtists(ctx context.Context, p Principal, pg Page) (_ []string, _ string, err error) {
+	defer derrors.Wrap(&err, "Users.ListFollowedArtists")
 	ids, next, err := s.stores.Users.ListFollowedArtists(ctx, p.UserID, pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list followed artists: %w", err)
+		return nil, "", err
 	}
 	return ids, next, nil
 }
 
 // ListUsers is for admins.
-func (s *Users) ListUsers(ctx context.Context, p Principal, prefix string, pg Page) ([]*User, string, error) {
+func (s *Users) ListUsers(ctx context.Context, p Principal, prefix string, pg Page) (_ []*User, _ string, err error) {
+	defer derrors.Wrap(&err, "Users.ListUsers(%q)", prefix)
 	if !p.IsAdmin() {
 		return nil, "", PermissionDenied("listing users needs the admin role")
 	}
 	users, next, err := s.stores.Users.ListUsers(ctx, strings.ToLower(prefix), pg)
 	if err != nil {
-		return nil, "", fmt.Errorf("list users: %w", err)
+		return nil, "", err
 	}
 	return users, next, nil
 }
 
 // SetUserRoles is for admins. Every user stays a listener, and an admin
 // cannot drop their own admin role, so a deployment never locks itself out.
-func (s *Users) SetUserRoles(ctx context.Context, p Principal, userID string, roles []Role) (*User, error) {
+func (s *Users) SetUserRoles(ctx context.Context, p Principal, userID string, roles []Role) (_ *User, err error) {
+	defer derrors.Wrap(&err, "Users.SetUserRoles(%q)", userID)
 	if !p.IsAdmin() {
 		return nil, PermissionDenied("setting roles needs the admin role")
 	}
@@ -342,12 +356,12 @@ func (s *Users) SetUserRoles(ctx context.Context, p Principal, userID string, ro
 	}
 	u, err := s.stores.Users.GetUser(ctx, userID)
 	if err != nil {
-		return nil, fmt.Errorf("set user roles: %w", err)
+		return nil, err
 	}
 	u.Roles = normalizeRoles(roles)
 	u.UpdateTime = s.cfg.Now().UTC()
 	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
-		return nil, fmt.Errorf("set user roles: %w", err)
+		return nil, err
 	}
 	return u, nil
 }
@@ -371,13 +385,14 @@ type ExternalIdentity struct {
 
 // ResolveExternal maps an external identity to a Backbeat user, creating one
 // on first sight with a username derived from the provider's.
-func (s *Users) ResolveExternal(ctx context.Context, id ExternalIdentity) (*User, error) {
+func (s *Users) ResolveExternal(ctx context.Context, id ExternalIdentity) (_ *User, err error) {
+	defer derrors.Wrap(&err, "Users.ResolveExternal(%q, %q)", id.Issuer, id.Subject)
 	u, err := s.stores.Users.GetUserByExternalID(ctx, id.Issuer, id.Subject)
 	if err == nil {
 		return u, nil
 	}
 	if !IsKind(err, KindNotFound) {
-		return nil, fmt.Errorf("resolve external user: %w", err)
+		return nil, err
 	}
 	base := usernameFrom(id.Username, id.Email)
 	email := id.Email
@@ -408,14 +423,14 @@ func (s *Users) ResolveExternal(ctx context.Context, id ExternalIdentity) (*User
 			return u, nil
 		}
 		if !IsKind(err, KindAlreadyExists) {
-			return nil, fmt.Errorf("resolve external user: %w", err)
+			return nil, err
 		}
 		// A concurrent first request for the same subject may have won.
 		if existing, gerr := s.stores.Users.GetUserByExternalID(ctx, id.Issuer, id.Subject); gerr == nil {
 			return existing, nil
 		}
 	}
-	return nil, fmt.Errorf("resolve external user: no free username for %q: %w", base, err)
+	return nil, err
 }
 
 func usernameFrom(preferred, email string) string {

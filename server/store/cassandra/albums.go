@@ -2,11 +2,11 @@ package cassandra
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 const albumColumns = `id, title, artist_ids, album_type, genres, release_date, artwork_url, create_time, update_time`
@@ -23,30 +23,24 @@ type albumRow struct {
 	UpdateTime  time.Time `db:"update_time"`
 }
 
-func (s *Store) getAlbum(ctx context.Context, id string) (*domain.Album, error) {
+func (c catalogStore) GetAlbum(ctx context.Context, id string) (_ *domain.Album, err error) {
+	defer wrap(&err, "cassandra.GetAlbum(%q)", id)
 	var r albumRow
-	if err := s.read(ctx, `SELECT `+albumColumns+` FROM albums WHERE id = ?`, id).Get(&r); err != nil {
+	if err := c.read(ctx, `SELECT `+albumColumns+` FROM albums WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "album", id)
 	}
 	// Counting the album's partition of tracks_by_album (a few dozen rows)
 	// keeps TrackCount exact without a counter that could drift.
 	var n int
-	if err := s.read(ctx, `SELECT COUNT(*) FROM tracks_by_album WHERE album_id = ?`, id).Scan(&n); err != nil {
-		return nil, classify(err)
+	if err := c.read(ctx, `SELECT COUNT(*) FROM tracks_by_album WHERE album_id = ?`, id).Scan(&n); err != nil {
+		return nil, err
 	}
 	return &domain.Album{ID: r.ID, Title: r.Title, ArtistIDs: r.ArtistIDs, Type: domain.AlbumType(r.Type), Genres: r.Genres,
 		ReleaseDate: r.ReleaseDate, ArtworkURL: r.ArtworkURL, TrackCount: n, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
 }
 
-func (c catalogStore) GetAlbum(ctx context.Context, id string) (*domain.Album, error) {
-	a, err := c.getAlbum(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("cassandra: get album %s: %w", id, err)
-	}
-	return a, nil
-}
-
-func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) error {
+func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err error) {
+	defer wrap(&err, "cassandra.CreateAlbum(%q)", a.ID)
 	applied, err := c.once(ctx, `INSERT INTO albums (`+albumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		a.ID, a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime)).ExecCAS()
 	if err == nil && !applied {
@@ -64,27 +58,21 @@ func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) error {
 		err = c.indexAlbum(ctx, a)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: create album %s: %w", a.ID, classify(err))
+		return err
 	}
 	return nil
 }
 
-func (c catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) error {
-	if err := c.updateAlbum(ctx, a); err != nil {
-		return fmt.Errorf("cassandra: update album %s: %w", a.ID, err)
-	}
-	return nil
-}
-
-func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
-	old, err := s.getAlbum(ctx, a.ID)
+func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err error) {
+	defer wrap(&err, "cassandra.UpdateAlbum(%q)", a.ID)
+	old, err := s.GetAlbum(ctx, a.ID)
 	if err != nil {
 		return err
 	}
 	applied, err := s.once(ctx, `UPDATE albums SET title = ?, artist_ids = ?, album_type = ?, genres = ?, release_date = ?, artwork_url = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
 		a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime), a.ID).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return domain.NotFound("album", a.ID)
@@ -101,7 +89,7 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 		}
 	}
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	if old.Title == a.Title && slices.Equal(old.ArtistIDs, a.ArtistIDs) {
 		return nil
@@ -125,19 +113,12 @@ func (s *Store) updateAlbum(ctx context.Context, a *domain.Album) error {
 	return nil
 }
 
-func (c catalogStore) DeleteAlbum(ctx context.Context, id string) ([]string, error) {
-	deleted, err := c.deleteAlbum(ctx, id)
-	if err != nil {
-		return deleted, fmt.Errorf("cassandra: delete album %s: %w", id, err)
-	}
-	return deleted, nil
-}
-
 // deleteAlbum deletes the album and its tracks and returns the ids of the
 // tracks it deleted (not those a concurrent delete took first), with an
 // error too: a retry does not find those tracks again.
-func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
-	a, err := s.getAlbum(ctx, id)
+func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, err error) {
+	defer wrap(&err, "cassandra.DeleteAlbum(%q)", id)
+	a, err := s.GetAlbum(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +128,7 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	}
 	deleted := make([]string, 0, len(tracks))
 	for _, t := range tracks {
-		err := s.deleteTrack(ctx, t)
+		err := s.DeleteTrack(ctx, t)
 		if domain.IsKind(err, domain.KindNotFound) {
 			continue
 		}
@@ -162,21 +143,22 @@ func (s *Store) deleteAlbum(ctx context.Context, id string) ([]string, error) {
 	}
 	removeListing(b, kindAlbum, id)
 	if err := s.exec(b); err != nil {
-		return deleted, classify(err)
+		return deleted, err
 	}
 	if err := s.unindex(ctx, kindAlbum, id); err != nil {
 		return deleted, err
 	}
 	if err := s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec(); err != nil {
-		return deleted, classify(err)
+		return deleted, err
 	}
 	return deleted, nil
 }
 
-func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) ([]*domain.Album, string, error) {
-	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.getAlbum, func(a *domain.Album) string { return a.ID })
+func (c catalogStore) ListAlbums(ctx context.Context, p domain.Page) (_ []*domain.Album, _ string, err error) {
+	defer wrap(&err, "cassandra.ListAlbums")
+	as, next, err := listAll(ctx, c.Store, p, ofAlbums, kindAlbum, c.GetAlbum, func(a *domain.Album) string { return a.ID })
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list albums: %w", err)
+		return nil, "", err
 	}
 	return as, next, nil
 }
@@ -186,31 +168,32 @@ type albumRef struct {
 	AlbumID     string `db:"album_id"`
 }
 
-func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) ([]*domain.Album, string, error) {
-	cur, first, err := readCursor(p, ofAlbumsByArtist)
+func (c catalogStore) ListAlbumsByArtist(ctx context.Context, artistID string, p domain.Page) (_ []*domain.Album, _ string, err error) {
+	defer wrap(&err, "cassandra.ListAlbumsByArtist(%q)", artistID)
+	cur, resume, err := pagetoken.Read(p, ofAlbumsByArtist)
 	if err != nil {
 		return nil, "", err
 	}
 	var refs []albumRef
-	if first {
+	if !resume {
 		err = c.read(ctx, `SELECT release_date, album_id FROM albums_by_artist WHERE artist_id = ? LIMIT ?`, artistID, p.Size+1).Select(&refs)
 	} else {
 		err = c.read(ctx, `SELECT release_date, album_id FROM albums_by_artist WHERE artist_id = ? AND (release_date, album_id) < (?, ?) LIMIT ?`,
 			artistID, cur.Key, cur.ID, p.Size+1).Select(&refs)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list albums of artist %s: %w", artistID, classify(err))
+		return nil, "", err
 	}
-	refs, next := cut(refs, p.Size, func(last albumRef) cursor {
-		return cursor{Of: ofAlbumsByArtist, Key: last.ReleaseDate, ID: last.AlbumID}
+	refs, next := pagetoken.Page(refs, p.Size, func(last albumRef) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofAlbumsByArtist, Key: last.ReleaseDate, ID: last.AlbumID}
 	})
 	ids := make([]string, len(refs))
 	for i, r := range refs {
 		ids[i] = r.AlbumID
 	}
-	as, err := fetchAll(ctx, ids, c.getAlbum)
+	as, err := fetchAll(ctx, ids, c.GetAlbum)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list albums of artist %s: %w", artistID, err)
+		return nil, "", err
 	}
 	return as, next, nil
 }

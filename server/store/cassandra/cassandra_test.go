@@ -153,3 +153,82 @@ func dropKeyspace(t *testing.T, s *Store, keyspace string) {
 		t.Logf("drop keyspace %s: %v", keyspace, err)
 	}
 }
+
+// TestOpenRefusesUnknownSchema checks that Open serves only a keyspace at
+// this binary's schema version, and otherwise says to run `backbeat
+// migrate`: a missing keyspace, one never migrated, one a newer binary
+// migrated further, and one an older binary left behind.
+func TestOpenRefusesUnknownSchema(t *testing.T) {
+	hosts := cassandratest.Shared(t)
+	ctx := t.Context()
+	cfg := Config{
+		Hosts:       hosts,
+		LocalDC:     cassandratest.SharedDC,
+		Keyspace:    testKeyspace("backbeat_schema"),
+		Replication: map[string]int{cassandratest.SharedDC: 1},
+		Timeout:     30 * time.Second,
+		Logger:      testLogger(t),
+	}
+	admin, err := connect(ctx, cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	t.Cleanup(func() {
+		if err := admin.Query("DROP KEYSPACE IF EXISTS " + cfg.Keyspace).WithContext(context.Background()).Exec(); err != nil {
+			t.Logf("drop keyspace %s: %v", cfg.Keyspace, err)
+		}
+	})
+	exec := func(stmt string, args ...any) {
+		t.Helper()
+		if err := admin.Query(stmt, args...).WithContext(ctx).Exec(); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	refused := func(what, want string) {
+		t.Helper()
+		s, err := Open(ctx, cfg)
+		if err == nil {
+			s.Close()
+			t.Fatalf("%s: Open served it", what)
+		}
+		if !errors.Is(err, ErrSchemaVersion) || !says(err, "`backbeat migrate`") || !says(err, want) {
+			t.Fatalf("%s: Open error %q, want ErrSchemaVersion saying %q and to run `backbeat migrate`", what, err, want)
+		}
+		t.Logf("%s: %v", what, err)
+	}
+	served := func(what string) {
+		t.Helper()
+		s, err := Open(ctx, cfg)
+		if err != nil {
+			t.Fatalf("%s: Open: %v", what, err)
+		}
+		s.Close()
+	}
+
+	refused("no keyspace", "does not exist")
+	stmt, err := createKeyspace(cfg.Keyspace, cfg.Replication)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(stmt)
+	if err := admin.AwaitSchemaAgreement(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refused("keyspace never migrated", "no Backbeat schema")
+
+	if err := Migrate(ctx, cfg); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	served("migrated keyspace")
+
+	migrations := cfg.Keyspace + ".gocqlx_migrate"
+	exec(`INSERT INTO `+migrations+` (name, checksum, done) VALUES (?, ?, ?)`, "999_from_the_future.cql", "0", 1)
+	refused("keyspace a newer binary migrated", "newer than this binary's")
+	exec(`DELETE FROM `+migrations+` WHERE name = ?`, "999_from_the_future.cql")
+	served("keyspace back at this version")
+
+	known := knownMigrations()
+	exec(`DELETE FROM `+migrations+` WHERE name = ?`, known[len(known)-1])
+	refused("keyspace an older binary migrated", "older than this binary's")
+}

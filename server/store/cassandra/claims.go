@@ -113,7 +113,7 @@ func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string
 	args := append(append([]any{}, keys...), userID, now())
 	applied, err := s.once(ctx, c.insert, args...).MapScanCAS(existing)
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	holder, _ := existing["user_id"].(string)
 	if applied || holder == userID {
@@ -127,7 +127,7 @@ func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string
 	// An old claim whose holder does not have the value (a creation or
 	// rename that died half-way) is taken over; the condition makes two
 	// newcomers doing so at once agree on one winner.
-	held, err := s.getUser(ctx, holder)
+	held, err := userStore{s}.GetUser(ctx, holder)
 	switch {
 	case err == nil && equalKeys(c.keys(held), keys):
 		return taken
@@ -137,7 +137,7 @@ func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string
 	args = append(append([]any{userID, now()}, keys...), holder)
 	applied, err = s.once(ctx, c.steal, args...).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return taken

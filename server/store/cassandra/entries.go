@@ -2,29 +2,30 @@ package cassandra
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // useShards spreads the playlists a track is in over partitions by
 // playlist: a hit is in millions of playlists.
 const useShards = 16
 
-func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg domain.Page) ([]*domain.PlaylistEntry, string, error) {
-	cur, first, err := readCursor(pg, ofEntries)
+func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg domain.Page) (_ []*domain.PlaylistEntry, _ string, err error) {
+	defer wrap(&err, "cassandra.ListEntries(%q)", playlistID)
+	cur, resume, err := pagetoken.Read(pg, ofEntries)
 	if err != nil {
 		return nil, "", err
 	}
 	if _, err := p.playlistRow(ctx, playlistID); err != nil {
-		return nil, "", fmt.Errorf("cassandra: list entries of %s: %w", playlistID, err)
+		return nil, "", err
 	}
 	var rows []entryRow
-	if first {
+	if !resume {
 		err = p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries WHERE playlist_id = ? LIMIT ?`,
 			playlistID, pg.Size+1).Select(&rows)
 	} else {
@@ -32,9 +33,11 @@ func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg do
 			playlistID, cur.Key, cur.ID, pg.Size+1).Select(&rows)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list entries of %s: %w", playlistID, classify(err))
+		return nil, "", err
 	}
-	rows, next := cut(rows, pg.Size, func(last entryRow) cursor { return cursor{Of: ofEntries, Key: last.Pos, ID: last.EntryID} })
+	rows, next := pagetoken.Page(rows, pg.Size, func(last entryRow) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofEntries, Key: last.Pos, ID: last.EntryID}
+	})
 	out := make([]*domain.PlaylistEntry, len(rows))
 	for i, r := range rows {
 		out[i] = &domain.PlaylistEntry{ID: r.EntryID, TrackID: r.TrackID, AddedBy: r.AddedBy, AddTime: r.AddTime}
@@ -46,14 +49,8 @@ func (p playlistStore) ListEntries(ctx context.Context, playlistID string, pg do
 // track_count (which is how the limit holds under concurrent adds), then
 // writes the entries in one logged batch; if that fails it gives the room
 // back.
-func (p playlistStore) AddEntries(ctx context.Context, playlistID string, entries []*domain.PlaylistEntry, position int) error {
-	if err := p.addEntries(ctx, playlistID, entries, position); err != nil {
-		return fmt.Errorf("cassandra: add entries to %s: %w", playlistID, err)
-	}
-	return nil
-}
-
-func (p playlistStore) addEntries(ctx context.Context, playlistID string, entries []*domain.PlaylistEntry, position int) error {
+func (p playlistStore) AddEntries(ctx context.Context, playlistID string, entries []*domain.PlaylistEntry, position int) (err error) {
+	defer wrap(&err, "cassandra.AddEntries(%q)", playlistID)
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		if e.ID == "" || slices.Contains(ids[:i], e.ID) {
@@ -65,9 +62,12 @@ func (p playlistStore) addEntries(ctx context.Context, playlistID string, entrie
 		_, err := p.playlistRow(ctx, playlistID)
 		return err
 	}
+	if err := p.requireTracks(ctx, entries); err != nil {
+		return err
+	}
 	var clash []string
 	if err := p.read(ctx, `SELECT entry_id FROM playlist_entries_by_id WHERE playlist_id = ? AND entry_id IN ?`, playlistID, ids).Select(&clash); err != nil {
-		return classify(err)
+		return err
 	}
 	if len(clash) > 0 {
 		return domain.AlreadyExists("entry_id", "entry %q already exists", clash[0])
@@ -75,13 +75,38 @@ func (p playlistStore) addEntries(ctx context.Context, playlistID string, entrie
 	if err := p.reserve(ctx, playlistID, len(entries)); err != nil {
 		return err
 	}
-	err := p.writeEntries(ctx, playlistID, entries, position)
+	err = p.writeEntries(ctx, playlistID, entries, position)
 	if err != nil {
 		if uerr := p.reserve(context.WithoutCancel(ctx), playlistID, -len(entries)); uerr != nil {
 			p.log.Error("cassandra: playlist track count left too high", "playlist", playlistID, "by", len(entries), "err", uerr)
 		}
 	}
 	return err
+}
+
+// requireTracks fails NotFound for the first entry whose track does not
+// exist, before anything is written: an entry of no track would be listed
+// but never play, and no track deletion would ever clean it up.
+func (p playlistStore) requireTracks(ctx context.Context, entries []*domain.PlaylistEntry) error {
+	var ids []string
+	for _, e := range entries {
+		if !slices.Contains(ids, e.TrackID) {
+			ids = append(ids, e.TrackID)
+		}
+	}
+	found, err := fetchAll(ctx, ids, catalogStore{p.Store}.GetTrack)
+	if err != nil {
+		return err
+	}
+	for i, t := range found {
+		if t.ID != ids[i] {
+			return domain.NotFound("track", ids[i])
+		}
+	}
+	if len(found) < len(ids) {
+		return domain.NotFound("track", ids[len(found)])
+	}
+	return nil
 }
 
 func (p playlistStore) writeEntries(ctx context.Context, playlistID string, entries []*domain.PlaylistEntry, position int) error {
@@ -115,7 +140,7 @@ func (p playlistStore) writeEntries(ctx context.Context, playlistID string, entr
 		if uerr := p.writeEach(context.WithoutCancel(ctx), undo); uerr != nil {
 			p.log.Warn("cassandra: track-use rows left behind", "playlist", playlistID, "err", uerr)
 		}
-		return classify(err)
+		return err
 	}
 	return nil
 }
@@ -140,13 +165,13 @@ func (p playlistStore) neighbours(ctx context.Context, playlistID string, positi
 		if len(keys) > 0 {
 			prev = keys[0]
 		}
-		return prev, "", classify(err)
+		return prev, "", err
 	}
 	// The partition holds at most MaxPlaylistEntries rows; reading the keys
 	// up to position is the price of inserting by index.
 	err = p.read(ctx, `SELECT pos FROM playlist_entries WHERE playlist_id = ? LIMIT ?`, playlistID, position+1).Select(&keys)
 	if err != nil {
-		return "", "", classify(err)
+		return "", "", err
 	}
 	if position < len(keys) {
 		next = keys[position]
@@ -178,7 +203,7 @@ func (p playlistStore) reserve(ctx context.Context, playlistID string, delta int
 		applied, err := p.once(ctx, `UPDATE playlists SET track_count = ?, update_time = ? WHERE id = ? IF track_count = ?`,
 			max(count, 0), stamp, playlistID, r.TrackCount).ExecCAS()
 		if err != nil {
-			return classify(err)
+			return err
 		}
 		if applied {
 			return nil
@@ -188,18 +213,19 @@ func (p playlistStore) reserve(ctx context.Context, playlistID string, delta int
 		}
 		select {
 		case <-ctx.Done():
-			return classify(ctx.Err())
+			return ctx.Err()
 		case <-time.After(jitter(attempt)):
 		}
 	}
 }
 
-func (p playlistStore) RemoveEntries(ctx context.Context, playlistID string, entryIDs []string) error {
+func (p playlistStore) RemoveEntries(ctx context.Context, playlistID string, entryIDs []string) (err error) {
+	defer wrap(&err, "cassandra.RemoveEntries(%q)", playlistID)
 	if _, err := p.playlistRow(ctx, playlistID); err != nil {
-		return fmt.Errorf("cassandra: remove entries from %s: %w", playlistID, err)
+		return err
 	}
 	if err := p.removeEntries(ctx, playlistID, entryIDs, true); err != nil {
-		return fmt.Errorf("cassandra: remove entries from %s: %w", playlistID, err)
+		return err
 	}
 	return nil
 }
@@ -211,7 +237,7 @@ func (p playlistStore) removeEntries(ctx context.Context, playlistID string, ent
 	var rows []entryRow
 	if err := p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries_by_id WHERE playlist_id = ? AND entry_id IN ?`,
 		playlistID, ids).Select(&rows); err != nil {
-		return classify(err)
+		return err
 	}
 	if strict && len(rows) < len(ids) {
 		return domain.NotFound("playlist entry", firstMissing(ids, rows))
@@ -231,7 +257,7 @@ func (p playlistStore) removeEntries(ctx context.Context, playlistID string, ent
 		_ = iter.Close()
 	}
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		if strict {
@@ -246,7 +272,7 @@ func (p playlistStore) removeEntries(ctx context.Context, playlistID string, ent
 		uses[i] = &domain.PlaylistEntry{ID: r.EntryID, TrackID: r.TrackID}
 	}
 	if err := p.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	if err := p.reserve(ctx, playlistID, -len(rows)); err != nil {
 		return err
@@ -270,14 +296,8 @@ type posRef struct {
 
 // MoveEntries gives the moved entries new keys between the place's
 // neighbours; no other entry is rewritten.
-func (p playlistStore) MoveEntries(ctx context.Context, playlistID string, entryIDs []string, beforeEntryID string) error {
-	if err := p.moveEntries(ctx, playlistID, entryIDs, beforeEntryID); err != nil {
-		return fmt.Errorf("cassandra: move entries in %s: %w", playlistID, err)
-	}
-	return nil
-}
-
-func (p playlistStore) moveEntries(ctx context.Context, playlistID string, entryIDs []string, before string) error {
+func (p playlistStore) MoveEntries(ctx context.Context, playlistID string, entryIDs []string, before string) (err error) {
+	defer wrap(&err, "cassandra.MoveEntries(%q, %q)", playlistID, before)
 	if _, err := p.playlistRow(ctx, playlistID); err != nil {
 		return err
 	}
@@ -299,7 +319,7 @@ func (p playlistStore) moveEntries(ctx context.Context, playlistID string, entry
 	var rows []entryRow
 	if err := p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries_by_id WHERE playlist_id = ? AND entry_id IN ?`,
 		playlistID, want).Select(&rows); err != nil {
-		return classify(err)
+		return err
 	}
 	if len(rows) < len(want) {
 		return domain.NotFound("playlist entry", firstMissing(want, rows))
@@ -311,7 +331,6 @@ func (p playlistStore) moveEntries(ctx context.Context, playlistID string, entry
 	// The entry before the place is the first one above it that is not
 	// itself moving; at most len(entryIDs) rows are skipped to find it.
 	var above []posRef
-	var err error
 	next := ""
 	if before == "" {
 		err = p.read(ctx, `SELECT pos, entry_id FROM playlist_entries WHERE playlist_id = ? ORDER BY pos DESC, entry_id DESC LIMIT ?`,
@@ -322,7 +341,7 @@ func (p playlistStore) moveEntries(ctx context.Context, playlistID string, entry
 			playlistID, next, before, len(entryIDs)+1).Select(&above)
 	}
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	prev := ""
 	for _, r := range above {
@@ -344,7 +363,7 @@ func (p playlistStore) moveEntries(ctx context.Context, playlistID string, entry
 		b.add(`UPDATE playlist_entries_by_id SET pos = ? WHERE playlist_id = ? AND entry_id = ?`, pos, playlistID, id)
 	}
 	if err := p.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	return p.reserve(ctx, playlistID, 0)
 }
@@ -358,7 +377,7 @@ func (p playlistStore) dropTrack(ctx context.Context, trackID string) error {
 	for shard := range useShards {
 		var uses []use
 		if err := p.read(ctx, `SELECT playlist_id, entry_id FROM playlists_by_track WHERE track_id = ? AND shard = ?`, trackID, shard).Select(&uses); err != nil {
-			return classify(err)
+			return err
 		}
 		byPlaylist := map[string][]string{}
 		for _, u := range uses {
@@ -370,7 +389,7 @@ func (p playlistStore) dropTrack(ctx context.Context, trackID string) error {
 			}
 		}
 		if err := p.write(ctx, `DELETE FROM playlists_by_track WHERE track_id = ? AND shard = ?`, trackID, shard).Exec(); err != nil {
-			return classify(err)
+			return err
 		}
 	}
 	return nil

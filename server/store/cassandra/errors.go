@@ -8,8 +8,23 @@ import (
 
 	"github.com/gocql/gocql"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 )
+
+// wrap is the deferred step every operation of the store begins with, as in
+//
+//	defer wrap(&err, "cassandra.GetUser(%q)", id)
+//
+// It classifies the driver error and names the operation in one place, so
+// no return path can skip the classification: a transient error the
+// operation returns is KindUnavailable (retryable) on every path.
+func wrap(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = classify(*errp)
+		derrors.Wrap(errp, format, args...)
+	}
+}
 
 // classify gives driver errors a domain kind: what a retry may fix (too few
 // replicas, timeouts, no connection) is KindUnavailable; the rest stays
@@ -55,11 +70,11 @@ func transient(err error) bool {
 	return false
 }
 
-// notFound maps the driver's "no row" to the domain's, and classifies the
-// rest.
+// notFound maps the driver's "no row" to the domain's; the operation's wrap
+// classifies the rest.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, gocql.ErrNotFound) {
 		return domain.NotFound(what, id)
 	}
-	return classify(err)
+	return err
 }

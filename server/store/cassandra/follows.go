@@ -3,25 +3,26 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // followShards spreads an artist's or a playlist's followers over
 // partitions: a star's followers would not fit one.
 const followShards = 16
 
-func (u userStore) FollowArtist(ctx context.Context, userID, artistID string) error {
-	if _, err := u.getArtist(ctx, artistID); err != nil {
-		return fmt.Errorf("cassandra: follow artist %s: %w", artistID, err)
+func (u userStore) FollowArtist(ctx context.Context, userID, artistID string) (err error) {
+	defer wrap(&err, "cassandra.FollowArtist(%q, %q)", userID, artistID)
+	if _, err := (catalogStore{u.Store}).GetArtist(ctx, artistID); err != nil {
+		return err
 	}
 	prev, found, err := u.followTime(ctx, userID, artistID)
 	if err != nil {
-		return fmt.Errorf("cassandra: follow artist %s: %w", artistID, err)
+		return err
 	}
 	at := now()
 	if found && prev.Equal(at) {
@@ -35,7 +36,7 @@ func (u userStore) FollowArtist(ctx context.Context, userID, artistID string) er
 	b.add(`INSERT INTO artist_follow_times (user_id, artist_id, followed_at) VALUES (?, ?, ?)`, userID, artistID, at)
 	b.add(`INSERT INTO artist_followers (artist_id, shard, user_id) VALUES (?, ?, ?)`, artistID, shardOf(userID, followShards), userID)
 	if err := u.exec(b); err != nil {
-		return fmt.Errorf("cassandra: follow artist %s: %w", artistID, classify(err))
+		return err
 	}
 	return nil
 }
@@ -46,17 +47,11 @@ func (s *Store) followTime(ctx context.Context, userID, artistID string) (time.T
 	if errors.Is(err, gocql.ErrNotFound) {
 		return at, false, nil
 	}
-	return at, err == nil, classify(err)
+	return at, err == nil, err
 }
 
-func (u userStore) UnfollowArtist(ctx context.Context, userID, artistID string) error {
-	if err := u.unfollowArtist(ctx, userID, artistID); err != nil {
-		return fmt.Errorf("cassandra: unfollow artist %s: %w", artistID, err)
-	}
-	return nil
-}
-
-func (s *Store) unfollowArtist(ctx context.Context, userID, artistID string) error {
+func (s userStore) UnfollowArtist(ctx context.Context, userID, artistID string) (err error) {
+	defer wrap(&err, "cassandra.UnfollowArtist(%q, %q)", userID, artistID)
 	prev, found, err := s.followTime(ctx, userID, artistID)
 	if err != nil || !found {
 		return err
@@ -65,7 +60,7 @@ func (s *Store) unfollowArtist(ctx context.Context, userID, artistID string) err
 	b.add(`DELETE FROM artist_follows_by_user WHERE user_id = ? AND followed_at = ? AND artist_id = ?`, userID, prev, artistID)
 	b.add(`DELETE FROM artist_follow_times WHERE user_id = ? AND artist_id = ?`, userID, artistID)
 	b.add(`DELETE FROM artist_followers WHERE artist_id = ? AND shard = ? AND user_id = ?`, artistID, shardOf(userID, followShards), userID)
-	return classify(s.exec(b))
+	return s.exec(b)
 }
 
 type followRow struct {
@@ -73,13 +68,14 @@ type followRow struct {
 	FollowedAt time.Time `db:"followed_at"`
 }
 
-func (u userStore) ListFollowedArtists(ctx context.Context, userID string, p domain.Page) ([]string, string, error) {
-	c, first, err := readCursor(p, ofFollowed)
+func (u userStore) ListFollowedArtists(ctx context.Context, userID string, p domain.Page) (_ []string, _ string, err error) {
+	defer wrap(&err, "cassandra.ListFollowedArtists(%q)", userID)
+	c, resume, err := pagetoken.Read(p, ofFollowed)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []followRow
-	if first {
+	if !resume {
 		err = u.read(ctx, `SELECT artist_id, followed_at FROM artist_follows_by_user WHERE user_id = ? LIMIT ?`,
 			userID, p.Size+1).Select(&rows)
 	} else {
@@ -87,10 +83,10 @@ func (u userStore) ListFollowedArtists(ctx context.Context, userID string, p dom
 			userID, time.UnixMilli(c.N), c.ID, p.Size+1).Select(&rows)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list followed artists: %w", classify(err))
+		return nil, "", err
 	}
-	rows, next := cut(rows, p.Size, func(last followRow) cursor {
-		return cursor{Of: ofFollowed, N: last.FollowedAt.UnixMilli(), ID: last.ArtistID}
+	rows, next := pagetoken.Page(rows, p.Size, func(last followRow) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofFollowed, N: last.FollowedAt.UnixMilli(), ID: last.ArtistID}
 	})
 	ids := make([]string, len(rows))
 	for i, r := range rows {
@@ -103,7 +99,7 @@ func (u userStore) ListFollowedArtists(ctx context.Context, userID string, p dom
 func (u userStore) deleteFollowsOf(ctx context.Context, userID string) error {
 	var rows []followRow
 	if err := u.read(ctx, `SELECT artist_id, followed_at FROM artist_follow_times WHERE user_id = ?`, userID).Select(&rows); err != nil {
-		return classify(err)
+		return err
 	}
 	fans := make([]stmt, len(rows))
 	for i, r := range rows {
@@ -115,5 +111,5 @@ func (u userStore) deleteFollowsOf(ctx context.Context, userID string) error {
 	b := u.logged(ctx)
 	b.add(`DELETE FROM artist_follows_by_user WHERE user_id = ?`, userID)
 	b.add(`DELETE FROM artist_follow_times WHERE user_id = ?`, userID)
-	return classify(u.exec(b))
+	return u.exec(b)
 }

@@ -45,7 +45,7 @@ func (s *Store) walkBuckets(ctx context.Context, kind, start string, visit func(
 		buckets = buckets[:0]
 		err = s.read(ctx, `SELECT bucket FROM listing_buckets WHERE kind = ? AND bucket > ? LIMIT ?`, kind, last, chunk).Select(&buckets)
 	}
-	return classify(err)
+	return err
 }
 
 // listIDs returns up to n ids of kind after the id after ("" for the
@@ -67,7 +67,7 @@ func (s *Store) listIDs(ctx context.Context, kind, after string, n int) ([]strin
 				kind, bucket, n-len(ids)).Select(&got)
 		}
 		ids = append(ids, got...)
-		return len(ids) < n, classify(err)
+		return len(ids) < n, err
 	})
 	return ids, err
 }

@@ -3,13 +3,13 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type playlistStore struct{ *Store }
@@ -37,30 +37,24 @@ func (s *Store) playlistRow(ctx context.Context, id string) (*playlistRow, error
 	return &r, nil
 }
 
-func (s *Store) getPlaylist(ctx context.Context, id string) (*domain.Playlist, error) {
-	r, err := s.playlistRow(ctx, id)
+func (p playlistStore) GetPlaylist(ctx context.Context, id string) (_ *domain.Playlist, err error) {
+	defer wrap(&err, "cassandra.GetPlaylist(%q)", id)
+	r, err := p.playlistRow(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	var followers int64
-	err = s.read(ctx, `SELECT followers FROM playlist_follower_counts WHERE playlist_id = ?`, id).Scan(&followers)
+	err = p.read(ctx, `SELECT followers FROM playlist_follower_counts WHERE playlist_id = ?`, id).Scan(&followers)
 	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
-		return nil, classify(err)
+		return nil, err
 	}
 	return &domain.Playlist{ID: r.ID, OwnerID: r.OwnerID, Name: r.Name, Description: r.Description, Public: r.Public,
 		Collaborative: r.Collaborative, CollaboratorIDs: r.CollaboratorIDs, TrackCount: r.TrackCount,
 		FollowerCount: followers, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
 }
 
-func (p playlistStore) GetPlaylist(ctx context.Context, id string) (*domain.Playlist, error) {
-	pl, err := p.getPlaylist(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("cassandra: get playlist %s: %w", id, err)
-	}
-	return pl, nil
-}
-
-func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) error {
+func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
+	defer wrap(&err, "cassandra.CreatePlaylist(%q)", pl.ID)
 	applied, err := p.once(ctx, `INSERT INTO playlists (id, owner_id, name, description, public, collaborative, track_count, create_time, update_time) `+
 		`VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) IF NOT EXISTS`,
 		pl.ID, pl.OwnerID, pl.Name, pl.Description, pl.Public, pl.Collaborative, msTime(pl.CreateTime), msTime(pl.UpdateTime)).ExecCAS()
@@ -76,19 +70,13 @@ func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) 
 		err = p.exec(b)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: create playlist %s: %w", pl.ID, classify(err))
+		return err
 	}
 	return nil
 }
 
-func (p playlistStore) UpdatePlaylist(ctx context.Context, pl *domain.Playlist) error {
-	if err := p.updatePlaylist(ctx, pl); err != nil {
-		return fmt.Errorf("cassandra: update playlist %s: %w", pl.ID, err)
-	}
-	return nil
-}
-
-func (p playlistStore) updatePlaylist(ctx context.Context, pl *domain.Playlist) error {
+func (p playlistStore) UpdatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
+	defer wrap(&err, "cassandra.UpdatePlaylist(%q)", pl.ID)
 	old, err := p.playlistRow(ctx, pl.ID)
 	if err != nil {
 		return err
@@ -96,7 +84,7 @@ func (p playlistStore) updatePlaylist(ctx context.Context, pl *domain.Playlist) 
 	applied, err := p.once(ctx, `UPDATE playlists SET name = ?, description = ?, public = ?, collaborative = ?, update_time = ? WHERE id = ? IF EXISTS`,
 		pl.Name, pl.Description, pl.Public, pl.Collaborative, msTime(pl.UpdateTime), pl.ID).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return domain.NotFound("playlist", pl.ID)
@@ -107,12 +95,64 @@ func (p playlistStore) updatePlaylist(ctx context.Context, pl *domain.Playlist) 
 	case !pl.Public && old.Public:
 		err = p.write(ctx, `DELETE FROM public_playlists_by_owner WHERE owner_id = ? AND create_time = ? AND playlist_id = ?`, old.OwnerID, old.CreateTime, pl.ID).Exec()
 	}
-	return classify(err)
+	return err
 }
 
-func (p playlistStore) DeletePlaylist(ctx context.Context, id string) error {
-	if err := p.deletePlaylist(ctx, id); err != nil {
-		return fmt.Errorf("cassandra: delete playlist %s: %w", id, err)
+// deletePlaylist removes entries, follows, memberships and listings, and
+// the playlist row last, so a delete that fails half-way can be run again.
+func (p playlistStore) DeletePlaylist(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "cassandra.DeletePlaylist(%q)", id)
+	pl, err := p.playlistRow(ctx, id)
+	if err != nil {
+		return err
+	}
+	var entries []entryRow
+	if err := p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries_by_id WHERE playlist_id = ?`, id).Select(&entries); err != nil {
+		return err
+	}
+	uses := make([]*domain.PlaylistEntry, len(entries))
+	for i, e := range entries {
+		uses[i] = &domain.PlaylistEntry{ID: e.EntryID, TrackID: e.TrackID}
+	}
+	if err := p.writeEach(ctx, trackUses(id, uses, `DELETE FROM playlists_by_track WHERE track_id = ? AND shard = ? AND playlist_id = ? AND entry_id = ?`)); err != nil {
+		return err
+	}
+	for shard := range followShards {
+		var fans []string
+		if err := p.read(ctx, `SELECT user_id FROM playlist_followers WHERE playlist_id = ? AND shard = ?`, id, shard).Select(&fans); err != nil {
+			return err
+		}
+		follows := make([]stmt, len(fans))
+		for i, fan := range fans {
+			follows[i] = stmt{`DELETE FROM playlist_follows_by_user WHERE user_id = ? AND playlist_id = ?`, []any{fan, id}}
+		}
+		if err := p.writeEach(ctx, follows); err != nil {
+			return err
+		}
+		if err := p.write(ctx, `DELETE FROM playlist_followers WHERE playlist_id = ? AND shard = ?`, id, shard).Exec(); err != nil {
+			return err
+		}
+	}
+	b := p.logged(ctx)
+	b.add(`DELETE FROM playlist_entries WHERE playlist_id = ?`, id)
+	b.add(`DELETE FROM playlist_entries_by_id WHERE playlist_id = ?`, id)
+	for _, c := range pl.CollaboratorIDs {
+		b.add(`DELETE FROM playlists_by_collaborator WHERE user_id = ? AND playlist_id = ?`, c, id)
+	}
+	b.add(`DELETE FROM playlists_by_owner WHERE owner_id = ? AND create_time = ? AND playlist_id = ?`, pl.OwnerID, pl.CreateTime, id)
+	b.add(`DELETE FROM public_playlists_by_owner WHERE owner_id = ? AND create_time = ? AND playlist_id = ?`, pl.OwnerID, pl.CreateTime, id)
+	if err := p.exec(b); err != nil {
+		return err
+	}
+	if err := p.write(ctx, `DELETE FROM playlist_follower_counts WHERE playlist_id = ?`, id).Exec(); err != nil {
+		return err
+	}
+	applied, err := p.once(ctx, `DELETE FROM playlists WHERE id = ? IF EXISTS`, id).ExecCAS()
+	if err != nil {
+		return err
+	}
+	if !applied {
+		return domain.NotFound("playlist", id)
 	}
 	return nil
 }
@@ -125,109 +165,53 @@ type entryRow struct {
 	AddTime time.Time `db:"add_time"`
 }
 
-// deletePlaylist removes entries, follows, memberships and listings, and
-// the playlist row last, so a delete that fails half-way can be run again.
-func (p playlistStore) deletePlaylist(ctx context.Context, id string) error {
-	pl, err := p.playlistRow(ctx, id)
-	if err != nil {
-		return err
-	}
-	var entries []entryRow
-	if err := p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries_by_id WHERE playlist_id = ?`, id).Select(&entries); err != nil {
-		return classify(err)
-	}
-	uses := make([]*domain.PlaylistEntry, len(entries))
-	for i, e := range entries {
-		uses[i] = &domain.PlaylistEntry{ID: e.EntryID, TrackID: e.TrackID}
-	}
-	if err := p.writeEach(ctx, trackUses(id, uses, `DELETE FROM playlists_by_track WHERE track_id = ? AND shard = ? AND playlist_id = ? AND entry_id = ?`)); err != nil {
-		return err
-	}
-	for shard := range followShards {
-		var fans []string
-		if err := p.read(ctx, `SELECT user_id FROM playlist_followers WHERE playlist_id = ? AND shard = ?`, id, shard).Select(&fans); err != nil {
-			return classify(err)
-		}
-		follows := make([]stmt, len(fans))
-		for i, fan := range fans {
-			follows[i] = stmt{`DELETE FROM playlist_follows_by_user WHERE user_id = ? AND playlist_id = ?`, []any{fan, id}}
-		}
-		if err := p.writeEach(ctx, follows); err != nil {
-			return err
-		}
-		if err := p.write(ctx, `DELETE FROM playlist_followers WHERE playlist_id = ? AND shard = ?`, id, shard).Exec(); err != nil {
-			return classify(err)
-		}
-	}
-	b := p.logged(ctx)
-	b.add(`DELETE FROM playlist_entries WHERE playlist_id = ?`, id)
-	b.add(`DELETE FROM playlist_entries_by_id WHERE playlist_id = ?`, id)
-	for _, c := range pl.CollaboratorIDs {
-		b.add(`DELETE FROM playlists_by_collaborator WHERE user_id = ? AND playlist_id = ?`, c, id)
-	}
-	b.add(`DELETE FROM playlists_by_owner WHERE owner_id = ? AND create_time = ? AND playlist_id = ?`, pl.OwnerID, pl.CreateTime, id)
-	b.add(`DELETE FROM public_playlists_by_owner WHERE owner_id = ? AND create_time = ? AND playlist_id = ?`, pl.OwnerID, pl.CreateTime, id)
-	if err := p.exec(b); err != nil {
-		return classify(err)
-	}
-	if err := p.write(ctx, `DELETE FROM playlist_follower_counts WHERE playlist_id = ?`, id).Exec(); err != nil {
-		return classify(err)
-	}
-	applied, err := p.once(ctx, `DELETE FROM playlists WHERE id = ? IF EXISTS`, id).ExecCAS()
-	if err != nil {
-		return classify(err)
-	}
-	if !applied {
-		return domain.NotFound("playlist", id)
-	}
-	return nil
-}
-
 type ownedRef struct {
 	CreateTime time.Time `db:"create_time"`
 	PlaylistID string    `db:"playlist_id"`
 }
 
-func (p playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string, publicOnly bool, pg domain.Page) ([]*domain.Playlist, string, error) {
-	cur, first, err := readCursor(pg, ofPlaylists)
+func (p playlistStore) ListPlaylistsByOwner(ctx context.Context, ownerID string, publicOnly bool, pg domain.Page) (_ []*domain.Playlist, _ string, err error) {
+	defer wrap(&err, "cassandra.ListPlaylistsByOwner(%q)", ownerID)
+	cur, resume, err := pagetoken.Read(pg, ofPlaylists)
 	if err != nil {
 		return nil, "", err
 	}
 	var refs []ownedRef
 	switch {
-	case publicOnly && first:
+	case publicOnly && !resume:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM public_playlists_by_owner WHERE owner_id = ? LIMIT ?`, ownerID, pg.Size+1).Select(&refs)
 	case publicOnly:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM public_playlists_by_owner WHERE owner_id = ? AND (create_time, playlist_id) < (?, ?) LIMIT ?`,
 			ownerID, time.UnixMilli(cur.N), cur.ID, pg.Size+1).Select(&refs)
-	case first:
+	case !resume:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM playlists_by_owner WHERE owner_id = ? LIMIT ?`, ownerID, pg.Size+1).Select(&refs)
 	default:
 		err = p.read(ctx, `SELECT create_time, playlist_id FROM playlists_by_owner WHERE owner_id = ? AND (create_time, playlist_id) < (?, ?) LIMIT ?`,
 			ownerID, time.UnixMilli(cur.N), cur.ID, pg.Size+1).Select(&refs)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list playlists of %s: %w", ownerID, classify(err))
+		return nil, "", err
 	}
-	refs, next := cut(refs, pg.Size, func(last ownedRef) cursor {
-		return cursor{Of: ofPlaylists, N: last.CreateTime.UnixMilli(), ID: last.PlaylistID}
+	refs, next := pagetoken.Page(refs, pg.Size, func(last ownedRef) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofPlaylists, N: last.CreateTime.UnixMilli(), ID: last.PlaylistID}
 	})
 	ids := make([]string, len(refs))
 	for i, r := range refs {
 		ids[i] = r.PlaylistID
 	}
-	pls, err := fetchAll(ctx, ids, p.getPlaylist)
+	pls, err := fetchAll(ctx, ids, p.GetPlaylist)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list playlists of %s: %w", ownerID, err)
+		return nil, "", err
 	}
 	return pls, next, nil
 }
 
 // Follows.
 
-func (p playlistStore) FollowPlaylist(ctx context.Context, userID, playlistID string) error {
+func (p playlistStore) FollowPlaylist(ctx context.Context, userID, playlistID string) (err error) {
+	defer wrap(&err, "cassandra.FollowPlaylist(%q, %q)", userID, playlistID)
 	if _, err := p.playlistRow(ctx, playlistID); err != nil {
-		return fmt.Errorf("cassandra: follow playlist %s: %w", playlistID, err)
+		return err
 	}
 	// Only the follow that applied moves the counter, so following twice,
 	// even at once, counts once.
@@ -240,19 +224,13 @@ func (p playlistStore) FollowPlaylist(ctx context.Context, userID, playlistID st
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: follow playlist %s: %w", playlistID, classify(err))
+		return err
 	}
 	return nil
 }
 
-func (p playlistStore) UnfollowPlaylist(ctx context.Context, userID, playlistID string) error {
-	if err := p.unfollow(ctx, userID, playlistID); err != nil {
-		return fmt.Errorf("cassandra: unfollow playlist %s: %w", playlistID, err)
-	}
-	return nil
-}
-
-func (p playlistStore) unfollow(ctx context.Context, userID, playlistID string) error {
+func (p playlistStore) UnfollowPlaylist(ctx context.Context, userID, playlistID string) (err error) {
+	defer wrap(&err, "cassandra.UnfollowPlaylist(%q, %q)", userID, playlistID)
 	applied, err := p.once(ctx, `DELETE FROM playlist_follows_by_user WHERE user_id = ? AND playlist_id = ? IF EXISTS`, userID, playlistID).ExecCAS()
 	if err == nil && applied {
 		err = p.write(ctx, `DELETE FROM playlist_followers WHERE playlist_id = ? AND shard = ? AND user_id = ?`,
@@ -261,24 +239,26 @@ func (p playlistStore) unfollow(ctx context.Context, userID, playlistID string) 
 			err = p.once(ctx, `UPDATE playlist_follower_counts SET followers = followers - 1 WHERE playlist_id = ?`, playlistID).Exec()
 		}
 	}
-	return classify(err)
+	return err
 }
 
-func (p playlistStore) IsFollowingPlaylist(ctx context.Context, userID, playlistID string) (bool, error) {
+func (p playlistStore) IsFollowingPlaylist(ctx context.Context, userID, playlistID string) (_ bool, err error) {
+	defer wrap(&err, "cassandra.IsFollowingPlaylist(%q, %q)", userID, playlistID)
 	var id string
-	err := p.read(ctx, `SELECT playlist_id FROM playlist_follows_by_user WHERE user_id = ? AND playlist_id = ?`, userID, playlistID).Scan(&id)
+	err = p.read(ctx, `SELECT playlist_id FROM playlist_follows_by_user WHERE user_id = ? AND playlist_id = ?`, userID, playlistID).Scan(&id)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("cassandra: is following playlist %s: %w", playlistID, classify(err))
+		return false, err
 	}
 	return true, nil
 }
 
 // Collaborators.
 
-func (p playlistStore) AddCollaborator(ctx context.Context, playlistID, userID string) error {
+func (p playlistStore) AddCollaborator(ctx context.Context, playlistID, userID string) (err error) {
+	defer wrap(&err, "cassandra.AddCollaborator(%q, %q)", playlistID, userID)
 	applied, err := p.once(ctx, `UPDATE playlists SET collaborator_ids = collaborator_ids + ? WHERE id = ? IF EXISTS`, []string{userID}, playlistID).ExecCAS()
 	if err == nil && !applied {
 		err = domain.NotFound("playlist", playlistID)
@@ -287,29 +267,23 @@ func (p playlistStore) AddCollaborator(ctx context.Context, playlistID, userID s
 		err = p.write(ctx, `INSERT INTO playlists_by_collaborator (user_id, playlist_id) VALUES (?, ?)`, userID, playlistID).Exec()
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: add collaborator to %s: %w", playlistID, classify(err))
+		return err
 	}
 	return nil
 }
 
-func (p playlistStore) RemoveCollaborator(ctx context.Context, playlistID, userID string) error {
-	if err := p.removeCollaborator(ctx, playlistID, userID); err != nil {
-		return fmt.Errorf("cassandra: remove collaborator from %s: %w", playlistID, err)
-	}
-	return nil
-}
-
-func (p playlistStore) removeCollaborator(ctx context.Context, playlistID, userID string) error {
+func (p playlistStore) RemoveCollaborator(ctx context.Context, playlistID, userID string) (err error) {
+	defer wrap(&err, "cassandra.RemoveCollaborator(%q, %q)", playlistID, userID)
 	applied, err := p.once(ctx, `UPDATE playlists SET collaborator_ids = collaborator_ids - ? WHERE id = ? IF EXISTS`, []string{userID}, playlistID).ExecCAS()
 	if err == nil && !applied {
 		err = domain.NotFound("playlist", playlistID)
 	}
 	if err == nil || domain.IsKind(err, domain.KindNotFound) {
 		if derr := p.write(ctx, `DELETE FROM playlists_by_collaborator WHERE user_id = ? AND playlist_id = ?`, userID, playlistID).Exec(); derr != nil {
-			return classify(derr)
+			return derr
 		}
 	}
-	return classify(err)
+	return err
 }
 
 // Cascades of a user's deletion.
@@ -317,26 +291,26 @@ func (p playlistStore) removeCollaborator(ctx context.Context, playlistID, userI
 func (p playlistStore) deletePlaylistsOf(ctx context.Context, userID string) error {
 	var ids []string
 	if err := p.read(ctx, `SELECT playlist_id FROM playlists_by_owner WHERE owner_id = ?`, userID).Select(&ids); err != nil {
-		return classify(err)
+		return err
 	}
 	for _, id := range ids {
-		if err := p.deletePlaylist(ctx, id); err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		if err := p.DeletePlaylist(ctx, id); err != nil && !domain.IsKind(err, domain.KindNotFound) {
 			return err
 		}
 	}
 	b := p.logged(ctx)
 	b.add(`DELETE FROM playlists_by_owner WHERE owner_id = ?`, userID)
 	b.add(`DELETE FROM public_playlists_by_owner WHERE owner_id = ?`, userID)
-	return classify(p.exec(b))
+	return p.exec(b)
 }
 
 func (p playlistStore) unfollowAllOf(ctx context.Context, userID string) error {
 	var ids []string
 	if err := p.read(ctx, `SELECT playlist_id FROM playlist_follows_by_user WHERE user_id = ?`, userID).Select(&ids); err != nil {
-		return classify(err)
+		return err
 	}
 	for _, id := range ids {
-		if err := p.unfollow(ctx, userID, id); err != nil {
+		if err := p.UnfollowPlaylist(ctx, userID, id); err != nil {
 			return err
 		}
 	}
@@ -346,10 +320,10 @@ func (p playlistStore) unfollowAllOf(ctx context.Context, userID string) error {
 func (p playlistStore) leaveAllOf(ctx context.Context, userID string) error {
 	var ids []string
 	if err := p.read(ctx, `SELECT playlist_id FROM playlists_by_collaborator WHERE user_id = ?`, userID).Select(&ids); err != nil {
-		return classify(err)
+		return err
 	}
 	for _, id := range ids {
-		if err := p.removeCollaborator(ctx, id, userID); err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		if err := p.RemoveCollaborator(ctx, id, userID); err != nil && !domain.IsKind(err, domain.KindNotFound) {
 			return err
 		}
 	}

@@ -3,7 +3,6 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // Listening history: playbacks holds one row per play, keyed by playback id
@@ -46,15 +46,8 @@ func (s *Store) getPlayback(ctx context.Context, userID, playbackID string) (pla
 // time), and marked written in playbacks.listed; a call that finds the play
 // recorded but not listed (its recorder failed in between, or timed out not
 // knowing its insert landed) writes it again, which is idempotent.
-func (p playStore) RecordPlay(ctx context.Context, pl *domain.Play) (bool, error) {
-	created, err := p.recordPlay(ctx, pl)
-	if err != nil {
-		return false, fmt.Errorf("cassandra: record play %s of user %s: %w", pl.PlaybackID, pl.UserID, err)
-	}
-	return created, nil
-}
-
-func (p playStore) recordPlay(ctx context.Context, pl *domain.Play) (bool, error) {
+func (p playStore) RecordPlay(ctx context.Context, pl *domain.Play) (_ bool, err error) {
+	defer wrap(&err, "cassandra.RecordPlay(%q, %q)", pl.UserID, pl.PlaybackID)
 	have, err := p.getPlayback(ctx, pl.UserID, pl.PlaybackID)
 	switch {
 	case err == nil:
@@ -68,7 +61,7 @@ func (p playStore) recordPlay(ctx context.Context, pl *domain.Play) (bool, error
 		`VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		pl.UserID, pl.PlaybackID, row.TrackID, row.DeviceID, row.PlayTime, row.Counted).MapScanCAS(existing)
 	if err != nil {
-		return false, classify(err)
+		return false, err
 	}
 	if !applied {
 		// Another call recorded it first: list its row, not ours.
@@ -87,9 +80,9 @@ func (p playStore) list(ctx context.Context, userID, playbackID string, r playba
 	}
 	if err := p.write(ctx, `INSERT INTO plays_by_user (user_id, play_time, playback_id, track_id, device_id) VALUES (?, ?, ?, ?, ?)`,
 		userID, r.PlayTime, playbackID, r.TrackID, r.DeviceID).Exec(); err != nil {
-		return classify(err)
+		return err
 	}
-	return classify(p.write(ctx, `UPDATE playbacks SET listed = true WHERE user_id = ? AND playback_id = ?`, userID, playbackID).Exec())
+	return p.write(ctx, `UPDATE playbacks SET listed = true WHERE user_id = ? AND playback_id = ?`, userID, playbackID).Exec()
 }
 
 // CountPlay flips counted with UPDATE ... IF counted = false (LOCAL_SERIAL),
@@ -101,15 +94,8 @@ func (p playStore) list(ctx context.Context, userID, playbackID string, r playba
 // them (a crash, a counter timeout) stays lost, as the store never risks
 // counting a play twice. A flip whose outcome a timeout hid is settled by a
 // serial read of counted_by, the token of the call that won.
-func (p playStore) CountPlay(ctx context.Context, userID, playbackID string) (bool, error) {
-	counted, err := p.countPlay(ctx, userID, playbackID)
-	if err != nil {
-		return false, fmt.Errorf("cassandra: count play %s of user %s: %w", playbackID, userID, err)
-	}
-	return counted, nil
-}
-
-func (p playStore) countPlay(ctx context.Context, userID, playbackID string) (bool, error) {
+func (p playStore) CountPlay(ctx context.Context, userID, playbackID string) (_ bool, err error) {
+	defer wrap(&err, "cassandra.CountPlay(%q, %q)", userID, playbackID)
 	have, err := p.getPlayback(ctx, userID, playbackID)
 	if err != nil {
 		return false, err
@@ -125,7 +111,7 @@ func (p playStore) countPlay(ctx context.Context, userID, playbackID string) (bo
 		var by string
 		if rerr := p.read(ctx, `SELECT counted_by FROM playbacks WHERE user_id = ? AND playback_id = ?`, userID, playbackID).
 			Consistency(gocql.Consistency(gocql.LocalSerial)).Scan(&by); rerr != nil || by == "" {
-			return false, classify(err)
+			return false, err
 		}
 		// (LOCAL_SERIAL shares its protocol code with the serial consistency.)
 		// Counted: by this call, or by another, which then added the play.
@@ -151,28 +137,14 @@ func (p playStore) countPlay(ctx context.Context, userID, playbackID string) (bo
 
 // ListPlays reads a page of plays_by_user, then the pages' counted flags
 // from playbacks (one partition, playback_id IN the page).
-func (p playStore) ListPlays(ctx context.Context, userID string, pg domain.Page) ([]*domain.Play, string, error) {
-	plays, next, err := p.listPlays(ctx, userID, pg)
-	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list plays of user %s: %w", userID, err)
-	}
-	return plays, next, nil
-}
-
-type playRow struct {
-	PlayTime   time.Time `db:"play_time"`
-	PlaybackID string    `db:"playback_id"`
-	TrackID    string    `db:"track_id"`
-	DeviceID   string    `db:"device_id"`
-}
-
-func (p playStore) listPlays(ctx context.Context, userID string, pg domain.Page) ([]*domain.Play, string, error) {
-	cur, first, err := readCursor(pg, ofPlays)
+func (p playStore) ListPlays(ctx context.Context, userID string, pg domain.Page) (_ []*domain.Play, _ string, err error) {
+	defer wrap(&err, "cassandra.ListPlays(%q)", userID)
+	cur, resume, err := pagetoken.Read(pg, ofPlays)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []playRow
-	if first {
+	if !resume {
 		err = p.read(ctx, `SELECT play_time, playback_id, track_id, device_id FROM plays_by_user WHERE user_id = ? LIMIT ?`,
 			userID, pg.Size+1).Select(&rows)
 	} else {
@@ -181,10 +153,10 @@ func (p playStore) listPlays(ctx context.Context, userID string, pg domain.Page)
 			userID, time.UnixMilli(cur.N).UTC(), cur.ID, pg.Size+1).Select(&rows)
 	}
 	if err != nil {
-		return nil, "", classify(err)
+		return nil, "", err
 	}
-	rows, next := cut(rows, pg.Size, func(last playRow) cursor {
-		return cursor{Of: ofPlays, N: last.PlayTime.UnixMilli(), ID: last.PlaybackID}
+	rows, next := pagetoken.Page(rows, pg.Size, func(last playRow) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofPlays, N: last.PlayTime.UnixMilli(), ID: last.PlaybackID}
 	})
 	if len(rows) == 0 {
 		return nil, next, nil
@@ -199,7 +171,7 @@ func (p playStore) listPlays(ctx context.Context, userID string, pg domain.Page)
 	}
 	if err := p.read(ctx, `SELECT playback_id, counted FROM playbacks WHERE user_id = ? AND playback_id IN ?`, userID, ids).
 		Select(&flags); err != nil {
-		return nil, "", classify(err)
+		return nil, "", err
 	}
 	counted := make(map[string]bool, len(flags))
 	for _, f := range flags {
@@ -211,6 +183,13 @@ func (p playStore) listPlays(ctx context.Context, userID string, pg domain.Page)
 			PlayTime: r.PlayTime.UTC(), Counted: counted[r.PlaybackID]}
 	}
 	return plays, next, nil
+}
+
+type playRow struct {
+	PlayTime   time.Time `db:"play_time"`
+	PlaybackID string    `db:"playback_id"`
+	TrackID    string    `db:"track_id"`
+	DeviceID   string    `db:"device_id"`
 }
 
 // deletePlaysOf drops the user's two play partitions.
@@ -257,11 +236,11 @@ func (s *Store) addPlay(ctx context.Context, trackID string) error {
 		return nil // a play of a deleted track counts towards nothing
 	}
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if err := s.once(ctx, `UPDATE track_plays SET plays = plays + 1 WHERE track_id = ? AND shard = ?`,
 		trackID, rand.IntN(playShards)).Exec(); err != nil {
-		return classify(err)
+		return err
 	}
 	sum, err := s.trackPlays(ctx, trackID)
 	if err != nil {
@@ -279,12 +258,12 @@ func (s *Store) addPlay(ctx context.Context, trackID string) error {
 	}
 	if err := s.write(ctx, `UPDATE tracks USING TIMESTAMP ? SET play_count = ?, play_base = ? WHERE id = ?`,
 		*written+1, total, b, trackID).Exec(); err != nil {
-		return classify(err)
+		return err
 	}
 	if rankStep(total) == rankStep(count) {
 		return nil
 	}
-	t, err := s.getTrack(ctx, trackID)
+	t, err := catalogStore{s}.GetTrack(ctx, trackID)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil
 	}

@@ -3,7 +3,6 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"unicode/utf8"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // maxPrefix is the longest prefix indexed, in characters. Longer query
@@ -56,7 +56,7 @@ func (s *Store) indexedAs(ctx context.Context, kind, id string) (indexedDoc, err
 	if errors.Is(err, gocql.ErrNotFound) {
 		return d, nil
 	}
-	return d, classify(err)
+	return d, err
 }
 
 // index writes d's prefix rows, records them, then deletes the rows it no
@@ -83,7 +83,7 @@ func (s *Store) index(ctx context.Context, d searchDoc) error {
 		return err
 	}
 	if err := s.write(ctx, `INSERT INTO search_docs (kind, id, prefixes, rank) VALUES (?, ?, ?, ?)`, d.kind, d.id, now, d.rank).Exec(); err != nil {
-		return classify(err)
+		return err
 	}
 	var stale []stmt
 	for _, p := range old.Prefixes {
@@ -107,12 +107,12 @@ func (s *Store) unindex(ctx context.Context, kind, id string) error {
 	if err := s.writeEach(ctx, rows); err != nil {
 		return err
 	}
-	return classify(s.write(ctx, `DELETE FROM search_docs WHERE kind = ? AND id = ?`, kind, id).Exec())
+	return s.write(ctx, `DELETE FROM search_docs WHERE kind = ? AND id = ?`, kind, id).Exec()
 }
 
 // artistNames returns the names of the artists that exist, in order.
 func (s *Store) artistNames(ctx context.Context, ids []string) ([]string, error) {
-	as, err := fetchAll(ctx, ids, s.getArtist)
+	as, err := fetchAll(ctx, ids, catalogStore{s}.GetArtist)
 	names := make([]string, len(as))
 	for i, a := range as {
 		names[i] = a.Name
@@ -148,14 +148,14 @@ func (s *Store) indexTrack(ctx context.Context, t *domain.Track) error {
 		case err == nil:
 			names = append(names, title)
 		case !errors.Is(err, gocql.ErrNotFound):
-			return classify(err)
+			return err
 		}
 	}
 	return s.index(ctx, searchDoc{kind: kindTrack, id: t.ID, primary: t.Title, secondary: names, rank: t.PlayCount})
 }
 
 func (s *Store) reindexAlbum(ctx context.Context, id string) error {
-	al, err := s.getAlbum(ctx, id)
+	al, err := catalogStore{s}.GetAlbum(ctx, id)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil
 	}
@@ -166,7 +166,7 @@ func (s *Store) reindexAlbum(ctx context.Context, id string) error {
 }
 
 func (s *Store) reindexTrack(ctx context.Context, id string) error {
-	t, err := s.getTrack(ctx, id)
+	t, err := catalogStore{s}.GetTrack(ctx, id)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil
 	}
@@ -197,13 +197,16 @@ type prefixRow struct {
 // texts, so matching every query word and ranking (search.Index, the
 // ranking every store shares) happen in Go without further reads. Pages are
 // offsets into that ranking.
-func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
-	cur, _, err := readCursor(p, ofSearch)
+func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (_ []domain.SearchHit, _ string, err error) {
+	defer wrap(&err, "cassandra.Search(%q)", query)
+	cur, resume, err := pagetoken.Read(p, ofSearch)
 	if err != nil {
 		return nil, "", err
 	}
+	// A token is an offset into one query's ranking: it means nothing for
+	// another query, so it carries its query and is refused for any other.
 	folded := search.Fold(query)
-	if p.Token != "" && (cur.Key != folded || cur.N < 0) {
+	if resume && (cur.Key != folded || cur.N < 0) {
 		return nil, "", domain.Invalid("page_token", "not a page token of this search")
 	}
 	if len(types) == 0 {
@@ -235,7 +238,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		var rows []prefixRow
 		if err := c.read(ctx, `SELECT id, primary_text, secondary_text, rank FROM search_prefix WHERE kind = ? AND prefix = ? LIMIT ?`,
 			kind, key, searchCandidates).Select(&rows); err != nil {
-			return nil, "", fmt.Errorf("cassandra: search: %w", classify(err))
+			return nil, "", err
 		}
 		for _, r := range rows {
 			ix.Upsert(search.Doc{Kind: kinds[i], ID: r.ID, Primary: r.Primary, Secondary: r.Secondary, Popularity: r.Rank})
@@ -245,11 +248,11 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	res := ix.Search(search.Query{Text: query, Kinds: kinds, Offset: offset, Limit: p.Size})
 	hits, err := fetchAll(ctx, res.Hits, c.hit)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: search: %w", err)
+		return nil, "", err
 	}
 	next := ""
 	if offset+len(res.Hits) < res.Total {
-		next = cursor{Of: ofSearch, Key: folded, N: int64(offset + len(res.Hits))}.token()
+		next = pagetoken.Cursor{List: ofSearch, Key: folded, N: int64(offset + len(res.Hits))}.Token()
 	}
 	return hits, next, nil
 }
@@ -259,11 +262,11 @@ func (c catalogStore) hit(ctx context.Context, h search.Hit) (domain.SearchHit, 
 	var err error
 	switch h.Kind {
 	case search.KindArtist:
-		out.Artist, err = c.getArtist(ctx, h.ID)
+		out.Artist, err = c.GetArtist(ctx, h.ID)
 	case search.KindAlbum:
-		out.Album, err = c.getAlbum(ctx, h.ID)
+		out.Album, err = c.GetAlbum(ctx, h.ID)
 	default:
-		out.Track, err = c.getTrack(ctx, h.ID)
+		out.Track, err = c.GetTrack(ctx, h.ID)
 	}
 	return out, err
 }

@@ -3,7 +3,6 @@ package cassandra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/gocql/gocql"
@@ -22,7 +21,8 @@ type sessionRow struct {
 // longer simply get none.
 const maxTTL = 20 * 365 * 24 * time.Hour
 
-func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) error {
+func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) (err error) {
+	defer wrap(&err, "cassandra.CreateSession(%q)", sess.UserID)
 	var ttl int64
 	if left := time.Until(sess.ExpireTime); left < maxTTL {
 		// An already expired session is kept a moment, so consuming it
@@ -34,38 +34,40 @@ func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) erro
 		sess.TokenHash, sess.UserID, msTime(sess.CreateTime), msTime(sess.ExpireTime), ttl)
 	b.add(`INSERT INTO sessions_by_user (user_id, token_hash) VALUES (?, ?) USING TTL ?`, sess.UserID, sess.TokenHash, ttl)
 	if err := u.exec(b); err != nil {
-		return fmt.Errorf("cassandra: create session: %w", classify(err))
+		return err
 	}
 	return nil
 }
 
-func (u userStore) ConsumeSession(ctx context.Context, tokenHash string) (*domain.Session, error) {
+func (u userStore) ConsumeSession(ctx context.Context, tokenHash string) (_ *domain.Session, err error) {
+	defer wrap(&err, "cassandra.ConsumeSession")
 	var r sessionRow
-	err := u.read(ctx, `SELECT token_hash, user_id, create_time, expire_time FROM sessions WHERE token_hash = ?`, tokenHash).Get(&r)
+	err = u.read(ctx, `SELECT token_hash, user_id, create_time, expire_time FROM sessions WHERE token_hash = ?`, tokenHash).Get(&r)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: consume session: %w", notFound(err, "session", "(token)"))
+		return nil, notFound(err, "session", "(token)")
 	}
 	// The conditional delete is the one place consumers race: exactly one
 	// of them sees it applied.
 	applied, err := u.once(ctx, `DELETE FROM sessions WHERE token_hash = ? IF EXISTS`, tokenHash).ExecCAS()
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: consume session: %w", classify(err))
+		return nil, err
 	}
 	if !applied {
-		return nil, fmt.Errorf("cassandra: consume session: %w", domain.NotFound("session", "(token)"))
+		return nil, domain.NotFound("session", "(token)")
 	}
 	if err := u.write(ctx, `DELETE FROM sessions_by_user WHERE user_id = ? AND token_hash = ?`, r.UserID, tokenHash).Exec(); err != nil {
 		u.log.Warn("cassandra: session index left behind", "err", err)
 	}
 	if !r.ExpireTime.After(time.Now()) {
-		return nil, fmt.Errorf("cassandra: consume session: %w", domain.NotFound("session", "(token)"))
+		return nil, domain.NotFound("session", "(token)")
 	}
 	return &domain.Session{TokenHash: r.TokenHash, UserID: r.UserID, CreateTime: r.CreateTime, ExpireTime: r.ExpireTime}, nil
 }
 
-func (u userStore) DeleteSession(ctx context.Context, tokenHash string) error {
+func (u userStore) DeleteSession(ctx context.Context, tokenHash string) (err error) {
+	defer wrap(&err, "cassandra.DeleteSession")
 	var userID string
-	err := u.read(ctx, `SELECT user_id FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&userID)
+	err = u.read(ctx, `SELECT user_id FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&userID)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return nil
 	}
@@ -76,7 +78,7 @@ func (u userStore) DeleteSession(ctx context.Context, tokenHash string) error {
 		err = u.exec(b)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: delete session: %w", classify(err))
+		return err
 	}
 	return nil
 }
@@ -84,7 +86,7 @@ func (u userStore) DeleteSession(ctx context.Context, tokenHash string) error {
 func (u userStore) deleteSessionsOf(ctx context.Context, userID string) error {
 	var hashes []string
 	if err := u.read(ctx, `SELECT token_hash FROM sessions_by_user WHERE user_id = ?`, userID).Select(&hashes); err != nil {
-		return classify(err)
+		return err
 	}
 	sessions := make([]stmt, len(hashes))
 	for i, h := range hashes {
@@ -93,5 +95,5 @@ func (u userStore) deleteSessionsOf(ctx context.Context, userID string) error {
 	if err := u.writeEach(ctx, sessions); err != nil {
 		return err
 	}
-	return classify(u.write(ctx, `DELETE FROM sessions_by_user WHERE user_id = ?`, userID).Exec())
+	return u.write(ctx, `DELETE FROM sessions_by_user WHERE user_id = ?`, userID).Exec()
 }

@@ -43,11 +43,11 @@ type Config struct {
 func (c Config) check() error {
 	switch {
 	case len(c.Hosts) == 0:
-		return errors.New("cassandra: config: no hosts")
+		return errors.New("config: no hosts")
 	case c.LocalDC == "":
-		return errors.New("cassandra: config: no local data centre")
+		return errors.New("config: no local data centre")
 	case !validName(c.Keyspace):
-		return fmt.Errorf("cassandra: config: keyspace %q is not a valid CQL name", c.Keyspace)
+		return fmt.Errorf("config: keyspace %q is not a valid CQL name", c.Keyspace)
 	}
 	return nil
 }
@@ -75,13 +75,23 @@ type Store struct {
 	log     *slog.Logger
 }
 
-// Open connects to the keyspace, which Migrate must have created.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+// Open connects to the keyspace, which Migrate must have created and brought
+// to this binary's schema version: any other version fails ErrSchemaVersion,
+// with a message that says what to run.
+func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
+	defer wrap(&err, "cassandra.Open(%q)", cfg.Keyspace)
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	session, err := connect(ctx, cfg, cfg.Keyspace)
 	if err != nil {
+		if missing, cerr := keyspaceMissing(ctx, cfg); cerr == nil && missing {
+			return nil, fmt.Errorf("%w: keyspace %q does not exist: run `backbeat migrate`", ErrSchemaVersion, cfg.Keyspace)
+		}
+		return nil, err
+	}
+	if err := checkSchema(ctx, session, cfg.Keyspace); err != nil {
+		session.Close()
 		return nil, err
 	}
 	return &Store{cfg: cfg, session: session, x: gocqlx.NewSession(session), log: logger(cfg)}, nil
@@ -125,7 +135,7 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("cassandra: connect to %v: %w", cfg.Hosts, classify(r.err))
+			return nil, fmt.Errorf("connect to %v: %w", cfg.Hosts, r.err)
 		}
 		return r.s, nil
 	case <-ctx.Done():
@@ -134,7 +144,7 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 				r.s.Close()
 			}
 		}()
-		return nil, fmt.Errorf("cassandra: connect to %v: %w", cfg.Hosts, classify(ctx.Err()))
+		return nil, fmt.Errorf("connect to %v: %w", cfg.Hosts, ctx.Err())
 	}
 }
 
@@ -229,5 +239,5 @@ func (s *Store) writeEach(ctx context.Context, stmts []stmt) error {
 		})
 	}
 	wg.Wait()
-	return classify(errors.Join(errs...))
+	return errors.Join(errs...)
 }

@@ -2,11 +2,11 @@ package cassandra
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 const trackColumns = `id, title, artist_ids, album_id, disc_number, track_number, genres, duration_ms, explicit, release_date, isrc, artwork_url, status, status_reason, media_id, loudness_lufs, true_peak_dbtp, loudness_range_lu, play_count, create_time, update_time`
@@ -47,23 +47,17 @@ func (r *trackRow) track() *domain.Track {
 	}
 }
 
-func (s *Store) getTrack(ctx context.Context, id string) (*domain.Track, error) {
+func (c catalogStore) GetTrack(ctx context.Context, id string) (_ *domain.Track, err error) {
+	defer wrap(&err, "cassandra.GetTrack(%q)", id)
 	var r trackRow
-	if err := s.read(ctx, `SELECT `+trackColumns+` FROM tracks WHERE id = ?`, id).Get(&r); err != nil {
+	if err := c.read(ctx, `SELECT `+trackColumns+` FROM tracks WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "track", id)
 	}
 	return r.track(), nil
 }
 
-func (c catalogStore) GetTrack(ctx context.Context, id string) (*domain.Track, error) {
-	t, err := c.getTrack(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("cassandra: get track %s: %w", id, err)
-	}
-	return t, nil
-}
-
-func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) error {
+func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err error) {
+	defer wrap(&err, "cassandra.CreateTrack(%q)", t.ID)
 	// The caller's PlayCount (a catalog import's history) is the base that
 	// counted plays add to (see CountPlay).
 	applied, err := c.once(ctx, `INSERT INTO tracks (`+trackColumns+`, play_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
@@ -89,21 +83,15 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) error {
 		err = c.indexTrack(ctx, t)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: create track %s: %w", t.ID, classify(err))
-	}
-	return nil
-}
-
-func (c catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) error {
-	if err := c.updateTrack(ctx, t); err != nil {
-		return fmt.Errorf("cassandra: update track %s: %w", t.ID, err)
+		return err
 	}
 	return nil
 }
 
 // updateTrack stores everything but the play count, which is the store's.
-func (s *Store) updateTrack(ctx context.Context, t *domain.Track) error {
-	old, err := s.getTrack(ctx, t.ID)
+func (s catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err error) {
+	defer wrap(&err, "cassandra.UpdateTrack(%q)", t.ID)
+	old, err := s.GetTrack(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -115,7 +103,7 @@ func (s *Store) updateTrack(ctx context.Context, t *domain.Track) error {
 		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, t.MediaID, t.Loudness.IntegratedLUFS,
 		t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, msTime(t.CreateTime), msTime(t.UpdateTime), t.ID).ExecCAS()
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	if !applied {
 		return domain.NotFound("track", t.ID)
@@ -142,25 +130,19 @@ func (s *Store) updateTrack(ctx context.Context, t *domain.Track) error {
 		}
 	}
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	t.PlayCount = old.PlayCount
 	return s.indexTrack(ctx, t)
 }
 
-func (c catalogStore) DeleteTrack(ctx context.Context, id string) error {
-	if err := c.deleteTrack(ctx, id); err != nil {
-		return fmt.Errorf("cassandra: delete track %s: %w", id, err)
-	}
-	return nil
-}
-
-func (s *Store) deleteTrack(ctx context.Context, id string) error {
-	t, err := s.getTrack(ctx, id)
+func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "cassandra.DeleteTrack(%q)", id)
+	t, err := s.GetTrack(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := (playlistStore{s}).dropTrack(ctx, id); err != nil {
+	if err := (playlistStore{s.Store}).dropTrack(ctx, id); err != nil {
 		return err
 	}
 	b := s.logged(ctx)
@@ -173,7 +155,7 @@ func (s *Store) deleteTrack(ctx context.Context, id string) error {
 	}
 	removeListing(b, kindTrack, id)
 	if err := s.exec(b); err != nil {
-		return classify(err)
+		return err
 	}
 	if err := s.unindex(ctx, kindTrack, id); err != nil {
 		return err
@@ -181,16 +163,17 @@ func (s *Store) deleteTrack(ctx context.Context, id string) error {
 	// Counter tables cannot share a batch with other tables.
 	for shard := range playShards {
 		if err := s.write(ctx, `DELETE FROM track_plays WHERE track_id = ? AND shard = ?`, id, shard).Exec(); err != nil {
-			return classify(err)
+			return err
 		}
 	}
-	return classify(s.write(ctx, `DELETE FROM tracks WHERE id = ?`, id).Exec())
+	return s.write(ctx, `DELETE FROM tracks WHERE id = ?`, id).Exec()
 }
 
-func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) ([]*domain.Track, string, error) {
-	ts, next, err := listAll(ctx, c.Store, p, ofTracks, kindTrack, c.getTrack, func(t *domain.Track) string { return t.ID })
+func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) (_ []*domain.Track, _ string, err error) {
+	defer wrap(&err, "cassandra.ListTracks")
+	ts, next, err := listAll(ctx, c.Store, p, ofTracks, kindTrack, c.GetTrack, func(t *domain.Track) string { return t.ID })
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list tracks: %w", err)
+		return nil, "", err
 	}
 	return ts, next, nil
 }
@@ -201,13 +184,14 @@ type albumTrackRef struct {
 	TrackID     string `db:"track_id"`
 }
 
-func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p domain.Page) ([]*domain.Track, string, error) {
-	cur, first, err := readCursor(p, ofTracksByAlbum)
+func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p domain.Page) (_ []*domain.Track, _ string, err error) {
+	defer wrap(&err, "cassandra.ListTracksByAlbum(%q)", albumID)
+	cur, resume, err := pagetoken.Read(p, ofTracksByAlbum)
 	if err != nil {
 		return nil, "", err
 	}
 	var refs []albumTrackRef
-	if first {
+	if !resume {
 		err = c.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ? LIMIT ?`,
 			albumID, p.Size+1).Select(&refs)
 	} else {
@@ -215,14 +199,14 @@ func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p d
 			albumID, cur.N, cur.M, cur.ID, p.Size+1).Select(&refs)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list tracks of album %s: %w", albumID, classify(err))
+		return nil, "", err
 	}
-	refs, next := cut(refs, p.Size, func(last albumTrackRef) cursor {
-		return cursor{Of: ofTracksByAlbum, N: int64(last.DiscNumber), M: int64(last.TrackNumber), ID: last.TrackID}
+	refs, next := pagetoken.Page(refs, p.Size, func(last albumTrackRef) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofTracksByAlbum, N: int64(last.DiscNumber), M: int64(last.TrackNumber), ID: last.TrackID}
 	})
-	ts, err := fetchAll(ctx, trackIDsOf(refs), c.getTrack)
+	ts, err := fetchAll(ctx, trackIDsOf(refs), c.GetTrack)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list tracks of album %s: %w", albumID, err)
+		return nil, "", err
 	}
 	return ts, next, nil
 }
@@ -238,13 +222,14 @@ func trackIDsOf(refs []albumTrackRef) []string {
 func (s *Store) trackIDsOfAlbum(ctx context.Context, albumID string) ([]string, error) {
 	var refs []albumTrackRef
 	err := s.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ?`, albumID).Select(&refs)
-	return trackIDsOf(refs), classify(err)
+	return trackIDsOf(refs), err
 }
 
-func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) ([]*domain.Track, error) {
-	ts, err := fetchAll(ctx, ids, c.getTrack)
+func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) (_ []*domain.Track, err error) {
+	defer wrap(&err, "cassandra.BatchGetTracks")
+	ts, err := fetchAll(ctx, ids, c.GetTrack)
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: batch get tracks: %w", err)
+		return nil, err
 	}
 	return ts, nil
 }
@@ -253,7 +238,8 @@ func (c catalogStore) BatchGetTracks(ctx context.Context, ids []string) ([]*doma
 // (now: the track as clients see it changed), nothing else. IF EXISTS keeps
 // it from creating a partial row for a track deleted meanwhile; the search
 // index holds none of these fields.
-func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domain.TrackMedia) error {
+func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domain.TrackMedia) (err error) {
+	defer wrap(&err, "cassandra.SetTrackMedia(%q)", trackID)
 	applied, err := c.once(ctx, `UPDATE tracks SET status = ?, status_reason = ?, media_id = ?, duration_ms = ?, `+
 		`loudness_lufs = ?, true_peak_dbtp = ?, loudness_range_lu = ?, update_time = ? WHERE id = ? IF EXISTS`,
 		string(m.Status), m.StatusReason, m.MediaID, m.Duration.Milliseconds(), m.Loudness.IntegratedLUFS,
@@ -262,7 +248,7 @@ func (c catalogStore) SetTrackMedia(ctx context.Context, trackID string, m domai
 		err = domain.NotFound("track", trackID)
 	}
 	if err != nil {
-		return fmt.Errorf("cassandra: set media of track %s: %w", trackID, classify(err))
+		return err
 	}
 	return nil
 }

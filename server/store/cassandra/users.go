@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type userStore struct{ *Store }
@@ -51,26 +52,20 @@ func msTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 func now() time.Time { return msTime(time.Now()) }
 
-func (s *Store) getUser(ctx context.Context, id string) (*domain.User, error) {
+func (u userStore) GetUser(ctx context.Context, id string) (_ *domain.User, err error) {
+	defer wrap(&err, "cassandra.GetUser(%q)", id)
 	var r userRow
-	if err := s.read(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id).Get(&r); err != nil {
+	if err := u.read(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id).Get(&r); err != nil {
 		return nil, notFound(err, "user", id)
 	}
 	return r.user(), nil
 }
 
-func (u userStore) GetUser(ctx context.Context, id string) (*domain.User, error) {
-	usr, err := u.getUser(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("cassandra: get user %s: %w", id, err)
-	}
-	return usr, nil
-}
-
-func (u userStore) CreateUser(ctx context.Context, usr *domain.User) error {
+func (u userStore) CreateUser(ctx context.Context, usr *domain.User) (err error) {
+	defer wrap(&err, "cassandra.CreateUser(%q)", usr.ID)
 	taken, err := u.takeClaims(ctx, usr, nil)
 	if err != nil {
-		return fmt.Errorf("cassandra: create user %s: %w", usr.ID, err)
+		return err
 	}
 	applied, err := u.once(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		usr.ID, usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
@@ -80,10 +75,10 @@ func (u userStore) CreateUser(ctx context.Context, usr *domain.User) error {
 	}
 	if err != nil {
 		u.releaseClaims(ctx, usr.ID, taken)
-		return fmt.Errorf("cassandra: create user %s: %w", usr.ID, classify(err))
+		return err
 	}
 	if err := u.listUser(ctx, usr.Username, usr.ID); err != nil {
-		return fmt.Errorf("cassandra: create user %s: %w", usr.ID, err)
+		return err
 	}
 	return nil
 }
@@ -94,7 +89,7 @@ func (s *Store) listUser(ctx context.Context, username, id string) error {
 	b := s.logged(ctx)
 	b.add(`INSERT INTO listing_buckets (kind, bucket) VALUES (?, ?)`, kindUser, userBucket(name))
 	b.add(`INSERT INTO users_by_name (bucket, username, user_id) VALUES (?, ?, ?)`, userBucket(name), name, id)
-	return classify(s.exec(b))
+	return s.exec(b)
 }
 
 // userBucket is the listing partition of a lowercased username: its first
@@ -116,7 +111,7 @@ func (u userStore) getBy(ctx context.Context, c claimKind, keys []any) (*domain.
 	if err := u.read(ctx, c.get, keys...).Scan(&holder); err != nil {
 		return nil, notFound(err, "user", fmt.Sprint(keys...))
 	}
-	usr, err := u.getUser(ctx, holder)
+	usr, err := u.GetUser(ctx, holder)
 	if err != nil {
 		return nil, err
 	}
@@ -127,41 +122,45 @@ func (u userStore) getBy(ctx context.Context, c claimKind, keys []any) (*domain.
 	return usr, nil
 }
 
-func (u userStore) GetUserByUsername(ctx context.Context, username string) (*domain.User, error) {
+func (u userStore) GetUserByUsername(ctx context.Context, username string) (_ *domain.User, err error) {
+	defer wrap(&err, "cassandra.GetUserByUsername(%q)", username)
 	usr, err := u.getBy(ctx, usernameClaim, []any{strings.ToLower(username)})
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: get user by username %q: %w", username, err)
+		return nil, err
 	}
 	return usr, nil
 }
 
-func (u userStore) GetUserByEmail(ctx context.Context, email string) (*domain.User, error) {
+func (u userStore) GetUserByEmail(ctx context.Context, email string) (_ *domain.User, err error) {
+	defer wrap(&err, "cassandra.GetUserByEmail(%q)", email)
 	if email == "" {
 		return nil, domain.NotFound("user with email", email)
 	}
 	usr, err := u.getBy(ctx, emailClaim, []any{strings.ToLower(email)})
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: get user by email: %w", err)
+		return nil, err
 	}
 	return usr, nil
 }
 
-func (u userStore) GetUserByExternalID(ctx context.Context, issuer, subject string) (*domain.User, error) {
+func (u userStore) GetUserByExternalID(ctx context.Context, issuer, subject string) (_ *domain.User, err error) {
+	defer wrap(&err, "cassandra.GetUserByExternalID(%q, %q)", issuer, subject)
 	usr, err := u.getBy(ctx, externalClaim, []any{issuer, subject})
 	if err != nil {
-		return nil, fmt.Errorf("cassandra: get user by external id: %w", err)
+		return nil, err
 	}
 	return usr, nil
 }
 
-func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) error {
-	old, err := u.getUser(ctx, usr.ID)
+func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) (err error) {
+	defer wrap(&err, "cassandra.UpdateUser(%q)", usr.ID)
+	old, err := u.GetUser(ctx, usr.ID)
 	if err != nil {
-		return fmt.Errorf("cassandra: update user %s: %w", usr.ID, err)
+		return err
 	}
 	taken, err := u.takeClaims(ctx, usr, old)
 	if err != nil {
-		return fmt.Errorf("cassandra: update user %s: %w", usr.ID, err)
+		return err
 	}
 	applied, err := u.once(ctx, `UPDATE users SET username = ?, email = ?, display_name = ?, roles = ?, password_hash = ?, `+
 		`external_issuer = ?, external_subject = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
@@ -172,7 +171,7 @@ func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) error {
 	}
 	if err != nil {
 		u.releaseClaims(ctx, usr.ID, taken)
-		return fmt.Errorf("cassandra: update user %s: %w", usr.ID, classify(err))
+		return err
 	}
 	// The claims the old values held are free now.
 	var freed []heldClaim
@@ -185,10 +184,10 @@ func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) error {
 	if oldName, name := strings.ToLower(old.Username), strings.ToLower(usr.Username); oldName != name {
 		if err := u.write(ctx, `DELETE FROM users_by_name WHERE bucket = ? AND username = ? AND user_id = ?`,
 			userBucket(oldName), oldName, usr.ID).Exec(); err != nil {
-			return fmt.Errorf("cassandra: update user %s: %w", usr.ID, classify(err))
+			return err
 		}
 		if err := u.listUser(ctx, usr.Username, usr.ID); err != nil {
-			return fmt.Errorf("cassandra: update user %s: %w", usr.ID, err)
+			return err
 		}
 	}
 	return nil
@@ -196,10 +195,11 @@ func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) error {
 
 // DeleteUser removes what the user owns and then the user row, so a delete
 // that fails half-way can be run again and finishes the job.
-func (u userStore) DeleteUser(ctx context.Context, id string) error {
-	usr, err := u.getUser(ctx, id)
+func (u userStore) DeleteUser(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "cassandra.DeleteUser(%q)", id)
+	usr, err := u.GetUser(ctx, id)
 	if err != nil {
-		return fmt.Errorf("cassandra: delete user %s: %w", id, err)
+		return err
 	}
 	steps := []func(context.Context, string) error{
 		u.deleteSessionsOf,
@@ -211,16 +211,16 @@ func (u userStore) DeleteUser(ctx context.Context, id string) error {
 	}
 	for _, step := range steps {
 		if err := step(ctx, id); err != nil {
-			return fmt.Errorf("cassandra: delete user %s: %w", id, err)
+			return err
 		}
 	}
 	name := strings.ToLower(usr.Username)
 	if err := u.write(ctx, `DELETE FROM users_by_name WHERE bucket = ? AND username = ? AND user_id = ?`,
 		userBucket(name), name, id).Exec(); err != nil {
-		return fmt.Errorf("cassandra: delete user %s: %w", id, classify(err))
+		return err
 	}
 	if err := u.write(ctx, `DELETE FROM users WHERE id = ?`, id).Exec(); err != nil {
-		return fmt.Errorf("cassandra: delete user %s: %w", id, classify(err))
+		return err
 	}
 	var held []heldClaim
 	for _, c := range claimKinds {
@@ -237,14 +237,15 @@ type userRef struct {
 	UserID   string `db:"user_id"`
 }
 
-func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) ([]*domain.User, string, error) {
-	c, first, err := readCursor(p, ofUsers)
+func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) (_ []*domain.User, _ string, err error) {
+	defer wrap(&err, "cassandra.ListUsers(%q)", prefix)
+	c, resume, err := pagetoken.Read(p, ofUsers)
 	if err != nil {
 		return nil, "", err
 	}
 	prefix = strings.ToLower(prefix)
 	after := userRef{Username: prefix}
-	if !first {
+	if resume {
 		after = userRef{Username: c.Key, UserID: c.ID}
 	}
 	need := p.Size + 1
@@ -256,7 +257,7 @@ func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) 
 		err := u.read(ctx, `SELECT username, user_id FROM users_by_name WHERE bucket = ? AND (username, user_id) > (?, ?) LIMIT ?`,
 			bucket, after.Username, after.UserID, need-len(refs)).Select(&rows)
 		if err != nil {
-			return false, classify(err)
+			return false, err
 		}
 		for _, r := range rows {
 			if !strings.HasPrefix(r.Username, prefix) {
@@ -278,18 +279,18 @@ func (u userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) 
 		})
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list users: %w", err)
+		return nil, "", err
 	}
 	ids := make([]string, len(refs))
 	for i, r := range refs {
 		ids[i] = r.UserID
 	}
-	users, err := fetchAll(ctx, ids, u.getUser)
+	users, err := fetchAll(ctx, ids, u.GetUser)
 	if err != nil {
-		return nil, "", fmt.Errorf("cassandra: list users: %w", err)
+		return nil, "", err
 	}
-	page, next := cut(users, p.Size, func(last *domain.User) cursor {
-		return cursor{Of: ofUsers, Key: strings.ToLower(last.Username), ID: last.ID}
+	page, next := pagetoken.Page(users, p.Size, func(last *domain.User) pagetoken.Cursor {
+		return pagetoken.Cursor{List: ofUsers, Key: strings.ToLower(last.Username), ID: last.ID}
 	})
 	return page, next, nil
 }

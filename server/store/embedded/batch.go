@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"fmt"
+
+	"github.com/backbeat/backbeat/server/derrors"
 )
 
 // A batch runs many store calls in one transaction. SQLite's cost per write
@@ -28,7 +30,7 @@ func (s *Store) Batch(ctx context.Context, fn func(ctx context.Context) error) (
 	if s.batchOf(ctx) != nil {
 		return fn(ctx)
 	}
-	defer wrap(&err, "embedded: batch")
+	defer derrors.Wrap(&err, "embedded.Batch")
 	// Catalog writes hold catalogMu, then the connection; so does a batch,
 	// which may contain catalog writes.
 	s.catalogMu.Lock()

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type playStore struct{ *Store }
@@ -30,7 +32,7 @@ func scanPlay(sc scanner) (*domain.Play, error) {
 // play recorded counted never counts). The user must exist (the play goes
 // with it when it is deleted); the track need not: history is not catalog.
 func (s playStore) RecordPlay(ctx context.Context, p *domain.Play) (created bool, err error) {
-	defer wrap(&err, "embedded: record play %s of user %s", p.PlaybackID, p.UserID)
+	defer derrors.Wrap(&err, "embedded.RecordPlay(%q, %q)", p.UserID, p.PlaybackID)
 	res, err := s.wq(ctx).ExecContext(ctx, "INSERT INTO plays ("+playCols+") VALUES (?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (user_id, playback_id) DO NOTHING",
 		p.UserID, p.PlaybackID, p.TrackID, p.DeviceID, timeCol(p.PlayTime), boolCol(p.Counted))
@@ -50,7 +52,7 @@ func (s playStore) RecordPlay(ctx context.Context, p *domain.Play) (created bool
 // play counts rank search results. A play whose track is gone is marked
 // counted all the same.
 func (s playStore) CountPlay(ctx context.Context, userID, playbackID string) (counted bool, err error) {
-	defer wrap(&err, "embedded: count play %s of user %s", playbackID, userID)
+	defer derrors.Wrap(&err, "embedded.CountPlay(%q, %q)", userID, playbackID)
 	err = catalogStore{s.Store}.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		var trackID string
 		err := tx.QueryRowContext(ctx, "UPDATE plays SET counted = 1 WHERE user_id = ? AND playback_id = ? AND counted = 0 RETURNING track_id",
@@ -85,19 +87,19 @@ func (s playStore) CountPlay(ctx context.Context, userID, playbackID string) (co
 // ListPlays pages by (play_time, playback_id), both descending: the order
 // of the plays_user_time index.
 func (s playStore) ListPlays(ctx context.Context, userID string, p domain.Page) (plays []*domain.Play, next string, err error) {
-	defer wrap(&err, "embedded: list plays of user %s", userID)
-	cur, after, err := readCursor(p, listPlays)
+	defer derrors.Wrap(&err, "embedded.ListPlays(%q)", userID)
+	cur, after, err := pagetoken.Read(p, listPlays)
 	if err != nil {
 		return nil, "", err
 	}
 	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, "SELECT "+playCols+` FROM plays
 		WHERE user_id = ?1 AND (NOT ?2 OR (play_time, playback_id) < (?3, ?4))
-		ORDER BY play_time DESC, playback_id DESC LIMIT ?5`, userID, after, cur.Int, cur.ID, p.Size+1)), scanPlay)
+		ORDER BY play_time DESC, playback_id DESC LIMIT ?5`, userID, after, cur.N, cur.ID, p.Size+1)), scanPlay)
 	if err != nil {
 		return nil, "", err
 	}
-	plays, next = page(rows, p.Size, func(pl *domain.Play) cursor {
-		return cursor{List: listPlays, Int: timeCol(pl.PlayTime), ID: pl.PlaybackID}
+	plays, next = pagetoken.Page(rows, p.Size, func(pl *domain.Play) pagetoken.Cursor {
+		return pagetoken.Cursor{List: listPlays, N: timeCol(pl.PlayTime), ID: pl.PlaybackID}
 	})
 	return plays, next, nil
 }

@@ -22,7 +22,7 @@ func TestUpgradeFromV1(t *testing.T) {
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	for _, stmt := range []string{
-		schemaV1,
+		migrations[0],
 		"PRAGMA user_version = 1",
 		`INSERT INTO users (id, username, username_key, email, email_key, display_name, roles, password_hash, create_time, update_time)
 			VALUES ('u1', 'old', 'old', 'old@example.com', 'old@example.com', 'Old', '[]', '', 1, 1)`,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 // The search index lives in memory beside the database: built from it at
@@ -201,13 +203,16 @@ var itemKinds = map[domain.ItemType]search.Kind{
 // as the catalog changes, so there is no stable key to seek to. The depth
 // is bounded by the index's own limits on broad queries.
 func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (hits []domain.SearchHit, next string, err error) {
-	defer wrap(&err, "embedded: search %q", query)
-	cur, _, err := readCursor(p, listSearch)
+	defer derrors.Wrap(&err, "embedded.Search(%q)", query)
+	cur, resume, err := pagetoken.Read(p, listSearch)
 	if err != nil {
 		return nil, "", err
 	}
-	if cur.Int < 0 {
-		return nil, "", domain.Invalid("page_token", "not a page token of this list")
+	// A token is an offset into one query's ranking: it means nothing for
+	// another query, so it carries its query and is refused for any other.
+	folded := search.Fold(query)
+	if resume && (cur.Key != folded || cur.N < 0) {
+		return nil, "", domain.Invalid("page_token", "not a page token of this search")
 	}
 	var kinds []search.Kind
 	for _, t := range types {
@@ -217,7 +222,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		}
 		kinds = append(kinds, k)
 	}
-	offset := int(cur.Int)
+	offset := int(cur.N)
 	res := c.index.Search(search.Query{Text: query, Kinds: kinds, Offset: offset, Limit: p.Size})
 	if len(res.Hits) == 0 {
 		return nil, "", nil
@@ -242,7 +247,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		hits = append(hits, hit)
 	}
 	if offset+p.Size < res.Total {
-		next = cursor{List: listSearch, Int: int64(offset + p.Size)}.token()
+		next = pagetoken.Cursor{List: listSearch, Key: folded, N: int64(offset + p.Size)}.Token()
 	}
 	return hits, next, nil
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search"
 
@@ -52,12 +53,13 @@ var readConns = max(4, 2*runtime.GOMAXPROCS(0))
 
 // Open opens (creating if needed) the database dir/backbeat.db, brings its
 // schema up to date, and loads the search index from it.
-func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err error) {
+	defer derrors.Wrap(&err, "embedded.Open(%q)", dir)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("embedded: create %s: %w", dir, err)
+		return nil, err
 	}
 	path := filepath.Join(dir, "backbeat.db")
 	// SQLite reads the name as a URI: escape what it would take for syntax.
@@ -69,7 +71,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 
 	w, err := sql.Open("sqlite", name+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -93,7 +95,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	// schema; query_only guards against a write slipping into it.
 	s.r, err = sql.Open("sqlite", name+"?"+pragmas+"&_query_only=1")
 	if err != nil {
-		return fail(fmt.Errorf("embedded: open %s for reading: %w", path, err))
+		return fail(fmt.Errorf("open for reading: %w", err))
 	}
 	s.r.SetMaxOpenConns(readConns)
 	s.r.SetMaxIdleConns(readConns)
@@ -122,7 +124,8 @@ func (s *Store) Stores() domain.Stores {
 
 // Close closes the database. The checkpoint folds the WAL back into the
 // database file so the directory is one file again when the server stops.
-func (s *Store) Close() error {
+func (s *Store) Close() (err error) {
+	defer derrors.Wrap(&err, "embedded.Close")
 	var errs []error
 	if s.reads.stmtCache != nil {
 		s.reads.close()
@@ -137,10 +140,7 @@ func (s *Store) Close() error {
 		}
 		errs = append(errs, s.w.Close())
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("embedded: close: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // write runs fn in a write transaction, committing if it returns nil; in a
@@ -189,13 +189,6 @@ func requireRow(res sql.Result, what, id string) error {
 	}
 	if n == 0 {
 		return domain.NotFound(what, id)
-	}
-	return nil
-}
-
-func checkPage(p domain.Page) error {
-	if p.Size < 1 || p.Size > domain.MaxPageSize {
-		return domain.Invalid("page_size", "must be between 1 and %d", domain.MaxPageSize)
 	}
 	return nil
 }
@@ -334,14 +327,6 @@ func (t txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
-}
-
-// wrap prefixes a method's error with what it was doing. Domain errors stay
-// in the chain, so domain.KindOf still finds them.
-func wrap(err *error, format string, args ...any) {
-	if *err != nil {
-		*err = fmt.Errorf(format+": %w", append(args, *err)...)
-	}
 }
 
 // requireAll fails NotFound(what, id) for the first of ids that table lacks.

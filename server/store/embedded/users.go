@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
+	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
 type userStore struct{ *Store }
@@ -51,7 +52,7 @@ func userClash(err error, u *domain.User) error {
 }
 
 func (s userStore) CreateUser(ctx context.Context, u *domain.User) (err error) {
-	defer wrap(&err, "embedded: create user %s", u.ID)
+	defer derrors.Wrap(&err, "embedded.CreateUser(%q)", u.ID)
 	_, err = s.wq(ctx).ExecContext(ctx, `INSERT INTO users (id, username, username_key, email, email_key, display_name, roles,
 		password_hash, ext_issuer, ext_subject, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.DisplayName, listCol(u.Roles), u.PasswordHash,
@@ -60,7 +61,7 @@ func (s userStore) CreateUser(ctx context.Context, u *domain.User) (err error) {
 }
 
 func (s userStore) GetUser(ctx context.Context, id string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user %s", id)
+	defer derrors.Wrap(&err, "embedded.GetUser(%q)", id)
 	return getOne(ctx, s.rq(ctx), "SELECT "+userCols+" FROM users WHERE id = ?", scanUser, "user", id)
 }
 
@@ -73,24 +74,24 @@ func (s userStore) getBy(ctx context.Context, cond, what, key string, args ...an
 }
 
 func (s userStore) GetUserByUsername(ctx context.Context, username string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user by username %q", username)
+	defer derrors.Wrap(&err, "embedded.GetUserByUsername(%q)", username)
 	return s.getBy(ctx, "username_key = ?", "user", username, strings.ToLower(username))
 }
 
 func (s userStore) GetUserByEmail(ctx context.Context, email string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user by email %q", email)
+	defer derrors.Wrap(&err, "embedded.GetUserByEmail(%q)", email)
 	return s.getBy(ctx, "email_key = ?", "user", email, strings.ToLower(email))
 }
 
 func (s userStore) GetUserByExternalID(ctx context.Context, issuer, subject string) (u *domain.User, err error) {
-	defer wrap(&err, "embedded: get user by external id (%q, %q)", issuer, subject)
+	defer derrors.Wrap(&err, "embedded.GetUserByExternalID(%q, %q)", issuer, subject)
 	return s.getBy(ctx, "ext_issuer = ? AND ext_subject = ?", "user", issuer+" "+subject, issuer, subject)
 }
 
 // UpdateUser replaces everything but the id and CreateTime, which is when
 // the user was created whatever the caller holds.
 func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
-	defer wrap(&err, "embedded: update user %s", u.ID)
+	defer derrors.Wrap(&err, "embedded.UpdateUser(%q)", u.ID)
 	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?,
 		display_name = ?, roles = ?, password_hash = ?, ext_issuer = ?, ext_subject = ?, update_time = ? WHERE id = ?`,
 		u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.DisplayName, listCol(u.Roles), u.PasswordHash,
@@ -105,7 +106,7 @@ func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
 // (and through them entries and followers), memberships and plays; the triggers
 // keep the follower counts of playlists the user followed.
 func (s userStore) DeleteUser(ctx context.Context, id string) (err error) {
-	defer wrap(&err, "embedded: delete user %s", id)
+	defer derrors.Wrap(&err, "embedded.DeleteUser(%q)", id)
 	res, err := s.wq(ctx).ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -116,8 +117,8 @@ func (s userStore) DeleteUser(ctx context.Context, id string) (err error) {
 // ListUsers matches the prefix case-insensitively, as usernames are, and
 // orders by the lowercased username.
 func (s userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) (users []*domain.User, next string, err error) {
-	defer wrap(&err, "embedded: list users")
-	cur, _, err := readCursor(p, listUsers)
+	defer derrors.Wrap(&err, "embedded.ListUsers(%q)", prefix)
+	cur, _, err := pagetoken.Read(p, listUsers)
 	if err != nil {
 		return nil, "", err
 	}
@@ -128,17 +129,17 @@ func (s userStore) ListUsers(ctx context.Context, prefix string, p domain.Page) 
 	if prefix != "" {
 		to = prefixEnd(prefix)
 	}
-	if cur.Str > from {
-		from = cur.Str
+	if cur.Key > from {
+		from = cur.Key
 	}
 	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, "SELECT "+userCols+` FROM users
 		WHERE username_key >= ?1 AND (username_key > ?2) AND (?3 = '' OR username_key < ?3)
-		ORDER BY username_key LIMIT ?4`, from, cur.Str, to, p.Size+1)), scanUser)
+		ORDER BY username_key LIMIT ?4`, from, cur.Key, to, p.Size+1)), scanUser)
 	if err != nil {
 		return nil, "", err
 	}
-	users, next = page(rows, p.Size, func(u *domain.User) cursor {
-		return cursor{List: listUsers, Str: strings.ToLower(u.Username)}
+	users, next = pagetoken.Page(rows, p.Size, func(u *domain.User) pagetoken.Cursor {
+		return pagetoken.Cursor{List: listUsers, Key: strings.ToLower(u.Username)}
 	})
 	return users, next, nil
 }
@@ -154,95 +155,4 @@ func prefixEnd(prefix string) string {
 		}
 	}
 	return ""
-}
-
-func (s userStore) CreateSession(ctx context.Context, sess *domain.Session) (err error) {
-	defer wrap(&err, "embedded: create session for user %s", sess.UserID)
-	_, err = s.wq(ctx).ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, create_time, expire_time) VALUES (?, ?, ?, ?)",
-		sess.TokenHash, sess.UserID, timeCol(sess.CreateTime), timeCol(sess.ExpireTime))
-	switch {
-	case uniqueViolation(err, "sessions.token_hash"):
-		return domain.AlreadyExists("token_hash", "session already exists")
-	case foreignKeyViolation(err):
-		return domain.NotFound("user", sess.UserID)
-	}
-	return err
-}
-
-// ConsumeSession deletes and returns in one statement on the single write
-// connection, so of concurrent consumers exactly one sees the row.
-func (s userStore) ConsumeSession(ctx context.Context, tokenHash string) (sess *domain.Session, err error) {
-	defer wrap(&err, "embedded: consume session")
-	var got domain.Session
-	var ct, et int64
-	err = s.wq(ctx).QueryRowContext(ctx, "DELETE FROM sessions WHERE token_hash = ? RETURNING token_hash, user_id, create_time, expire_time",
-		tokenHash).Scan(&got.TokenHash, &got.UserID, &ct, &et)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, domain.NotFound("session", "")
-	}
-	if err != nil {
-		return nil, err
-	}
-	got.CreateTime, got.ExpireTime = colTime(ct), colTime(et)
-	if !got.ExpireTime.After(time.Now()) {
-		return nil, domain.NotFound("session", "")
-	}
-	return &got, nil
-}
-
-func (s userStore) DeleteSession(ctx context.Context, tokenHash string) (err error) {
-	defer wrap(&err, "embedded: delete session")
-	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
-	return err
-}
-
-// FollowArtist fails NotFound for a missing user or artist: a follow of
-// nothing would be a dangling row no delete ever cleans.
-func (s userStore) FollowArtist(ctx context.Context, userID, artistID string) (err error) {
-	defer wrap(&err, "embedded: user %s follow artist %s", userID, artistID)
-	return s.write(ctx, func(tx querier) error {
-		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO artist_follows (user_id, artist_id) VALUES (?, ?)", userID, artistID)
-		if foreignKeyViolation(err) {
-			if err := requireAll(ctx, tx, "users", "user", []string{userID}); err != nil {
-				return err
-			}
-			return domain.NotFound("artist", artistID)
-		}
-		return err
-	})
-}
-
-func (s userStore) UnfollowArtist(ctx context.Context, userID, artistID string) (err error) {
-	defer wrap(&err, "embedded: user %s unfollow artist %s", userID, artistID)
-	_, err = s.wq(ctx).ExecContext(ctx, "DELETE FROM artist_follows WHERE user_id = ? AND artist_id = ?", userID, artistID)
-	return err
-}
-
-// ListFollowedArtists pages by rowid, which grows with every new follow.
-func (s userStore) ListFollowedArtists(ctx context.Context, userID string, p domain.Page) (ids []string, next string, err error) {
-	defer wrap(&err, "embedded: list artists followed by %s", userID)
-	cur, after, err := readCursor(p, listFollowed)
-	if err != nil {
-		return nil, "", err
-	}
-	type follow struct {
-		seq int64
-		id  string
-	}
-	rows, err := scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, `SELECT rowid, artist_id FROM artist_follows
-		WHERE user_id = ?1 AND (NOT ?2 OR rowid < ?3) ORDER BY rowid DESC LIMIT ?4`, userID, after, cur.Int, p.Size+1)),
-		func(sc scanner) (follow, error) {
-			var f follow
-			err := sc.Scan(&f.seq, &f.id)
-			return f, err
-		})
-	if err != nil {
-		return nil, "", err
-	}
-	rows, next = page(rows, p.Size, func(f follow) cursor { return cursor{List: listFollowed, Int: f.seq} })
-	ids = make([]string, len(rows))
-	for i, f := range rows {
-		ids[i] = f.id
-	}
-	return ids, next, nil
 }

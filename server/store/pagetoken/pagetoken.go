@@ -1,6 +1,8 @@
 // Package pagetoken makes the opaque page tokens every store hands out: a
-// store-specific cursor, JSON-encoded and base64url'd, read back strictly so
-// a token from another list or a hand-edited one is refused, not misread.
+// keyset cursor (where the previous page stopped, in the listing's sort
+// key), JSON-encoded and base64url'd, read back strictly so a token from
+// another list or a hand-edited one is refused, not misread. Both stores use
+// the one Cursor, so they agree on what a token is and on its checks.
 package pagetoken
 
 import (
@@ -11,6 +13,47 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 )
+
+// Cursor is where a page stopped. Each listing uses the fields its sort key
+// needs; the rest stay zero and out of the token.
+type Cursor struct {
+	// List names the listing the token belongs to, so a token handed to
+	// another listing is rejected instead of silently misread.
+	List string `json:"l"`
+	Key  string `json:"k,omitempty"`
+	ID   string `json:"d,omitempty"`
+	N    int64  `json:"n,omitempty"`
+	M    int64  `json:"m,omitempty"`
+}
+
+// Token returns c as a page token.
+func (c Cursor) Token() string { return Encode(c) }
+
+// Read checks p's size and decodes its token for listing list. resume is
+// false for the first page (no token), true when the page continues after c.
+func Read(p domain.Page, list string) (c Cursor, resume bool, err error) {
+	if p.Size < 1 || p.Size > domain.MaxPageSize {
+		return c, false, domain.Invalid("page_size", "must be between 1 and %d", domain.MaxPageSize)
+	}
+	if p.Token == "" {
+		return c, false, nil
+	}
+	if err := Decode(p.Token, &c); err != nil {
+		return c, false, err
+	}
+	if c.List != list {
+		return c, false, errForeign()
+	}
+	return c, true, nil
+}
+
+// Page cuts items, read one past the page size, to the page, and makes the
+// next token with next from the last item kept.
+func Page[T any](items []T, size int, next func(last T) Cursor) ([]T, string) {
+	return Cut(items, size, func(last T) string { return next(last).Token() })
+}
+
+func errForeign() error { return domain.Invalid("page_token", "not a page token of this list") }
 
 // Encode returns cursor as a token. Cursors are plain structs, so failing to
 // encode one is a programming error.
@@ -25,15 +68,14 @@ func Encode(cursor any) string {
 // Decode reads token into cursor. Anything Encode did not make for a cursor
 // of this shape is a KindInvalid error on "page_token".
 func Decode(token string, cursor any) error {
-	bad := domain.Invalid("page_token", "not a page token of this list")
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
-		return bad
+		return errForeign()
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cursor); err != nil || dec.More() {
-		return bad
+		return errForeign()
 	}
 	return nil
 }

@@ -39,3 +39,20 @@ func TestCut(t *testing.T) {
 		t.Fatalf("page with more: %v, cursor %+v", page, c)
 	}
 }
+
+func TestRead(t *testing.T) {
+	if _, _, err := Read(domain.Page{Size: 0}, "tracks"); !domain.IsKind(err, domain.KindInvalid) {
+		t.Errorf("size 0: %v, want invalid", err)
+	}
+	if c, resume, err := Read(domain.Page{Size: 10}, "tracks"); err != nil || resume || c != (Cursor{}) {
+		t.Errorf("first page: %+v %v %v, want zero cursor, no resume", c, resume, err)
+	}
+	tok := Cursor{List: "tracks", ID: "t9", N: 3}.Token()
+	c, resume, err := Read(domain.Page{Size: 10, Token: tok}, "tracks")
+	if err != nil || !resume || c.ID != "t9" || c.N != 3 {
+		t.Errorf("next page: %+v %v %v, want the cursor back, resume", c, resume, err)
+	}
+	if _, _, err := Read(domain.Page{Size: 10, Token: tok}, "albums"); !domain.IsKind(err, domain.KindInvalid) {
+		t.Errorf("token of another list: %v, want invalid", err)
+	}
+}

@@ -19,6 +19,8 @@ var playlistTests = []test{
 	{"Entries/MaxPlaylistEntries", testMaxPlaylistEntries},
 	{"Playlist/Follow", testFollowPlaylist},
 	{"Playlist/Collaborators", testCollaborators},
+	{"Playlist/CreateWithoutCollaborators", testCreateWithoutCollaborators},
+	{"Entries/AddUnknownTrack", testAddUnknownTrack},
 	{"Cascade/DeleteUser", testDeleteUserCascade},
 }
 
@@ -333,6 +335,41 @@ func testCollaborators(t *testing.T, f *fixture) {
 	must(t, f.s.Playlists.RemoveCollaborator(f.ctx, pl.ID, a.ID))
 	must(t, f.s.Playlists.RemoveCollaborator(f.ctx, pl.ID, a.ID))
 	collaborators(b.ID)
+}
+
+// testCreateWithoutCollaborators pins what the API promises: a new playlist
+// has no collaborators, whatever the request carried; only the owner adds
+// them, one by one, through AddCollaborator.
+func testCreateWithoutCollaborators(t *testing.T, f *fixture) {
+	owner, friend := f.user("owner"), f.user("friend")
+	pl := f.newPlaylist(owner, "Shared")
+	pl.Collaborative = true
+	pl.CollaboratorIDs = []string{friend.ID}
+	must(t, f.s.Playlists.CreatePlaylist(f.ctx, pl))
+	if got := f.getPlaylist(pl.ID).CollaboratorIDs; len(got) != 0 {
+		t.Fatalf("CollaboratorIDs = %v after CreatePlaylist, want none", got)
+	}
+	must(t, f.s.Playlists.AddCollaborator(f.ctx, pl.ID, friend.ID))
+	wantIDs(t, "collaborators", f.getPlaylist(pl.ID).CollaboratorIDs, []string{friend.ID})
+}
+
+// testAddUnknownTrack: an entry of a track that does not exist is refused
+// NotFound and nothing of the call is written, not even its known tracks.
+func testAddUnknownTrack(t *testing.T, f *fixture) {
+	u := f.user("owner")
+	ts := f.tracks(2)
+	pl := f.playlist(u, "Mine")
+	e := f.add(pl, u, ts[0])
+	before := f.getPlaylist(pl.ID)
+	es := f.newEntries(u, ts[1], ts[1])
+	es[1].TrackID = f.id()
+	wantKind(t, f.s.Playlists.AddEntries(f.ctx, pl.ID, es, -1), domain.KindNotFound)
+	wantIDs(t, "entries, untouched", f.entryOrder(pl.ID), e)
+	after := f.getPlaylist(pl.ID)
+	if after.TrackCount != 1 || !after.UpdateTime.Equal(before.UpdateTime) {
+		t.Fatalf("playlist after refused add: TrackCount %d, UpdateTime %v; want 1, %v",
+			after.TrackCount, after.UpdateTime, before.UpdateTime)
+	}
 }
 
 func testDeleteUserCascade(t *testing.T, f *fixture) {

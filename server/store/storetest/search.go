@@ -15,6 +15,7 @@ var searchTests = []test{
 	{"Search/Ranking", testSearchRanking},
 	{"Search/HitsCarryEntities", testSearchHits},
 	{"Search/FollowsUpdates", testSearchUpdates},
+	{"Search/TokenOfAnotherQuery", testSearchTokenOfAnotherQuery},
 }
 
 // hitIDs returns the ids of the hits, in rank order.
@@ -176,4 +177,28 @@ func testSearchUpdates(t *testing.T, f *fixture) {
 	must(t, err)
 	wantIDs(t, "tracks deleted with the album", deleted, nil)
 	wantIDs(t, "deleted album", hitIDs(f.search("violet")), nil)
+}
+
+// testSearchTokenOfAnotherQuery: a page token is an offset into one query's
+// ranking, so it is refused for another query rather than skipping an
+// arbitrary number of that query's hits. The same query, however spelled
+// the same once folded, goes on.
+func testSearchTokenOfAnotherQuery(t *testing.T, f *fixture) {
+	ar := f.artist("Moby")
+	al := f.album("Play", ar)
+	for i := range 3 {
+		f.track(fmt.Sprintf("Porcelain %d", i), al, ar)
+	}
+	_, next, err := f.s.Catalog.Search(f.ctx, "porcelain", nil, domain.Page{Size: 1})
+	must(t, err)
+	if next == "" {
+		t.Fatal("no next page token for 3 hits in pages of 1")
+	}
+	_, _, err = f.s.Catalog.Search(f.ctx, "moby", nil, domain.Page{Size: 1, Token: next})
+	wantKind(t, err, domain.KindInvalid)
+	hits, _, err := f.s.Catalog.Search(f.ctx, "PORCELAIN", nil, domain.Page{Size: 1, Token: next})
+	must(t, err)
+	if len(hits) != 1 {
+		t.Fatalf("same query, next page: %d hits, want 1", len(hits))
+	}
 }
