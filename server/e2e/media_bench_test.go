@@ -12,7 +12,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
 // BenchmarkTimeToFirstAudio measures what a player waits for before sound:

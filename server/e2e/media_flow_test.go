@@ -21,7 +21,7 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/queue"
 )

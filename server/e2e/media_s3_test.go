@@ -17,7 +17,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 	s3test "github.com/backbeat/backbeat/server/testenv/s3"
 )
 

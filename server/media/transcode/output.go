@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
 // errNoOutput: ffmpeg succeeded but wrote no audio (nothing decoded).

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
 func TestTranscodeLadder(t *testing.T) {
