@@ -64,12 +64,12 @@ func BenchmarkTimeToFirstAudio(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		master, err := playlist.ParseMaster(bytes.NewReader(fetch(sp.Msg.HlsUrl, false)))
+		master, err := manifest.ParseMaster(bytes.NewReader(fetch(sp.Msg.HlsUrl, false)))
 		if err != nil {
 			b.Fatal(err)
 		}
 		mu := resolve(sp.Msg.HlsUrl, master.Variants[0].URI)
-		media, err := playlist.ParseMedia(bytes.NewReader(fetch(mu, false)))
+		media, err := manifest.ParseMedia(bytes.NewReader(fetch(mu, false)))
 		if err != nil {
 			b.Fatal(err)
 		}
