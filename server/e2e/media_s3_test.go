@@ -18,7 +18,7 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	"github.com/backbeat/backbeat/server/media/manifest"
-	s3test "github.com/backbeat/backbeat/server/testenv/s3"
+	"github.com/backbeat/backbeat/server/testenv/s3test"
 )
 
 // s3Flags points a server at bucket on the S3 server.

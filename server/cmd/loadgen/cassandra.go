@@ -9,7 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	cassandratest "github.com/backbeat/backbeat/server/testenv/cassandra"
+	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
 // cassandraNode starts a single real Cassandra node for a benchmark run and
