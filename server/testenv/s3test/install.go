@@ -2,14 +2,14 @@ package s3test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
+	"slices"
 	"time"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 const (
@@ -26,19 +26,6 @@ const (
 	installTimeout = 30 * time.Minute
 )
 
-// cacheRoot is ~/.cache/backbeat/versitygw-<Version> (or under
-// $XDG_CACHE_HOME) unless BACKBEAT_S3_CACHE says otherwise.
-func cacheRoot() (string, error) {
-	if d := os.Getenv(EnvCacheDir); d != "" {
-		return d, nil
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("s3test: no cache directory (set %s): %w", EnvCacheDir, err)
-	}
-	return filepath.Join(base, "backbeat", "versitygw-"+Version), nil
-}
-
 // Install returns the path of the versitygw binary, building it with
 // "go install" the first time. Test binaries run in parallel by
 // "go test ./..." take turns through a lock, so one builds and the others
@@ -48,26 +35,26 @@ func Install(ctx context.Context, logf func(string, ...any)) (string, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	root, err := cacheRoot()
+	root, err := proctest.CacheDir(EnvCacheDir, "versitygw-"+Version)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("s3test: %w", err)
 	}
 	bin := filepath.Join(root, "bin", "versitygw")
-	if exists(bin) {
+	if proctest.Exists(bin) {
 		return bin, nil
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("s3test: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(root, ".lock"))
+	unlock, err := proctest.Lock(ctx, filepath.Join(root, ".lock"))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("s3test: %w", err)
 	}
 	defer unlock()
-	if exists(bin) {
+	if proctest.Exists(bin) {
 		return bin, nil
 	}
-	removeLeftovers(root)
+	proctest.RemoveLeftovers(root)
 	_ = os.RemoveAll(filepath.Dir(bin)) // a bin/ without the binary is debris
 
 	goBin, err := exec.LookPath("go")
@@ -92,8 +79,9 @@ func Install(ctx context.Context, logf func(string, ...any)) (string, error) {
 	// module (or a workspace, or GOFLAGS such as -mod=vendor) applies; the
 	// proxy settings (GOPROXY, GOPRIVATE, ...) are kept.
 	cmd.Dir = root
-	cmd.Env = append(withoutEnv(os.Environ(), "GOBIN", "GOFLAGS", "GOWORK", "CGO_ENABLED", "GOOS", "GOARCH"),
-		"GOBIN="+tmp, "GOFLAGS=", "GOWORK=off", "CGO_ENABLED=0")
+	cmd.Env = append(proctest.FilterEnv(os.Environ(), func(name string) bool {
+		return !slices.Contains([]string{"GOBIN", "GOFLAGS", "GOWORK", "CGO_ENABLED", "GOOS", "GOARCH"}, name)
+	}), "GOBIN="+tmp, "GOFLAGS=", "GOWORK=off", "CGO_ENABLED=0")
 	logPath := filepath.Join(root, "install.log")
 	lf, err := os.Create(logPath)
 	if err != nil {
@@ -103,87 +91,14 @@ func Install(ctx context.Context, logf func(string, ...any)) (string, error) {
 	err = cmd.Run()
 	lf.Close()
 	if err != nil {
-		return "", fmt.Errorf("s3test: go install %s@%s: %w\n%s", Package, Version, err, logTail(logPath, 30))
+		return "", fmt.Errorf("s3test: go install %s@%s: %w\n%s", Package, Version, err, proctest.LogTail(logPath, 30))
 	}
-	if !exists(filepath.Join(tmp, "versitygw")) {
-		return "", fmt.Errorf("s3test: go install reported success but built no versitygw\n%s", logTail(logPath, 30))
+	if !proctest.Exists(filepath.Join(tmp, "versitygw")) {
+		return "", fmt.Errorf("s3test: go install reported success but built no versitygw\n%s", proctest.LogTail(logPath, 30))
 	}
 	if err := os.Rename(tmp, filepath.Dir(bin)); err != nil {
 		return "", fmt.Errorf("s3test: %w", err)
 	}
 	logf("s3test: built versitygw %s in %s (cached in %s)", Version, time.Since(began).Round(time.Second), root)
 	return bin, nil
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// withoutEnv drops the named variables from env.
-func withoutEnv(env []string, names ...string) []string {
-	var out []string
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		drop := false
-		for _, n := range names {
-			drop = drop || name == n
-		}
-		if !drop {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-// removeLeftovers deletes scratch entries of an earlier build that died
-// mid-way. Only a lock holder creates them, so none can be in use.
-func removeLeftovers(root string) {
-	entries, _ := os.ReadDir(root)
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			_ = os.RemoveAll(filepath.Join(root, e.Name()))
-		}
-	}
-}
-
-// lockFile takes an exclusive flock, polling so that a cancelled context is
-// honoured rather than blocking in the kernel.
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("s3test: %w", err)
-	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("s3test: lock %s: %w", path, err)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("s3test: waiting for %s: %w", path, ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-// logTail returns the last n lines of a log file, for error messages.
-func logTail(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	if len(data) > 64<<10 {
-		data = data[len(data)-64<<10:]
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
