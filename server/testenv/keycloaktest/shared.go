@@ -2,15 +2,12 @@ package keycloaktest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 const (
@@ -64,27 +61,9 @@ func Shared(t testing.TB) *Server {
 	return shared.srv
 }
 
-// sharedDir makes a directory for the shared server that no test's cleanup
-// will delete under it. Nothing removes it when the binary exits, so each
-// new one first deletes those whose owning process is gone; the name
-// carries the owner's pid for that.
+// sharedDir is the shared server's directory (see proctest.RunDir).
 func sharedDir() (string, error) {
-	base := filepath.Join(os.TempDir(), "backbeat-keycloak")
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		return "", fmt.Errorf("keycloaktest: %w", err)
-	}
-	entries, _ := os.ReadDir(base)
-	for _, e := range entries {
-		pidStr, _, ok := strings.Cut(strings.TrimPrefix(e.Name(), "run-"), "-")
-		pid, err := strconv.Atoi(pidStr)
-		if !ok || err != nil || pid == os.Getpid() {
-			continue
-		}
-		if errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
-			_ = os.RemoveAll(filepath.Join(base, e.Name()))
-		}
-	}
-	dir, err := os.MkdirTemp(base, "run-"+strconv.Itoa(os.Getpid())+"-")
+	dir, err := proctest.RunDir("backbeat-keycloak")
 	if err != nil {
 		return "", fmt.Errorf("keycloaktest: %w", err)
 	}
