@@ -3,8 +3,6 @@ package keycloaktest
 import (
 	"context"
 	"fmt"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/backbeat/backbeat/server/testenv/proctest"
@@ -23,21 +21,15 @@ const (
 )
 
 // Enabled reports whether Keycloak-backed tests should run.
-func Enabled() bool { return os.Getenv(EnvEnable) == "1" }
+func Enabled() bool { return proctest.Enabled(EnvEnable) }
 
 // Skip skips t unless Keycloak-backed tests are enabled.
 func Skip(t testing.TB) {
 	t.Helper()
-	if !Enabled() {
-		t.Skipf("needs a real Keycloak: set %s=1 (and have Java 17+ and Maven) to run", EnvEnable)
-	}
+	proctest.SkipUnless(t, EnvEnable, "a real Keycloak (Java 17+, and Maven the first time)")
 }
 
-var shared struct {
-	once sync.Once
-	srv  *Server
-	err  error
-}
+var shared proctest.Shared[*Server]
 
 // Shared returns a Keycloak started on first use and kept for the rest of
 // the test binary. It skips t unless BACKBEAT_KEYCLOAK=1. The server is
@@ -46,19 +38,18 @@ var shared struct {
 func Shared(t testing.TB) *Server {
 	t.Helper()
 	Skip(t)
-	shared.once.Do(func() {
+	srv, err := shared.Get(func() (*Server, error) {
 		dir, err := sharedDir()
 		if err != nil {
-			shared.err = err
-			return
+			return nil, err
 		}
 		// t.Logf is only called inside Start, while t is still running.
-		shared.srv, shared.err = Start(context.Background(), dir, t.Logf)
+		return Start(context.Background(), dir, t.Logf)
 	})
-	if shared.err != nil {
-		t.Fatalf("shared Keycloak: %v", shared.err)
+	if err != nil {
+		t.Fatalf("shared Keycloak: %v", err)
 	}
-	return shared.srv
+	return srv
 }
 
 // sharedDir is the shared server's directory (see proctest.RunDir).
