@@ -5,7 +5,7 @@
 // the benchmark needs no Cassandra installed beyond what the tests fetch,
 // and the load tool links no test environment.
 //
-//	cassandranode [-dir D] [-heap-mb 1024]
+//	cassandranode [-dir D] [-heap-mb 1024] [-host 127.0.0.N]
 package main
 
 import (
@@ -31,13 +31,14 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("cassandranode", flag.ContinueOnError)
 	dir := fs.String("dir", "", "node directory (default: a temporary one)")
 	heap := fs.Int("heap-mb", 1024, "Java heap")
+	host := fs.String("host", "", "IPv4 loopback address (default: the lowest one no test process holds)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c, err := cassandratest.Start(ctx, cassandratest.Options{Dir: *dir, HeapMB: *heap,
-		Nodes: []cassandratest.NodeSpec{{Host: "127.0.0.1", DC: cassandratest.SharedDC}}})
+		Nodes: []cassandratest.NodeSpec{{Host: *host, DC: cassandratest.SharedDC}}})
 	if err != nil {
 		return err
 	}
