@@ -132,4 +132,3 @@ func TestLogTailAndFilterEnv(t *testing.T) {
 		t.Errorf("FilterEnv = %q", env)
 	}
 }
-
