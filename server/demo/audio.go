@@ -11,7 +11,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/media/blob"
-	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/blobkey"
 )
 
 // AudioSeconds is the length of each generated demo tune.
@@ -51,7 +51,7 @@ func SeedAudio(ctx context.Context, stores domain.Stores, media *domain.Media, b
 			return err
 		}
 		job := domain.TranscodeJob{TrackID: id, UploadID: domain.NewID(), UserID: t.ArtistIDs[0]}
-		_, err = blobs.Put(ctx, mediahttp.UploadKey(job.TrackID, job.UploadID), f)
+		_, err = blobs.Put(ctx, blobkey.Upload(job.TrackID, job.UploadID), f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("store demo audio: %w", err)

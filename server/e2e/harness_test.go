@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	cassandratest "github.com/backbeat/backbeat/server/testenv/cassandra"
+	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
 // binary is the backbeat server built once for the whole test run.

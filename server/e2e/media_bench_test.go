@@ -12,7 +12,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
 // BenchmarkTimeToFirstAudio measures what a player waits for before sound:
@@ -64,12 +64,12 @@ func BenchmarkTimeToFirstAudio(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		master, err := playlist.ParseMaster(bytes.NewReader(fetch(sp.Msg.HlsUrl, false)))
+		master, err := manifest.ParseMaster(bytes.NewReader(fetch(sp.Msg.HlsUrl, false)))
 		if err != nil {
 			b.Fatal(err)
 		}
 		mu := resolve(sp.Msg.HlsUrl, master.Variants[0].URI)
-		media, err := playlist.ParseMedia(bytes.NewReader(fetch(mu, false)))
+		media, err := manifest.ParseMedia(bytes.NewReader(fetch(mu, false)))
 		if err != nil {
 			b.Fatal(err)
 		}

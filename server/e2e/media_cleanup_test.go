@@ -15,7 +15,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
-	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/blobkey"
 )
 
 // cleanupGrace is how long the server under test keeps replaced media.
@@ -38,11 +38,11 @@ func TestMediaCleanup(t *testing.T) {
 		id := st.track(t, "Second Take", 1)
 		a := uploadReady(t, st, id, audio)
 		spA := playMedia(t, st, id, a)
-		mustHaveBlobs(t, s, mediahttp.UploadPrefixes(id, a)...)
+		mustHaveBlobs(t, s, blobkey.UploadPrefixes(id, a)...)
 
 		b := uploadReady(t, st, id, audio)
-		waitNoBlobs(t, s, mediahttp.UploadPrefixes(id, a)...)
-		mustHaveBlobs(t, s, mediahttp.UploadPrefixes(id, b)...)
+		waitNoBlobs(t, s, blobkey.UploadPrefixes(id, a)...)
+		mustHaveBlobs(t, s, blobkey.UploadPrefixes(id, b)...)
 		if n := logCount(s.logs.String(), "media removed", "media_id="+b); n != 0 {
 			t.Errorf("the playing set %s was removed", b)
 		}
@@ -85,13 +85,13 @@ func TestMediaCleanup(t *testing.T) {
 			t.Fatalf("PUT = %d %s", code, body)
 		}
 		waitFailed(t, st, id, "the text upload")
-		waitNoBlobs(t, s, mediahttp.UploadPrefixes(id, bad)...)
+		waitNoBlobs(t, s, blobkey.UploadPrefixes(id, bad)...)
 		if n := logCount(s.logs.String(), "media removed", "media_id="+bad); n == 0 {
 			t.Errorf("no cleanup of the refused upload %s logged", bad)
 		}
 		// The earlier media is no garbage: it stays, and plays.
 		time.Sleep(cleanupGrace + time.Second)
-		mustHaveBlobs(t, s, mediahttp.UploadPrefixes(id, good)...)
+		mustHaveBlobs(t, s, blobkey.UploadPrefixes(id, good)...)
 		playMedia(t, st, id, good)
 	})
 
@@ -99,11 +99,11 @@ func TestMediaCleanup(t *testing.T) {
 		id := st.track(t, "Deleted Take", 3)
 		m := uploadReady(t, st, id, audio)
 		sp := playMedia(t, st, id, m)
-		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
+		mustHaveBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		_, err := st.artist.catalog.DeleteTrack(ctxT(t), connect.NewRequest(&catalogv1.DeleteTrackRequest{TrackId: id}))
 		mustOK(t, "DeleteTrack", err)
 		start := time.Now()
-		waitNoBlobs(t, s, mediahttp.TrackPrefixes(id)...)
+		waitNoBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		t.Logf("deleted track's media gone %v after DeleteTrack", time.Since(start).Round(time.Millisecond))
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusNotFound {
 			t.Errorf("old signed master URL: %d, want 404", res.StatusCode)
@@ -119,10 +119,10 @@ func TestMediaCleanup(t *testing.T) {
 		id := albumTrack(t, st, al.Msg.Album.Id, st.artID, "On a Deleted Album")
 		m := uploadReady(t, st, id, audio)
 		sp := playMedia(t, st, id, m)
-		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
+		mustHaveBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		_, err = st.artist.catalog.DeleteAlbum(ctxT(t), connect.NewRequest(&catalogv1.DeleteAlbumRequest{AlbumId: al.Msg.Album.Id}))
 		mustOK(t, "DeleteAlbum", err)
-		waitNoBlobs(t, s, mediahttp.TrackPrefixes(id)...)
+		waitNoBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusNotFound {
 			t.Errorf("old signed master URL: %d, want 404", res.StatusCode)
 		}
@@ -136,10 +136,10 @@ func TestMediaCleanup(t *testing.T) {
 		mustOK(t, "CreateAlbum", err)
 		id := albumTrack(t, st, al.Msg.Album.Id, artID, "By a Deleted Artist")
 		uploadReady(t, st, id, audio)
-		mustHaveBlobs(t, s, mediahttp.TrackPrefixes(id)...)
+		mustHaveBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		_, err = st.artist.catalog.DeleteArtist(ctxT(t), connect.NewRequest(&catalogv1.DeleteArtistRequest{ArtistId: artID}))
 		mustOK(t, "DeleteArtist", err)
-		waitNoBlobs(t, s, mediahttp.TrackPrefixes(id)...)
+		waitNoBlobs(t, s, blobkey.TrackPrefixes(id)...)
 	})
 }
 

@@ -21,7 +21,7 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/queue"
 )
@@ -87,7 +87,7 @@ func TestMediaPipeline(t *testing.T) {
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vnd.apple.mpegurl" {
 			t.Fatalf("master: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 		}
-		master, err := playlist.ParseMaster(bytes.NewReader(body))
+		master, err := manifest.ParseMaster(bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestMediaPipeline(t *testing.T) {
 			if mres.StatusCode != 200 {
 				t.Fatalf("variant %d playlist: %d", i, mres.StatusCode)
 			}
-			media, err := playlist.ParseMedia(bytes.NewReader(mbody))
+			media, err := manifest.ParseMedia(bytes.NewReader(mbody))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +148,7 @@ func TestMediaPipeline(t *testing.T) {
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/dash+xml" {
 			t.Fatalf("mpd: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 		}
-		mpd, err := playlist.ParseMPD(bytes.NewReader(body))
+		mpd, err := manifest.ParseMPD(bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}

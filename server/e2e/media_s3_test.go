@@ -17,8 +17,8 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
-	"github.com/backbeat/backbeat/server/media/playlist"
-	s3test "github.com/backbeat/backbeat/server/testenv/s3"
+	"github.com/backbeat/backbeat/server/media/manifest"
+	"github.com/backbeat/backbeat/server/testenv/s3test"
 )
 
 // s3Flags points a server at bucket on the S3 server.
@@ -70,7 +70,7 @@ func TestMediaOnS3(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vnd.apple.mpegurl" {
 		t.Fatalf("master playlist: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	m, err := playlist.ParseMaster(bytes.NewReader(master))
+	m, err := manifest.ParseMaster(bytes.NewReader(master))
 	if err != nil || len(m.Variants) == 0 {
 		t.Fatalf("master playlist: %v (%d variants)", err, len(m.Variants))
 	}
@@ -78,7 +78,7 @@ func TestMediaOnS3(t *testing.T) {
 	if vres.StatusCode != 200 {
 		t.Fatalf("variant playlist: %d", vres.StatusCode)
 	}
-	media, err := playlist.ParseMedia(bytes.NewReader(vbody))
+	media, err := manifest.ParseMedia(bytes.NewReader(vbody))
 	if err != nil || len(media.Segments) == 0 {
 		t.Fatalf("variant playlist: %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
-	keycloaktest "github.com/backbeat/backbeat/server/testenv/keycloak"
+	"github.com/backbeat/backbeat/server/testenv/keycloaktest"
 )
 
 // TestExternalOIDC points the server at a real Keycloak: its tokens are

@@ -4,8 +4,9 @@
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
 #   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
-# With STORE=cassandra it starts a real single Cassandra node and measures
-# the same load against the Cassandra store.
+# With STORE=cassandra it starts a real single Cassandra node (the test
+# environment's, through server/testenv/cmd/cassandranode) and measures the
+# same load against the Cassandra store.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conc="${1:-16}" dur="${2:-10s}"
@@ -25,7 +26,8 @@ wait_addr() { # file -> address once the process printed it
 
 store_flags=()
 if [ "${STORE:-embedded}" = cassandra ]; then
-  "$work/loadgen" cassandra -dir "$work/cassandra" >"$work/cassandra.out" 2>&1 &
+  go build -o "$work/cassandranode" ./server/testenv/cmd/cassandranode
+  "$work/cassandranode" -dir "$work/cassandra" >"$work/cassandra.out" 2>&1 &
   hosts=$(wait_addr "$work/cassandra.out")
   store_flags=(--store cassandra --cassandra-hosts "$hosts" --cassandra-keyspace bench)
   "$work/backbeat" migrate "${store_flags[@]:2}"

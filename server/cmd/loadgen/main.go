@@ -5,7 +5,6 @@
 //	loadgen seed -data-dir D -tracks 100000 -playlists 10000
 //	loadgen run -url http://127.0.0.1:8080 -ids D/bench-ids.json -rpc search -c 16 -d 10s
 //	loadgen baseline -addr 127.0.0.1:0
-//	loadgen cassandra   (a real single Cassandra node for a benchmark run)
 package main
 
 import (
@@ -24,8 +23,6 @@ func main() {
 		err = seed(os.Args[2:])
 	case "run":
 		err = run(os.Args[2:])
-	case "cassandra":
-		err = cassandraNode(os.Args[2:])
 	case "baseline":
 		err = baseline(os.Args[2:])
 	default:

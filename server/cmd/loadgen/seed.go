@@ -16,7 +16,7 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 	"github.com/backbeat/backbeat/server/store/embedded"
-	"github.com/backbeat/backbeat/server/store/storetest"
+	"github.com/backbeat/backbeat/server/store/storeseed"
 )
 
 // seed fills an embedded data directory with a generated catalog and
@@ -59,13 +59,13 @@ func seed(args []string) error {
 	}
 
 	start := time.Now()
-	cat, err := storetest.SeedCatalog(ctx, stores, *tracks)
+	cat, err := storeseed.FillCatalog(ctx, stores, *tracks)
 	if err != nil {
 		return err
 	}
 	log.Info("catalog seeded", "tracks", len(cat.TrackIDs), "took", time.Since(start))
 	start = time.Now()
-	plIDs, err := storetest.SeedPlaylists(ctx, stores, cat.TrackIDs, *playlists, *entries)
+	plIDs, err := storeseed.FillPlaylists(ctx, stores, cat.TrackIDs, *playlists, *entries)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/media/blob"
 	"github.com/backbeat/backbeat/server/media/blob/blobtest"
-	s3test "github.com/backbeat/backbeat/server/testenv/s3"
+	"github.com/backbeat/backbeat/server/testenv/s3test"
 )
 
 func TestLocal(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/media/blob"
+	"github.com/backbeat/backbeat/server/media/blobkey"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 )
 
@@ -42,24 +43,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /media/s/{token}/{track}/{media}/{file}", h.stream)
 }
 
-// UploadKey is where an upload's original file is kept.
-func UploadKey(trackID, uploadID string) string { return "uploads/" + trackID + "/" + uploadID }
-
-// MediaPrefix is the directory of one transcoded media set.
-func MediaPrefix(trackID, mediaID string) string { return "media/" + trackID + "/" + mediaID + "/" }
-
-// UploadPrefixes are the keys holding everything of one upload: its
-// original file and the media set made from it (which shares its id).
-func UploadPrefixes(trackID, uploadID string) []string {
-	return []string{UploadKey(trackID, uploadID), MediaPrefix(trackID, uploadID)}
-}
-
-// TrackPrefixes are the directories holding everything of one track: its
-// uploads and its media sets.
-func TrackPrefixes(trackID string) []string {
-	return []string{"uploads/" + trackID + "/", "media/" + trackID + "/"}
-}
-
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	track, upload := r.PathValue("track"), r.PathValue("upload")
 	q := r.URL.Query()
@@ -77,7 +60,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.maxBytes)
-	n, err := h.blobs.Put(r.Context(), UploadKey(track, upload), body)
+	n, err := h.blobs.Put(r.Context(), blobkey.Upload(track, upload), body)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -128,7 +111,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "no such media file")
 		return
 	}
-	obj, err := h.blobs.Open(r.Context(), MediaPrefix(track, media)+file)
+	obj, err := h.blobs.Open(r.Context(), blobkey.MediaPrefix(track, media)+file)
 	if errors.Is(err, blob.ErrNotFound) {
 		httpError(w, http.StatusNotFound, "no such media file")
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/media/blob"
+	"github.com/backbeat/backbeat/server/media/blobkey"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 )
 
@@ -35,7 +36,7 @@ func setup(t testing.TB) (http.Handler, domain.MediaURLs, []byte) {
 	}
 	seg := make([]byte, 64<<10) // a 4 s segment at ~128 kb/s
 	rand.Read(seg)
-	if _, err := blobs.Put(context.Background(), MediaPrefix(trackID, mediaID)+"seg-1-00001.m4s", bytes.NewReader(seg)); err != nil {
+	if _, err := blobs.Put(context.Background(), blobkey.MediaPrefix(trackID, mediaID)+"seg-1-00001.m4s", bytes.NewReader(seg)); err != nil {
 		t.Fatal(err)
 	}
 	signer, _ := urlsign.New(bytes.Repeat([]byte{1}, 32), "http://media.test", time.Hour, time.Hour, nil)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
 // errNoOutput: ffmpeg succeeded but wrote no audio (nothing decoded).
@@ -40,7 +40,7 @@ func (t *Transcoder) finish(dir string) (layout, error) {
 	if err != nil {
 		return lay, err
 	}
-	mpd, err := playlist.ParseMPD(bytes.NewReader(raw))
+	mpd, err := manifest.ParseMPD(bytes.NewReader(raw))
 	if err != nil {
 		return lay, fmt.Errorf("ffmpeg's %s: %w", DASHManifest, err)
 	}
@@ -95,7 +95,7 @@ func (t *Transcoder) finish(dir string) (layout, error) {
 		if err != nil {
 			return lay, fmt.Errorf("%s: %w", name, err)
 		}
-		media, err := playlist.ParseMedia(bytes.NewReader(fixed))
+		media, err := manifest.ParseMedia(bytes.NewReader(fixed))
 		if err != nil {
 			return lay, fmt.Errorf("%s: %w", name, err)
 		}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backbeat/backbeat/server/media/playlist"
+	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
 func TestTranscodeLadder(t *testing.T) {
@@ -97,11 +97,11 @@ func checkOutput(t *testing.T, out string, res Result, ladder []int, progKbps in
 		}
 	}
 
-	master := parseFile(t, filepath.Join(out, MasterPlaylist), playlist.ParseMaster)
+	master := parseFile(t, filepath.Join(out, MasterPlaylist), manifest.ParseMaster)
 	if len(master.Variants) != len(ladder) {
 		t.Fatalf("master lists %d variants, want %d", len(master.Variants), len(ladder))
 	}
-	mpd := parseFile(t, filepath.Join(out, DASHManifest), playlist.ParseMPD)
+	mpd := parseFile(t, filepath.Join(out, DASHManifest), manifest.ParseMPD)
 	reps := mpd.Representations()
 	if mpd.Type != "static" || len(reps) != len(ladder) {
 		t.Fatalf("MPD: type %q, %d representations", mpd.Type, len(reps))
@@ -123,7 +123,7 @@ func checkOutput(t *testing.T, out string, res Result, ladder []int, progKbps in
 			t.Errorf("variant %d is not above variant %d", n, n-1)
 		}
 
-		media := parseFile(t, filepath.Join(out, v.URI), playlist.ParseMedia)
+		media := parseFile(t, filepath.Join(out, v.URI), manifest.ParseMedia)
 		if !media.VOD() || !media.EndList {
 			t.Errorf("%s is not VOD with ENDLIST: %+v", v.URI, media)
 		}
@@ -527,7 +527,7 @@ func TestRerunReplacesOutput(t *testing.T) {
 			t.Errorf("%s differs between runs:\n%s\n---\n%s", name, before[name], b)
 		}
 	}
-	media := parseFile(t, filepath.Join(out, VariantPlaylist(0)), playlist.ParseMedia)
+	media := parseFile(t, filepath.Join(out, VariantPlaylist(0)), manifest.ParseMedia)
 	if media.TargetDuration != 2*time.Second || len(media.Segments) != 3 {
 		t.Errorf("2s segments: %+v", media)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/media/blob"
-	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/blobkey"
 	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/queue"
 )
@@ -100,9 +100,9 @@ func (w *Worker) Cleanup(ctx context.Context, job domain.CleanupJob) error {
 		log.Info("media cleanup skipped: the track still plays it")
 		return nil
 	}
-	keys := mediahttp.TrackPrefixes(job.TrackID)
+	keys := blobkey.TrackPrefixes(job.TrackID)
 	if job.MediaID != "" {
-		keys = mediahttp.UploadPrefixes(job.TrackID, job.MediaID)
+		keys = blobkey.UploadPrefixes(job.TrackID, job.MediaID)
 	}
 	for _, k := range keys {
 		if err := w.blobs.DeletePrefix(ctx, k); err != nil {
@@ -125,7 +125,7 @@ func (w *Worker) run(ctx context.Context, job domain.TranscodeJob) (transcode.Re
 	defer os.RemoveAll(dir)
 
 	in := filepath.Join(dir, "source")
-	err := w.fetch(ctx, mediahttp.UploadKey(job.TrackID, job.UploadID), in)
+	err := w.fetch(ctx, blobkey.Upload(job.TrackID, job.UploadID), in)
 	if errors.Is(err, blob.ErrNotFound) {
 		return transcode.Result{}, &transcode.InputError{Reason: "the uploaded file is missing; upload it again"}
 	}
@@ -138,7 +138,7 @@ func (w *Worker) run(ctx context.Context, job domain.TranscodeJob) (transcode.Re
 		return res, err
 	}
 	start := time.Now()
-	prefix := mediahttp.MediaPrefix(job.TrackID, job.UploadID)
+	prefix := blobkey.MediaPrefix(job.TrackID, job.UploadID)
 	// Playlists go last: a player can only find segments through them, so a
 	// crash mid-copy never exposes a set with missing segments.
 	files := append([]string(nil), res.Files...)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/media/blob"
-	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/blobkey"
 	"github.com/backbeat/backbeat/server/store/embedded"
 )
 
@@ -47,8 +47,8 @@ func TestCleanupDeletesOnlyGarbage(t *testing.T) {
 	var keys []string
 	for _, tr := range []string{track.ID, other} {
 		for _, m := range []string{playing, old} {
-			keys = append(keys, mediahttp.UploadKey(tr, m),
-				mediahttp.MediaPrefix(tr, m)+"master.m3u8", mediahttp.MediaPrefix(tr, m)+"a/seg1.m4s")
+			keys = append(keys, blobkey.Upload(tr, m),
+				blobkey.MediaPrefix(tr, m)+"master.m3u8", blobkey.MediaPrefix(tr, m)+"a/seg1.m4s")
 		}
 	}
 	for _, k := range keys {
@@ -74,7 +74,7 @@ func TestCleanupDeletesOnlyGarbage(t *testing.T) {
 	}
 	of := func(tr, m string) func(string) bool {
 		return func(k string) bool {
-			for _, p := range mediahttp.UploadPrefixes(tr, m) {
+			for _, p := range blobkey.UploadPrefixes(tr, m) {
 				if strings.HasPrefix(k, p) {
 					return true
 				}

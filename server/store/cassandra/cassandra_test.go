@@ -16,7 +16,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/store/storetest"
-	cassandratest "github.com/backbeat/backbeat/server/testenv/cassandra"
+	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
 // testKeyspace names a keyspace no other run uses: runs of other packages

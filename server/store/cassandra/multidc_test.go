@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
-	cassandratest "github.com/backbeat/backbeat/server/testenv/cassandra"
+	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
 // EnvMultiDC gates TestMultiDC: it starts its own two-node cluster, which

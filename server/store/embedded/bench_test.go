@@ -13,7 +13,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/store/embedded"
-	"github.com/backbeat/backbeat/server/store/storetest"
+	"github.com/backbeat/backbeat/server/store/storeseed"
 )
 
 // The benchmarks share one seeded database: seeding takes longer than all
@@ -28,7 +28,7 @@ var bench struct {
 	once      sync.Once
 	dir       string
 	store     *embedded.Store
-	catalog   *storetest.Seeded
+	catalog   *storeseed.Catalog
 	playlists []string
 	err       error
 }
@@ -72,13 +72,13 @@ func seed() {
 			return
 		}
 		start := time.Now()
-		bench.catalog, bench.err = storetest.SeedCatalog(ctx, s.Stores(), benchTracks)
+		bench.catalog, bench.err = storeseed.FillCatalog(ctx, s.Stores(), benchTracks)
 		if bench.err != nil {
 			return
 		}
 		catalogTook := time.Since(start)
 		start = time.Now()
-		bench.playlists, bench.err = storetest.SeedPlaylists(ctx, s.Stores(), bench.catalog.TrackIDs, benchPlaylists, benchEntries)
+		bench.playlists, bench.err = storeseed.FillPlaylists(ctx, s.Stores(), bench.catalog.TrackIDs, benchPlaylists, benchEntries)
 		if bench.err != nil {
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/storeseed"
 )
 
 // Run runs the suite. open must return a fresh, empty store each time it is
@@ -53,7 +54,7 @@ func newFixture(t *testing.T, s domain.Stores) *fixture {
 
 // id returns a new id above every id it returned before.
 func (f *fixture) id() string {
-	f.lastID = ordered(f.lastID)
+	f.lastID = storeseed.IDAfter(f.lastID)
 	return f.lastID
 }
 

@@ -10,14 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -63,7 +62,7 @@ type Server struct {
 	dir       string
 	removeDir bool
 	logFile   string
-	proc      *proc
+	proc      *proctest.Proc
 	external  bool
 
 	closeOnce sync.Once
@@ -112,9 +111,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 func (s *Server) launch(ctx context.Context, bin, data string) error {
 	began := time.Now()
-	port, err := freePort()
+	port, err := proctest.FreePort()
 	if err != nil {
-		return err
+		return fmt.Errorf("s3test: %w", err)
 	}
 	s.Endpoint = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	lf, err := os.OpenFile(s.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -132,25 +131,25 @@ func (s *Server) launch(ctx context.Context, bin, data string) error {
 	// variables as settings, and a developer's must not leak in.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.dir, "TMPDIR=" + os.TempDir()}
 	cmd.Stdout, cmd.Stderr = lf, lf
-	p, err := spawn(cmd)
+	p, err := proctest.Spawn(cmd)
 	if err != nil {
 		return fmt.Errorf("s3test: start versitygw: %w", err)
 	}
 	client, err := s.Client()
 	if err != nil {
-		p.kill()
+		p.Kill()
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	for {
 		select {
-		case <-p.done:
-			tail := logTail(s.logFile, 20)
+		case <-p.Done():
+			tail := proctest.LogTail(s.logFile, 20)
 			if strings.Contains(tail, "address already in use") {
 				return fmt.Errorf("%w (%s)", errPortTaken, s.Endpoint)
 			}
-			return fmt.Errorf("s3test: versitygw exited during start-up (%v):\n%s", p.err, tail)
+			return fmt.Errorf("s3test: versitygw exited during start-up (%v):\n%s", p.Err(), tail)
 		default:
 		}
 		rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
@@ -163,21 +162,11 @@ func (s *Server) launch(ctx context.Context, bin, data string) error {
 		}
 		select {
 		case <-ctx.Done():
-			p.kill()
-			return fmt.Errorf("s3test: versitygw on %s not ready: %w (last error: %v)\n%s", s.Endpoint, ctx.Err(), err, logTail(s.logFile, 20))
+			p.Kill()
+			return fmt.Errorf("s3test: versitygw on %s not ready: %w (last error: %v)\n%s", s.Endpoint, ctx.Err(), err, proctest.LogTail(s.logFile, 20))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// freePort asks the kernel for an unused loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("s3test: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // URL is the endpoint with its scheme.
@@ -276,7 +265,7 @@ func (s *Server) Close() error {
 			return
 		}
 		if s.proc != nil {
-			s.proc.stop(time.Second) // it waits for idle keep-alive connections; nothing to flush
+			s.proc.Stop(context.Background(), time.Second) // it waits for idle keep-alive connections; nothing to flush
 		}
 		s.cleanupDir()
 	})
@@ -289,62 +278,4 @@ func (s *Server) cleanupDir() {
 			s.closeErr = fmt.Errorf("s3test: %w", err)
 		}
 	}
-}
-
-// proc is a child started so that it cannot outlive the test binary.
-type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // set before done is closed
-}
-
-// spawn starts cmd in its own process group with SIGKILL as its
-// parent-death signal. The kernel sends that signal when the *thread* that
-// forked the child exits, and the Go runtime may retire threads, so the
-// fork happens on a goroutine locked to its thread, which stays in Wait
-// until the child is gone.
-func spawn(cmd *exec.Cmd) (*proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread must live as long as the child
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// stop asks the process group to terminate, killing it after grace.
-func (p *proc) stop(grace time.Duration) {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-		p.kill()
-	}
-}
-
-// kill ends the whole process group and waits for the child to be reaped.
-func (p *proc) kill() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
 }

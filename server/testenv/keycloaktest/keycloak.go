@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -29,6 +28,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 // startTimeout bounds a whole Start, including a cold first run (Maven
@@ -46,7 +47,7 @@ type Server struct {
 	logFile    string
 	baseURL    string
 	issuer     string
-	proc       *proc
+	proc       *proctest.Proc
 	http       *http.Client
 
 	closeOnce sync.Once
@@ -123,9 +124,9 @@ func Start(ctx context.Context, dir string, logf func(string, ...any)) (*Server,
 
 // launch starts the JVM on a fresh port and waits until it serves the realm.
 func (s *Server) launch(ctx context.Context, in *install) error {
-	port, err := freePort()
+	port, err := proctest.FreePort()
 	if err != nil {
-		return err
+		return fmt.Errorf("keycloaktest: %w", err)
 	}
 	s.baseURL = "http://127.0.0.1:" + strconv.Itoa(port)
 	// Keycloak derives the issuer from the request's host when no hostname
@@ -152,17 +153,17 @@ func (s *Server) launch(ctx context.Context, in *install) error {
 		"--cache=local",
 	)
 	cmd.Stdout, cmd.Stderr = lf, lf
-	p, err := spawn(cmd)
+	p, err := proctest.Spawn(cmd)
 	lf.Close() // the child holds its own descriptor
 	if err != nil {
 		return fmt.Errorf("keycloaktest: starting %s: %w", in.java, err)
 	}
 	if err := s.waitReady(ctx, p); err != nil {
-		p.kill()
+		p.Kill()
 		if errors.Is(err, errPortTaken) {
 			return err
 		}
-		return fmt.Errorf("%w\nlast lines of %s:\n%s", err, s.logFile, logTail(s.logFile, 40))
+		return fmt.Errorf("%w\nlast lines of %s:\n%s", err, s.logFile, proctest.LogTail(s.logFile, 40))
 	}
 	s.proc = p
 	return nil
@@ -171,19 +172,19 @@ func (s *Server) launch(ctx context.Context, in *install) error {
 // waitReady polls the realm's discovery document: it is served only once
 // Keycloak has finished bootstrapping and the realm exists, which is exactly
 // what a test needs, and it also confirms the advertised issuer.
-func (s *Server) waitReady(ctx context.Context, p *proc) error {
+func (s *Server) waitReady(ctx context.Context, p *proctest.Proc) error {
 	wellKnown := s.issuer + "/.well-known/openid-configuration"
 	probe := &http.Client{Timeout: 2 * time.Second}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
-		case <-p.done:
+		case <-p.Done():
 			if log, err := os.ReadFile(s.logFile); err == nil &&
 				(strings.Contains(string(log), "Address already in use") || strings.Contains(string(log), "Port already bound")) {
 				return errPortTaken
 			}
-			return fmt.Errorf("keycloaktest: Keycloak exited before becoming ready: %v", p.err)
+			return fmt.Errorf("keycloaktest: Keycloak exited before becoming ready: %v", p.Err())
 		case <-ctx.Done():
 			return fmt.Errorf("keycloaktest: Keycloak not ready at %s: %w", wellKnown, ctx.Err())
 		case <-tick.C:
@@ -220,17 +221,6 @@ func discoveryIssuer(ctx context.Context, c *http.Client, u string) (string, boo
 		return "", false
 	}
 	return doc.Issuer, true
-}
-
-// freePort asks the kernel for an unused loopback port. Another process can
-// take it before Keycloak binds it; Start retries when that happens.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("keycloaktest: finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Issuer is the backbeat realm's issuer URL, e.g.
@@ -303,7 +293,7 @@ func (s *Server) Password(ctx context.Context, username, password string) (strin
 // graceful shutdown to wait for.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		s.proc.kill()
+		s.proc.Kill()
 		if s.removeHome {
 			s.closeErr = os.RemoveAll(s.home)
 		}

@@ -1,8 +1,8 @@
-// Package playlist parses the streaming manifests Backbeat serves: HLS master
+// Package manifest parses the streaming manifests Backbeat serves: HLS master
 // and media playlists (RFC 8216) and DASH MPDs (ISO/IEC 23009-1), to the
 // extent the transcoder writes them and players need them checked: variants,
 // segments, init sections, durations. It does not write them.
-package playlist
+package manifest
 
 import (
 	"bufio"

@@ -4,9 +4,10 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 const (
@@ -22,21 +23,15 @@ const (
 	SharedDC = "dc1"
 )
 
-var shared struct {
-	once  sync.Once
-	hosts []string
-	err   error
-}
+var shared proctest.Shared[[]string]
 
 // Enabled reports whether Cassandra-backed tests should run.
-func Enabled() bool { return os.Getenv(EnvEnable) == "1" }
+func Enabled() bool { return proctest.Enabled(EnvEnable) }
 
 // SkipUnlessEnabled skips t unless Cassandra-backed tests are enabled.
 func SkipUnlessEnabled(t testing.TB) {
 	t.Helper()
-	if !Enabled() {
-		t.Skipf("needs a real Cassandra: set %s=1 (and have Java 17 and Maven) to run", EnvEnable)
-	}
+	proctest.SkipUnless(t, EnvEnable, "a real Cassandra (Java 17, and Maven the first time)")
 }
 
 // Shared returns the addresses (port NativePort) of a single-node Cassandra
@@ -56,7 +51,7 @@ func Shared(t testing.TB) []string {
 		}
 		return hosts
 	}
-	shared.once.Do(func() {
+	hosts, err := shared.Get(func() ([]string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		// Deliberately never closed: it lives as long as the test binary,
@@ -69,15 +64,14 @@ func Shared(t testing.TB) []string {
 		// about ten of them.
 		c, err := Start(ctx, Options{Nodes: []NodeSpec{{DC: SharedDC}}, HeapMB: sharedHeapMB, Logf: t.Logf})
 		if err != nil {
-			shared.err = err
-			return
+			return nil, err
 		}
-		shared.hosts = c.Hosts()
+		return c.Hosts(), nil
 	})
-	if shared.err != nil {
-		t.Fatalf("shared Cassandra: %v", shared.err)
+	if err != nil {
+		t.Fatalf("shared Cassandra: %v", err)
 	}
-	return append([]string(nil), shared.hosts...)
+	return append([]string(nil), hosts...)
 }
 
 // sharedHeapMB is the shared node's heap: still small, but enough for

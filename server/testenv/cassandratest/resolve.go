@@ -1,20 +1,19 @@
 package cassandratest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 // Version is the Cassandra release the test environment runs. It is pinned
@@ -81,16 +80,6 @@ func (r *runtimeFiles) classpathString() string {
 	return strings.Join(r.classpath, string(os.PathListSeparator))
 }
 
-// cacheDir is ~/.cache/backbeat/cassandra-<version> (or under
-// $XDG_CACHE_HOME), the place for the resolved classpath.
-func cacheDir() (string, error) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("cassandratest: no cache directory: %w", err)
-	}
-	return filepath.Join(base, "backbeat", "cassandra-"+Version), nil
-}
-
 // resolveRuntime finds a JDK 17 and the Cassandra classpath, invoking Maven
 // only when no valid cached classpath exists.
 func resolveRuntime(ctx context.Context, logf func(string, ...any)) (*runtimeFiles, error) {
@@ -120,7 +109,6 @@ func resolveRuntime(ctx context.Context, logf func(string, ...any)) (*runtimeFil
 // JAVA_HOME, so each candidate's release file is checked rather than trusting
 // whatever "java" is first on PATH.
 func findJava17() (string, error) {
-	var candidates []string
 	if h := os.Getenv("BACKBEAT_CASSANDRA_JAVA_HOME"); h != "" {
 		// An explicit choice is not second-guessed beyond existing.
 		if _, err := os.Stat(filepath.Join(h, "bin", "java")); err != nil {
@@ -128,20 +116,9 @@ func findJava17() (string, error) {
 		}
 		return h, nil
 	}
-	if h := os.Getenv("JAVA_HOME"); h != "" {
-		candidates = append(candidates, h)
-	}
-	if p, err := exec.LookPath("java"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			candidates = append(candidates, filepath.Dir(filepath.Dir(real)))
-		}
-	}
-	candidates = append(candidates, "/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk-arm64")
-	if globbed, err := filepath.Glob("/usr/lib/jvm/*17*"); err == nil {
-		candidates = append(candidates, globbed...)
-	}
+	candidates := proctest.JavaHomes()
 	for _, h := range candidates {
-		if javaMajor(h) == "17" {
+		if proctest.JavaMajor(h) == 17 {
 			if _, err := os.Stat(filepath.Join(h, "bin", "java")); err == nil {
 				return h, nil
 			}
@@ -150,34 +127,14 @@ func findJava17() (string, error) {
 	return "", fmt.Errorf("cassandratest: Cassandra %s needs a Java 17 runtime; none found (looked at %s); set BACKBEAT_CASSANDRA_JAVA_HOME", Version, strings.Join(candidates, ", "))
 }
 
-// javaMajor reads JAVA_VERSION from a JDK's release file, which is much
-// cheaper than running "java -version".
-func javaMajor(home string) string {
-	f, err := os.Open(filepath.Join(home, "release"))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "JAVA_VERSION=")
-		if !ok {
-			continue
-		}
-		v = strings.Trim(v, `"`)
-		major, _, _ := strings.Cut(v, ".")
-		return major
-	}
-	return ""
-}
-
 // resolveClasspath returns the cached classpath or runs Maven to produce it.
 // Several test binaries may start at once (go test ./...), so the work is
 // serialized with a lock file; the loser of the race then finds the cache.
 func resolveClasspath(ctx context.Context, javaHome string, logf func(string, ...any)) ([]string, error) {
-	dir, err := cacheDir()
+	// The resolved classpath's place; the jars stay in ~/.m2.
+	dir, err := proctest.CacheDir("", "cassandra-"+Version)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cassandratest: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cassandratest: %w", err)
@@ -192,9 +149,9 @@ func resolveClasspath(ctx context.Context, javaHome string, logf func(string, ..
 		return cp, nil
 	}
 
-	unlock, err := lockFile(ctx, filepath.Join(dir, ".resolve.lock"))
+	unlock, err := proctest.Lock(ctx, filepath.Join(dir, ".resolve.lock"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cassandratest: %w", err)
 	}
 	defer unlock()
 	if cp, err := readClasspath(cpFile); err == nil {
@@ -223,7 +180,7 @@ func resolveClasspath(ctx context.Context, javaHome string, logf func(string, ..
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("cassandratest: mvn dependency:build-classpath failed: %w\n%s", err, tail(out.String(), 40))
+		return nil, fmt.Errorf("cassandratest: mvn dependency:build-classpath failed: %w\n%s", err, proctest.Tail(out.String(), 40))
 	}
 	cp, err := readClasspath(tmp)
 	if err != nil {
@@ -284,38 +241,4 @@ func foreignNative(name string) bool {
 	}
 	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch_64"}[runtime.GOARCH]
 	return arch == "" || !strings.Contains(name, "-linux-"+arch)
-}
-
-// lockFile takes an exclusive flock, polling so a cancelled context is
-// honoured instead of blocking forever in the kernel.
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("cassandratest: %w", err)
-	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("cassandratest: lock %s: %w", path, err)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("cassandratest: waiting for %s: %w", path, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,4 +1,9 @@
-package storetest
+// Package storeseed fills a store with a generated catalog, users and
+// playlists of a chosen size, for load tests and benchmarks. It writes
+// through the domain's store interfaces only, so it fills any store; it
+// lives outside the test packages so the load tool (cmd/loadgen) can link
+// it without linking the conformance suite.
+package storeseed
 
 import (
 	"context"
@@ -13,7 +18,8 @@ import (
 )
 
 // Batcher is offered by stores that can run many writes in one transaction
-// (the embedded store does): the seeders use it when the store has it,
+// (the embedded store does): FillCatalog and FillPlaylists use it when the
+// store has it,
 // which makes seeding many times faster.
 type Batcher interface {
 	Batch(ctx context.Context, fn func(ctx context.Context) error) error
@@ -28,8 +34,8 @@ func inBatches(s domain.Stores) func(ctx context.Context, fn func(ctx context.Co
 	return func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
 }
 
-// Seeded lists what SeedCatalog created.
-type Seeded struct {
+// Catalog lists what FillCatalog created.
+type Catalog struct {
 	ArtistIDs []string
 	AlbumIDs  []string
 	TrackIDs  []string
@@ -71,11 +77,12 @@ func (g nameGen) title(maxWords int) string {
 	return strings.Join(parts, " ")
 }
 
-// ordered returns a fresh id above last: ids of one millisecond are not
-// ordered among themselves, and the suite wants creation order and id order
-// to agree. When a fresh id is not above last, last plus one is: still of
-// NewID's shape, as only the random end changes.
-func ordered(last string) string {
+// IDAfter returns a fresh id above last: ids of one millisecond are not
+// ordered among themselves, and seeded data (like the conformance suite's
+// fixtures) wants creation order and id order to agree. When a fresh id is
+// not above last, last plus one is: still of NewID's shape, as only the
+// random end changes.
+func IDAfter(last string) string {
 	if id := domain.NewID(); id > last {
 		return id
 	}
@@ -89,7 +96,7 @@ func ordered(last string) string {
 		}
 		b[i] = alphabet[0]
 	}
-	panic("storetest: id space exhausted")
+	panic("storeseed: id space exhausted")
 }
 
 // seeder holds the state of one seeding run.
@@ -99,25 +106,25 @@ type seeder struct {
 	now   time.Time
 	last  string // the last id made
 	album *domain.Album
-	out   *Seeded
+	out   *Catalog
 }
 
 func (sd *seeder) id() string {
-	sd.last = ordered(sd.last)
+	sd.last = IDAfter(sd.last)
 	return sd.last
 }
 
-// SeedCatalog fills s, through its interfaces, with about tracks tracks:
+// FillCatalog fills s, through its interfaces, with about tracks tracks:
 // one artist per 20 tracks, albums of 10 tracks, a fifth of the tracks
 // crediting a second artist, play counts spread like real ones (few hits,
 // a long tail). The same tracks value always generates the same names. It
 // writes in batches when the store offers them (see Batcher).
-func SeedCatalog(ctx context.Context, s domain.Stores, tracks int) (*Seeded, error) {
+func FillCatalog(ctx context.Context, s domain.Stores, tracks int) (*Catalog, error) {
 	sd := &seeder{
 		s:   s,
 		g:   nameGen{rand.New(rand.NewPCG(uint64(tracks), 42))},
 		now: time.Now().UTC().Truncate(time.Millisecond),
-		out: &Seeded{Words: append([]string(nil), commonWords...)},
+		out: &Catalog{Words: append([]string(nil), commonWords...)},
 	}
 	batch := inBatches(s)
 	err := batch(ctx, func(ctx context.Context) error {
@@ -185,9 +192,9 @@ func (sd *seeder) track(ctx context.Context, i int) error {
 	return nil
 }
 
-// SeedPlaylists creates n public playlists, owned by n/10 new users, each
+// FillPlaylists creates n public playlists, owned by n/10 new users, each
 // with 1 to 2*avgEntries entries drawn from trackIDs, and returns their ids.
-func SeedPlaylists(ctx context.Context, s domain.Stores, trackIDs []string, n, avgEntries int) ([]string, error) {
+func FillPlaylists(ctx context.Context, s domain.Stores, trackIDs []string, n, avgEntries int) ([]string, error) {
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
 	sd := &seeder{s: s, now: time.Now().UTC().Truncate(time.Millisecond)}
 	batch := inBatches(s)

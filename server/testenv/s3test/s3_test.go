@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 	"github.com/minio/minio-go/v7"
 )
 
@@ -85,7 +86,7 @@ func TestStartAndClose(t *testing.T) {
 	if _, err := c.ListBuckets(ctx); err == nil {
 		t.Fatal("server still answers after Close")
 	}
-	if exists(dir) {
+	if proctest.Exists(dir) {
 		t.Fatalf("Close left %s behind", dir)
 	}
 }

@@ -29,17 +29,13 @@ package s3test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 const (
@@ -57,21 +53,15 @@ const (
 )
 
 // Enabled reports whether S3-backed tests should run.
-func Enabled() bool { return os.Getenv(EnvEnable) == "1" }
+func Enabled() bool { return proctest.Enabled(EnvEnable) }
 
 // Skip skips t unless S3-backed tests are enabled.
 func Skip(t testing.TB) {
 	t.Helper()
-	if !Enabled() {
-		t.Skipf("needs a real S3 server: set %s=1 to run (the first run builds versitygw with go install)", EnvEnable)
-	}
+	proctest.SkipUnless(t, EnvEnable, "a real S3 server (the first run builds versitygw with go install)")
 }
 
-var shared struct {
-	once sync.Once
-	srv  *Server
-	err  error
-}
+var shared proctest.Shared[*Server]
 
 // Shared returns an S3 server started on first use and kept for the rest
 // of the test binary; the kernel kills it when the binary exits (its data
@@ -81,25 +71,23 @@ var shared struct {
 func Shared(t testing.TB) *Server {
 	t.Helper()
 	Skip(t)
-	shared.once.Do(func() {
+	srv, err := shared.Get(func() (*Server, error) {
 		if ep := os.Getenv(EnvEndpoint); ep != "" {
-			shared.srv, shared.err = external(ep)
-			return
+			return external(ep)
 		}
 		dir, err := sharedDir()
 		if err != nil {
-			shared.err = err
-			return
+			return nil, err
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), installTimeout+time.Minute)
 		defer cancel()
 		// t.Logf is only called inside Start, while t is still running.
-		shared.srv, shared.err = Start(ctx, Options{Dir: dir, Logf: t.Logf})
+		return Start(ctx, Options{Dir: dir, Logf: t.Logf})
 	})
-	if shared.err != nil {
-		t.Fatalf("shared S3 server: %v", shared.err)
+	if err != nil {
+		t.Fatalf("shared S3 server: %v", err)
 	}
-	return shared.srv
+	return srv
 }
 
 // external describes a server the environment points at.
@@ -122,27 +110,9 @@ func external(endpoint string) (*Server, error) {
 	return s, nil
 }
 
-// sharedDir makes a directory for the shared server that no test's cleanup
-// will delete under it. Nothing removes it when the binary exits, so each
-// new one first deletes those whose owning process is gone; the name
-// carries the owner's pid for that.
+// sharedDir is the shared server's directory (see proctest.RunDir).
 func sharedDir() (string, error) {
-	base := filepath.Join(os.TempDir(), "backbeat-s3")
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		return "", fmt.Errorf("s3test: %w", err)
-	}
-	entries, _ := os.ReadDir(base)
-	for _, e := range entries {
-		pidStr, _, ok := strings.Cut(strings.TrimPrefix(e.Name(), "run-"), "-")
-		pid, err := strconv.Atoi(pidStr)
-		if !ok || err != nil || pid == os.Getpid() {
-			continue
-		}
-		if errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
-			_ = os.RemoveAll(filepath.Join(base, e.Name()))
-		}
-	}
-	dir, err := os.MkdirTemp(base, "run-"+strconv.Itoa(os.Getpid())+"-")
+	dir, err := proctest.RunDir("backbeat-s3")
 	if err != nil {
 		return "", fmt.Errorf("s3test: %w", err)
 	}

@@ -1,18 +1,13 @@
 package keycloaktest
 
 import (
-	"bufio"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 // minJavaMajor is the oldest JDK Keycloak 26 runs on; its classes are
@@ -82,9 +77,7 @@ func javaCommand(java, dist, home string, built bool, jvmExtra []string, args ..
 // or the JVM would read as configuration: a developer's KC_DB=postgres or
 // JAVA_TOOL_OPTIONS must not change what the tests run against.
 func keycloakEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
+	env := proctest.FilterEnv(os.Environ(), func(name string) bool {
 		switch {
 		case strings.HasPrefix(name, "KC_"),
 			strings.HasPrefix(name, "KEYCLOAK_"),
@@ -93,71 +86,14 @@ func keycloakEnv() []string {
 			name == "JAVA_TOOL_OPTIONS",
 			name == "JDK_JAVA_OPTIONS",
 			name == "_JAVA_OPTIONS":
-			continue
+			return false
 		}
-		env = append(env, kv)
-	}
+		return true
+	})
 	return append(env,
 		"KC_BOOTSTRAP_ADMIN_USERNAME="+AdminUsername,
 		"KC_BOOTSTRAP_ADMIN_PASSWORD="+AdminPassword,
 	)
-}
-
-// proc is a child started so that it cannot outlive the test binary.
-type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // set before done is closed
-}
-
-// spawn starts cmd in its own process group with SIGKILL as its parent-death
-// signal.
-//
-// The kernel sends Pdeathsig when the *thread* that forked the child exits,
-// not the process, and the Go runtime may retire threads. So the fork
-// happens on a goroutine locked to its thread, and that goroutine stays
-// there in Wait until the child is gone.
-func spawn(cmd *exec.Cmd) (*proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	p := &proc{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread must live as long as the child
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// kill ends the whole process group (the JVM and anything it forked) and
-// waits for the child to be reaped.
-func (p *proc) kill() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
-}
-
-// wait waits for the child to exit, killing it if ctx ends first.
-func (p *proc) wait(ctx context.Context) error {
-	select {
-	case <-p.done:
-		return p.err
-	case <-ctx.Done():
-		p.kill()
-		return ctx.Err()
-	}
 }
 
 // findJava returns a java binary of at least minJavaMajor, preferring an
@@ -171,20 +107,9 @@ func findJava() (string, error) {
 		}
 		return j, nil
 	}
-	var homes []string
-	if h := os.Getenv("JAVA_HOME"); h != "" {
-		homes = append(homes, h)
-	}
-	if p, err := exec.LookPath("java"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			homes = append(homes, filepath.Dir(filepath.Dir(real)))
-		}
-	}
-	if more, err := filepath.Glob("/usr/lib/jvm/*"); err == nil {
-		homes = append(homes, more...)
-	}
+	homes := proctest.JavaHomes()
 	for _, h := range homes {
-		if javaMajor(h) < minJavaMajor {
+		if proctest.JavaMajor(h) < minJavaMajor {
 			continue
 		}
 		j := filepath.Join(h, "bin", "java")
@@ -194,49 +119,4 @@ func findJava() (string, error) {
 	}
 	return "", fmt.Errorf("keycloaktest: Keycloak %s needs Java %d or newer; none found among %s (set %s)",
 		Version, minJavaMajor, strings.Join(homes, ", "), EnvJavaHome)
-}
-
-// javaMajor reads JAVA_VERSION from a JDK's release file; 0 if unknown.
-func javaMajor(home string) int {
-	f, err := os.Open(filepath.Join(home, "release"))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "JAVA_VERSION=")
-		if !ok {
-			continue
-		}
-		major, _, _ := strings.Cut(strings.Trim(v, `"`), ".")
-		n, _ := strconv.Atoi(major)
-		return n
-	}
-	return 0
-}
-
-// logTail returns the last n lines of a log file, for error messages: a
-// failed start is only diagnosable from what Keycloak printed.
-func logTail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	defer f.Close()
-	const maxRead = 64 << 10
-	if st, err := f.Stat(); err == nil && st.Size() > maxRead {
-		if _, err := f.Seek(-maxRead, io.SeekEnd); err != nil {
-			return fmt.Sprintf("(log unreadable: %v)", err)
-		}
-	}
-	data, err := io.ReadAll(f)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Sprintf("(log unreadable: %v)", err)
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,4 +1,4 @@
-package playlist
+package manifest
 
 import (
 	"errors"

@@ -6,15 +6,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 )
 
 // Version is the Keycloak release the tests run against. It is pinned
@@ -64,19 +64,6 @@ type install struct {
 	archive  string
 }
 
-// cacheRoot is ~/.cache/backbeat/keycloak-<Version> (or under
-// $XDG_CACHE_HOME) unless BACKBEAT_KEYCLOAK_CACHE says otherwise.
-func cacheRoot() (string, error) {
-	if d := os.Getenv(EnvCacheDir); d != "" {
-		return d, nil
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("keycloaktest: no cache directory (set %s): %w", EnvCacheDir, err)
-	}
-	return filepath.Join(base, "backbeat", "keycloak-"+Version), nil
-}
-
 func shortHash(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
@@ -84,11 +71,6 @@ func shortHash(parts ...string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:6])
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // prepare returns the cached install, creating whatever part is missing.
@@ -100,9 +82,9 @@ func prepare(ctx context.Context, logf func(string, ...any)) (*install, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := cacheRoot()
+	root, err := proctest.CacheDir(EnvCacheDir, "keycloak-"+Version)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("keycloaktest: %w", err)
 	}
 	realm, err := realmJSON()
 	if err != nil {
@@ -119,7 +101,7 @@ func prepare(ctx context.Context, logf func(string, ...any)) (*install, error) {
 	// this marker so later runs do not pay for trying again.
 	noArchive := archive + ".none"
 	ready := func() bool {
-		return exists(in.dist) && exists(in.template) && (exists(archive) || exists(noArchive))
+		return proctest.Exists(in.dist) && proctest.Exists(in.template) && (proctest.Exists(archive) || proctest.Exists(noArchive))
 	}
 	if !ready() {
 		if err := os.MkdirAll(root, 0o755); err != nil {
@@ -127,26 +109,26 @@ func prepare(ctx context.Context, logf func(string, ...any)) (*install, error) {
 		}
 		// go test ./... runs test binaries in parallel; the lock makes one
 		// of them do the work and the rest find it done.
-		unlock, err := lockFile(ctx, filepath.Join(root, ".lock"))
+		unlock, err := proctest.Lock(ctx, filepath.Join(root, ".lock"))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("keycloaktest: %w", err)
 		}
 		defer unlock()
-		removeLeftovers(root)
+		proctest.RemoveLeftovers(root)
 
-		if !exists(in.dist) {
+		if !proctest.Exists(in.dist) {
 			if err := installDist(ctx, root, in, logf); err != nil {
 				return nil, err
 			}
 		}
 		if !ready() {
-			wantArchive := !exists(archive) && !exists(noArchive)
-			if err := importRealm(ctx, root, in, realm, !exists(in.template), wantArchive, archive, logf); err != nil {
+			wantArchive := !proctest.Exists(archive) && !proctest.Exists(noArchive)
+			if err := importRealm(ctx, root, in, realm, !proctest.Exists(in.template), wantArchive, archive, logf); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if exists(archive) {
+	if proctest.Exists(archive) {
 		in.archive = archive
 	}
 	return in, nil
@@ -161,17 +143,6 @@ func javaRelease(java string) string {
 	}
 	data, _ := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(real)), "release"))
 	return string(data)
-}
-
-// removeLeftovers deletes scratch entries of an earlier run that died
-// mid-way. Only a lock holder creates them, so none can be in use.
-func removeLeftovers(root string) {
-	entries, _ := os.ReadDir(root)
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			_ = os.RemoveAll(filepath.Join(root, e.Name()))
-		}
-	}
 }
 
 // installDist fetches, unpacks and builds the distribution.
@@ -205,7 +176,7 @@ func installDist(ctx context.Context, root string, in *install, logf func(string
 		return fmt.Errorf("keycloaktest: %w", err)
 	}
 	if err := runJava(ctx, javaCommand(in.java, tmp, tmp, false, nil, buildArgs()...), logPath); err != nil {
-		return fmt.Errorf("keycloaktest: kc build failed: %w\n%s", err, logTail(logPath, 40))
+		return fmt.Errorf("keycloaktest: kc build failed: %w\n%s", err, proctest.LogTail(logPath, 40))
 	}
 	_ = os.RemoveAll(scratch)
 	logf("keycloaktest: built optimized image in %s", time.Since(buildStart).Round(time.Millisecond))
@@ -224,7 +195,7 @@ func fetchZip(ctx context.Context, root, java string, logf func(string, ...any))
 	name := "keycloak-quarkus-dist-" + Version + ".zip"
 	if home, err := os.UserHomeDir(); err == nil {
 		p := filepath.Join(home, ".m2", "repository", "org", "keycloak", "keycloak-quarkus-dist", Version, name)
-		if exists(p) {
+		if proctest.Exists(p) {
 			return p, func() {}, nil
 		}
 	}
@@ -257,7 +228,7 @@ func fetchZip(ctx context.Context, root, java string, logf func(string, ...any))
 		return "", nil, fmt.Errorf("keycloaktest: mvn dependency:copy failed: %w\n%s", err, buf.String())
 	}
 	p := filepath.Join(out, name)
-	if !exists(p) {
+	if !proctest.Exists(p) {
 		cleanup()
 		return "", nil, fmt.Errorf("keycloaktest: Maven reported success but %s is missing\n%s", p, buf.String())
 	}
@@ -351,11 +322,11 @@ func importRealm(ctx context.Context, root string, in *install, realm []byte, ke
 	logPath := filepath.Join(home, "import.log")
 	cmd := javaCommand(in.java, in.dist, home, true, jvmExtra, "import", "--optimized", "--file="+realmFile)
 	if err := runJava(ctx, cmd, logPath); err != nil {
-		return fmt.Errorf("keycloaktest: realm import failed: %w\n%s", err, logTail(logPath, 40))
+		return fmt.Errorf("keycloaktest: realm import failed: %w\n%s", err, proctest.LogTail(logPath, 40))
 	}
 	// The import command exits 0 even when it found nothing to import.
 	if log, err := os.ReadFile(logPath); err != nil || !bytes.Contains(log, []byte("Realm '"+Realm+"' imported")) {
-		return fmt.Errorf("keycloaktest: realm import did not report importing %q\n%s", Realm, logTail(logPath, 40))
+		return fmt.Errorf("keycloaktest: realm import did not report importing %q\n%s", Realm, proctest.LogTail(logPath, 40))
 	}
 	if keepTemplate {
 		if err := os.Rename(filepath.Join(home, "data", "h2", "keycloakdb.mv.db"), in.template); err != nil {
@@ -364,7 +335,7 @@ func importRealm(ctx context.Context, root string, in *install, realm []byte, ke
 		logf("keycloaktest: created database template in %s", time.Since(began).Round(time.Millisecond))
 	}
 	if wantArchive {
-		if exists(tmpArchive) {
+		if proctest.Exists(tmpArchive) {
 			if err := os.Rename(tmpArchive, archive); err != nil {
 				return fmt.Errorf("keycloaktest: keeping the class archive: %w", err)
 			}
@@ -388,11 +359,11 @@ func runJava(ctx context.Context, cmd *exec.Cmd, logPath string) error {
 	}
 	defer lf.Close()
 	cmd.Stdout, cmd.Stderr = lf, lf
-	p, err := spawn(cmd)
+	p, err := proctest.Spawn(cmd)
 	if err != nil {
 		return err
 	}
-	return p.wait(ctx)
+	return p.Wait(ctx)
 }
 
 // prepareHome makes home a Keycloak home of its own (data/, tmp/) that
@@ -409,31 +380,6 @@ func prepareHome(dist, home string) error {
 		}
 	}
 	return nil
-}
-
-// lockFile takes an exclusive flock, polling so that a cancelled context is
-// honoured rather than blocking in the kernel.
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("keycloaktest: %w", err)
-	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("keycloaktest: lock %s: %w", path, err)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("keycloaktest: waiting for %s: %w", path, ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
 }
 
 // copyFile copies src to dst.

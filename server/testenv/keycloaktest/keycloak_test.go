@@ -120,7 +120,7 @@ func TestPasswordGrantVerifiedByGoOIDC(t *testing.T) {
 		t.Errorf("wrong password: err = %v, want invalid_grant", err)
 	}
 
-	pid := s.proc.cmd.Process.Pid
+	pid := s.proc.Pid()
 	addr := strings.TrimPrefix(s.BaseURL(), "http://")
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)

@@ -37,13 +37,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/backbeat/backbeat/server/testenv/proctest"
 	"github.com/gocql/gocql"
 )
 
@@ -107,23 +106,11 @@ type node struct {
 	jmxPort int
 	startup time.Duration
 
-	// Set by start and the reaper goroutine; guarded by Cluster.mu.
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the current JVM has exited
-	waitErr error
+	// The current JVM, set by startNode; guarded by Cluster.mu.
+	proc *proctest.Proc
 }
 
-func (n *node) running() bool {
-	if n.done == nil {
-		return false
-	}
-	select {
-	case <-n.done:
-		return false
-	default:
-		return true
-	}
-}
+func (n *node) running() bool { return n.proc != nil && !n.proc.Exited() }
 
 // Start launches the nodes in order, each one only after the previous one
 // is fully up, and returns once every node answers CQL and all nodes agree
@@ -235,24 +222,19 @@ func (c *Cluster) StopNode(ctx context.Context, i int) error {
 		c.mu.Unlock()
 		return nil
 	}
-	pid, done := n.cmd.Process.Pid, n.done
+	p := n.proc
 	c.mu.Unlock()
 
 	start := time.Now()
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	grace := time.NewTimer(stopGrace)
-	defer grace.Stop()
-	select {
-	case <-done:
+	if p.Stop(ctx, stopGrace) {
 		c.opts.Logf("cassandratest: node %d (%s) stopped in %s", i, n.host, time.Since(start).Round(time.Millisecond))
 		return nil
-	case <-grace.C:
-		c.opts.Logf("cassandratest: node %d (%s) ignored SIGTERM for %s, killing it", i, n.host, stopGrace)
-	case <-ctx.Done():
 	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	<-done
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.opts.Logf("cassandratest: node %d (%s) ignored SIGTERM for %s, killed it", i, n.host, stopGrace)
+	return nil
 }
 
 // StartNode restarts a stopped node i on its existing data and returns once
@@ -283,16 +265,15 @@ func (c *Cluster) Close() error {
 		return nil
 	}
 	c.closed = true
-	var dones []chan struct{}
+	var procs []*proctest.Proc
 	for _, n := range c.nodes {
 		if n.running() {
-			_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-			dones = append(dones, n.done)
+			procs = append(procs, n.proc)
 		}
 	}
 	c.mu.Unlock()
-	for _, d := range dones {
-		<-d
+	for _, p := range procs {
+		p.Kill()
 	}
 	for _, n := range c.nodes {
 		n.lease.release()
@@ -315,9 +296,9 @@ func (c *Cluster) startNode(ctx context.Context, i int) error {
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 	}
-	jmx, err := freeLocalPort()
+	jmx, err := proctest.FreePort()
 	if err != nil {
-		return err
+		return fmt.Errorf("cassandratest: %w", err)
 	}
 	args := serverJVMArgs(c.rf, n.paths, c.opts.HeapMB, jmx)
 	if err := writeArgFile(n.paths.argFile, args); err != nil {
@@ -334,56 +315,35 @@ func (c *Cluster) startNode(ctx context.Context, i int) error {
 	cmd.Env = jvmEnv(c.rf.javaHome)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Own process group, so stopping a node signals the whole JVM even
-		// if it forked, and a ^C aimed at go test is handled by go test.
-		Setpgid: true,
-		// The kernel kills the JVM when its parent goes away (test binary
-		// finished, crashed or was killed by go test's -timeout), so a
-		// Cassandra never outlives the tests that started it.
-		Pdeathsig: syscall.SIGKILL,
-	}
 
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return errors.New("cassandratest: cluster is closed")
 	}
-	var startErr error
-	onLauncherThread(func() { startErr = cmd.Start() })
-	if startErr != nil {
+	// The JVM gets its own process group, so stopping a node signals the
+	// whole JVM even if it forked, and dies with the test binary, so a
+	// Cassandra never outlives the tests that started it (see Spawn).
+	p, err := proctest.Spawn(cmd)
+	if err != nil {
 		c.mu.Unlock()
-		return fmt.Errorf("cassandratest: starting node %d: %w", i, startErr)
+		return fmt.Errorf("cassandratest: starting node %d: %w", i, err)
 	}
-	done := make(chan struct{})
-	n.cmd, n.done, n.waitErr, n.jmxPort = cmd, done, nil, jmx
+	n.proc, n.jmxPort = p, jmx
 	c.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		c.mu.Lock()
-		n.waitErr = err
-		c.mu.Unlock()
-		close(done)
-	}()
 
 	began := time.Now()
-	c.opts.Logf("cassandratest: starting node %d (%s, %s), pid %d, log %s", i, n.host, n.dc, cmd.Process.Pid, n.paths.systemLog)
-	if err := c.waitReady(ctx, n, done); err != nil {
-		c.mu.Lock()
-		exited := !n.running()
-		waitErr := n.waitErr
-		c.mu.Unlock()
-		if !exited {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+	c.opts.Logf("cassandratest: starting node %d (%s, %s), pid %d, log %s", i, n.host, n.dc, p.Pid(), n.paths.systemLog)
+	if err := c.waitReady(ctx, n, p.Done()); err != nil {
+		exited := p.Exited()
+		p.Kill()
 		msg := fmt.Sprintf("cassandratest: node %d (%s) failed to start after %s: %v", i, n.host, time.Since(began).Round(time.Millisecond), err)
 		if exited {
-			msg += fmt.Sprintf(" (JVM exited: %v)", waitErr)
+			msg += fmt.Sprintf(" (JVM exited: %v)", p.Err())
 		}
 		return fmt.Errorf("%s\n--- tail of %s ---\n%s\n--- tail of %s ---\n%s", msg,
-			n.paths.systemLog, fileTail(n.paths.systemLog, 60),
-			n.paths.stdoutLog, fileTail(n.paths.stdoutLog, 20))
+			n.paths.systemLog, proctest.LogTail(n.paths.systemLog, 60),
+			n.paths.stdoutLog, proctest.LogTail(n.paths.stdoutLog, 20))
 	}
 	took := time.Since(began)
 	c.mu.Lock()
@@ -569,64 +529,12 @@ func (c *Cluster) Nodetool(ctx context.Context, i int, args ...string) (string, 
 // jvmEnv is the environment minus the variables through which a developer's
 // shell could inject JVM flags or classpath entries into the node.
 func jvmEnv(javaHome string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
+	env := proctest.FilterEnv(os.Environ(), func(name string) bool {
+		switch name {
 		case "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH", "JAVA_HOME":
-			continue
+			return false
 		}
-		env = append(env, kv)
-	}
-	return append(env, "JAVA_HOME="+javaHome)
-}
-
-// Pdeathsig fires when the *thread* that forked the child exits, not the
-// process. Go may retire an OS thread (notably one whose goroutine locked
-// it and then returned), which would kill a healthy node mid-test. All JVMs
-// are therefore forked from one goroutine locked to its thread for good,
-// so the signal comes only when the whole process dies.
-var launcher struct {
-	once sync.Once
-	reqs chan func()
-}
-
-func onLauncherThread(f func()) {
-	launcher.once.Do(func() {
-		launcher.reqs = make(chan func())
-		go func() {
-			runtime.LockOSThread()
-			for f := range launcher.reqs {
-				f()
-			}
-		}()
+		return true
 	})
-	done := make(chan struct{})
-	launcher.reqs <- func() { f(); close(done) }
-	<-done
-}
-
-func freeLocalPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("cassandratest: no free local port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// fileTail returns the last n lines of a file, reading only its end so a
-// large log costs no more than a small one.
-func fileTail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return "(" + err.Error() + ")"
-	}
-	defer f.Close()
-	const maxRead = 64 << 10
-	if st, err := f.Stat(); err == nil && st.Size() > maxRead {
-		_, _ = f.Seek(-maxRead, io.SeekEnd)
-	}
-	b, _ := io.ReadAll(f)
-	return tail(string(b), n)
+	return append(env, "JAVA_HOME="+javaHome)
 }
