@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	connectcors "connectrpc.com/cors"
@@ -98,15 +97,4 @@ func CORS(origins []string, next http.Handler) http.Handler {
 		MaxAge:         7200,
 	})
 	return c.Handler(next)
-}
-
-// SplitList splits a comma-separated flag value, dropping blanks.
-func SplitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
