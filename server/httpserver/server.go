@@ -109,6 +109,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	}()
 	select {
 	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil // Close ended it: that is how a caller stops it early
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
