@@ -33,6 +33,7 @@ func mint(t *testing.T, dir, url, audience string, now time.Time, userID string)
 // TestAuthentication covers every way a bearer token can be wrong, in
 // every protocol.
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t)
 	good, user := s.Register(t, "alice")
 

@@ -163,6 +163,7 @@ var (
 // principal against every kind of resource state, and checks the Connect
 // code each gets: who may do what, and what is invisible to whom.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
 	w := newWorld(t, s)
 
@@ -348,6 +349,7 @@ func outcome(err error) string {
 // TestAuthorization checks what a refused or permitted change leaves behind,
 // and what each user sees of others: the assertions beyond the codes.
 func TestAuthorization(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
 	w := newWorld(t, s)
 	ctx := apptest.Context(t)
