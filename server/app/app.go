@@ -105,7 +105,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	hc := httpserver.Config{Addr: cfg.Addr, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Logger: log}
 	serveHTTP := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
 	if cfg.Listener != nil {
-		s.http, err = httpserver.New(hc, cfg.Listener, serveHTTP)
+		if s.http, err = httpserver.New(hc, cfg.Listener, serveHTTP); err != nil {
+			cfg.Listener.Close() // New took it over, failing or not
+		}
 	} else {
 		s.http, err = httpserver.Listen(hc, serveHTTP)
 	}

@@ -17,7 +17,8 @@ import (
 type Config struct {
 	Addr string
 	// Listener, when set, is served instead of binding Addr (tests hand in
-	// a loopback listener they already hold). Not a flag.
+	// a loopback listener they already hold). New takes it over: Close, or a
+	// failed New, closes it. Not a flag.
 	Listener net.Listener
 	// PublicURL is the externally visible base URL; the embedded issuer uses
 	// it as its issuer identifier. Empty: http(s)://<bound address>.
