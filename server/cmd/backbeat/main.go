@@ -81,6 +81,11 @@ func (e environ) run(args []string) error {
 // TRUE) and the command line wins.
 func (e environ) parse(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: backbeat %s [flags]\n\n"+
+			"Every flag also reads the environment variable named beside it; the command line wins.\n\n", fs.Name())
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
