@@ -19,16 +19,20 @@ type flags struct{ fs *flag.FlagSet }
 
 func (f flags) help(name, usage string) string { return usage + " (env " + EnvVar(name) + ")" }
 
-func (f flags) str(p *string, name, usage string) { f.fs.StringVar(p, name, *p, f.help(name, usage)) }
-func (f flags) boolean(p *bool, name, usage string) {
+func (f flags) stringVar(p *string, name, usage string) {
+	f.fs.StringVar(p, name, *p, f.help(name, usage))
+}
+func (f flags) boolVar(p *bool, name, usage string) {
 	f.fs.BoolVar(p, name, *p, f.help(name, usage))
 }
-func (f flags) integer(p *int, name, usage string) { f.fs.IntVar(p, name, *p, f.help(name, usage)) }
-func (f flags) int64(p *int64, name, usage string) { f.fs.Int64Var(p, name, *p, f.help(name, usage)) }
-func (f flags) duration(p *time.Duration, name, usage string) {
+func (f flags) intVar(p *int, name, usage string) { f.fs.IntVar(p, name, *p, f.help(name, usage)) }
+func (f flags) int64Var(p *int64, name, usage string) {
+	f.fs.Int64Var(p, name, *p, f.help(name, usage))
+}
+func (f flags) durationVar(p *time.Duration, name, usage string) {
 	f.fs.DurationVar(p, name, *p, f.help(name, usage))
 }
-func (f flags) list(p *[]string, name, usage string) {
+func (f flags) listVar(p *[]string, name, usage string) {
 	f.fs.Var((*listValue)(p), name, f.help(name, usage))
 }
 
@@ -37,56 +41,56 @@ func (f flags) list(p *[]string, name, usage string) {
 func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f := flags{fs}
 	m := &c.Media
-	f.str(&c.Addr, "addr", "listen address host:port")
-	f.str(&c.PublicURL, "public-url", "externally visible base URL (default http://<addr>)")
-	f.str(&c.DataDir, "data-dir", "directory of the embedded store and signing keys")
-	f.str(&c.Store, "store", "store: embedded or cassandra")
+	f.stringVar(&c.Addr, "addr", "listen address host:port")
+	f.stringVar(&c.PublicURL, "public-url", "externally visible base URL (default http://<addr>)")
+	f.stringVar(&c.DataDir, "data-dir", "directory of the embedded store and signing keys")
+	f.stringVar(&c.Store, "store", "store: embedded or cassandra")
 	BindCassandraFlags(fs, &c.Cassandra)
-	f.str(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
-	f.str(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
-	f.str(&c.OIDCIssuer, "oidc-issuer", "external OIDC issuer URL to trust instead of the embedded issuer")
-	f.str(&c.OIDCAudience, "oidc-audience", "expected audience (client id) of access tokens")
-	f.list(&c.Admins, "admins", "comma-separated usernames or emails made admin when their account is created")
-	f.list(&c.CORSOrigins, "cors-origins", "comma-separated browser origins allowed by CORS; empty disables CORS")
-	f.duration(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
-	f.duration(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
+	f.stringVar(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
+	f.stringVar(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
+	f.stringVar(&c.OIDCIssuer, "oidc-issuer", "external OIDC issuer URL to trust instead of the embedded issuer")
+	f.stringVar(&c.OIDCAudience, "oidc-audience", "expected audience (client id) of access tokens")
+	f.listVar(&c.Admins, "admins", "comma-separated usernames or emails made admin when their account is created")
+	f.listVar(&c.CORSOrigins, "cors-origins", "comma-separated browser origins allowed by CORS; empty disables CORS")
+	f.durationVar(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
+	f.durationVar(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, f.help("log-level", "log level: debug, info, warn, error"))
-	f.str(&c.LogFormat, "log-format", "log format: text or json")
-	f.str(&m.BlobDir, "blob-dir", "directory of uploads and transcoded media, shared by replicas (default <data-dir>/blobs)")
-	f.str(&m.S3Bucket, "blob-s3-bucket", "S3 bucket for uploads and transcoded media instead of --blob-dir")
-	f.str(&m.S3Endpoint, "blob-s3-endpoint", "S3-compatible server, host:port or URL (default Amazon S3)")
-	f.str(&m.S3Region, "blob-s3-region", "S3 region (default us-east-1)")
-	f.str(&m.S3Prefix, "blob-s3-prefix", "key prefix inside the S3 bucket")
-	f.str(&m.S3AccessKey, "blob-s3-access-key", "S3 access key (default AWS_ACCESS_KEY_ID, ~/.aws/credentials)")
-	f.str(&m.S3SecretKey, "blob-s3-secret-key", "S3 secret key")
-	f.boolean(&m.S3Insecure, "blob-s3-insecure", "plain HTTP to the S3 endpoint")
-	f.boolean(&m.S3CreateBucket, "blob-s3-create-bucket", "create the S3 bucket at start-up if missing")
-	f.str(&m.SigningKey, "media-signing-key", "hex key (>= 32 bytes) signing media URLs, shared by replicas (default: generated into <data-dir>)")
-	f.duration(&m.StreamTTL, "stream-url-ttl", "how long streaming URLs stay valid")
-	f.duration(&m.UploadTTL, "upload-url-ttl", "how long upload URLs stay valid")
-	f.int64(&m.MaxUploadBytes, "max-upload-bytes", "largest accepted upload, in bytes")
-	f.duration(&m.MaxDuration, "max-audio-duration", "longest accepted audio")
-	f.str(&m.NATSURL, "nats-url", "NATS cluster URL(s) with JetStream; empty runs an embedded broker in <data-dir>/nats")
-	f.str(&m.NATSListen, "nats-listen", "host:port where the embedded broker accepts other replicas (empty: in-process only)")
-	f.integer(&m.Workers, "transcode-workers", "concurrent transcodes in this process; 0 leaves transcoding to other replicas")
-	f.duration(&m.JobAckWait, "transcode-ack-wait", "how long a silent worker keeps a job before it returns to the queue")
-	f.integer(&m.JobAttempts, "transcode-attempts", "attempts before a failing transcode marks the track failed")
-	f.duration(&m.CleanupGrace, "media-cleanup-grace", "how long media replaced by a new upload stays in blob storage (default: --stream-url-ttl + 10m, so URLs handed out keep working)")
-	f.str(&m.FFmpeg, "ffmpeg", "ffmpeg binary")
-	f.str(&m.FFprobe, "ffprobe", "ffprobe binary")
-	f.boolean(&c.Demo, "demo", "seed a demo catalog and demo users into an empty store")
+	f.stringVar(&c.LogFormat, "log-format", "log format: text or json")
+	f.stringVar(&m.BlobDir, "blob-dir", "directory of uploads and transcoded media, shared by replicas (default <data-dir>/blobs)")
+	f.stringVar(&m.S3Bucket, "blob-s3-bucket", "S3 bucket for uploads and transcoded media instead of --blob-dir")
+	f.stringVar(&m.S3Endpoint, "blob-s3-endpoint", "S3-compatible server, host:port or URL (default Amazon S3)")
+	f.stringVar(&m.S3Region, "blob-s3-region", "S3 region (default us-east-1)")
+	f.stringVar(&m.S3Prefix, "blob-s3-prefix", "key prefix inside the S3 bucket")
+	f.stringVar(&m.S3AccessKey, "blob-s3-access-key", "S3 access key (default AWS_ACCESS_KEY_ID, ~/.aws/credentials)")
+	f.stringVar(&m.S3SecretKey, "blob-s3-secret-key", "S3 secret key")
+	f.boolVar(&m.S3Insecure, "blob-s3-insecure", "plain HTTP to the S3 endpoint")
+	f.boolVar(&m.S3CreateBucket, "blob-s3-create-bucket", "create the S3 bucket at start-up if missing")
+	f.stringVar(&m.SigningKey, "media-signing-key", "hex key (>= 32 bytes) signing media URLs, shared by replicas (default: generated into <data-dir>)")
+	f.durationVar(&m.StreamTTL, "stream-url-ttl", "how long streaming URLs stay valid")
+	f.durationVar(&m.UploadTTL, "upload-url-ttl", "how long upload URLs stay valid")
+	f.int64Var(&m.MaxUploadBytes, "max-upload-bytes", "largest accepted upload, in bytes")
+	f.durationVar(&m.MaxDuration, "max-audio-duration", "longest accepted audio")
+	f.stringVar(&m.NATSURL, "nats-url", "NATS cluster URL(s) with JetStream; empty runs an embedded broker in <data-dir>/nats")
+	f.stringVar(&m.NATSListen, "nats-listen", "host:port where the embedded broker accepts other replicas (empty: in-process only)")
+	f.intVar(&m.Workers, "transcode-workers", "concurrent transcodes in this process; 0 leaves transcoding to other replicas")
+	f.durationVar(&m.JobAckWait, "transcode-ack-wait", "how long a silent worker keeps a job before it returns to the queue")
+	f.intVar(&m.JobAttempts, "transcode-attempts", "attempts before a failing transcode marks the track failed")
+	f.durationVar(&m.CleanupGrace, "media-cleanup-grace", "how long media replaced by a new upload stays in blob storage (default: --stream-url-ttl + 10m, so URLs handed out keep working)")
+	f.stringVar(&m.FFmpeg, "ffmpeg", "ffmpeg binary")
+	f.stringVar(&m.FFprobe, "ffprobe", "ffprobe binary")
+	f.boolVar(&c.Demo, "demo", "seed a demo catalog and demo users into an empty store")
 }
 
 // BindCassandraFlags registers the Cassandra connection flags on fs, bound
 // to c's fields (start from CassandraDefaults). Serve and migrate share them.
 func BindCassandraFlags(fs *flag.FlagSet, c *cassandra.Config) {
 	f := flags{fs}
-	f.list(&c.Hosts, "cassandra-hosts", "comma-separated Cassandra contact points")
-	f.str(&c.LocalDC, "cassandra-dc", "the local datacenter: queries stay in it (LOCAL_QUORUM)")
-	f.str(&c.Keyspace, "cassandra-keyspace", "keyspace")
+	f.listVar(&c.Hosts, "cassandra-hosts", "comma-separated Cassandra contact points")
+	f.stringVar(&c.LocalDC, "cassandra-dc", "the local datacenter: queries stay in it (LOCAL_QUORUM)")
+	f.stringVar(&c.Keyspace, "cassandra-keyspace", "keyspace")
 	fs.Var((*replicationValue)(&c.Replication), "cassandra-replication",
 		f.help("cassandra-replication", "replication per datacenter for 'migrate', e.g. dc1:3,dc2:3 (default <local dc>:1)"))
-	f.duration(&c.Timeout, "cassandra-timeout", "per-query timeout")
+	f.durationVar(&c.Timeout, "cassandra-timeout", "per-query timeout")
 }
 
 // listValue is a comma-separated list flag. Setting it replaces the list,
