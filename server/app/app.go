@@ -11,7 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"strings"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -39,66 +39,6 @@ import (
 	"github.com/backbeat/backbeat/server/store/embedded"
 )
 
-// Config is everything a server process is told.
-type Config struct {
-	Addr string
-	// PublicURL is the externally visible base URL; the embedded issuer uses
-	// it as its issuer identifier. Default: http://<listen address>.
-	PublicURL string
-	DataDir   string
-	Store     string
-	Cassandra cassandra.Config
-	TLSCert   string
-	TLSKey    string
-	// OIDCIssuer and OIDCAudience switch auth to an external provider.
-	OIDCIssuer   string
-	OIDCAudience string
-	Admins       []string
-	CORSOrigins  []string
-	AccessTTL    time.Duration
-	RefreshTTL   time.Duration
-	// RPCTimeout caps each RPC's deadline.
-	RPCTimeout time.Duration
-	// MaxRequestBytes caps a request message.
-	MaxRequestBytes int
-	Media           MediaConfig
-	// Demo seeds a demo catalog and users into an empty store.
-	Demo   bool
-	Logger *slog.Logger
-}
-
-// Defaults fills unset fields.
-func (c *Config) defaults() {
-	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
-	}
-	if c.DataDir == "" {
-		c.DataDir = "./data"
-	}
-	if c.Store == "" {
-		c.Store = "embedded"
-	}
-	if c.OIDCAudience == "" {
-		c.OIDCAudience = "backbeat"
-	}
-	if c.AccessTTL <= 0 {
-		c.AccessTTL = 15 * time.Minute
-	}
-	if c.RefreshTTL <= 0 {
-		c.RefreshTTL = 30 * 24 * time.Hour
-	}
-	if c.RPCTimeout <= 0 {
-		c.RPCTimeout = 30 * time.Second
-	}
-	if c.MaxRequestBytes <= 0 {
-		c.MaxRequestBytes = 4 << 20
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	c.Media.defaults(c.DataDir)
-}
-
 // publicProcedures need no access token: they are how one gets one.
 var publicProcedures = []string{
 	userv1connect.UserServiceRegisterProcedure,
@@ -114,46 +54,83 @@ var serviceNames = []string{
 	playbackv1connect.PlaybackServiceName,
 }
 
-// Run serves until ctx ends. ready, if set, is called with the bound
-// address once the server accepts connections.
-func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL string)) error {
-	cfg.defaults()
+// Server is a wired Backbeat: store, broker, auth, media and the HTTP
+// handler over them, bound to its listener but not yet serving. Close
+// releases all of it, so one process (a test) can run many in turn.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	http      *httpserver.Server
+	handler   http.Handler
+	publicURL string
+
+	// stop ends the background work (queue consumers, demo audio); wg
+	// waits for it before the broker and store close under it.
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+	broker     *queue.Broker
+	closeStore func() error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New validates cfg, opens everything a server needs and binds its
+// listener (cfg.Listener, or cfg.Addr). ctx bounds the opening only; the
+// background work runs until Close. On error whatever was opened is
+// released again.
+func New(ctx context.Context, cfg Config) (_ *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.derived()
 	log := cfg.Logger
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{cfg: cfg, log: log, stop: stop}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
 
 	stores, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer closeStore()
+	s.closeStore = closeStore
 
 	// Bind before building auth: the embedded issuer's URL contains the real
 	// port when the configured one is 0. Nothing is served until Serve runs,
 	// so early connections wait in the backlog rather than failing.
-	var h http.Handler
-	srv, err := httpserver.Listen(httpserver.Config{
-		Addr: cfg.Addr, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Logger: log,
-	}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	if err != nil {
-		return err
+	hc := httpserver.Config{Addr: cfg.Addr, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Logger: log}
+	serveHTTP := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
+	if cfg.Listener != nil {
+		if s.http, err = httpserver.New(hc, cfg.Listener, serveHTTP); err != nil {
+			cfg.Listener.Close() // New took it over, failing or not
+		}
+	} else {
+		s.http, err = httpserver.Listen(hc, serveHTTP)
 	}
-	publicURL := cfg.PublicURL
-	if publicURL == "" {
+	if err != nil {
+		return nil, err
+	}
+	s.publicURL = cfg.PublicURL
+	if s.publicURL == "" {
 		scheme := "http"
-		if srv.TLS() {
+		if s.http.TLS() {
 			scheme = "https"
 		}
-		publicURL = scheme + "://" + srv.Addr().String()
+		s.publicURL = scheme + "://" + s.http.Addr().String()
 	}
-	publicURL = strings.TrimRight(publicURL, "/")
 
 	var (
 		issuer   *auth.Issuer
 		verifier *auth.Verifier
 	)
 	if cfg.OIDCIssuer == "" {
-		issuer, err = auth.NewIssuer(auth.IssuerConfig{Dir: cfg.DataDir, URL: publicURL, Audience: cfg.OIDCAudience, AccessTTL: cfg.AccessTTL})
+		issuer, err = auth.NewIssuer(auth.IssuerConfig{Dir: cfg.DataDir, URL: s.publicURL, Audience: cfg.OIDCAudience, AccessTTL: cfg.AccessTTL})
 		if err != nil {
-			return fmt.Errorf("embedded OIDC issuer: %w", err)
+			return nil, fmt.Errorf("embedded OIDC issuer: %w", err)
 		}
 		vc := issuer.VerifierConfig()
 		vc.Logger = log
@@ -162,14 +139,14 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 		verifier, err = auth.NewVerifier(ctx, auth.VerifierConfig{IssuerURL: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, Logger: log})
 	}
 	if err != nil {
-		return fmt.Errorf("OIDC verifier: %w", err)
+		return nil, fmt.Errorf("OIDC verifier: %w", err)
 	}
 
 	broker, err := openBroker(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer broker.Close()
+	s.broker = broker
 	if valid := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < valid {
 		log.Warn("replaced media is removed before the streaming URLs handed out for it expire: plays in progress may break",
 			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", valid)
@@ -183,57 +160,56 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 	playlists := domain.NewPlaylists(stores, nil)
 	blobs, err := openBlobs(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	key, err := signingKey(cfg.Media, cfg.DataDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	signer, err := urlsign.New(key, publicURL, cfg.Media.StreamTTL, cfg.Media.UploadTTL, nil)
+	signer, err := urlsign.New(key, s.publicURL, cfg.Media.StreamTTL, cfg.Media.UploadTTL, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	media := domain.NewMedia(stores, catalog, broker, janitor, signer, cfg.Media.MaxUploadBytes)
 	playback := domain.NewPlayback(stores, playlists, signer, broker, nil)
 	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
-	go func() {
-		err := broker.ConsumeCleanups(ctx, queue.ConsumeConfig{AckWait: cfg.Media.JobAckWait, MaxDeliver: cleanupAttempts}, w.Cleanup)
-		if err != nil && ctx.Err() == nil {
+	s.background(func() {
+		err := broker.ConsumeCleanups(bg, queue.ConsumeConfig{AckWait: cfg.Media.JobAckWait, MaxDeliver: cleanupAttempts}, w.Cleanup)
+		if err != nil && bg.Err() == nil {
 			log.Error("media cleanup worker stopped", "err", err)
 		}
-	}()
+	})
 	if cfg.Media.Workers > 0 {
-		go func() {
-			err := broker.ConsumeTranscodes(ctx, queue.ConsumeConfig{
+		s.background(func() {
+			err := broker.ConsumeTranscodes(bg, queue.ConsumeConfig{
 				Concurrency: cfg.Media.Workers, AckWait: cfg.Media.JobAckWait,
 				MaxDeliver: cfg.Media.JobAttempts, Backoff: backoff(cfg.Media.JobAttempts),
 			}, w.Handle)
-			if err != nil && ctx.Err() == nil {
+			if err != nil && bg.Err() == nil {
 				log.Error("transcode worker stopped", "err", err)
 			}
-		}()
+		})
 	}
 
 	if cfg.Demo {
-		if cfg.OIDCIssuer != "" {
-			return errors.New("demo data needs the embedded issuer: drop --oidc-issuer or --demo")
-		}
 		if err := demo.Seed(ctx, stores, users, catalog, playlists, log); err != nil {
-			return fmt.Errorf("seed demo data: %w", err)
+			return nil, fmt.Errorf("seed demo data: %w", err)
 		}
-		go func() {
-			if err := demo.SeedAudio(ctx, stores, media, blobs, cfg.Media.FFmpeg, log); err != nil {
-				log.Error("demo audio", "err", err)
+		s.background(func() {
+			if err := demo.SeedAudio(bg, stores, media, blobs, cfg.Media.FFmpeg, log); err != nil {
+				if bg.Err() == nil {
+					log.Error("demo audio", "err", err)
+				}
 				return
 			}
 			// Client test scripts wait for this line (clients/with-server.sh).
 			log.Info("demo data ready")
-		}()
+		})
 	}
 
-	resolver := newResolver(publicURL, cfg.OIDCIssuer, users)
+	resolver := newResolver(s.publicURL, cfg.OIDCIssuer, users)
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(
 			apierr.NewInterceptor(log),
@@ -257,14 +233,77 @@ func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL st
 		mux.Handle("/.well-known/", issuer.Handler())
 	}
 
-	h = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, mux)))
+	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, mux)))
+	return s, nil
+}
 
-	log.Info("backbeat serving", "addr", srv.Addr().String(), "public_url", publicURL,
-		"tls", srv.TLS(), "store", cfg.Store, "data_dir", cfg.DataDir, "oidc_issuer", firstNonEmpty(cfg.OIDCIssuer, publicURL))
-	if ready != nil {
-		ready(srv.Addr(), publicURL)
+// background runs f until the Server closes; Close waits for it.
+func (s *Server) background(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+}
+
+// Handler is the whole HTTP surface: every service, reflection, health,
+// media and the issuer's discovery, behind the middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Addr is the bound listen address.
+func (s *Server) Addr() net.Addr { return s.http.Addr() }
+
+// URL is the public base URL (the embedded issuer's identifier).
+func (s *Server) URL() string { return s.publicURL }
+
+// TLS reports whether the listener serves TLS.
+func (s *Server) TLS() bool { return s.http.TLS() }
+
+// Serve serves on the bound listener until ctx ends, then drains requests
+// in flight. It does not release the rest: call Close after.
+func (s *Server) Serve(ctx context.Context) error {
+	s.log.Info("backbeat serving", "addr", s.Addr().String(), "public_url", s.publicURL,
+		"tls", s.TLS(), "store", s.cfg.Store, "data_dir", s.cfg.DataDir, "oidc_issuer", firstNonEmpty(s.cfg.OIDCIssuer, s.publicURL))
+	return s.http.Serve(ctx)
+}
+
+// Close stops the listener and the background work, then closes the broker
+// and the store. Further calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		// The listener first, so no request starts on a closing store; the
+		// background work next, so nothing uses the broker or the store
+		// after they close.
+		if s.http != nil {
+			errs = append(errs, s.http.Close())
+		}
+		s.stop()
+		s.wg.Wait()
+		if s.broker != nil {
+			errs = append(errs, s.broker.Close())
+		}
+		if s.closeStore != nil {
+			errs = append(errs, s.closeStore())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Run serves cfg until ctx ends, then releases everything. ready, if set,
+// is called with the bound address and public URL once the server is about
+// to accept connections.
+func Run(ctx context.Context, cfg Config, ready func(addr net.Addr, publicURL string)) error {
+	s, err := New(ctx, cfg)
+	if err != nil {
+		return err
 	}
-	return srv.Serve(ctx)
+	if ready != nil {
+		ready(s.Addr(), s.URL())
+	}
+	serveErr := s.Serve(ctx)
+	return errors.Join(serveErr, s.Close())
 }
 
 // store is what every store adapter offers the wiring.
@@ -273,7 +312,7 @@ type store interface {
 	Close() error
 }
 
-func openStore(ctx context.Context, cfg Config) (domain.Stores, func(), error) {
+func openStore(ctx context.Context, cfg Config) (domain.Stores, func() error, error) {
 	var (
 		st  store
 		err error
@@ -294,10 +333,11 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, func(), error) {
 	default:
 		return domain.Stores{}, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
 	}
-	return st.Stores(), func() {
+	return st.Stores(), func() error {
 		if err := st.Close(); err != nil {
-			cfg.Logger.Error("close store", "err", err)
+			return fmt.Errorf("close store: %w", err)
 		}
+		return nil
 	}, nil
 }
 

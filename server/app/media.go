@@ -14,84 +14,8 @@ import (
 
 	"github.com/backbeat/backbeat/server/media/blob"
 	"github.com/backbeat/backbeat/server/media/transcode"
-	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/queue"
 )
-
-// MediaConfig configures uploads, transcoding, the broker and streaming.
-type MediaConfig struct {
-	// BlobDir holds uploads and transcoded media (default <data-dir>/blobs).
-	// Replicas share it, or an S3 bucket instead (S3Bucket).
-	BlobDir string
-	// S3Bucket, when set, keeps uploads and media in that bucket (under
-	// S3Prefix) on S3Endpoint (host:port or URL; empty means Amazon S3)
-	// instead of BlobDir. Empty keys use AWS_ACCESS_KEY_ID and friends.
-	// S3Insecure talks plain HTTP; S3CreateBucket creates a missing bucket
-	// at start-up instead of failing.
-	S3Endpoint, S3Region, S3Bucket, S3Prefix string
-	S3AccessKey, S3SecretKey                 string
-	S3Insecure, S3CreateBucket               bool
-	// SigningKey signs media URLs (hex, at least 32 bytes). Replicas must
-	// share it. Default: a random key kept in <data-dir>/media-signing.key.
-	SigningKey string
-	// StreamTTL is how long streaming URLs stay valid; UploadTTL likewise for
-	// upload URLs.
-	StreamTTL, UploadTTL time.Duration
-	MaxUploadBytes       int64
-	MaxDuration          time.Duration
-	// NATSURL points at a NATS cluster; empty runs one embedded in-process,
-	// storing in <data-dir>/nats, reachable by other replicas at NATSListen
-	// when that is set.
-	NATSURL, NATSListen string
-	// Workers bounds concurrent transcodes in this process (0 disables the
-	// worker, for API-only replicas: another replica transcodes).
-	Workers     int
-	JobAckWait  time.Duration
-	JobAttempts int
-	// CleanupGrace is how long a media set replaced by a new upload stays in
-	// blob storage (default: StreamTTL plus the 5-minute rounding of URL
-	// expiries, plus 5 minutes for clocks), so URLs already handed out for it
-	// keep working until they expire.
-	CleanupGrace time.Duration
-	FFmpeg       string
-	FFprobe      string
-}
-
-func (c *MediaConfig) defaults(dataDir string) {
-	if c.BlobDir == "" {
-		c.BlobDir = filepath.Join(dataDir, "blobs")
-	}
-	if c.StreamTTL <= 0 {
-		c.StreamTTL = time.Hour
-	}
-	if c.UploadTTL <= 0 {
-		c.UploadTTL = time.Hour
-	}
-	if c.MaxUploadBytes <= 0 {
-		c.MaxUploadBytes = 512 << 20
-	}
-	if c.MaxDuration <= 0 {
-		c.MaxDuration = 30 * time.Minute
-	}
-	if c.Workers < 0 {
-		c.Workers = 0
-	}
-	if c.JobAckWait <= 0 {
-		c.JobAckWait = 30 * time.Second
-	}
-	if c.JobAttempts <= 0 {
-		c.JobAttempts = 5
-	}
-	if c.CleanupGrace <= 0 {
-		c.CleanupGrace = c.StreamTTL + urlsign.Bucket + 5*time.Minute
-	}
-	if c.FFmpeg == "" {
-		c.FFmpeg = "ffmpeg"
-	}
-	if c.FFprobe == "" {
-		c.FFprobe = "ffprobe"
-	}
-}
 
 // signingKey returns the configured key, or the data dir's key file,
 // creating it on first start.
@@ -130,8 +54,6 @@ func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {
 	qc := queue.Config{URL: cfg.Media.NATSURL, Logger: cfg.Logger}
 	if qc.URL == "" {
 		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), cfg.Media.NATSListen
-	} else if cfg.Media.NATSListen != "" {
-		return nil, errors.New("--nats-listen applies to the embedded broker only; drop it or --nats-url")
 	}
 	b, err := queue.Open(ctx, qc)
 	if err != nil {
@@ -165,9 +87,6 @@ func backoff(attempts int) []time.Duration {
 func openBlobs(cfg Config) (blob.Store, error) {
 	m := cfg.Media
 	if m.S3Bucket == "" {
-		if m.S3Endpoint != "" {
-			return nil, errors.New("blob storage: an S3 endpoint needs a bucket (--blob-s3-bucket)")
-		}
 		return blob.NewLocal(m.BlobDir)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	connectcors "connectrpc.com/cors"
@@ -67,6 +66,10 @@ func AccessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			// Nothing written: net/http sends 200 on return.
+			rec.status = http.StatusOK
+		}
 		level := slog.LevelDebug
 		if rec.status >= 500 {
 			level = slog.LevelWarn
@@ -98,15 +101,4 @@ func CORS(origins []string, next http.Handler) http.Handler {
 		MaxAge:         7200,
 	})
 	return c.Handler(next)
-}
-
-// SplitList splits a comma-separated flag value, dropping blanks.
-func SplitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -35,15 +35,27 @@ type Server struct {
 
 // Listen binds the address so callers learn the real port before serving.
 func Listen(cfg Config, h http.Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	s, err := New(cfg, ln, h)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// New serves on a listener the caller already holds (cfg.Addr is then
+// unused), e.g. a test's loopback listener. The Server owns ln once New
+// succeeds; on error the caller still does.
+func New(cfg Config, ln net.Listener, h http.Handler) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
@@ -70,7 +82,6 @@ func Listen(cfg Config, h http.Handler) (*Server, error) {
 	if cfg.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
 		if err != nil {
-			ln.Close()
 			return nil, fmt.Errorf("load TLS certificate: %w", err)
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
@@ -98,6 +109,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	}()
 	select {
 	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil // Close ended it: that is how a caller stops it early
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -111,4 +125,18 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// Close stops serving at once: the listener and every connection close,
+// requests in flight fail. It is for tear-down after Serve's graceful drain,
+// or instead of Serve when the Server never served; then it releases the
+// listener.
+func (s *Server) Close() error {
+	err := s.http.Close()
+	// Serve closes the listener through http.Server; a Server that never
+	// served still holds it.
+	if cerr := s.ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
+		err = cerr
+	}
+	return err
 }

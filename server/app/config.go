@@ -1,0 +1,174 @@
+package app
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/backbeat/backbeat/server/media/urlsign"
+	"github.com/backbeat/backbeat/server/store/cassandra"
+)
+
+// Config is everything a server process is told. Start from Defaults: a
+// zero field means "not set" only where its comment says what then applies.
+type Config struct {
+	Addr string
+	// Listener, when set, is served instead of binding Addr (tests hand in
+	// a loopback listener they already hold). New takes it over: Close, or a
+	// failed New, closes it. Not a flag.
+	Listener net.Listener
+	// PublicURL is the externally visible base URL; the embedded issuer uses
+	// it as its issuer identifier. Empty: http(s)://<bound address>.
+	PublicURL string
+	DataDir   string
+	Store     string
+	// Cassandra is used with Store "cassandra". An empty Replication means
+	// <LocalDC>:1.
+	Cassandra cassandra.Config
+	TLSCert   string
+	TLSKey    string
+	// OIDCIssuer and OIDCAudience switch auth to an external provider.
+	OIDCIssuer   string
+	OIDCAudience string
+	Admins       []string
+	// CORSOrigins are the browser origins allowed; empty disables CORS.
+	CORSOrigins []string
+	AccessTTL   time.Duration
+	RefreshTTL  time.Duration
+	// RPCTimeout caps each RPC's deadline.
+	RPCTimeout time.Duration
+	// MaxRequestBytes caps a request message.
+	MaxRequestBytes int
+	Media           MediaConfig
+	// Demo seeds a demo catalog and users into an empty store.
+	Demo bool
+	// LogLevel and LogFormat ("text" or "json") shape the logger that
+	// NewLogger builds; Logger, when set, is used as is.
+	LogLevel  slog.Level
+	LogFormat string
+	Logger    *slog.Logger
+}
+
+// MediaConfig configures uploads, transcoding, the broker and streaming.
+type MediaConfig struct {
+	// BlobDir holds uploads and transcoded media. Empty: <data-dir>/blobs.
+	// Replicas share it, or an S3 bucket instead (S3Bucket).
+	BlobDir string
+	// S3Bucket, when set, keeps uploads and media in that bucket (under
+	// S3Prefix) on S3Endpoint (host:port or URL; empty means Amazon S3)
+	// instead of BlobDir. Empty keys use AWS_ACCESS_KEY_ID and friends.
+	// S3Insecure talks plain HTTP; S3CreateBucket creates a missing bucket
+	// at start-up instead of failing.
+	S3Endpoint, S3Region, S3Bucket, S3Prefix string
+	S3AccessKey, S3SecretKey                 string
+	S3Insecure, S3CreateBucket               bool
+	// SigningKey signs media URLs (hex, at least 32 bytes). Replicas must
+	// share it. Empty: a random key kept in <data-dir>/media-signing.key.
+	SigningKey string
+	// StreamTTL is how long streaming URLs stay valid; UploadTTL likewise for
+	// upload URLs.
+	StreamTTL, UploadTTL time.Duration
+	MaxUploadBytes       int64
+	MaxDuration          time.Duration
+	// NATSURL points at a NATS cluster; empty runs one embedded in-process,
+	// storing in <data-dir>/nats, reachable by other replicas at NATSListen
+	// when that is set.
+	NATSURL, NATSListen string
+	// Workers bounds concurrent transcodes in this process (0 disables the
+	// worker, for API-only replicas: another replica transcodes).
+	Workers     int
+	JobAckWait  time.Duration
+	JobAttempts int
+	// CleanupGrace is how long a media set replaced by a new upload stays in
+	// blob storage. Zero: StreamTTL plus the 5-minute rounding of URL
+	// expiries, plus 5 minutes for clocks, so URLs already handed out for it
+	// keep working until they expire.
+	CleanupGrace time.Duration
+	FFmpeg       string
+	FFprobe      string
+}
+
+// Defaults is the one source of every default: the flags show and start
+// from these values, and tests start from them too.
+func Defaults() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         "./data",
+		Store:           "embedded",
+		Cassandra:       CassandraDefaults(),
+		OIDCAudience:    "backbeat",
+		CORSOrigins:     []string{"*"},
+		AccessTTL:       15 * time.Minute,
+		RefreshTTL:      30 * 24 * time.Hour,
+		RPCTimeout:      30 * time.Second,
+		MaxRequestBytes: 4 << 20,
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "text",
+		Media: MediaConfig{
+			StreamTTL:      time.Hour,
+			UploadTTL:      time.Hour,
+			MaxUploadBytes: 512 << 20,
+			MaxDuration:    30 * time.Minute,
+			Workers:        1,
+			JobAckWait:     30 * time.Second,
+			JobAttempts:    5,
+			FFmpeg:         "ffmpeg",
+			FFprobe:        "ffprobe",
+		},
+	}
+}
+
+// CassandraDefaults are the Cassandra connection defaults, shared by serve
+// and migrate.
+func CassandraDefaults() cassandra.Config {
+	return cassandra.Config{
+		Hosts:    []string{"127.0.0.1"},
+		LocalDC:  "dc1",
+		Keyspace: "backbeat",
+		Timeout:  5 * time.Second,
+	}
+}
+
+// derived fills the defaults that depend on other fields, once they are
+// final (after flags and environment).
+func (c Config) derived() Config {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Media.BlobDir == "" {
+		c.Media.BlobDir = filepath.Join(c.DataDir, "blobs")
+	}
+	if c.Media.CleanupGrace == 0 {
+		c.Media.CleanupGrace = c.Media.StreamTTL + urlsign.Bucket + 5*time.Minute
+	}
+	c.Cassandra = CassandraDerived(c.Cassandra)
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c
+}
+
+// CassandraDerived fills the replication default, one copy in the local
+// datacenter, once --cassandra-dc is final.
+func CassandraDerived(c cassandra.Config) cassandra.Config {
+	if len(c.Replication) == 0 && c.LocalDC != "" {
+		c.Replication = map[string]int{c.LocalDC: 1}
+	}
+	return c
+}
+
+// EnvVar is the environment variable that also sets flag name:
+// BACKBEAT_<NAME>, dashes as underscores.
+func EnvVar(flagName string) string {
+	return "BACKBEAT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// NewLogger builds the logger LogLevel and LogFormat describe, writing to w.
+func (c Config) NewLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/backbeat/backbeat/server/store/cassandra"
+)
+
+// flags registers flags on fs that write straight into the fields they
+// name. The value each field holds when registered is the flag's default,
+// so defaults live in Defaults only. Every flag's help names its
+// environment variable.
+type flags struct{ fs *flag.FlagSet }
+
+func (f flags) help(name, usage string) string { return usage + " (env " + EnvVar(name) + ")" }
+
+func (f flags) stringVar(p *string, name, usage string) {
+	f.fs.StringVar(p, name, *p, f.help(name, usage))
+}
+func (f flags) boolVar(p *bool, name, usage string) {
+	f.fs.BoolVar(p, name, *p, f.help(name, usage))
+}
+func (f flags) intVar(p *int, name, usage string) { f.fs.IntVar(p, name, *p, f.help(name, usage)) }
+func (f flags) int64Var(p *int64, name, usage string) {
+	f.fs.Int64Var(p, name, *p, f.help(name, usage))
+}
+func (f flags) durationVar(p *time.Duration, name, usage string) {
+	f.fs.DurationVar(p, name, *p, f.help(name, usage))
+}
+func (f flags) listVar(p *[]string, name, usage string) {
+	f.fs.Var((*listValue)(p), name, f.help(name, usage))
+}
+
+// BindFlags registers every serve flag on fs, bound to c's fields, with c's
+// current values as defaults (start from Defaults).
+func (c *Config) BindFlags(fs *flag.FlagSet) {
+	f := flags{fs}
+	m := &c.Media
+	f.stringVar(&c.Addr, "addr", "listen address host:port")
+	f.stringVar(&c.PublicURL, "public-url", "externally visible base URL (default http://<addr>)")
+	f.stringVar(&c.DataDir, "data-dir", "directory of the embedded store and signing keys")
+	f.stringVar(&c.Store, "store", "store: embedded or cassandra")
+	BindCassandraFlags(fs, &c.Cassandra)
+	f.stringVar(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
+	f.stringVar(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
+	f.stringVar(&c.OIDCIssuer, "oidc-issuer", "external OIDC issuer URL to trust instead of the embedded issuer")
+	f.stringVar(&c.OIDCAudience, "oidc-audience", "expected audience (client id) of access tokens")
+	f.listVar(&c.Admins, "admins", "comma-separated usernames or emails made admin when their account is created")
+	f.listVar(&c.CORSOrigins, "cors-origins", "comma-separated browser origins allowed by CORS; empty disables CORS")
+	f.durationVar(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
+	f.durationVar(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, f.help("log-level", "log level: debug, info, warn, error"))
+	f.stringVar(&c.LogFormat, "log-format", "log format: text or json")
+	f.stringVar(&m.BlobDir, "blob-dir", "directory of uploads and transcoded media, shared by replicas (default <data-dir>/blobs)")
+	f.stringVar(&m.S3Bucket, "blob-s3-bucket", "S3 bucket for uploads and transcoded media instead of --blob-dir")
+	f.stringVar(&m.S3Endpoint, "blob-s3-endpoint", "S3-compatible server, host:port or URL (default Amazon S3)")
+	f.stringVar(&m.S3Region, "blob-s3-region", "S3 region (default us-east-1)")
+	f.stringVar(&m.S3Prefix, "blob-s3-prefix", "key prefix inside the S3 bucket")
+	f.stringVar(&m.S3AccessKey, "blob-s3-access-key", "S3 access key (default AWS_ACCESS_KEY_ID, ~/.aws/credentials)")
+	f.stringVar(&m.S3SecretKey, "blob-s3-secret-key", "S3 secret key")
+	f.boolVar(&m.S3Insecure, "blob-s3-insecure", "plain HTTP to the S3 endpoint")
+	f.boolVar(&m.S3CreateBucket, "blob-s3-create-bucket", "create the S3 bucket at start-up if missing")
+	f.stringVar(&m.SigningKey, "media-signing-key", "hex key (>= 32 bytes) signing media URLs, shared by replicas (default: generated into <data-dir>)")
+	f.durationVar(&m.StreamTTL, "stream-url-ttl", "how long streaming URLs stay valid")
+	f.durationVar(&m.UploadTTL, "upload-url-ttl", "how long upload URLs stay valid")
+	f.int64Var(&m.MaxUploadBytes, "max-upload-bytes", "largest accepted upload, in bytes")
+	f.durationVar(&m.MaxDuration, "max-audio-duration", "longest accepted audio")
+	f.stringVar(&m.NATSURL, "nats-url", "NATS cluster URL(s) with JetStream; empty runs an embedded broker in <data-dir>/nats")
+	f.stringVar(&m.NATSListen, "nats-listen", "host:port where the embedded broker accepts other replicas (empty: in-process only)")
+	f.intVar(&m.Workers, "transcode-workers", "concurrent transcodes in this process; 0 leaves transcoding to other replicas")
+	f.durationVar(&m.JobAckWait, "transcode-ack-wait", "how long a silent worker keeps a job before it returns to the queue")
+	f.intVar(&m.JobAttempts, "transcode-attempts", "attempts before a failing transcode marks the track failed")
+	f.durationVar(&m.CleanupGrace, "media-cleanup-grace", "how long media replaced by a new upload stays in blob storage (default: --stream-url-ttl + 10m, so URLs handed out keep working)")
+	f.stringVar(&m.FFmpeg, "ffmpeg", "ffmpeg binary")
+	f.stringVar(&m.FFprobe, "ffprobe", "ffprobe binary")
+	f.boolVar(&c.Demo, "demo", "seed a demo catalog and demo users into an empty store")
+}
+
+// BindCassandraFlags registers the Cassandra connection flags on fs, bound
+// to c's fields (start from CassandraDefaults). Serve and migrate share them.
+func BindCassandraFlags(fs *flag.FlagSet, c *cassandra.Config) {
+	f := flags{fs}
+	f.listVar(&c.Hosts, "cassandra-hosts", "comma-separated Cassandra contact points")
+	f.stringVar(&c.LocalDC, "cassandra-dc", "the local datacenter: queries stay in it (LOCAL_QUORUM)")
+	f.stringVar(&c.Keyspace, "cassandra-keyspace", "keyspace")
+	fs.Var((*replicationValue)(&c.Replication), "cassandra-replication",
+		f.help("cassandra-replication", "replication per datacenter for 'migrate', e.g. dc1:3,dc2:3 (default <local dc>:1)"))
+	f.durationVar(&c.Timeout, "cassandra-timeout", "per-query timeout")
+}
+
+// listValue is a comma-separated list flag. Setting it replaces the list,
+// so the environment or a later flag overrides a default rather than
+// adding to it; blanks are dropped, so an empty value is an empty list.
+type listValue []string
+
+func (l *listValue) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(*l, ",")
+}
+
+func (l *listValue) Set(s string) error {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	*l = out
+	return nil
+}
+
+// replicationValue is a dc:factor,... flag.
+type replicationValue map[string]int
+
+func (r *replicationValue) String() string {
+	if r == nil || len(*r) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(*r))
+	for dc, n := range *r {
+		parts = append(parts, dc+":"+strconv.Itoa(n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+func (r *replicationValue) Set(s string) error {
+	out := map[string]int{}
+	var l listValue
+	l.Set(s)
+	for _, part := range l {
+		name, n, ok := strings.Cut(part, ":")
+		rf, err := strconv.Atoi(n)
+		if !ok || name == "" || err != nil || rf < 1 {
+			return fmt.Errorf("want dc:factor pairs like dc1:3,dc2:3, got %q", part)
+		}
+		out[name] = rf
+	}
+	*r = out
+	return nil
+}

@@ -1,0 +1,187 @@
+package app
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/backbeat/backbeat/server/store/cassandra"
+)
+
+// flagRef names a setting as an operator sets it: the flag and its
+// environment variable.
+func flagRef(name string) string { return "--" + name + " (" + EnvVar(name) + ")" }
+
+// configError is a refused setting; Validate joins all it finds so an
+// operator fixes them in one go.
+func configError(name, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", flagRef(name), fmt.Sprintf(format, args...))
+}
+
+// Validate refuses a bad or conflicting configuration before anything
+// starts (store, broker, workers, listener), naming each flag at fault and
+// its environment variable.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) { errs = append(errs, configError(name, format, args...)) }
+	positive := func(name string, d time.Duration) {
+		if d <= 0 {
+			bad(name, "want a positive duration like 15m, got %s", d)
+		}
+	}
+
+	if c.Listener == nil {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			bad("addr", "want host:port, got %q", c.Addr)
+		}
+	}
+	if c.PublicURL != "" {
+		if err := checkURL(c.PublicURL); err != nil {
+			bad("public-url", "%v", err)
+		}
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "must not be empty")
+	}
+	switch c.Store {
+	case "embedded":
+	case "cassandra":
+		errs = append(errs, ValidateCassandra(c.Cassandra))
+	default:
+		bad("store", "want embedded or cassandra, got %q", c.Store)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		if c.TLSCert == "" {
+			bad("tls-key", "needs --tls-cert too")
+		} else {
+			bad("tls-cert", "needs --tls-key too")
+		}
+	}
+	if c.OIDCIssuer != "" {
+		if err := checkURL(c.OIDCIssuer); err != nil {
+			bad("oidc-issuer", "%v", err)
+		}
+		if c.Demo {
+			bad("demo", "demo data needs the embedded issuer: drop %s or --demo", flagRef("oidc-issuer"))
+		}
+	}
+	if c.OIDCAudience == "" {
+		bad("oidc-audience", "must not be empty")
+	}
+	positive("access-ttl", c.AccessTTL)
+	positive("refresh-ttl", c.RefreshTTL)
+	if c.RPCTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("RPC timeout: want a positive duration, got %s", c.RPCTimeout))
+	}
+	if c.MaxRequestBytes <= 0 {
+		errs = append(errs, fmt.Errorf("request size limit: want a positive number of bytes, got %d", c.MaxRequestBytes))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format", "want text or json, got %q", c.LogFormat)
+	}
+	errs = append(errs, c.Media.validate())
+	return errors.Join(errs...)
+}
+
+func (m MediaConfig) validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) { errs = append(errs, configError(name, format, args...)) }
+	positive := func(name string, d time.Duration) {
+		if d <= 0 {
+			bad(name, "want a positive duration like 15m, got %s", d)
+		}
+	}
+	if m.S3Bucket == "" {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"blob-s3-endpoint", m.S3Endpoint != ""}, {"blob-s3-region", m.S3Region != ""}, {"blob-s3-prefix", m.S3Prefix != ""},
+			{"blob-s3-access-key", m.S3AccessKey != ""}, {"blob-s3-secret-key", m.S3SecretKey != ""},
+			{"blob-s3-insecure", m.S3Insecure}, {"blob-s3-create-bucket", m.S3CreateBucket},
+		} {
+			if f.set {
+				bad(f.name, "applies to S3 blob storage only: set %s too, or drop it", flagRef("blob-s3-bucket"))
+			}
+		}
+	} else if m.BlobDir != "" {
+		bad("blob-dir", "conflicts with %s: blobs go to one place", flagRef("blob-s3-bucket"))
+	}
+	if m.SigningKey != "" {
+		if k, err := hex.DecodeString(strings.TrimSpace(m.SigningKey)); err != nil || len(k) < 32 {
+			bad("media-signing-key", "want at least 64 hex digits (32 bytes)")
+		}
+	}
+	positive("stream-url-ttl", m.StreamTTL)
+	positive("upload-url-ttl", m.UploadTTL)
+	positive("max-audio-duration", m.MaxDuration)
+	positive("transcode-ack-wait", m.JobAckWait)
+	if m.CleanupGrace < 0 {
+		bad("media-cleanup-grace", "want a positive duration, or 0 for the default, got %s", m.CleanupGrace)
+	}
+	if m.MaxUploadBytes <= 0 {
+		bad("max-upload-bytes", "want a positive number of bytes, got %d", m.MaxUploadBytes)
+	}
+	if m.Workers < 0 {
+		bad("transcode-workers", "want 0 or more, got %d", m.Workers)
+	}
+	if m.JobAttempts < 1 {
+		bad("transcode-attempts", "want 1 or more, got %d", m.JobAttempts)
+	}
+	if m.NATSURL != "" && m.NATSListen != "" {
+		bad("nats-listen", "applies to the embedded broker only: drop it or %s", flagRef("nats-url"))
+	}
+	if m.NATSListen != "" {
+		if _, _, err := net.SplitHostPort(m.NATSListen); err != nil {
+			bad("nats-listen", "want host:port, got %q", m.NATSListen)
+		}
+	}
+	if m.FFmpeg == "" {
+		bad("ffmpeg", "must not be empty")
+	}
+	if m.FFprobe == "" {
+		bad("ffprobe", "must not be empty")
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateCassandra refuses a Cassandra connection configuration that
+// cannot work, naming the flags at fault.
+func ValidateCassandra(c cassandra.Config) error {
+	var errs []error
+	bad := func(name, format string, args ...any) { errs = append(errs, configError(name, format, args...)) }
+	if len(c.Hosts) == 0 {
+		bad("cassandra-hosts", "want at least one contact point")
+	}
+	if c.LocalDC == "" {
+		bad("cassandra-dc", "must not be empty")
+	}
+	if c.Keyspace == "" {
+		bad("cassandra-keyspace", "must not be empty")
+	}
+	if c.Timeout <= 0 {
+		bad("cassandra-timeout", "want a positive duration like 5s, got %s", c.Timeout)
+	}
+	return errors.Join(errs...)
+}
+
+// checkURL accepts an absolute http(s) URL without query or fragment: the
+// form an issuer identifier and a public base URL take.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("not a URL: %v", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("want an http:// or https:// URL, got %q", s)
+	case u.Host == "":
+		return fmt.Errorf("want a URL with a host, got %q", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("want a URL without query or fragment, got %q", s)
+	}
+	return nil
+}
