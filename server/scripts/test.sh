@@ -43,6 +43,25 @@ gotest() {
   return "$rc"
 }
 
+# race_ready makes sure go test -race can build: the race detector needs cgo,
+# so a C compiler. On a fresh machine with just Go, it installs Debian's gcc
+# (and nothing else of setup.sh).
+race_ready() {
+  export CGO_ENABLED=1
+  if command -v "$(go env CC)" >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing gcc, which the race detector needs"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+  else
+    echo "the race detector needs cgo and so a C compiler: install gcc" >&2
+    exit 1
+  fi
+}
+
 # checks are the static checks of both tiers.
 checks() {
   step "gofmt"
@@ -68,6 +87,7 @@ if [ "$mode" = quick ]; then
   # tier runs without them even if the caller's environment sets them.
   unset BACKBEAT_E2E BACKBEAT_E2E_STORE BACKBEAT_KEYCLOAK BACKBEAT_CASSANDRA BACKBEAT_CASSANDRA_MULTIDC BACKBEAT_S3
   start=$SECONDS
+  race_ready
   checks
   step "go test -race -short (every package; no real components)"
   gotest -race -short -count=1 -timeout 10m ./...
@@ -87,6 +107,7 @@ prebuild=$!
 bash clients/python/setup.sh
 bash clients/kotlin/setup.sh
 export PATH="$(go env GOPATH)/bin:$PATH"
+race_ready
 
 checks
 
