@@ -8,7 +8,7 @@
 #   bash server/scripts/test.sh quick    the fast tier, before each commit: gofmt, go vet,
 #                                        staticcheck and go test -race -short over every package,
 #                                        with no real component and nothing to install beyond Go
-#                                        (about two minutes on a warm machine)
+#                                        (under a minute on a warm two-core machine)
 #
 # Both tiers run the same checks first (gofmt, go vet, staticcheck); the quick
 # tier then skips what needs a component switch (see below) and what
