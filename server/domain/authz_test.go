@@ -37,7 +37,7 @@ const (
 
 // The principals, one column each.
 const (
-	anonymous      = iota // no user: the zero Principal
+	anonymous      = iota // the zero Principal: to the domain, a stranger with no role
 	listener              // alice: owns the playlists below
 	otherListener         // bob: a collaborator where the state says so
 	ownerArtist           // ana: an artist managing artist A, which the album and track belong to
@@ -48,6 +48,9 @@ const (
 
 var principalNames = [principalCount]string{"anonymous", "listener", "other_listener", "owner_artist", "other_artist", "admin"}
 
+// outcomes are one row's cells, in column order:
+//
+//	outcomes{anonymous, listener, other_listener, owner_artist, other_artist, admin}
 type outcomes [principalCount]domain.Kind
 
 // authz is the domain over a real embedded store, with the users every case
@@ -288,7 +291,6 @@ func playlistCases() []authzCase {
 	add := func(cs []authzCase) { cases = append(cases, cs...) }
 
 	// Reading: a playlist the caller may not see does not exist for them.
-	//                                                    anonymous   listener  other_listener owner_artist other_artist admin
 	add(onPlaylist("get", getPlaylist,
 		row(publicPlaylist, outcomes{allow, allow, allow, allow, allow, allow}),
 		row(privatePlaylist, outcomes{notFound, allow, notFound, notFound, notFound, allow}),
@@ -495,7 +497,6 @@ func catalogCases() []authzCase {
 
 		// Artists: the artist role makes new ones; managers edit theirs;
 		// only admins hand an artist to other managers.
-		//                                                  anonymous listener other_listener owner_artist other_artist admin
 		{"create", "artist", nothing, createArtist, outcomes{denied, denied, denied, allow, allow, allow}},
 		{"update", "artist", freshArtist, renameArtist, managers},
 		{"update_managers", "artist", freshArtist, setArtistManagers, adminOnly},
@@ -652,7 +653,6 @@ func userCases() []authzCase {
 		{"set_roles", "listener", freshListener, makeArtist, adminOnly},
 		// An admin cannot drop their own admin role; everyone else is
 		// refused before that question arises.
-		//                                           anonymous listener other_listener owner_artist other_artist admin
 		{"drop_own_admin_role", "self", nothing, dropOwnAdmin, outcomes{denied, denied, denied, denied, denied, precond}},
 		{"set_roles", "deleted_user", nothing, setGoneRoles, outcomes{denied, denied, denied, denied, denied, notFound}},
 		{"get_user", "deleted_user", nothing, getGone, nobody},
