@@ -68,10 +68,11 @@ func newStudio(t testing.TB, s *server) *studio {
 	ctx := ctxT(t)
 	rootTok, _ := register(t, s, "root")
 	root := as(s, rootTok)
-	artTok, art := register(t, s, "artist")
+	_, art := register(t, s, "artist")
 	_, err := root.users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: art.Id, Roles: []userv1.Role{userv1.Role_ROLE_ARTIST}}))
 	mustOK(t, "SetUserRoles", err)
-	artTok = login(t, s, "artist", "correct horse battery").Tokens.AccessToken
+	// Roles travel in tokens: the artist signs in again to hold the new one.
+	artTok := login(t, s, "artist", "correct horse battery").Tokens.AccessToken
 	fanTok, fan := register(t, s, "fan")
 	st := &studio{s: s, artist: as(s, artTok), fan: as(s, fanTok), fanID: fan.Id, fanToken: fanTok}
 	a, err := st.artist.catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Test Artist"}}))

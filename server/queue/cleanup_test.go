@@ -54,6 +54,7 @@ func (c *cleanups) len() int {
 // runs once it is due, not before, and once; a due job does not wait
 // behind it.
 func TestCleanupRunsWhenDue(t *testing.T) {
+	waitsOutTimers(t)
 	t.Parallel()
 	log := testLogger(t)
 	b := openEmbedded(t, log, t.TempDir(), "")

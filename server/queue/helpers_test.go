@@ -159,6 +159,16 @@ func (r *recorder) handler(by string, result func(ctx context.Context, c call) e
 }
 
 // eventually waits up to d for cond.
+// waitsOutTimers skips, in -short mode, a test that spends seconds waiting
+// for JetStream's ack waits, backoffs or a due time to pass: the quick tier
+// keeps the tests of the paths that run without waiting.
+func waitsOutTimers(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("waits out ack waits, backoffs or due times: skipped in -short mode")
+	}
+}
+
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

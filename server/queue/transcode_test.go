@@ -70,6 +70,7 @@ func TestEnqueueDedupesUploadID(t *testing.T) {
 }
 
 func TestRetryWithBackoffUntilMaxDeliver(t *testing.T) {
+	waitsOutTimers(t)
 	t.Parallel()
 	log := testLogger(t)
 	b := openEmbedded(t, log, t.TempDir(), "")
@@ -191,6 +192,7 @@ func TestMalformedJobIsDropped(t *testing.T) {
 // A worker that dies holding a job (no ack, no heartbeat) loses it to
 // another replica once the ack wait has passed.
 func TestCrashedWorkerJobGoesToAnotherReplica(t *testing.T) {
+	waitsOutTimers(t)
 	t.Parallel()
 	log := testLogger(t)
 	host := openEmbedded(t, log, t.TempDir(), "127.0.0.1:0")
@@ -226,6 +228,7 @@ func TestCrashedWorkerJobGoesToAnotherReplica(t *testing.T) {
 // A worker stopping (its ctx cancelled) hands its job back at once: another
 // replica gets it well before the ack wait.
 func TestStoppingWorkerReleasesJob(t *testing.T) {
+	waitsOutTimers(t)
 	t.Parallel()
 	log := testLogger(t)
 	host := openEmbedded(t, log, t.TempDir(), "127.0.0.1:0")
@@ -256,6 +259,7 @@ func TestStoppingWorkerReleasesJob(t *testing.T) {
 // A handler running for 3 ack waits keeps its job thanks to heartbeats: the
 // other replica, idle meanwhile, never sees it.
 func TestHeartbeatKeepsLongJob(t *testing.T) {
+	waitsOutTimers(t)
 	t.Parallel()
 	log := testLogger(t)
 	host := openEmbedded(t, log, t.TempDir(), "127.0.0.1:0")

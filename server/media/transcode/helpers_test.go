@@ -16,9 +16,14 @@ import (
 	"time"
 )
 
-// needFFmpeg skips tests that run the real binaries when they are missing.
+// needFFmpeg skips tests that run the real binaries when they are missing,
+// and in -short mode: each takes seconds (tens under the race detector), and
+// the quick tier must give the same result on a machine without ffmpeg.
 func needFFmpeg(tb testing.TB) {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("runs ffmpeg: skipped in -short mode")
+	}
 	for _, bin := range []string{"ffmpeg", "ffprobe"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			tb.Skipf("%s not installed: %v", bin, err)

@@ -12,7 +12,6 @@ import (
 func TestPositionKeys(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var keys []string // sorted, as the clustering order keeps them
-	var batches [][]string
 	for range 2000 {
 		at := rng.IntN(len(keys) + 1)
 		if rng.IntN(3) == 0 {
@@ -39,7 +38,6 @@ func TestPositionKeys(t *testing.T) {
 			batch = append(batch, k)
 		}
 		keys = slices.Insert(keys, at, batch...)
-		batches = append(batches, batch)
 	}
 	if !slices.IsSorted(keys) {
 		t.Fatal("keys out of order")

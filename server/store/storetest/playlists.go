@@ -245,6 +245,9 @@ func testMoveEntries(t *testing.T, f *fixture) {
 }
 
 func testMaxPlaylistEntries(t *testing.T, f *fixture) {
+	if testing.Short() {
+		t.Skip("fills a playlist with 10,000 entries (seconds per store): skipped in -short mode")
+	}
 	u := f.user("owner")
 	ts := f.tracks(10)
 	pl := f.playlist(u, "Huge")

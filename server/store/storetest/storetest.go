@@ -58,15 +58,6 @@ func (f *fixture) id() string {
 	return f.lastID
 }
 
-// ids returns n fresh ids.
-func (f *fixture) ids(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = f.id()
-	}
-	return out
-}
-
 // now returns a time one second after the last one it returned.
 func (f *fixture) now() time.Time {
 	f.clock = f.clock.Add(time.Second)

@@ -487,7 +487,16 @@ func heapObjects() uint64 {
 	return s[0].Value.Uint64()
 }
 
+// skipVolume skips, in -short mode, a test that writes tens of MiB: byte
+// loops take seconds each under the race detector.
+func skipVolume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes tens of MiB: skipped in -short mode")
+	}
+}
+
 func testBigPut(t *testing.T, s blob.Store, opts Options) {
+	skipVolume(t)
 	ctx := ctxT(t)
 	// A low GC target makes the heap track what is really held.
 	defer debug.SetGCPercent(debug.SetGCPercent(10))
@@ -582,6 +591,7 @@ func sameStream(got, want io.Reader) error {
 }
 
 func testConcurrentPut(t *testing.T, s blob.Store, opts Options) {
+	skipVolume(t)
 	ctx := ctxT(t)
 	const key = "media/t/m/contended.m4a"
 	// Each writer's version is one byte value repeated, at a size of its
