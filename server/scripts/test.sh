@@ -99,7 +99,7 @@ bash server/scripts/setup.sh
 # machine (cached in ~/.cache/backbeat afterwards): start it now, overlapping
 # the set-up and checks below. Its tests wait for the same build if needed.
 prebuild_log="$(mktemp)"
-BACKBEAT_S3=1 go test -count=1 -run TestSharedServer ./server/testenv/s3/ >"$prebuild_log" 2>&1 &
+BACKBEAT_S3=1 go test -count=1 -run TestSharedServer ./server/testenv/s3test/ >"$prebuild_log" 2>&1 &
 prebuild=$!
 # buf generate runs every SDK's generator, so the SDKs' generation tools are
 # set up first (pinned; cached in ~/.m2 and clients/python/.venv).
