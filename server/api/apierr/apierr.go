@@ -21,7 +21,7 @@ const internalMessage = "internal error"
 // Convert turns err, returned while serving procedure, into an error that
 // carries a Connect code. It returns nil for nil and Connect errors unchanged
 // (their author chose the code). Domain errors keep their own message, which
-// names the field, minus the wrapping context ("register: ") added on the way
+// names the field, minus the operation names (`Users.Register("ana"): `) that derrors.Wrap adds on the way
 // up; anything unclassified is logged and answered with a generic message.
 func Convert(ctx context.Context, logger *slog.Logger, procedure string, err error) error {
 	if err == nil {

@@ -35,7 +35,7 @@ func TestConvertKinds(t *testing.T) {
 		{"failed precondition", domain.FailedPrecondition("not collaborative"), connect.CodeFailedPrecondition, "not collaborative"},
 		{"unavailable", &domain.Error{Kind: domain.KindUnavailable, Msg: "store overloaded", Err: errors.New("10.0.0.7: timeout")}, connect.CodeUnavailable, "store overloaded"},
 		{"unavailable without message", &domain.Error{Kind: domain.KindUnavailable, Err: errors.New("10.0.0.7: timeout")}, connect.CodeUnavailable, "unavailable"},
-		{"wrapped keeps only the domain message", fmt.Errorf("register: %w", domain.AlreadyExists("email", "is taken")), connect.CodeAlreadyExists, "email: is taken"},
+		{"wrapped keeps only the domain message", fmt.Errorf("Users.Register(\"ana\"): %w", domain.AlreadyExists("email", "is taken")), connect.CodeAlreadyExists, "email: is taken"},
 		{"canceled", fmt.Errorf("list: %w", context.Canceled), connect.CodeCanceled, "context canceled"},
 		{"deadline", fmt.Errorf("list: %w", context.DeadlineExceeded), connect.CodeDeadlineExceeded, "context deadline exceeded"},
 		{"internal domain kind", &domain.Error{Kind: domain.KindInternal, Msg: "secret"}, connect.CodeInternal, internalMessage},
