@@ -46,14 +46,14 @@ func listenerJourney(t *testing.T, c apptest.API) {
 
 	sr, err := c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "daft pu"}))
 	apptest.MustOK(t, "Search", err)
-	titles := searchTitles(sr.Msg)
+	titles := apptest.SearchTitles(sr.Msg)
 	if len(titles) == 0 || titles[0] != "artist:Daft Pulse" {
 		t.Fatalf("Search(daft pu) = %v, want the artist Daft Pulse first", titles)
 	}
 	// Accent folding: "lodz" finds "Łódź".
 	sr, err = c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "lodz", Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_ARTIST}}))
 	apptest.MustOK(t, "Search lodz", err)
-	if got := searchTitles(sr.Msg); !slices.Contains(got, "artist:Łódź Brass Ensemble") {
+	if got := apptest.SearchTitles(sr.Msg); !slices.Contains(got, "artist:Łódź Brass Ensemble") {
 		t.Fatalf("Search(lodz) = %v, want Łódź Brass Ensemble", got)
 	}
 
@@ -102,20 +102,4 @@ func listenerJourney(t *testing.T, c apptest.API) {
 	_, err = c.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
 		Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_PlaylistId{PlaylistId: mix}}}))
 	apptest.WantCode(t, err, connect.CodeFailedPrecondition)
-}
-
-// searchTitles returns the titles/names of a search's results in order.
-func searchTitles(res *catalogv1.SearchResponse) []string {
-	var out []string
-	for _, r := range res.Results {
-		switch it := r.Item.(type) {
-		case *catalogv1.SearchResult_Track:
-			out = append(out, "track:"+it.Track.Title)
-		case *catalogv1.SearchResult_Album:
-			out = append(out, "album:"+it.Album.Title)
-		case *catalogv1.SearchResult_Artist:
-			out = append(out, "artist:"+it.Artist.Name)
-		}
-	}
-	return out
 }
