@@ -11,24 +11,7 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/server/app/apptest"
-	"github.com/backbeat/backbeat/server/auth"
-	"github.com/backbeat/backbeat/server/domain"
 )
-
-// mint makes an access token with the given issuer settings. With the
-// server's data dir it signs with the server's own key.
-func mint(t *testing.T, dir, url, audience string, now time.Time, userID string) string {
-	t.Helper()
-	iss, err := auth.NewIssuer(auth.IssuerConfig{Dir: dir, URL: url, Audience: audience, AccessTTL: time.Minute, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := iss.Mint(userID, []domain.Role{domain.RoleListener, domain.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
 
 // TestAuthentication covers every way a bearer token can be wrong, in
 // every protocol.
@@ -43,10 +26,10 @@ func TestAuthentication(t *testing.T) {
 	}{
 		{"no token", ""},
 		{"garbage", "not-a-jwt"},
-		{"expired", mint(t, s.DataDir, s.URL(), "backbeat", time.Now().Add(-time.Hour), user.Id)},
-		{"forged signature", mint(t, t.TempDir(), s.URL(), "backbeat", time.Now(), user.Id)},
-		{"wrong audience", mint(t, s.DataDir, s.URL(), "someone-else", time.Now(), user.Id)},
-		{"wrong issuer", mint(t, s.DataDir, "http://evil.example", "backbeat", time.Now(), user.Id)},
+		{"expired", apptest.Mint(t, s.DataDir, s.URL(), "backbeat", time.Now().Add(-time.Hour), user.Id)},
+		{"forged signature", apptest.Mint(t, t.TempDir(), s.URL(), "backbeat", time.Now(), user.Id)},
+		{"wrong audience", apptest.Mint(t, s.DataDir, s.URL(), "someone-else", time.Now(), user.Id)},
+		{"wrong issuer", apptest.Mint(t, s.DataDir, "http://evil.example", "backbeat", time.Now(), user.Id)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

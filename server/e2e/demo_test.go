@@ -9,6 +9,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
 // TestDemoRestart: a demo server started again on its data keeps the demo
@@ -19,14 +20,14 @@ func TestDemoRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, "--demo")
 	waitLog(t, s, "demo data ready", 3*time.Minute)
-	fan := as(s, login(t, s, "demo", "backbeat-demo").Tokens.AccessToken)
-	ctx := ctxT(t)
+	fan := as(s, apptest.Login(t, anon(s), "demo", "backbeat-demo").Tokens.AccessToken)
+	ctx := apptest.Context(t)
 
 	// A track without audio: every demo track outside the Demo Mix.
 	var silent string
 	for page := ""; silent == ""; {
-		res, err := fan.catalog.ListTracks(ctx, connect.NewRequest(&catalogv1.ListTracksRequest{PageSize: 50, PageToken: page}))
-		mustOK(t, "ListTracks", err)
+		res, err := fan.Catalog.ListTracks(ctx, connect.NewRequest(&catalogv1.ListTracksRequest{PageSize: 50, PageToken: page}))
+		apptest.MustOK(t, "ListTracks", err)
 		for _, tr := range res.Msg.Tracks {
 			if tr.Status == catalogv1.TrackStatus_TRACK_STATUS_PENDING_UPLOAD {
 				silent = tr.Id
@@ -43,10 +44,10 @@ func TestDemoRestart(t *testing.T) {
 	// A listener who keeps using the demo soon has more playlists than
 	// fit on one page, all newer than the Demo Mix.
 	for i := range 12 {
-		pl, err := fan.playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: fmt.Sprintf("Mine %d", i+1)}}))
-		mustOK(t, "CreatePlaylist", err)
-		_, err = fan.playlists.AddTracks(ctx, connect.NewRequest(&playlistv1.AddTracksRequest{PlaylistId: pl.Msg.Playlist.Id, TrackIds: []string{silent}}))
-		mustOK(t, "AddTracks", err)
+		pl, err := fan.Playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: fmt.Sprintf("Mine %d", i+1)}}))
+		apptest.MustOK(t, "CreatePlaylist", err)
+		_, err = fan.Playlists.AddTracks(ctx, connect.NewRequest(&playlistv1.AddTracksRequest{PlaylistId: pl.Msg.Playlist.Id, TrackIds: []string{silent}}))
+		apptest.MustOK(t, "AddTracks", err)
 	}
 	s.stop()
 
@@ -55,9 +56,9 @@ func TestDemoRestart(t *testing.T) {
 	if n := logCount(s2.logs.String(), "transcode started"); n != 0 {
 		t.Errorf("the restarted demo transcoded %d uploads, want none: the Demo Mix already has audio", n)
 	}
-	fan2 := as(s2, login(t, s2, "demo", "backbeat-demo").Tokens.AccessToken)
-	res, err := fan2.catalog.GetTrack(ctx, connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: silent}))
-	mustOK(t, "GetTrack", err)
+	fan2 := as(s2, apptest.Login(t, anon(s2), "demo", "backbeat-demo").Tokens.AccessToken)
+	res, err := fan2.Catalog.GetTrack(ctx, connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: silent}))
+	apptest.MustOK(t, "GetTrack", err)
 	if res.Msg.Track.Status != catalogv1.TrackStatus_TRACK_STATUS_PENDING_UPLOAD {
 		t.Errorf("a track of the listener's own playlist is %v after the restart, want it left without audio", res.Msg.Track.Status)
 	}

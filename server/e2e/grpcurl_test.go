@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
 // grpcurl runs the real grpcurl binary (installed by the test setup) and
@@ -15,7 +17,7 @@ func grpcurl(t *testing.T, args ...string) string {
 	if err != nil {
 		t.Fatalf("grpcurl not on PATH (server/scripts/setup.sh installs it): %v", err)
 	}
-	out, err := exec.CommandContext(ctxT(t), path, args...).CombinedOutput()
+	out, err := exec.CommandContext(apptest.Context(t), path, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("grpcurl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -63,7 +65,7 @@ func TestGrpcurl(t *testing.T) {
 	}
 
 	// Errors come back with their gRPC code.
-	cmd := exec.CommandContext(ctxT(t), "grpcurl", "-plaintext", "-d", `{"query":"daft"}`, s.addr, "backbeat.catalog.v1.CatalogService/Search")
+	cmd := exec.CommandContext(apptest.Context(t), "grpcurl", "-plaintext", "-d", `{"query":"daft"}`, s.addr, "backbeat.catalog.v1.CatalogService/Search")
 	bad, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(bad), "Unauthenticated") {
 		t.Fatalf("Search without a token via grpcurl: err %v\n%s", err, bad)

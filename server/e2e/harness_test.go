@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -187,13 +185,6 @@ func (s *server) stop() {
 	}
 }
 
-// h2cClient speaks cleartext HTTP/2 with prior knowledge, as gRPC needs.
-func h2cClient() *http.Client {
-	p := new(http.Protocols)
-	p.SetUnencryptedHTTP2(true)
-	return &http.Client{Transport: &http.Transport{Protocols: p}}
-}
-
 // tlsClient speaks HTTP/2 over TLS trusting any certificate (tests use a
 // self-signed one).
 func tlsClient() *http.Client {
@@ -201,18 +192,6 @@ func tlsClient() *http.Client {
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
 		ForceAttemptHTTP2: true,
 	}}
-}
-
-// http1Client speaks plain HTTP/1.1, as browsers' fetch does for gRPC-Web
-// and Connect against an h2c server.
-func http1Client() *http.Client {
-	return &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{}).DialContext}}
-}
-
-func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -12,6 +12,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/media/manifest"
 )
 
@@ -37,7 +38,7 @@ func BenchmarkTimeToFirstAudio(b *testing.B) {
 		b.Fatalf("%v %s", tr.Status, tr.StatusReason)
 	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	fan := newAPI(hc, s.URL(), st.fanToken)
+	fan := apptest.NewAPI(hc, s.URL(), st.fanToken)
 	fetch := func(u string, firstByteOnly bool) []byte {
 		res, err := hc.Get(u)
 		if err != nil || res.StatusCode != 200 {
@@ -55,12 +56,12 @@ func BenchmarkTimeToFirstAudio(b *testing.B) {
 		body, _ := io.ReadAll(res.Body)
 		return body
 	}
-	ctx := ctxT(b)
+	ctx := apptest.Context(b)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
-		sp, err := fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
+		sp, err := fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
 		if err != nil {
 			b.Fatal(err)
 		}

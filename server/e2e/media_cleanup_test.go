@@ -15,6 +15,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/media/blobkey"
 )
 
@@ -100,8 +101,8 @@ func TestMediaCleanup(t *testing.T) {
 		m := uploadReady(t, st, id, audio)
 		sp := playMedia(t, st, id, m)
 		mustHaveBlobs(t, s, blobkey.TrackPrefixes(id)...)
-		_, err := st.artist.catalog.DeleteTrack(ctxT(t), connect.NewRequest(&catalogv1.DeleteTrackRequest{TrackId: id}))
-		mustOK(t, "DeleteTrack", err)
+		_, err := st.artist.Catalog.DeleteTrack(apptest.Context(t), connect.NewRequest(&catalogv1.DeleteTrackRequest{TrackId: id}))
+		apptest.MustOK(t, "DeleteTrack", err)
 		start := time.Now()
 		waitNoBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		t.Logf("deleted track's media gone %v after DeleteTrack", time.Since(start).Round(time.Millisecond))
@@ -114,14 +115,14 @@ func TestMediaCleanup(t *testing.T) {
 	})
 
 	t.Run("deleting an album removes its tracks' media", func(t *testing.T) {
-		al, err := st.artist.catalog.CreateAlbum(ctxT(t), connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Doomed", ArtistIds: []string{st.artID}}}))
-		mustOK(t, "CreateAlbum", err)
+		al, err := st.artist.Catalog.CreateAlbum(apptest.Context(t), connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Doomed", ArtistIds: []string{st.artID}}}))
+		apptest.MustOK(t, "CreateAlbum", err)
 		id := albumTrack(t, st, al.Msg.Album.Id, st.artID, "On a Deleted Album")
 		m := uploadReady(t, st, id, audio)
 		sp := playMedia(t, st, id, m)
 		mustHaveBlobs(t, s, blobkey.TrackPrefixes(id)...)
-		_, err = st.artist.catalog.DeleteAlbum(ctxT(t), connect.NewRequest(&catalogv1.DeleteAlbumRequest{AlbumId: al.Msg.Album.Id}))
-		mustOK(t, "DeleteAlbum", err)
+		_, err = st.artist.Catalog.DeleteAlbum(apptest.Context(t), connect.NewRequest(&catalogv1.DeleteAlbumRequest{AlbumId: al.Msg.Album.Id}))
+		apptest.MustOK(t, "DeleteAlbum", err)
 		waitNoBlobs(t, s, blobkey.TrackPrefixes(id)...)
 		if res, _ := get(t, sp.HlsUrl); res.StatusCode != http.StatusNotFound {
 			t.Errorf("old signed master URL: %d, want 404", res.StatusCode)
@@ -129,16 +130,16 @@ func TestMediaCleanup(t *testing.T) {
 	})
 
 	t.Run("deleting an artist removes its tracks' media", func(t *testing.T) {
-		ar, err := st.artist.catalog.CreateArtist(ctxT(t), connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Short Lived"}}))
-		mustOK(t, "CreateArtist", err)
+		ar, err := st.artist.Catalog.CreateArtist(apptest.Context(t), connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Short Lived"}}))
+		apptest.MustOK(t, "CreateArtist", err)
 		artID := ar.Msg.Artist.Id
-		al, err := st.artist.catalog.CreateAlbum(ctxT(t), connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Only Album", ArtistIds: []string{artID}}}))
-		mustOK(t, "CreateAlbum", err)
+		al, err := st.artist.Catalog.CreateAlbum(apptest.Context(t), connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Only Album", ArtistIds: []string{artID}}}))
+		apptest.MustOK(t, "CreateAlbum", err)
 		id := albumTrack(t, st, al.Msg.Album.Id, artID, "By a Deleted Artist")
 		uploadReady(t, st, id, audio)
 		mustHaveBlobs(t, s, blobkey.TrackPrefixes(id)...)
-		_, err = st.artist.catalog.DeleteArtist(ctxT(t), connect.NewRequest(&catalogv1.DeleteArtistRequest{ArtistId: artID}))
-		mustOK(t, "DeleteArtist", err)
+		_, err = st.artist.Catalog.DeleteArtist(apptest.Context(t), connect.NewRequest(&catalogv1.DeleteArtistRequest{ArtistId: artID}))
+		apptest.MustOK(t, "DeleteArtist", err)
 		waitNoBlobs(t, s, blobkey.TrackPrefixes(id)...)
 	})
 }
@@ -146,10 +147,10 @@ func TestMediaCleanup(t *testing.T) {
 // albumTrack creates a track of artistID on album.
 func albumTrack(t testing.TB, st *studio, album, artistID, title string) string {
 	t.Helper()
-	res, err := st.artist.catalog.CreateTrack(ctxT(t), connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{
+	res, err := st.artist.Catalog.CreateTrack(apptest.Context(t), connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{
 		Title: title, ArtistIds: []string{artistID}, AlbumId: album, TrackNumber: 1, DurationMs: 1000,
 	}}))
-	mustOK(t, "CreateTrack", err)
+	apptest.MustOK(t, "CreateTrack", err)
 	return res.Msg.Track.Id
 }
 
@@ -179,8 +180,8 @@ func uploadReady(t testing.TB, st *studio, trackID, file string) string {
 // media set mediaID and its master playlist is served.
 func playMedia(t testing.TB, st *studio, trackID, mediaID string) *playbackv1.StartPlaybackResponse {
 	t.Helper()
-	res, err := st.fan.playback.StartPlayback(ctxT(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
-	mustOK(t, "StartPlayback", err)
+	res, err := st.fan.Playback.StartPlayback(apptest.Context(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
+	apptest.MustOK(t, "StartPlayback", err)
 	// .../media/s/<token>/<track>/<media>/master.m3u8
 	parts := strings.Split(mustParse(t, res.Msg.HlsUrl).Path, "/")
 	if got := parts[len(parts)-2]; got != mediaID {
@@ -265,7 +266,7 @@ func logTimeAttr(t testing.TB, s *server, key string, parts ...string) time.Time
 			t.Fatalf("log line without %s: %s", key, line)
 		}
 		at, err := time.Parse(time.RFC3339Nano, m[1])
-		mustOK(t, "parse log "+key, err)
+		apptest.MustOK(t, "parse log "+key, err)
 		return at
 	}
 	t.Fatalf("no log line with %q", parts)

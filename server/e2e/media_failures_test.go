@@ -16,6 +16,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
 // TestBadUploads: files that are not usable audio end FAILED with a reason a
@@ -70,23 +71,23 @@ func TestBadUploads(t *testing.T) {
 			if n := logCount(s.logs.String(), "transcode started", upload); n != 1 {
 				t.Errorf("%d attempts at a file that can never work", n)
 			}
-			_, err := st.fan.playback.StartPlayback(ctxT(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
-			wantCode(t, err, connect.CodeFailedPrecondition)
+			_, err := st.fan.Playback.StartPlayback(apptest.Context(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
+			apptest.WantCode(t, err, connect.CodeFailedPrecondition)
 		})
 	}
 
 	t.Run("too large", func(t *testing.T) {
 		id := st.track(t, "huge", 9)
-		_, err := st.artist.catalog.CreateTrackUpload(ctxT(t), connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: id, SizeBytes: 3000001}))
-		wantCode(t, err, connect.CodeInvalidArgument)
+		_, err := st.artist.Catalog.CreateTrackUpload(apptest.Context(t), connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: id, SizeBytes: 3000001}))
+		apptest.WantCode(t, err, connect.CodeInvalidArgument)
 		big := filepath.Join(dir, "big.wav")
 		os.WriteFile(big, make([]byte, 3000001), 0o644)
 		_, code, _ := st.upload(t, id, big)
 		if code != http.StatusRequestEntityTooLarge {
 			t.Errorf("PUT of an oversized file = %d, want 413", code)
 		}
-		res, err := st.fan.catalog.GetTrack(ctxT(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: id}))
-		mustOK(t, "GetTrack", err)
+		res, err := st.fan.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: id}))
+		apptest.MustOK(t, "GetTrack", err)
 		if res.Msg.Track.Status != catalogv1.TrackStatus_TRACK_STATUS_PENDING_UPLOAD {
 			t.Errorf("status %v after a refused upload", res.Msg.Track.Status)
 		}
@@ -104,8 +105,8 @@ func TestBadUploads(t *testing.T) {
 			t.Fatal("PUT")
 		}
 		waitFailed(t, st, id, "the bad re-upload")
-		_, err := st.fan.playback.StartPlayback(ctxT(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
-		mustOK(t, "StartPlayback after a failed re-upload", err)
+		_, err := st.fan.Playback.StartPlayback(apptest.Context(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: id}))
+		apptest.MustOK(t, "StartPlayback after a failed re-upload", err)
 	})
 }
 
@@ -118,7 +119,7 @@ func TestTranscodeSurvivesACrash(t *testing.T) {
 	id, upload := crashMidTranscode(t, dir, flags)
 
 	s2 := startServer(t, dir, flags...)
-	fan := as(s2, login(t, s2, "fan", "correct horse battery").Tokens.AccessToken)
+	fan := as(s2, apptest.Login(t, anon(s2), "fan", "correct horse battery").Tokens.AccessToken)
 	tr := waitTrack(t, fan, id, 3*time.Minute)
 	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
 		t.Fatalf("after restart: %v %s", tr.Status, tr.StatusReason)
@@ -137,7 +138,7 @@ func TestTranscodeGivesUpWhenTheLastAttemptDies(t *testing.T) {
 	flags := []string{"--admins", "root", "--transcode-ack-wait", "3s", "--transcode-attempts", "1"}
 	id, _ := crashMidTranscode(t, dir, flags)
 	s2 := startServer(t, dir, flags...)
-	fan := as(s2, login(t, s2, "fan", "correct horse battery").Tokens.AccessToken)
+	fan := as(s2, apptest.Login(t, anon(s2), "fan", "correct horse battery").Tokens.AccessToken)
 	tr := waitTrack(t, fan, id, 3*time.Minute)
 	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_FAILED || !strings.Contains(tr.StatusReason, "stopped unexpectedly") {
 		t.Fatalf("after the last attempt died: %v %q, want FAILED saying why", tr.Status, tr.StatusReason)
@@ -167,7 +168,7 @@ func crashMidTranscode(t *testing.T, dir string, flags []string) (trackID, uploa
 	time.Sleep(500 * time.Millisecond)
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.exited
-	if _, err := st.fan.catalog.GetTrack(ctxT(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: id})); err == nil {
+	if _, err := st.fan.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: id})); err == nil {
 		t.Fatal("the server answered after SIGKILL")
 	}
 	deadline = time.Now().Add(5 * time.Second)
@@ -214,16 +215,16 @@ func TestReplicasShareTheWork(t *testing.T) {
 		// Alternate replicas for the upload itself too.
 		via := st.artist
 		if i%2 == 1 {
-			via = as(b, login(t, b, "artist", "correct horse battery").Tokens.AccessToken)
+			via = as(b, apptest.Login(t, anon(b), "artist", "correct horse battery").Tokens.AccessToken)
 		}
-		up, err := via.catalog.CreateTrackUpload(ctxT(t), connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: id}))
-		mustOK(t, "CreateTrackUpload", err)
+		up, err := via.Catalog.CreateTrackUpload(apptest.Context(t), connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: id}))
+		apptest.MustOK(t, "CreateTrackUpload", err)
 		if code, body := put(t, up.Msg.UploadUrl, file); code != 200 {
 			t.Fatalf("PUT %d %s", code, body)
 		}
 		ids, uploads = append(ids, id), append(uploads, up.Msg.UploadId)
 	}
-	fanB := as(b, login(t, b, "fan", "correct horse battery").Tokens.AccessToken)
+	fanB := as(b, apptest.Login(t, anon(b), "fan", "correct horse battery").Tokens.AccessToken)
 	for _, id := range ids {
 		if tr := waitTrack(t, fanB, id, 3*time.Minute); tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
 			t.Fatalf("track %s: %v %s", id, tr.Status, tr.StatusReason)
@@ -242,8 +243,8 @@ func TestReplicasShareTheWork(t *testing.T) {
 		t.Errorf("one replica did all the work (A %d, B %d): the queue is not shared", doneA, doneB)
 	}
 	// Media written by one replica streams from the other.
-	sp, err := fanB.playback.StartPlayback(ctxT(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: ids[0]}))
-	mustOK(t, "StartPlayback on B", err)
+	sp, err := fanB.Playback.StartPlayback(apptest.Context(t), connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: ids[0]}))
+	apptest.MustOK(t, "StartPlayback on B", err)
 	if res, _ := get(t, sp.Msg.HlsUrl); res.StatusCode != 200 {
 		t.Errorf("master playlist from B: %d", res.StatusCode)
 	}

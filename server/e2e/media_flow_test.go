@@ -21,6 +21,7 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/media/manifest"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/queue"
@@ -34,20 +35,20 @@ func TestMediaPipeline(t *testing.T) {
 	natsAddr := freeAddr(t)
 	s := startServer(t, t.TempDir(), "--admins", "root", "--nats-listen", natsAddr)
 	st := newStudio(t, s)
-	ctx := ctxT(t)
+	ctx := apptest.Context(t)
 	const seconds = 12
 	file := makeAudio(t, t.TempDir(), "in.flac", seconds)
 	trackID := st.track(t, "Twelve Seconds", 1)
 
 	// Before any upload the track cannot play.
-	_, err := st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
-	wantCode(t, err, connect.CodeFailedPrecondition)
+	_, err := st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
+	apptest.WantCode(t, err, connect.CodeFailedPrecondition)
 	// Listeners cannot upload.
-	_, err = st.fan.catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
-	wantCode(t, err, connect.CodePermissionDenied)
+	_, err = st.fan.Catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
+	apptest.WantCode(t, err, connect.CodePermissionDenied)
 
-	up, err := st.artist.catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
-	mustOK(t, "CreateTrackUpload", err)
+	up, err := st.artist.Catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
+	apptest.MustOK(t, "CreateTrackUpload", err)
 	for i := range 2 { // the retry must not produce a second job
 		if code, body := put(t, up.Msg.UploadUrl, file); code != http.StatusOK {
 			t.Fatalf("PUT #%d = %d %s", i+1, code, body)
@@ -69,8 +70,8 @@ func TestMediaPipeline(t *testing.T) {
 		t.Errorf("upload transcoded %d times, want once", n)
 	}
 
-	start, err := st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID, PositionMs: 2000}))
-	mustOK(t, "StartPlayback", err)
+	start, err := st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID, PositionMs: 2000}))
+	apptest.MustOK(t, "StartPlayback", err)
 	sp := start.Msg
 	if sp.DurationMs != tr.DurationMs || sp.PositionMs != 2000 || sp.PlaybackId == "" {
 		t.Errorf("StartPlayback = %+v", sp)
@@ -215,7 +216,7 @@ func TestMediaPipeline(t *testing.T) {
 		swap := func(tok string) string { return strings.Replace(sp.HlsUrl, token, tok, 1) }
 		// Correctly signed with the server's key, but an hour old.
 		keyHex, err := os.ReadFile(filepath.Join(s.dataDir, "media-signing.key"))
-		mustOK(t, "read signing key", err)
+		apptest.MustOK(t, "read signing key", err)
 		key, _ := hex.DecodeString(strings.TrimSpace(string(keyHex)))
 		past, _ := urlsign.New(key, s.URL(), time.Minute, time.Minute, func() time.Time { return time.Now().Add(-time.Hour) })
 		fresh, _ := urlsign.New(key, s.URL(), time.Minute, time.Minute, nil)
@@ -268,8 +269,8 @@ func TestMediaPipeline(t *testing.T) {
 			return &playbackv1.PlaybackEvent{PlaybackId: sp.PlaybackId, TrackId: trackID, Type: typ, PositionMs: posMs, DeviceId: "phone"}
 		}
 		report := func(evs ...*playbackv1.PlaybackEvent) {
-			_, err := st.fan.playback.ReportPlayback(ctx, connect.NewRequest(&playbackv1.ReportPlaybackRequest{Events: evs}))
-			mustOK(t, "ReportPlayback", err)
+			_, err := st.fan.Playback.ReportPlayback(ctx, connect.NewRequest(&playbackv1.ReportPlaybackRequest{Events: evs}))
+			apptest.MustOK(t, "ReportPlayback", err)
 		}
 		report(ev(playbackv1.EventType_EVENT_TYPE_START, 2000), ev(playbackv1.EventType_EVENT_TYPE_PROGRESS, 8000))
 		if n := playCount(t, st, trackID); n != before {
@@ -281,15 +282,15 @@ func TestMediaPipeline(t *testing.T) {
 			t.Errorf("play_count %d, want %d (one play, counted once)", n, before+1)
 		}
 		// A second play, skipped early, reported later from an offline device.
-		second, err := st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
-		mustOK(t, "StartPlayback", err)
+		second, err := st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
+		apptest.MustOK(t, "StartPlayback", err)
 		report(&playbackv1.PlaybackEvent{PlaybackId: second.Msg.PlaybackId, TrackId: trackID, Type: playbackv1.EventType_EVENT_TYPE_SKIP,
 			PositionMs: 3000, DeviceId: "car", OccurTime: timestamppb.New(time.Now().Add(time.Minute))})
 		if n := playCount(t, st, trackID); n != before+1 {
 			t.Errorf("a skip at 3 s counted: play_count %d", n)
 		}
-		hist, err := st.fan.playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
-		mustOK(t, "ListRecentlyPlayed", err)
+		hist, err := st.fan.Playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
+		apptest.MustOK(t, "ListRecentlyPlayed", err)
 		var devices []string
 		for _, it := range hist.Msg.Items {
 			devices = append(devices, it.DeviceId)
@@ -297,23 +298,23 @@ func TestMediaPipeline(t *testing.T) {
 		if !slices.Equal(devices, []string{"car", "phone"}) {
 			t.Errorf("history devices %v, want [car phone] (newest first)", devices)
 		}
-		other, err := st.artist.playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
-		mustOK(t, "ListRecentlyPlayed", err)
+		other, err := st.artist.Playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
+		apptest.MustOK(t, "ListRecentlyPlayed", err)
 		if len(other.Msg.Items) != 0 {
 			t.Errorf("another user's history leaked: %v", other.Msg.Items)
 		}
 		// Analytics' view: the events, in order, on the user's subject of the
 		// play event stream.
 		nc, err := nats.Connect("nats://" + natsAddr)
-		mustOK(t, "connect to the broker", err)
+		apptest.MustOK(t, "connect to the broker", err)
 		defer nc.Close()
 		js, _ := jetstream.New(nc)
 		cons, err := js.OrderedConsumer(ctx, queue.PlaysStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{queue.PlaySubject(st.fanID)}})
-		mustOK(t, "play event consumer", err)
+		apptest.MustOK(t, "play event consumer", err)
 		var types []string
 		for range 5 {
 			msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-			mustOK(t, "next play event", err)
+			apptest.MustOK(t, "next play event", err)
 			var e struct {
 				Type string `json:"type"`
 			}
@@ -327,37 +328,37 @@ func TestMediaPipeline(t *testing.T) {
 
 	t.Run("contexts", func(t *testing.T) {
 		// Album context by index; a playlist the caller cannot see is not found.
-		res, err := st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
+		res, err := st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
 			Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_AlbumId{AlbumId: st.album}}, ContextIndex: 0}))
-		mustOK(t, "StartPlayback in album", err)
+		apptest.MustOK(t, "StartPlayback in album", err)
 		if res.Msg.TrackId != trackID {
 			t.Errorf("album index 0 played %s", res.Msg.TrackId)
 		}
-		_, err = st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
+		_, err = st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
 			Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_AlbumId{AlbumId: st.album}}, ContextIndex: 5}))
-		wantCode(t, err, connect.CodeInvalidArgument)
-		pl, err := st.artist.playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: "secret"}}))
-		mustOK(t, "CreatePlaylist", err)
-		_, err = st.artist.playlists.AddTracks(ctx, connect.NewRequest(&playlistv1.AddTracksRequest{PlaylistId: pl.Msg.Playlist.Id, TrackIds: []string{trackID}}))
-		mustOK(t, "AddTracks", err)
-		_, err = st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID,
+		apptest.WantCode(t, err, connect.CodeInvalidArgument)
+		pl, err := st.artist.Playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: "secret"}}))
+		apptest.MustOK(t, "CreatePlaylist", err)
+		_, err = st.artist.Playlists.AddTracks(ctx, connect.NewRequest(&playlistv1.AddTracksRequest{PlaylistId: pl.Msg.Playlist.Id, TrackIds: []string{trackID}}))
+		apptest.MustOK(t, "AddTracks", err)
+		_, err = st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID,
 			Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_PlaylistId{PlaylistId: pl.Msg.Playlist.Id}}}))
-		wantCode(t, err, connect.CodeNotFound)
-		res, err = st.artist.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
+		apptest.WantCode(t, err, connect.CodeNotFound)
+		res, err = st.artist.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
 			Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_PlaylistId{PlaylistId: pl.Msg.Playlist.Id}}}))
-		mustOK(t, "StartPlayback in own playlist", err)
+		apptest.MustOK(t, "StartPlayback in own playlist", err)
 		if res.Msg.TrackId != trackID {
 			t.Errorf("playlist index 0 played %s", res.Msg.TrackId)
 		}
-		_, err = st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID, PositionMs: 60_000}))
-		wantCode(t, err, connect.CodeInvalidArgument)
+		_, err = st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID, PositionMs: 60_000}))
+		apptest.WantCode(t, err, connect.CodeInvalidArgument)
 	})
 }
 
 func playCount(t testing.TB, st *studio, trackID string) int64 {
 	t.Helper()
-	res, err := st.fan.catalog.GetTrack(ctxT(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
-	mustOK(t, "GetTrack", err)
+	res, err := st.fan.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
+	apptest.MustOK(t, "GetTrack", err)
 	return res.Msg.Track.PlayCount
 }
 

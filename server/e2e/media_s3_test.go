@@ -17,6 +17,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/media/manifest"
 	"github.com/backbeat/backbeat/server/testenv/s3test"
 )
@@ -45,7 +46,7 @@ func TestMediaOnS3(t *testing.T) {
 	dirA := t.TempDir()
 	s := startServer(t, dirA, append([]string{"--admins", "root", "--media-signing-key", key}, s3Flags(srv, bucket, prefix)...)...)
 	st := newStudio(t, s)
-	ctx := ctxT(t)
+	ctx := apptest.Context(t)
 
 	const seconds = 6
 	file := makeAudio(t, t.TempDir(), "in.flac", seconds)
@@ -62,8 +63,8 @@ func TestMediaOnS3(t *testing.T) {
 	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
 		t.Fatalf("track %v: %s", tr.Status, tr.StatusReason)
 	}
-	sp, err := st.fan.playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
-	mustOK(t, "StartPlayback", err)
+	sp, err := st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID}))
+	apptest.MustOK(t, "StartPlayback", err)
 
 	// HLS: the master playlist, a variant and its segments.
 	res, master := get(t, sp.Msg.HlsUrl)

@@ -20,6 +20,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
 // requireFFmpeg skips when ffmpeg is missing; the test command installs it.
@@ -54,8 +55,8 @@ func makeAudio(t testing.TB, dir, name string, seconds int) string {
 // studio is an artist with one album and its own tracks on a server.
 type studio struct {
 	s      *server
-	artist api // signed in as the artist
-	fan    api // a listener
+	artist apptest.API // signed in as the artist
+	fan    apptest.API // a listener
 	fanID  string
 	// fanToken is the listener's access token.
 	fanToken string
@@ -65,31 +66,31 @@ type studio struct {
 
 func newStudio(t testing.TB, s *server) *studio {
 	t.Helper()
-	ctx := ctxT(t)
-	rootTok, _ := register(t, s, "root")
+	ctx := apptest.Context(t)
+	rootTok, _ := apptest.Register(t, anon(s), "root")
 	root := as(s, rootTok)
-	_, art := register(t, s, "artist")
-	_, err := root.users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: art.Id, Roles: []userv1.Role{userv1.Role_ROLE_ARTIST}}))
-	mustOK(t, "SetUserRoles", err)
+	_, art := apptest.Register(t, anon(s), "artist")
+	_, err := root.Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: art.Id, Roles: []userv1.Role{userv1.Role_ROLE_ARTIST}}))
+	apptest.MustOK(t, "SetUserRoles", err)
 	// Roles travel in tokens: the artist signs in again to hold the new one.
-	artTok := login(t, s, "artist", "correct horse battery").Tokens.AccessToken
-	fanTok, fan := register(t, s, "fan")
+	artTok := apptest.Login(t, anon(s), "artist", "correct horse battery").Tokens.AccessToken
+	fanTok, fan := apptest.Register(t, anon(s), "fan")
 	st := &studio{s: s, artist: as(s, artTok), fan: as(s, fanTok), fanID: fan.Id, fanToken: fanTok}
-	a, err := st.artist.catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Test Artist"}}))
-	mustOK(t, "CreateArtist", err)
+	a, err := st.artist.Catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Test Artist"}}))
+	apptest.MustOK(t, "CreateArtist", err)
 	st.artID = a.Msg.Artist.Id
-	al, err := st.artist.catalog.CreateAlbum(ctx, connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Tones", ArtistIds: []string{st.artID}}}))
-	mustOK(t, "CreateAlbum", err)
+	al, err := st.artist.Catalog.CreateAlbum(ctx, connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Tones", ArtistIds: []string{st.artID}}}))
+	apptest.MustOK(t, "CreateAlbum", err)
 	st.album = al.Msg.Album.Id
 	return st
 }
 
 func (st *studio) track(t testing.TB, title string, n int32) string {
 	t.Helper()
-	res, err := st.artist.catalog.CreateTrack(ctxT(t), connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{
+	res, err := st.artist.Catalog.CreateTrack(apptest.Context(t), connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{
 		Title: title, ArtistIds: []string{st.artID}, AlbumId: st.album, TrackNumber: n, DurationMs: 1000,
 	}}))
-	mustOK(t, "CreateTrack", err)
+	apptest.MustOK(t, "CreateTrack", err)
 	return res.Msg.Track.Id
 }
 
@@ -97,8 +98,8 @@ func (st *studio) track(t testing.TB, title string, n int32) string {
 // upload id and the HTTP status of the PUT.
 func (st *studio) upload(t testing.TB, trackID, file string) (uploadID string, status int, body string) {
 	t.Helper()
-	up, err := st.artist.catalog.CreateTrackUpload(ctxT(t), connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
-	mustOK(t, "CreateTrackUpload", err)
+	up, err := st.artist.Catalog.CreateTrackUpload(apptest.Context(t), connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
+	apptest.MustOK(t, "CreateTrackUpload", err)
 	status, body = put(t, up.Msg.UploadUrl, file)
 	return up.Msg.UploadId, status, body
 }
@@ -123,12 +124,12 @@ func put(t testing.TB, rawURL, file string) (int, string) {
 }
 
 // waitTrack polls the track until it leaves PROCESSING/PENDING.
-func waitTrack(t testing.TB, c api, trackID string, timeout time.Duration) *catalogv1.Track {
+func waitTrack(t testing.TB, c apptest.API, trackID string, timeout time.Duration) *catalogv1.Track {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		res, err := c.catalog.GetTrack(ctxT(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
-		mustOK(t, "GetTrack", err)
+		res, err := c.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
+		apptest.MustOK(t, "GetTrack", err)
 		tr := res.Msg.Track
 		if tr.Status == catalogv1.TrackStatus_TRACK_STATUS_READY || tr.Status == catalogv1.TrackStatus_TRACK_STATUS_FAILED {
 			return tr

@@ -8,6 +8,7 @@ import (
 
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
+	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/testenv/keycloaktest"
 )
 
@@ -18,50 +19,50 @@ func TestExternalOIDC(t *testing.T) {
 	requireE2E(t)
 	kc := keycloaktest.Shared(t)
 	s := startServer(t, t.TempDir(), "--oidc-issuer", kc.Issuer(), "--oidc-audience", kc.ClientID(), "--admins", keycloaktest.BobUsername)
-	ctx := ctxT(t)
+	ctx := apptest.Context(t)
 
 	aliceTok, err := kc.Password(ctx, keycloaktest.AliceUsername, keycloaktest.AlicePassword)
-	mustOK(t, "alice password grant", err)
+	apptest.MustOK(t, "alice password grant", err)
 	alice := as(s, aliceTok)
-	me, err := alice.users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
-	mustOK(t, "GetMe with a Keycloak token", err)
+	me, err := alice.Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
+	apptest.MustOK(t, "GetMe with a Keycloak token", err)
 	if me.Msg.User.Username != keycloaktest.AliceUsername || me.Msg.User.Email != keycloaktest.AliceEmail {
 		t.Fatalf("first-sight user = %v, want alice with her email", me.Msg.User)
 	}
-	again, err := alice.users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
-	mustOK(t, "GetMe again", err)
+	again, err := alice.Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
+	apptest.MustOK(t, "GetMe again", err)
 	if again.Msg.User.Id != me.Msg.User.Id {
 		t.Fatalf("the same subject mapped to two users: %s and %s", me.Msg.User.Id, again.Msg.User.Id)
 	}
-	pl, err := alice.playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: "From Keycloak"}}))
-	mustOK(t, "CreatePlaylist", err)
+	pl, err := alice.Playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: "From Keycloak"}}))
+	apptest.MustOK(t, "CreatePlaylist", err)
 	if pl.Msg.Playlist.OwnerId != me.Msg.User.Id {
 		t.Fatalf("playlist owner %s, want %s", pl.Msg.Playlist.OwnerId, me.Msg.User.Id)
 	}
 
 	// The admin bootstrap applies to external users too.
 	bobTok, err := kc.Password(ctx, keycloaktest.BobUsername, keycloaktest.BobPassword)
-	mustOK(t, "bob password grant", err)
-	_, err = as(s, bobTok).users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
-	mustOK(t, "bob (admin) lists users", err)
-	_, err = alice.users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
-	wantCode(t, err, connect.CodePermissionDenied)
+	apptest.MustOK(t, "bob password grant", err)
+	_, err = as(s, bobTok).Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
+	apptest.MustOK(t, "bob (admin) lists users", err)
+	_, err = alice.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
+	apptest.WantCode(t, err, connect.CodePermissionDenied)
 
 	// Accounts belong to the provider: local sign-up and sign-in are refused,
 	// and the message names where to go instead.
-	_, err = anon(s).users.Register(ctx, connect.NewRequest(&userv1.RegisterRequest{Username: "mallory", Email: "m@example.com", Password: "long enough pw"}))
-	wantCode(t, err, connect.CodeFailedPrecondition)
+	_, err = anon(s).Users.Register(ctx, connect.NewRequest(&userv1.RegisterRequest{Username: "mallory", Email: "m@example.com", Password: "long enough pw"}))
+	apptest.WantCode(t, err, connect.CodeFailedPrecondition)
 	if !contains(err.Error(), kc.Issuer()) {
 		t.Fatalf("Register error %q does not name the provider %s", err, kc.Issuer())
 	}
-	_, err = anon(s).users.Login(ctx, connect.NewRequest(&userv1.LoginRequest{Login: "alice", Password: keycloaktest.AlicePassword}))
-	wantCode(t, err, connect.CodeFailedPrecondition)
+	_, err = anon(s).Users.Login(ctx, connect.NewRequest(&userv1.LoginRequest{Login: "alice", Password: keycloaktest.AlicePassword}))
+	apptest.WantCode(t, err, connect.CodeFailedPrecondition)
 
 	// A token from the server's own (now unused) issuer key is not trusted,
 	// nor is a tampered Keycloak token.
-	_, err = as(s, mint(t, s.dataDir, s.URL(), kc.ClientID(), time.Now(), me.Msg.User.Id)).users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
-	wantCode(t, err, connect.CodeUnauthenticated)
+	_, err = as(s, apptest.Mint(t, s.dataDir, s.URL(), kc.ClientID(), time.Now(), me.Msg.User.Id)).Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
+	apptest.WantCode(t, err, connect.CodeUnauthenticated)
 	tampered := aliceTok[:len(aliceTok)-4] + "AAAA"
-	_, err = as(s, tampered).users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
-	wantCode(t, err, connect.CodeUnauthenticated)
+	_, err = as(s, tampered).Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
+	apptest.WantCode(t, err, connect.CodeUnauthenticated)
 }

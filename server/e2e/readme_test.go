@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
 var walkthroughRE = regexp.MustCompile("(?s)<!-- walkthrough:start -->\\s*```sh\\n(.*?)```\\s*<!-- walkthrough:end -->")
@@ -31,7 +33,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	s := startServer(t, t.TempDir(), "--demo")
 	waitLog(t, s, "demo data ready", 3*time.Minute)
 
-	cmd := exec.CommandContext(ctxT(t), "bash", "-euo", "pipefail", "-c", string(m[1]))
+	cmd := exec.CommandContext(apptest.Context(t), "bash", "-euo", "pipefail", "-c", string(m[1]))
 	cmd.Env = append(os.Environ(), "ADDR="+s.addr)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -2,24 +2,16 @@ package httpserver_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/backbeat/backbeat/server/httpserver"
+	"github.com/backbeat/backbeat/server/httpserver/httpservertest"
 )
 
 // protoHandler answers with the request's protocol.
@@ -78,7 +70,7 @@ func TestCleartext(t *testing.T) {
 
 // TestTLS checks the listener serves HTTP/2 over TLS (ALPN) and HTTP/1.1.
 func TestTLS(t *testing.T) {
-	cert, key := selfSigned(t, t.TempDir())
+	cert, key := httpservertest.SelfSigned(t, t.TempDir())
 	s, err := httpserver.Listen(httpserver.Config{Addr: "127.0.0.1:0", TLSCertFile: cert, TLSKeyFile: key, Logger: quiet()}, protoHandler)
 	if err != nil {
 		t.Fatal(err)
@@ -191,35 +183,4 @@ func TestListenErrors(t *testing.T) {
 		t.Fatalf("port still bound after a failed start: %v", err)
 	}
 	ln.Close()
-}
-
-// selfSigned writes a certificate for 127.0.0.1 and its key.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "backbeat-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }

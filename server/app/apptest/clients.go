@@ -5,14 +5,18 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
+	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	"github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1/catalogv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/playback/v1/playbackv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1/playlistv1connect"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/gen/go/backbeat/user/v1/userv1connect"
+	"github.com/backbeat/backbeat/server/auth"
+	"github.com/backbeat/backbeat/server/domain"
 )
 
 // Protocol is one of the wire protocols the server speaks, with the HTTP
@@ -91,7 +95,21 @@ const Password = "correct horse battery"
 // returns its access token and the user.
 func (s *Server) Register(t testing.TB, username string) (string, *userv1.User) {
 	t.Helper()
-	res, err := s.Anon().Users.Register(Context(t), connect.NewRequest(&userv1.RegisterRequest{
+	return Register(t, s.Anon(), username)
+}
+
+// Login signs a user in.
+func (s *Server) Login(t testing.TB, login, password string) *userv1.LoginResponse {
+	t.Helper()
+	return Login(t, s.Anon(), login, password)
+}
+
+// Register creates a user named username (email username@example.com,
+// password Password) through c, a client without a token, and returns its
+// access token and the user.
+func Register(t testing.TB, c API, username string) (string, *userv1.User) {
+	t.Helper()
+	res, err := c.Users.Register(Context(t), connect.NewRequest(&userv1.RegisterRequest{
 		Username: username, Email: username + "@example.com", Password: Password, DisplayName: username,
 	}))
 	if err != nil {
@@ -100,10 +118,10 @@ func (s *Server) Register(t testing.TB, username string) (string, *userv1.User) 
 	return res.Msg.Tokens.AccessToken, res.Msg.User
 }
 
-// Login signs a user in.
-func (s *Server) Login(t testing.TB, login, password string) *userv1.LoginResponse {
+// Login signs a user in through c, a client without a token.
+func Login(t testing.TB, c API, login, password string) *userv1.LoginResponse {
 	t.Helper()
-	res, err := s.Anon().Users.Login(Context(t), connect.NewRequest(&userv1.LoginRequest{Login: login, Password: password}))
+	res, err := c.Users.Login(Context(t), connect.NewRequest(&userv1.LoginRequest{Login: login, Password: password}))
 	if err != nil {
 		t.Fatalf("login %s: %v", login, err)
 	}
@@ -131,4 +149,37 @@ func MustOK(t testing.TB, what string, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// SearchTitles returns the titles/names of a search's results in order,
+// each prefixed with its kind ("track:", "album:", "artist:").
+func SearchTitles(res *catalogv1.SearchResponse) []string {
+	var out []string
+	for _, r := range res.Results {
+		switch it := r.Item.(type) {
+		case *catalogv1.SearchResult_Track:
+			out = append(out, "track:"+it.Track.Title)
+		case *catalogv1.SearchResult_Album:
+			out = append(out, "album:"+it.Album.Title)
+		case *catalogv1.SearchResult_Artist:
+			out = append(out, "artist:"+it.Artist.Name)
+		}
+	}
+	return out
+}
+
+// Mint makes an access token for userID, with the listener and admin
+// roles, from an issuer with the given settings at now. With a server's
+// data directory it signs with that server's own key.
+func Mint(t testing.TB, dir, url, audience string, now time.Time, userID string) string {
+	t.Helper()
+	iss, err := auth.NewIssuer(auth.IssuerConfig{Dir: dir, URL: url, Audience: audience, AccessTTL: time.Minute, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := iss.Mint(userID, []domain.Role{domain.RoleListener, domain.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
