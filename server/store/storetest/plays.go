@@ -206,8 +206,16 @@ func testListPlays(t *testing.T, f *fixture) {
 		_, _, err := f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2, Token: garbage})
 		wantField(t, err, domain.KindInvalid, "page_token")
 	}
+	_, token, err := f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2})
+	must(t, err)
+	for _, forged := range forgeTokens(t, token) {
+		wantForgedRefused(t, forged, func(p domain.Page) ([]string, string, error) {
+			ps, next, err := f.s.Plays.ListPlays(f.ctx, u.ID, p)
+			return ids(ps, playbackID), next, err
+		})
+	}
 	// A token of another list is refused.
-	_, token, err := f.s.Catalog.ListTracks(f.ctx, domain.Page{Size: 1})
+	_, token, err = f.s.Catalog.ListTracks(f.ctx, domain.Page{Size: 1})
 	must(t, err)
 	_, _, err = f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2, Token: token})
 	wantField(t, err, domain.KindInvalid, "page_token")
