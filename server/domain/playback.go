@@ -64,18 +64,52 @@ func (m *Media) CreateUpload(ctx context.Context, p Principal, trackID string, s
 	return &Upload{ID: id, TrackID: trackID, URL: url, Expire: exp, MaxBytes: m.maxBytes}, nil
 }
 
+// AcceptUpload tells whether an upload's bytes may be received, before
+// any is read: its track exists (else KindNotFound) and plays neither this
+// upload (already received and transcoded) nor a newer one (this one was
+// replaced), either of which is KindFailedPrecondition. An upload that
+// cannot win would only put the track in PROCESSING for a job with nothing
+// to do.
+func (m *Media) AcceptUpload(ctx context.Context, job TranscodeJob) (err error) {
+	defer derrors.Wrap(&err, "Media.AcceptUpload(%q)", job.TrackID)
+	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if err != nil {
+		return err
+	}
+	return superseded(t, job)
+}
+
+func superseded(t *Track, job TranscodeJob) error {
+	switch {
+	case t.MediaID == job.UploadID:
+		return FailedPrecondition("upload %q was already received; ask for a new upload URL to replace it", job.UploadID)
+	case t.MediaID > job.UploadID:
+		return FailedPrecondition("upload %q was replaced by a newer upload; ask for a new upload URL", job.UploadID)
+	}
+	return nil
+}
+
 // UploadReceived is called once the upload's bytes are stored. The track
 // turns processing (its current media, if any, keeps playing) and a
-// transcode job is queued. A repeated call for an upload already transcoded
-// changes nothing; one still queued is deduplicated by the queue.
+// transcode job is queued. An upload the track already plays, or that a
+// newer one replaced meanwhile, is refused as AcceptUpload refuses it
+// (the replaced one's file is removed): the track never turns processing
+// for a job that would find nothing to do. If the job cannot be queued the
+// track's status is put back, so a failed receipt leaves no track
+// processing for a job that does not exist.
 func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) (err error) {
 	defer derrors.Wrap(&err, "Media.UploadReceived(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if err != nil {
 		return err
 	}
-	if t.MediaID == job.UploadID {
-		return nil
+	if err := superseded(t, job); err != nil {
+		if t.MediaID > job.UploadID {
+			if cerr := m.janitor.unused(ctx, job.TrackID, job.UploadID); cerr != nil {
+				return cerr
+			}
+		}
+		return err
 	}
 	tm := mediaOf(t)
 	tm.Status, tm.StatusReason = TrackProcessing, ""
@@ -83,6 +117,9 @@ func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) (err error
 		return err
 	}
 	if err := m.jobs.EnqueueTranscode(ctx, job); err != nil {
+		// Best effort, and whatever the caller's deadline: the error that
+		// matters is the queue's.
+		_ = m.stores.Catalog.SetTrackMedia(context.WithoutCancel(ctx), t.ID, mediaOf(t))
 		return err
 	}
 	return nil
