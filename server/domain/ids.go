@@ -12,9 +12,13 @@ var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadd
 // NewID returns a 26-character, URL-safe, lowercase id whose first 6 bytes
 // are the creation time in milliseconds, so ids sort roughly by creation and
 // stores can page by id, and whose last 10 bytes are random.
-func NewID() string {
+func NewID() string { return newIDAt(time.Now()) }
+
+// newIDAt is NewID made at t: ids of things whose time the domain keeps
+// (a playback's start) begin with that very time.
+func newIDAt(t time.Time) string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("domain: crypto/rand failed: " + err.Error())
 	}
@@ -34,4 +38,12 @@ func ValidID(s string) bool {
 		}
 	}
 	return true
+}
+
+// idFloor is the smallest id NewID can make at t or later: ids from t on
+// are >= idFloor(t), ids made before t are below it.
+func idFloor(t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	return idEncoding.EncodeToString(b[:])
 }

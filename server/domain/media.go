@@ -54,6 +54,32 @@ type PlayStore interface {
 	CountPlay(ctx context.Context, userID, playbackID string) (bool, error)
 	// ListPlays lists the user's plays, newest PlayTime first.
 	ListPlays(ctx context.Context, userID string, p Page) ([]*Play, string, error)
+	// CountedPlays returns how many of the user's plays are counted among
+	// those whose playback id is in [fromID, toID). Playback ids begin with
+	// the time their playback started (NewID), so this counts the plays
+	// counted among those started in a span of time.
+	CountedPlays(ctx context.Context, userID, fromID, toID string) (int, error)
+
+	// CreatePlayback stores a playback StartPlayback handed out, so a report
+	// can be checked against it. It is kept at least until its ExpireTime and
+	// may be dropped after; DeleteUser removes the user's.
+	CreatePlayback(ctx context.Context, sp *StartedPlayback) error
+	// GetPlayback returns the user's started playback with that id, and
+	// KindNotFound when the user has none (another user's is not found).
+	GetPlayback(ctx context.Context, userID, playbackID string) (*StartedPlayback, error)
+}
+
+// StartedPlayback is a playback id as StartPlayback handed it out: to whom,
+// for which track, from where and when. Reports name it, and are believed
+// only as far as it allows.
+type StartedPlayback struct {
+	UserID     string
+	PlaybackID string
+	TrackID    string
+	// Position is where in the track the playback started.
+	Position   time.Duration
+	StartTime  time.Time
+	ExpireTime time.Time
 }
 
 // TranscodeJob asks for one upload of a track to be transcoded. UploadID is

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/backbeat/backbeat/server/derrors"
@@ -63,18 +64,52 @@ func (m *Media) CreateUpload(ctx context.Context, p Principal, trackID string, s
 	return &Upload{ID: id, TrackID: trackID, URL: url, Expire: exp, MaxBytes: m.maxBytes}, nil
 }
 
+// AcceptUpload tells whether an upload's bytes may be received, before
+// any is read: its track exists (else KindNotFound) and plays neither this
+// upload (already received and transcoded) nor a newer one (this one was
+// replaced), either of which is KindFailedPrecondition. An upload that
+// cannot win would only put the track in PROCESSING for a job with nothing
+// to do.
+func (m *Media) AcceptUpload(ctx context.Context, job TranscodeJob) (err error) {
+	defer derrors.Wrap(&err, "Media.AcceptUpload(%q)", job.TrackID)
+	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
+	if err != nil {
+		return err
+	}
+	return superseded(t, job)
+}
+
+func superseded(t *Track, job TranscodeJob) error {
+	switch {
+	case t.MediaID == job.UploadID:
+		return FailedPrecondition("upload %q was already received; ask for a new upload URL to replace it", job.UploadID)
+	case t.MediaID > job.UploadID:
+		return FailedPrecondition("upload %q was replaced by a newer upload; ask for a new upload URL", job.UploadID)
+	}
+	return nil
+}
+
 // UploadReceived is called once the upload's bytes are stored. The track
 // turns processing (its current media, if any, keeps playing) and a
-// transcode job is queued. A repeated call for an upload already transcoded
-// changes nothing; one still queued is deduplicated by the queue.
+// transcode job is queued. An upload the track already plays, or that a
+// newer one replaced meanwhile, is refused as AcceptUpload refuses it
+// (the replaced one's file is removed): the track never turns processing
+// for a job that would find nothing to do. If the job cannot be queued the
+// track's status is put back, so a failed receipt leaves no track
+// processing for a job that does not exist.
 func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) (err error) {
 	defer derrors.Wrap(&err, "Media.UploadReceived(%q)", job.TrackID)
 	t, err := m.stores.Catalog.GetTrack(ctx, job.TrackID)
 	if err != nil {
 		return err
 	}
-	if t.MediaID == job.UploadID {
-		return nil
+	if err := superseded(t, job); err != nil {
+		if t.MediaID > job.UploadID {
+			if cerr := m.janitor.unused(ctx, job.TrackID, job.UploadID); cerr != nil {
+				return cerr
+			}
+		}
+		return err
 	}
 	tm := mediaOf(t)
 	tm.Status, tm.StatusReason = TrackProcessing, ""
@@ -82,6 +117,9 @@ func (m *Media) UploadReceived(ctx context.Context, job TranscodeJob) (err error
 		return err
 	}
 	if err := m.jobs.EnqueueTranscode(ctx, job); err != nil {
+		// Best effort, and whatever the caller's deadline: the error that
+		// matters is the queue's.
+		_ = m.stores.Catalog.SetTrackMedia(context.WithoutCancel(ctx), t.ID, mediaOf(t))
 		return err
 	}
 	return nil
@@ -168,14 +206,40 @@ type Playback struct {
 	playlists *Playlists
 	signer    MediaSigner
 	events    PlayEventLog
-	now       func() time.Time
+	cfg       PlaybackConfig
 }
 
+// PlaybackConfig configures the playback service.
+type PlaybackConfig struct {
+	// MaxCountedPerHour caps a user's counted plays per clock hour (UTC) in
+	// which their playbacks started; 0 means DefaultMaxCountedPerHour.
+	MaxCountedPerHour int
+	Now               func() time.Time
+}
+
+// DefaultMaxCountedPerHour is as many plays as one listener can really
+// hear in an hour when each must last CountAfter: 3600 s / 30 s.
+const DefaultMaxCountedPerHour = int(time.Hour / CountAfter)
+
+// ReportWindow is how long after StartPlayback its playback's events are
+// accepted: the age of the oldest event the API takes (a device back
+// online after a month reports what it played), and a day of margin.
+const ReportWindow = 31 * 24 * time.Hour
+
+// NewPlayback is NewPlaybackConfig with the default limits and now as the
+// clock (time.Now when nil).
 func NewPlayback(stores Stores, playlists *Playlists, signer MediaSigner, events PlayEventLog, now func() time.Time) *Playback {
-	if now == nil {
-		now = time.Now
+	return NewPlaybackConfig(stores, playlists, signer, events, PlaybackConfig{Now: now})
+}
+
+func NewPlaybackConfig(stores Stores, playlists *Playlists, signer MediaSigner, events PlayEventLog, cfg PlaybackConfig) *Playback {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &Playback{stores: stores, playlists: playlists, signer: signer, events: events, now: now}
+	if cfg.MaxCountedPerHour <= 0 {
+		cfg.MaxCountedPerHour = DefaultMaxCountedPerHour
+	}
+	return &Playback{stores: stores, playlists: playlists, signer: signer, events: events, cfg: cfg}
 }
 
 // PlayContext is where a play starts from: a playlist or an album (or
@@ -222,10 +286,20 @@ func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc P
 	if t.Duration > 0 && pos >= t.Duration {
 		return nil, Invalid("position_ms", "position %d ms is past the end of the track (%d ms)", pos.Milliseconds(), t.Duration.Milliseconds())
 	}
+	// The playback id is remembered with whom and what it is for: reports
+	// are believed only for playbacks started here.
+	now := pb.cfg.Now()
+	sp := &StartedPlayback{
+		UserID: p.UserID, PlaybackID: newIDAt(now), TrackID: t.ID, Position: pos,
+		StartTime: now, ExpireTime: now.Add(ReportWindow),
+	}
+	if err := pb.stores.Plays.CreatePlayback(ctx, sp); err != nil {
+		return nil, err
+	}
 	return &PlaybackStart{
 		Track:      t,
 		URLs:       pb.signer.PlaybackURLs(t.ID, t.MediaID, p.UserID),
-		PlaybackID: NewID(),
+		PlaybackID: sp.PlaybackID,
 		Position:   pos,
 	}, nil
 }
@@ -297,50 +371,108 @@ func (pb *Playback) inAlbum(ctx context.Context, pc PlayContext, trackID string)
 }
 
 // CountAfter is how long a play must last to count towards a track's play
-// count, like the industry's 30-second rule; a play that reaches its end
-// counts too, however short the track.
+// count, like the industry's 30-second rule; a track shorter than that
+// counts once heard to its end.
 const CountAfter = 30 * time.Second
 
-// Report records a batch of a user's playback events: each play's first
-// event puts it in the listening history, and a play counts once it passes
-// CountAfter or ends. Events for tracks since deleted are kept out of the
+const (
+	// countSlack is how far the listening time a device reports may run
+	// ahead of the server's clock since StartPlayback (buffering, the report's
+	// own trip) and still be believed.
+	countSlack = 5 * time.Second
+	// endTolerance is how short of a track's duration its end may be
+	// reported: players stop a frame or a rounding early.
+	endTolerance = time.Second
+)
+
+// Report records a batch of a user's playback events. Each event must name
+// a playback StartPlayback gave this user (else KindNotFound) and its track
+// (else KindInvalid); a batch with any such event writes nothing. A play's
+// first event puts it in the listening history, and it counts, once, when
+// an event shows it heard for CountAfter (or a short track to its end), no
+// more than the time since StartPlayback allows, and the user is under
+// MaxCountedPerHour for the hour the play started in: past that cap plays
+// stay in the history uncounted, so a heavy listener loses nothing and a
+// flood gains nothing. Events for tracks since deleted are kept out of the
 // history (a device may report plays made offline long ago). The batch is
 // published to the play event log for later consumers.
 func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent) (err error) {
 	defer derrors.Wrap(&err, "Playback.Report")
+	now := pb.cfg.Now()
+	started := make(map[string]*StartedPlayback, len(events))
 	ids := make([]string, 0, len(events))
 	for i := range events {
-		events[i].UserID = p.UserID
-		ids = append(ids, events[i].TrackID)
+		e := &events[i]
+		e.UserID = p.UserID
+		sp, ok := started[e.PlaybackID]
+		if !ok {
+			sp, err = pb.stores.Plays.GetPlayback(ctx, p.UserID, e.PlaybackID)
+			if err == nil && now.After(sp.ExpireTime) {
+				err = NotFound("playback", e.PlaybackID)
+			}
+			if err != nil {
+				return err
+			}
+			started[e.PlaybackID] = sp
+			ids = append(ids, sp.TrackID)
+		}
+		if e.TrackID != sp.TrackID {
+			return Invalid(fmt.Sprintf("events[%d].track_id", i), "is not the track playback %q was started for", e.PlaybackID)
+		}
 	}
 	tracks, err := pb.stores.Catalog.BatchGetTracks(ctx, ids)
 	if err != nil {
 		return err
 	}
-	exists := make(map[string]bool, len(tracks))
+	byID := make(map[string]*Track, len(tracks))
 	for _, t := range tracks {
-		exists[t.ID] = true
+		if t.MediaID == "" {
+			return FailedPrecondition("track %q has no playable audio", t.ID)
+		}
+		byID[t.ID] = t
 	}
 	for _, e := range events {
-		if !exists[e.TrackID] {
+		t := byID[e.TrackID]
+		if t == nil {
 			continue
 		}
+		sp := started[e.PlaybackID]
 		_, err := pb.stores.Plays.RecordPlay(ctx, &Play{
 			UserID: p.UserID, PlaybackID: e.PlaybackID, TrackID: e.TrackID, DeviceID: e.DeviceID, PlayTime: e.OccurTime,
 		})
 		if err != nil {
 			return err
 		}
-		if e.Type == PlayEventEnd || e.Position >= CountAfter {
-			if _, err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID); err != nil {
-				return err
-			}
+		if !heard(e, sp, t, now) {
+			continue
+		}
+		hour := sp.StartTime.UTC().Truncate(time.Hour)
+		n, err := pb.stores.Plays.CountedPlays(ctx, p.UserID, idFloor(hour), idFloor(hour.Add(time.Hour)))
+		if err != nil {
+			return err
+		}
+		if n >= pb.cfg.MaxCountedPerHour {
+			continue
+		}
+		if _, err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID); err != nil {
+			return err
 		}
 	}
 	if err := pb.events.PublishPlayEvents(ctx, p.UserID, events); err != nil {
 		return err
 	}
 	return nil
+}
+
+// heard reports whether e shows its play heard long enough to count, and
+// no longer than the wall-clock time since it started allows.
+func heard(e PlayEvent, sp *StartedPlayback, t *Track, now time.Time) bool {
+	listened := e.Position - sp.Position
+	need := CountAfter
+	if t.Duration > 0 && t.Duration-endTolerance < need {
+		need = max(t.Duration-endTolerance, endTolerance)
+	}
+	return listened >= need && listened <= now.Sub(sp.StartTime)+countSlack
 }
 
 // RecentlyPlayed lists p's plays, newest first.

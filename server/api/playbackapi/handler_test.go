@@ -71,3 +71,20 @@ func TestNeedsACaller(t *testing.T) {
 	_, err := h.ListRecentlyPlayed(context.Background(), connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
 	apitest.WantError(t, err, connect.CodeUnauthenticated, "")
 }
+
+// TestRefusesBidiControlsInDeviceIDs: device ids are shown in the listening
+// history, so they are text like any name.
+func TestRefusesBidiControlsInDeviceIDs(t *testing.T) {
+	h := New(domain.NewPlayback(domain.Stores{}, nil, nil, nil, nil), apitest.As(apitest.Caller()))
+	ctx := context.Background()
+	err := apitest.NoStore(t, func() error {
+		_, err := h.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID, DeviceId: "phone\u202E"}))
+		return err
+	})
+	apitest.WantError(t, err, connect.CodeInvalidArgument, "device_id")
+	err = apitest.NoStore(t, func() error {
+		_, err := h.ReportPlayback(ctx, connect.NewRequest(event(func(e *playbackv1.PlaybackEvent) { e.DeviceId = "\u2066car" })))
+		return err
+	})
+	apitest.WantError(t, err, connect.CodeInvalidArgument, "events[0].device_id")
+}

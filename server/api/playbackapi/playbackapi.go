@@ -71,7 +71,7 @@ func (h *Handler) StartPlayback(ctx context.Context, req *connect.Request[playba
 	if err := validate.Int("position_ms", m.GetPositionMs(), 0, maxPosition); err != nil {
 		return nil, err
 	}
-	if err := validate.Runes("device_id", m.GetDeviceId(), 0, maxDeviceID); err != nil {
+	if err := validate.Text("device_id", m.GetDeviceId(), 0, maxDeviceID); err != nil {
 		return nil, err
 	}
 	st, err := h.svc.Start(ctx, p, m.GetTrackId(), pc, time.Duration(m.GetPositionMs())*time.Millisecond)
@@ -129,7 +129,7 @@ func (h *Handler) ReportPlayback(ctx context.Context, req *connect.Request[playb
 		if err := validate.Int(f+"position_ms", e.GetPositionMs(), 0, maxPosition); err != nil {
 			return nil, err
 		}
-		if err := validate.Runes(f+"device_id", e.GetDeviceId(), 0, maxDeviceID); err != nil {
+		if err := validate.Text(f+"device_id", e.GetDeviceId(), 0, maxDeviceID); err != nil {
 			return nil, err
 		}
 		at := now

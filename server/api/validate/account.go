@@ -2,6 +2,7 @@ package validate
 
 import (
 	"net/mail"
+	"strings"
 
 	"github.com/backbeat/backbeat/server/domain"
 )
@@ -54,6 +55,9 @@ func Email(field, v string) error {
 	}
 	if len(v) > MaxEmailBytes {
 		return domain.Invalid(field, "must be at most %d bytes", MaxEmailBytes)
+	}
+	if strings.ContainsFunc(v, bidiControl) {
+		return domain.Invalid(field, "must not contain bidirectional control characters")
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Name != "" || a.Address != v {

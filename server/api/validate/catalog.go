@@ -27,7 +27,7 @@ func OptionalURL(field, v string) error {
 	if len(v) > MaxURLBytes {
 		return domain.Invalid(field, "must be at most %d bytes", MaxURLBytes)
 	}
-	if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f || bidiControl(r) }) {
 		return domain.Invalid(field, "must not contain spaces or control characters")
 	}
 	u, err := url.Parse(v)

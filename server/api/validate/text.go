@@ -19,7 +19,8 @@ func Runes(field, v string, min, max int) error {
 }
 
 // Text checks a single-line, human-readable value: valid UTF-8, no control
-// characters (tabs and newlines included), min..max runes and, when min > 0,
+// characters (tabs and newlines included), no bidirectional controls (see
+// bidiControl), min..max runes and, when min > 0,
 // not only spaces, since a blank name is as good as a missing one.
 func Text(field, v string, min, max int) error {
 	return text(field, v, min, max, false)
@@ -41,6 +42,9 @@ func text(field, v string, min, max int, multiline bool) error {
 		}
 		if unicode.IsControl(r) {
 			return domain.Invalid(field, "must not contain control characters")
+		}
+		if bidiControl(r) {
+			return domain.Invalid(field, "must not contain bidirectional control characters (U+%04X)", r)
 		}
 	}
 	if min > 0 && strings.TrimSpace(v) == "" {
@@ -87,4 +91,15 @@ func Count(field string, n, min, max int) error {
 // Item names the i-th element of a repeated field, e.g. "track_ids[3]".
 func Item(field string, i int) string {
 	return field + "[" + strconv.Itoa(i) + "]"
+}
+
+// bidiControl reports the invisible characters that change the direction
+// text is shown in: embeddings and overrides (U+202A-U+202E), isolates
+// (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). In a name they
+// make it display as something else ("Trojan Source"): a track titled
+// "\u202Eevil.mp3" shows reversed, so names that look alike are not. Text
+// in right-to-left scripts needs none of them: direction comes from the
+// letters.
+func bidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path"
@@ -20,8 +21,12 @@ import (
 	"github.com/backbeat/backbeat/server/media/urlsign"
 )
 
-// UploadReceiver is told when an upload's bytes are stored.
+// UploadReceiver decides whether an upload may be received, and is told
+// when its bytes are stored.
 type UploadReceiver interface {
+	// AcceptUpload is asked before the body is read: KindNotFound and
+	// KindFailedPrecondition refuse the upload.
+	AcceptUpload(ctx context.Context, job domain.TranscodeJob) error
 	UploadReceived(ctx context.Context, job domain.TranscodeJob) error
 }
 
@@ -43,6 +48,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /media/s/{token}/{track}/{media}/{file}", h.stream)
 }
 
+// upload stores the body of a PUT to a signed upload URL. Each URL is good
+// for one upload: once its file is stored (or the track plays it, or a
+// newer upload), another PUT to it is 409 and changes nothing. A body that
+// stops short (the client went away) is the client's failure: 400, logged
+// as a warning, and nothing is stored.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	track, upload := r.PathValue("track"), r.PathValue("upload")
 	q := r.URL.Query()
@@ -59,34 +69,109 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is %d bytes; uploads are limited to %d bytes", r.ContentLength, h.maxBytes))
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, h.maxBytes)
+	job := domain.TranscodeJob{TrackID: track, UploadID: upload, UserID: user}
+	log := h.log.With("track_id", track, "upload_id", upload)
+	if !h.acceptUpload(w, r, log, job) {
+		return
+	}
+	body := &clientBody{r: http.MaxBytesReader(w, r.Body, h.maxBytes)}
 	n, err := h.blobs.Put(r.Context(), blobkey.Upload(track, upload), body)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("uploads are limited to %d bytes", h.maxBytes))
 		return
+	case err != nil && (body.err != nil || r.Context().Err() != nil):
+		log.Warn("upload interrupted by the client", "bytes", body.n, "err", err)
+		httpError(w, http.StatusBadRequest, "the upload ended before the whole file arrived; please retry")
+		return
 	case err != nil:
-		h.log.Error("store upload", "track_id", track, "upload_id", upload, "err", err)
+		log.Error("store upload", "err", err)
 		httpError(w, http.StatusInternalServerError, "could not store the upload; please retry")
 		return
 	case n == 0:
 		httpError(w, http.StatusBadRequest, "the upload is empty")
 		return
 	}
-	job := domain.TranscodeJob{TrackID: track, UploadID: upload, UserID: user}
 	if err := h.uploads.UploadReceived(r.Context(), job); err != nil {
-		if domain.IsKind(err, domain.KindNotFound) {
+		switch domain.KindOf(err) {
+		case domain.KindNotFound:
 			httpError(w, http.StatusNotFound, "the track no longer exists")
-			return
+		case domain.KindFailedPrecondition:
+			httpError(w, http.StatusConflict, publicMessage(err))
+		default:
+			// The file goes, so the PUT the client is asked to retry is
+			// not refused as a second use of the URL.
+			if derr := h.blobs.DeletePrefix(context.WithoutCancel(r.Context()), blobkey.Upload(track, upload)); derr != nil {
+				log.Error("remove unqueued upload", "err", derr)
+			}
+			log.Error("queue upload", "err", err)
+			httpError(w, http.StatusServiceUnavailable, "the upload could not be queued; please retry the PUT")
 		}
-		h.log.Error("queue upload", "track_id", track, "upload_id", upload, "err", err)
-		httpError(w, http.StatusServiceUnavailable, "the upload is stored but could not be queued; please retry the PUT")
 		return
 	}
-	h.log.Info("upload received", "track_id", track, "upload_id", upload, "bytes", n)
+	log.Info("upload received", "bytes", n)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"track_id": track, "upload_id": upload, "bytes": n, "status": "processing"})
+}
+
+// acceptUpload refuses, before the body is read, an upload whose URL was
+// used already (its file is stored) or that the domain refuses. It answers
+// the request itself when it returns false.
+func (h *Handler) acceptUpload(w http.ResponseWriter, r *http.Request, log *slog.Logger, job domain.TranscodeJob) bool {
+	obj, err := h.blobs.Open(r.Context(), blobkey.Upload(job.TrackID, job.UploadID))
+	switch {
+	case err == nil:
+		obj.Close()
+		httpError(w, http.StatusConflict, "this upload URL was already used; ask for a new one to upload another file")
+		return false
+	case !errors.Is(err, blob.ErrNotFound):
+		log.Error("check upload", "err", err)
+		httpError(w, http.StatusServiceUnavailable, "media storage is unavailable; please retry")
+		return false
+	}
+	err = h.uploads.AcceptUpload(r.Context(), job)
+	if err == nil {
+		return true
+	}
+	switch domain.KindOf(err) {
+	case domain.KindNotFound:
+		httpError(w, http.StatusNotFound, "the track no longer exists")
+	case domain.KindFailedPrecondition:
+		httpError(w, http.StatusConflict, publicMessage(err))
+	default:
+		log.Error("check upload", "err", err)
+		httpError(w, http.StatusServiceUnavailable, "the upload cannot be checked now; please retry")
+	}
+	return false
+}
+
+// publicMessage is a domain error's own message, without the operation
+// names wrapped around it.
+func publicMessage(err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Msg
+	}
+	return "the upload was refused"
+}
+
+// clientBody remembers how a request body's reads failed, so a body that
+// stops short (the client's doing) is told apart from a store that fails.
+type clientBody struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	var tooBig *http.MaxBytesError
+	if err != nil && err != io.EOF && !errors.As(err, &tooBig) {
+		b.err = err
+	}
+	return n, err
 }
 
 // fileName is what the transcoder writes: names, never paths.

@@ -26,6 +26,7 @@ const (
 
 type noUploads struct{}
 
+func (noUploads) AcceptUpload(context.Context, domain.TranscodeJob) error   { return nil }
 func (noUploads) UploadReceived(context.Context, domain.TranscodeJob) error { return nil }
 
 func setup(t testing.TB) (http.Handler, domain.MediaURLs, []byte) {

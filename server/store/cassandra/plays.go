@@ -192,12 +192,63 @@ type playRow struct {
 	DeviceID   string    `db:"device_id"`
 }
 
-// deletePlaysOf drops the user's two play partitions.
+// deletePlaysOf drops the user's three play partitions.
 func (p playStore) deletePlaysOf(ctx context.Context, userID string) error {
 	return p.writeEach(ctx, []stmt{
 		{`DELETE FROM plays_by_user WHERE user_id = ?`, []any{userID}},
 		{`DELETE FROM playbacks WHERE user_id = ?`, []any{userID}},
+		{`DELETE FROM playback_starts WHERE user_id = ?`, []any{userID}},
 	})
+}
+
+// CountedPlays reads the counted flags of a slice of the user's playbacks
+// partition (ids in range) and counts them here: the slice is the plays
+// started in the span, a few hundred rows at most.
+func (p playStore) CountedPlays(ctx context.Context, userID, fromID, toID string) (_ int, err error) {
+	defer wrap(&err, "cassandra.CountedPlays(%q)", userID)
+	iter := p.read(ctx, `SELECT counted FROM playbacks WHERE user_id = ? AND playback_id >= ? AND playback_id < ?`,
+		userID, fromID, toID).Iter()
+	n := 0
+	var counted bool
+	for iter.Scan(&counted) {
+		if counted {
+			n++
+		}
+	}
+	if err := iter.Close(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// CreatePlayback writes the row with a TTL of the playback's lifetime
+// (ExpireTime less StartTime, both the domain's clock), so it is gone soon
+// after its reports would be refused anyway.
+func (p playStore) CreatePlayback(ctx context.Context, sp *domain.StartedPlayback) (err error) {
+	defer wrap(&err, "cassandra.CreatePlayback(%q, %q)", sp.UserID, sp.PlaybackID)
+	ttl := max(int64((sp.ExpireTime.Sub(sp.StartTime)+time.Second-1)/time.Second), 1)
+	return p.write(ctx, `INSERT INTO playback_starts (user_id, playback_id, track_id, position_ms, start_time, expire_time) `+
+		`VALUES (?, ?, ?, ?, ?, ?) USING TTL ?`,
+		sp.UserID, sp.PlaybackID, sp.TrackID, sp.Position.Milliseconds(), msTime(sp.StartTime), msTime(sp.ExpireTime), ttl).Exec()
+}
+
+func (p playStore) GetPlayback(ctx context.Context, userID, playbackID string) (_ *domain.StartedPlayback, err error) {
+	defer wrap(&err, "cassandra.GetPlayback(%q, %q)", userID, playbackID)
+	var r struct {
+		TrackID    string    `db:"track_id"`
+		PositionMS int64     `db:"position_ms"`
+		StartTime  time.Time `db:"start_time"`
+		ExpireTime time.Time `db:"expire_time"`
+	}
+	err = p.read(ctx, `SELECT track_id, position_ms, start_time, expire_time FROM playback_starts WHERE user_id = ? AND playback_id = ?`,
+		userID, playbackID).Get(&r)
+	if err := notFound(err, "playback", playbackID); err != nil {
+		return nil, err
+	}
+	return &domain.StartedPlayback{
+		UserID: userID, PlaybackID: playbackID, TrackID: r.TrackID, Position: time.Duration(r.PositionMS) * time.Millisecond,
+		StartTime: r.StartTime.UTC(), ExpireTime: r.ExpireTime.UTC(),
+	}, nil
 }
 
 // playShards is how many counter partitions one track's plays spread over.

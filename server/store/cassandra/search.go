@@ -206,8 +206,12 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	// A token is an offset into one query's ranking: it means nothing for
 	// another query, so it carries its query and is refused for any other.
 	folded := search.Fold(query)
-	if resume && (cur.Key != folded || cur.N < 0) {
+	if resume && cur.Key != folded {
 		return nil, "", domain.Invalid("page_token", "not a page token of this search")
+	}
+	offset, err := cur.Offset()
+	if err != nil {
+		return nil, "", err
 	}
 	if len(types) == 0 {
 		types = []domain.ItemType{domain.ItemArtist, domain.ItemAlbum, domain.ItemTrack}
@@ -244,7 +248,6 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 			ix.Upsert(search.Doc{Kind: kinds[i], ID: r.ID, Primary: r.Primary, Secondary: r.Secondary, Popularity: r.Rank})
 		}
 	}
-	offset := int(cur.N)
 	res := ix.Search(search.Query{Text: query, Kinds: kinds, Offset: offset, Limit: p.Size})
 	hits, err := fetchAll(ctx, res.Hits, c.hit)
 	if err != nil {

@@ -190,6 +190,11 @@ func (c catalogStore) ListTracksByAlbum(ctx context.Context, albumID string, p d
 	if err != nil {
 		return nil, "", err
 	}
+	// Disc and track numbers are CQL ints: a cursor past them is forged,
+	// and would fail to bind as an internal error.
+	if resume && (cur.N != int64(int32(cur.N)) || cur.M != int64(int32(cur.M))) {
+		return nil, "", domain.Invalid("page_token", "not a page token of this list")
+	}
 	var refs []albumTrackRef
 	if !resume {
 		err = c.read(ctx, `SELECT disc_number, track_number, track_id FROM tracks_by_album WHERE album_id = ? LIMIT ?`,

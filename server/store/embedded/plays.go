@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
@@ -102,4 +103,48 @@ func (s playStore) ListPlays(ctx context.Context, userID string, p domain.Page) 
 		return pagetoken.Cursor{List: listPlays, N: timeCol(pl.PlayTime), ID: pl.PlaybackID}
 	})
 	return plays, next, nil
+}
+
+// CountedPlays counts in the primary key's range of the user's playback ids.
+func (s playStore) CountedPlays(ctx context.Context, userID, fromID, toID string) (n int, err error) {
+	defer derrors.Wrap(&err, "embedded.CountedPlays(%q)", userID)
+	err = s.rq(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM plays
+		WHERE user_id = ? AND playback_id >= ? AND playback_id < ? AND counted = 1`, userID, fromID, toID).Scan(&n)
+	return n, err
+}
+
+// CreatePlayback also deletes the user's playbacks expired by the time this
+// one started, which keeps the table to each user's recent starts without
+// a sweeper. The user must exist.
+func (s playStore) CreatePlayback(ctx context.Context, sp *domain.StartedPlayback) (err error) {
+	defer derrors.Wrap(&err, "embedded.CreatePlayback(%q, %q)", sp.UserID, sp.PlaybackID)
+	return s.write(ctx, func(tx querier) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM playback_starts WHERE user_id = ? AND expire_time < ?",
+			sp.UserID, timeCol(sp.StartTime)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO playback_starts (user_id, playback_id, track_id, position, start_time, expire_time)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			sp.UserID, sp.PlaybackID, sp.TrackID, int64(sp.Position), timeCol(sp.StartTime), timeCol(sp.ExpireTime))
+		if foreignKeyViolation(err) {
+			return domain.NotFound("user", sp.UserID)
+		}
+		return err
+	})
+}
+
+func (s playStore) GetPlayback(ctx context.Context, userID, playbackID string) (_ *domain.StartedPlayback, err error) {
+	defer derrors.Wrap(&err, "embedded.GetPlayback(%q, %q)", userID, playbackID)
+	sp := domain.StartedPlayback{UserID: userID, PlaybackID: playbackID}
+	var pos, start, expire int64
+	err = s.rq(ctx).QueryRowContext(ctx, `SELECT track_id, position, start_time, expire_time FROM playback_starts
+		WHERE user_id = ? AND playback_id = ?`, userID, playbackID).Scan(&sp.TrackID, &pos, &start, &expire)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("playback", playbackID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sp.Position, sp.StartTime, sp.ExpireTime = time.Duration(pos), colTime(start), colTime(expire)
+	return &sp, nil
 }

@@ -211,8 +211,12 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	// A token is an offset into one query's ranking: it means nothing for
 	// another query, so it carries its query and is refused for any other.
 	folded := search.Fold(query)
-	if resume && (cur.Key != folded || cur.N < 0) {
+	if resume && cur.Key != folded {
 		return nil, "", domain.Invalid("page_token", "not a page token of this search")
+	}
+	offset, err := cur.Offset()
+	if err != nil {
+		return nil, "", err
 	}
 	var kinds []search.Kind
 	for _, t := range types {
@@ -222,7 +226,6 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		}
 		kinds = append(kinds, k)
 	}
-	offset := int(cur.N)
 	res := c.index.Search(search.Query{Text: query, Kinds: kinds, Offset: offset, Limit: p.Size})
 	if len(res.Hits) == 0 {
 		return nil, "", nil

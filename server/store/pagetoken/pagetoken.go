@@ -26,6 +26,20 @@ type Cursor struct {
 	M    int64  `json:"m,omitempty"`
 }
 
+// MaxOffset bounds the offset an offset-paged listing (search) takes from
+// a token: deeper than any ranking a store makes, and small enough that
+// offset plus a page size never overflows. A larger one is forged.
+const MaxOffset = 1 << 24
+
+// Offset returns c.N as the offset of an offset-paged listing, refusing one
+// no store made (negative or past MaxOffset) as KindInvalid on page_token.
+func (c Cursor) Offset() (int, error) {
+	if c.N < 0 || c.N > MaxOffset {
+		return 0, domain.Invalid("page_token", "not a page token of this search")
+	}
+	return int(c.N), nil
+}
+
 // Token returns c as a page token.
 func (c Cursor) Token() string { return Encode(c) }
 

@@ -1,7 +1,11 @@
 package storetest
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -284,6 +288,9 @@ func pagingTests() []test {
 			if next == "" {
 				t.Fatal("first page of 2: no next token")
 			}
+			for _, forged := range forgeTokens(t, next) {
+				wantForgedRefused(t, forged, list)
+			}
 			rest := slices.DeleteFunc(slices.Clone(want), func(id string) bool { return slices.Contains(first, id) })
 			for _, id := range rest {
 				must(t, remove(id))
@@ -296,4 +303,59 @@ func pagingTests() []test {
 		}})
 	}
 	return tests
+}
+
+// forgeTokens makes tokens a client could forge from a real one: each of
+// its fields, and each field a cursor may have, set to extreme or
+// ill-typed values, re-encoded the way tokens are.
+func forgeTokens(t *testing.T, token string) []string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		t.Fatalf("a store's own token %q is not base64url: %v", token, err)
+	}
+	var orig map[string]any
+	if err := json.Unmarshal(raw, &orig); err != nil {
+		t.Fatalf("a store's own token %q is not a JSON object: %v", token, err)
+	}
+	values := []any{
+		int64(math.MaxInt64), int64(math.MinInt64), -1, 0, 1 << 40, 1.5, "", "\x00", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+		nil, true, []any{1}, map[string]any{}, string(make([]byte, 5000)),
+	}
+	var out []string
+	for _, key := range []string{"l", "k", "d", "n", "m"} {
+		for _, v := range values {
+			c := map[string]any{}
+			for k, ov := range orig {
+				c[k] = ov
+			}
+			c[key] = v
+			b, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, base64.RawURLEncoding.EncodeToString(b))
+		}
+	}
+	return out
+}
+
+// wantForgedRefused lists with a forged token: a page (the token is a
+// cursor like any other) or KindInvalid on page_token, never a panic or
+// another error.
+func wantForgedRefused(t *testing.T, token string, list lister) {
+	t.Helper()
+	raw, _ := base64.RawURLEncoding.DecodeString(token)
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("forged token %s panicked: %v", raw, r)
+		}
+	}()
+	_, _, err := list(domain.Page{Size: 2, Token: token})
+	if err != nil {
+		var de *domain.Error
+		if domain.KindOf(err) != domain.KindInvalid || !errors.As(err, &de) || de.Field != "page_token" {
+			t.Fatalf("forged token %s: %v (kind %v), want a page or invalid page_token", raw, err, domain.KindOf(err))
+		}
+	}
 }

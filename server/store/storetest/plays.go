@@ -18,6 +18,8 @@ var playTests = []test{
 	{"Play/ListNewestFirst", testListPlays},
 	{"Play/ListSameTime", testListPlaysSameTime},
 	{"Play/SearchRankFollowsPlays", testSearchRankFollowsPlays},
+	{"Play/StartedPlayback", testStartedPlayback},
+	{"Play/CountedPlaysInRange", testCountedPlays},
 	{"Cascade/DeleteUserPlays", testDeleteUserPlays},
 	{"Concurrent/RecordPlay", testConcurrentRecordPlay},
 	{"Concurrent/CountPlay", testConcurrentCountPlay},
@@ -204,8 +206,16 @@ func testListPlays(t *testing.T, f *fixture) {
 		_, _, err := f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2, Token: garbage})
 		wantField(t, err, domain.KindInvalid, "page_token")
 	}
+	_, token, err := f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2})
+	must(t, err)
+	for _, forged := range forgeTokens(t, token) {
+		wantForgedRefused(t, forged, func(p domain.Page) ([]string, string, error) {
+			ps, next, err := f.s.Plays.ListPlays(f.ctx, u.ID, p)
+			return ids(ps, playbackID), next, err
+		})
+	}
 	// A token of another list is refused.
-	_, token, err := f.s.Catalog.ListTracks(f.ctx, domain.Page{Size: 1})
+	_, token, err = f.s.Catalog.ListTracks(f.ctx, domain.Page{Size: 1})
 	must(t, err)
 	_, _, err = f.s.Plays.ListPlays(f.ctx, u.ID, domain.Page{Size: 2, Token: token})
 	wantField(t, err, domain.KindInvalid, "page_token")
@@ -284,8 +294,16 @@ func testDeleteUserPlays(t *testing.T, f *fixture) {
 		t.Fatal("CountPlay: false")
 	}
 
+	started := f.startPlayback(u, tr)
+	keptStart := f.startPlayback(keep, tr)
+
 	must(t, f.s.Users.DeleteUser(f.ctx, u.ID))
 	wantEqual(t, "deleted user's plays", f.plays(u.ID), []*domain.Play(nil))
+	_, err = f.s.Plays.GetPlayback(f.ctx, u.ID, started.PlaybackID)
+	wantKind(t, err, domain.KindNotFound)
+	got, err := f.s.Plays.GetPlayback(f.ctx, keep.ID, keptStart.PlaybackID)
+	must(t, err)
+	wantEqual(t, "other user's started playback", got, keptStart)
 	_, err = f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID)
 	wantKind(t, err, domain.KindNotFound)
 	wantEqual(t, "other user's plays", f.plays(keep.ID), []*domain.Play{kept})
@@ -402,5 +420,87 @@ func testConcurrentCountManyPlays(t *testing.T, f *fixture) {
 	}
 	if got := f.getTrack(tr.ID).PlayCount; got != int64(len(refs)) {
 		t.Fatalf("PlayCount = %d, want %d", got, len(refs))
+	}
+}
+
+// startPlayback stores a new started playback of tr by u, starting now at
+// 1.5 s into the track and expiring a day later.
+func (f *fixture) startPlayback(u *domain.User, tr *domain.Track) *domain.StartedPlayback {
+	f.t.Helper()
+	at := f.now()
+	sp := &domain.StartedPlayback{
+		UserID: u.ID, PlaybackID: f.id(), TrackID: tr.ID, Position: 1500 * time.Millisecond,
+		StartTime: at, ExpireTime: at.Add(24 * time.Hour),
+	}
+	must(f.t, f.s.Plays.CreatePlayback(f.ctx, sp))
+	return sp
+}
+
+// testStartedPlayback stores started playbacks and reads them back: each
+// as stored, and only for the user it was started by.
+func testStartedPlayback(t *testing.T, f *fixture) {
+	u, other := f.user("listener"), f.user("other")
+	ts := f.tracks(2)
+	a, b := f.startPlayback(u, ts[0]), f.startPlayback(u, ts[1])
+	theirs := f.startPlayback(other, ts[0])
+	for _, sp := range []*domain.StartedPlayback{a, b, theirs} {
+		got, err := f.s.Plays.GetPlayback(f.ctx, sp.UserID, sp.PlaybackID)
+		must(t, err)
+		wantEqual(t, "started playback", got, sp)
+	}
+	_, err := f.s.Plays.GetPlayback(f.ctx, u.ID, f.id())
+	wantKind(t, err, domain.KindNotFound)
+	// Another user's playback id is not found, whoever asks.
+	_, err = f.s.Plays.GetPlayback(f.ctx, other.ID, a.PlaybackID)
+	wantKind(t, err, domain.KindNotFound)
+	_, err = f.s.Plays.GetPlayback(f.ctx, u.ID, theirs.PlaybackID)
+	wantKind(t, err, domain.KindNotFound)
+	// Starting a playback is not a play: nothing in the history, no count.
+	wantEqual(t, "plays", f.plays(u.ID), []*domain.Play(nil))
+	if n := f.getTrack(ts[0].ID).PlayCount; n != 0 {
+		t.Fatalf("PlayCount after starting playbacks = %d, want 0", n)
+	}
+}
+
+// testCountedPlays counts counted plays by playback id range: [from, to),
+// the user's own only, uncounted plays not at all.
+func testCountedPlays(t *testing.T, f *fixture) {
+	u, other := f.user("listener"), f.user("other")
+	tr := f.tracks(1)[0]
+	var ps []*domain.Play
+	for range 6 {
+		ps = append(ps, f.play(u, tr))
+		f.play(other, tr)
+	}
+	for _, i := range []int{0, 1, 3, 5} {
+		counted, err := f.s.Plays.CountPlay(f.ctx, u.ID, ps[i].PlaybackID)
+		must(t, err)
+		if !counted {
+			t.Fatalf("CountPlay %d: false", i)
+		}
+	}
+	theirs := f.play(other, tr)
+	_, err := f.s.Plays.CountPlay(f.ctx, other.ID, theirs.PlaybackID)
+	must(t, err)
+	for _, c := range []struct {
+		from, to string
+		want     int
+	}{
+		{ps[0].PlaybackID, f.id(), 4},
+		{ps[1].PlaybackID, ps[5].PlaybackID, 2}, // to is excluded
+		{ps[2].PlaybackID, ps[3].PlaybackID, 0},
+		{ps[5].PlaybackID, ps[5].PlaybackID, 0},
+		{"0", "z", 4},
+	} {
+		n, err := f.s.Plays.CountedPlays(f.ctx, u.ID, c.from, c.to)
+		must(t, err)
+		if n != c.want {
+			t.Fatalf("CountedPlays(%s, %s) = %d, want %d", c.from, c.to, n, c.want)
+		}
+	}
+	n, err := f.s.Plays.CountedPlays(f.ctx, f.user("stranger").ID, "0", "z")
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("CountedPlays of a user with no plays = %d", n)
 	}
 }
