@@ -49,10 +49,13 @@ func TestMediaPipeline(t *testing.T) {
 
 	up, err := st.artist.Catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trackID}))
 	apptest.MustOK(t, "CreateTrackUpload", err)
-	for i := range 2 { // the retry must not produce a second job
-		if code, body := put(t, up.Msg.UploadUrl, file); code != http.StatusOK {
-			t.Fatalf("PUT #%d = %d %s", i+1, code, body)
-		}
+	if code, body := put(t, up.Msg.UploadUrl, file); code != http.StatusOK {
+		t.Fatalf("PUT = %d %s", code, body)
+	}
+	// An upload URL is good for one upload: a second PUT is refused and
+	// must not produce a second job.
+	if code, body := put(t, up.Msg.UploadUrl, file); code != http.StatusConflict {
+		t.Fatalf("second PUT = %d %s, want 409", code, body)
 	}
 	tr := waitTrack(t, st.fan, trackID, 2*time.Minute)
 	if tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
@@ -61,9 +64,9 @@ func TestMediaPipeline(t *testing.T) {
 	if !near(float64(tr.DurationMs), seconds*1000, 100) {
 		t.Errorf("duration_ms = %d, want the audio's %d s", tr.DurationMs, seconds)
 	}
-	// One more PUT after the transcode: still one transcode.
-	if code, body := put(t, up.Msg.UploadUrl, file); code != http.StatusOK {
-		t.Fatalf("late PUT = %d %s", code, body)
+	// One more PUT after the transcode: refused, still one transcode.
+	if code, body := put(t, up.Msg.UploadUrl, file); code != http.StatusConflict {
+		t.Fatalf("late PUT = %d %s, want 409", code, body)
 	}
 	time.Sleep(time.Second)
 	if n := logCount(s.logs.String(), "media ready", up.Msg.UploadId); n != 1 {
@@ -72,6 +75,7 @@ func TestMediaPipeline(t *testing.T) {
 
 	start, err := st.fan.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: trackID, PositionMs: 2000}))
 	apptest.MustOK(t, "StartPlayback", err)
+	started := time.Now()
 	sp := start.Msg
 	if sp.DurationMs != tr.DurationMs || sp.PositionMs != 2000 || sp.PlaybackId == "" {
 		t.Errorf("StartPlayback = %+v", sp)
@@ -276,6 +280,9 @@ func TestMediaPipeline(t *testing.T) {
 		if n := playCount(t, st, trackID); n != before {
 			t.Errorf("play counted after 8 s of a 12 s track: %d", n)
 		}
+		// A play counts only when the clock allows the listening reported:
+		// the 10 s from 2 s to the end need 10 s since StartPlayback.
+		time.Sleep(time.Until(started.Add(11 * time.Second)))
 		report(ev(playbackv1.EventType_EVENT_TYPE_END, 12000))
 		report(ev(playbackv1.EventType_EVENT_TYPE_END, 12000)) // a retried report
 		if n := playCount(t, st, trackID); n != before+1 {
