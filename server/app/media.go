@@ -51,9 +51,11 @@ func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
 }
 
 func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {
-	qc := queue.Config{URL: cfg.Media.NATSURL, Logger: cfg.Logger}
+	m := cfg.Media
+	qc := queue.Config{URL: m.NATSURL, User: m.NATSUser, Password: m.NATSPassword, TLSCA: m.NATSTLSCA, Logger: cfg.Logger}
 	if qc.URL == "" {
-		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), cfg.Media.NATSListen
+		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), m.NATSListen
+		qc.TLSCert, qc.TLSKey = m.NATSTLSCert, m.NATSTLSKey
 	}
 	b, err := queue.Open(ctx, qc)
 	if err != nil {
