@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/backbeat/backbeat/server/app/apptest"
+	"github.com/backbeat/backbeat/server/httpserver/httpservertest"
 	"github.com/backbeat/backbeat/server/queue"
 )
 
@@ -54,5 +58,31 @@ func TestBrokerRefusesUnauthenticatedClients(t *testing.T) {
 	for _, name := range []string{queue.JobsStream, queue.PlaysStream} {
 		_, err := js.Stream(apptest.Context(t), name)
 		apptest.MustOK(t, "stream "+name, err)
+	}
+}
+
+// TestBrokerReplicaJoinsOverTLS: with --nats-tls-cert the first replica's
+// broker speaks TLS only; a second replica trusting the CA (--nats-tls-ca)
+// and presenting the credentials joins, one without the credentials cannot
+// start, and a plaintext client is turned away.
+func TestBrokerReplicaJoinsOverTLS(t *testing.T) {
+	natsAddr := freeAddr(t)
+	cert, key := httpservertest.SelfSigned(t, t.TempDir())
+	startServer(t, t.TempDir(), append(brokerFlags(natsAddr), "--nats-tls-cert", cert, "--nats-tls-key", key)...)
+	url := "tls://" + natsAddr
+	startServer(t, t.TempDir(), "--nats-url", url, "--nats-tls-ca", cert, "--nats-user", brokerUser, "--nats-password", brokerPassword)
+
+	if nc, err := nats.Connect("nats://"+natsAddr, nats.UserInfo(brokerUser, brokerPassword), nats.NoReconnect()); err == nil {
+		nc.Close()
+		t.Fatal("a plaintext client connected to the TLS broker")
+	}
+
+	// A replica without the credentials stops before serving.
+	ctx, cancel := context.WithTimeout(apptest.Context(t), time.Minute)
+	defer cancel()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--nats-url", url, "--nats-tls-ca", cert}, storeFlags(t, t.TempDir())...)
+	out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
+	if err == nil || !strings.Contains(strings.ToLower(string(out)), "authorization violation") {
+		t.Fatalf("a replica without credentials: err %v, want an authorization violation:\n%s", err, out)
 	}
 }
