@@ -75,8 +75,16 @@ type MediaConfig struct {
 	MaxDuration          time.Duration
 	// NATSURL points at a NATS cluster; empty runs one embedded in-process,
 	// storing in <data-dir>/nats, reachable by other replicas at NATSListen
-	// when that is set.
+	// when that is set (host:port with the host named; NATSUser and
+	// NATSPassword are then required).
 	NATSURL, NATSListen string
+	// NATSUser and NATSPassword are the broker credentials: the embedded
+	// broker demands them of every client on NATSListen, and they are
+	// presented to NATSURL (which may also carry user:password@).
+	NATSUser, NATSPassword string
+	// NATSTLSCert and NATSTLSKey (PEM) make NATSListen TLS only; NATSTLSCA
+	// (PEM) is the CA trusted for NATSURL's certificate.
+	NATSTLSCert, NATSTLSKey, NATSTLSCA string
 	// Workers bounds concurrent transcodes in this process (0 disables the
 	// worker, for API-only replicas: another replica transcodes).
 	Workers     int

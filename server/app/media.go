@@ -28,17 +28,27 @@ func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
 		return k, nil
 	}
 	path := filepath.Join(dataDir, "media-signing.key")
+	k, err := readSigningKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return k, err
+	}
+	k = make([]byte, 32)
+	rand.Read(k)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := createExclusive(path, []byte(hex.EncodeToString(k)+"\n")); err != nil {
+		return nil, fmt.Errorf("write media signing key: %w", err)
+	}
+	// Of replicas starting at once on a shared directory, one key landed:
+	// everyone uses that one.
+	return readSigningKey(path)
+}
+
+func readSigningKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		k := make([]byte, 32)
-		rand.Read(k)
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("write media signing key: %w", err)
-		}
-		return k, nil
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read media signing key: %w", err)
@@ -50,10 +60,56 @@ func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
 	return k, nil
 }
 
+// createExclusive creates path holding data, readable by this user only,
+// unless path already exists (then it leaves it alone and returns nil). No
+// reader ever sees a partial file: data goes to a complete temp file first
+// (CreateTemp opens 0600), which is then hard-linked into place; unlike a
+// rename, the link fails when the name is taken.
+func createExclusive(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	err = os.Link(tmp.Name(), path)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	// No hard links on this filesystem: create the name exclusively and
+	// write it in place, still never replacing another process's key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {
-	qc := queue.Config{URL: cfg.Media.NATSURL, Logger: cfg.Logger}
+	m := cfg.Media
+	qc := queue.Config{URL: m.NATSURL, User: m.NATSUser, Password: m.NATSPassword, TLSCA: m.NATSTLSCA, Logger: cfg.Logger}
 	if qc.URL == "" {
-		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), cfg.Media.NATSListen
+		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), m.NATSListen
+		qc.TLSCert, qc.TLSKey = m.NATSTLSCert, m.NATSTLSKey
 	}
 	b, err := queue.Open(ctx, qc)
 	if err != nil {

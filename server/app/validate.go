@@ -135,16 +135,56 @@ func (m MediaConfig) validate() error {
 	if m.NATSURL != "" && m.NATSListen != "" {
 		bad("nats-listen", "applies to the embedded broker only: drop it or %s", flagRef("nats-url"))
 	}
-	if m.NATSListen != "" {
-		if _, _, err := net.SplitHostPort(m.NATSListen); err != nil {
-			bad("nats-listen", "want host:port, got %q", m.NATSListen)
-		}
-	}
+	errs = append(errs, m.validateNATS())
 	if m.FFmpeg == "" {
 		bad("ffmpeg", "must not be empty")
 	}
 	if m.FFprobe == "" {
 		bad("ffprobe", "must not be empty")
+	}
+	return errors.Join(errs...)
+}
+
+// validateNATS refuses a broker configuration that would expose the broker
+// or silently ignore a setting.
+func (m MediaConfig) validateNATS() error {
+	var errs []error
+	bad := func(name, format string, args ...any) { errs = append(errs, configError(name, format, args...)) }
+	if m.NATSListen != "" {
+		host, port, err := net.SplitHostPort(m.NATSListen)
+		switch {
+		case err != nil:
+			bad("nats-listen", "want host:port, got %q", m.NATSListen)
+		case host == "":
+			// ":port" used to mean every interface: refused rather than
+			// reinterpreted, so nobody exposes or hides the broker by accident.
+			bad("nats-listen", "name the host: 127.0.0.1:%s (this machine only) or 0.0.0.0:%s (every interface), got %q", port, port, m.NATSListen)
+		}
+		if m.NATSUser == "" || m.NATSPassword == "" {
+			bad("nats-listen", "needs credentials: every client of the broker must present %s and %s", flagRef("nats-user"), flagRef("nats-password"))
+		}
+	}
+	if m.NATSUser != "" && m.NATSPassword == "" {
+		bad("nats-user", "needs %s too", flagRef("nats-password"))
+	}
+	if m.NATSPassword != "" && m.NATSUser == "" {
+		bad("nats-password", "needs %s too", flagRef("nats-user"))
+	}
+	if (m.NATSUser != "" || m.NATSPassword != "") && m.NATSListen == "" && m.NATSURL == "" {
+		bad("nats-user", "applies to %s or %s only: the in-process broker has no network clients", flagRef("nats-listen"), flagRef("nats-url"))
+	}
+	if (m.NATSTLSCert == "") != (m.NATSTLSKey == "") {
+		if m.NATSTLSCert == "" {
+			bad("nats-tls-key", "needs %s too", flagRef("nats-tls-cert"))
+		} else {
+			bad("nats-tls-cert", "needs %s too", flagRef("nats-tls-key"))
+		}
+	}
+	if m.NATSTLSCert != "" && m.NATSListen == "" {
+		bad("nats-tls-cert", "applies to %s only", flagRef("nats-listen"))
+	}
+	if m.NATSTLSCA != "" && m.NATSURL == "" {
+		bad("nats-tls-ca", "applies to %s only", flagRef("nats-url"))
 	}
 	return errors.Join(errs...)
 }

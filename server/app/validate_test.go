@@ -28,6 +28,18 @@ func TestValidate(t *testing.T) {
 		{"demo with external issuer", func(c *app.Config) { c.Demo, c.OIDCIssuer = true, "https://id.example" }, []string{"--demo (BACKBEAT_DEMO)", "--oidc-issuer (BACKBEAT_OIDC_ISSUER)"}},
 		{"malformed issuer", func(c *app.Config) { c.OIDCIssuer = "id.example" }, []string{"--oidc-issuer (BACKBEAT_OIDC_ISSUER)"}},
 		{"nats listen with url", func(c *app.Config) { c.Media.NATSURL, c.Media.NATSListen = "nats://x:4222", "127.0.0.1:4222" }, []string{"--nats-listen (BACKBEAT_NATS_LISTEN)", "--nats-url"}},
+		{"nats listen without credentials", func(c *app.Config) { c.Media.NATSListen = "127.0.0.1:4222" }, []string{"--nats-listen (BACKBEAT_NATS_LISTEN)", "--nats-user (BACKBEAT_NATS_USER)", "--nats-password (BACKBEAT_NATS_PASSWORD)"}},
+		{"nats listen with a user only", func(c *app.Config) { c.Media.NATSListen, c.Media.NATSUser = "127.0.0.1:4222", "r" }, []string{"--nats-listen (BACKBEAT_NATS_LISTEN)", "--nats-user (BACKBEAT_NATS_USER)", "--nats-password (BACKBEAT_NATS_PASSWORD)"}},
+		{"nats listen without host", func(c *app.Config) {
+			c.Media.NATSListen, c.Media.NATSUser, c.Media.NATSPassword = ":4222", "r", "p"
+		}, []string{"--nats-listen (BACKBEAT_NATS_LISTEN)", "127.0.0.1:4222", "0.0.0.0:4222"}},
+		{"nats password without user", func(c *app.Config) { c.Media.NATSURL, c.Media.NATSPassword = "nats://x:4222", "p" }, []string{"--nats-password (BACKBEAT_NATS_PASSWORD)", "--nats-user"}},
+		{"nats credentials without a network broker", func(c *app.Config) { c.Media.NATSUser, c.Media.NATSPassword = "r", "p" }, []string{"--nats-user (BACKBEAT_NATS_USER)", "--nats-listen", "--nats-url"}},
+		{"nats tls cert without key", func(c *app.Config) {
+			c.Media.NATSListen, c.Media.NATSUser, c.Media.NATSPassword, c.Media.NATSTLSCert = "127.0.0.1:4222", "r", "p", "c.pem"
+		}, []string{"--nats-tls-cert (BACKBEAT_NATS_TLS_CERT)", "--nats-tls-key"}},
+		{"nats tls without listen", func(c *app.Config) { c.Media.NATSTLSCert, c.Media.NATSTLSKey = "c.pem", "k.pem" }, []string{"--nats-tls-cert (BACKBEAT_NATS_TLS_CERT)", "--nats-listen"}},
+		{"nats ca without url", func(c *app.Config) { c.Media.NATSTLSCA = "ca.pem" }, []string{"--nats-tls-ca (BACKBEAT_NATS_TLS_CA)", "--nats-url"}},
 		{"s3 endpoint without bucket", func(c *app.Config) { c.Media.S3Endpoint = "s3.example:9000" }, []string{"--blob-s3-endpoint (BACKBEAT_BLOB_S3_ENDPOINT)", "--blob-s3-bucket"}},
 		{"s3 create without bucket", func(c *app.Config) { c.Media.S3CreateBucket = true }, []string{"--blob-s3-create-bucket (BACKBEAT_BLOB_S3_CREATE_BUCKET)"}},
 		{"blob dir and bucket", func(c *app.Config) { c.Media.BlobDir, c.Media.S3Bucket = "/blobs", "b" }, []string{"--blob-dir (BACKBEAT_BLOB_DIR)", "--blob-s3-bucket"}},

@@ -334,7 +334,8 @@ func createKey(path string) (*ecdsa.PrivateKey, error) {
 		return nil, fmt.Errorf("auth: write signing key: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return nil, fmt.Errorf("auth: write signing key: %w", err)
 	}
@@ -356,14 +357,34 @@ func createKey(path string) (*ecdsa.PrivateKey, error) {
 		// Another process won the race; its key is the one on disk.
 		return readKey(path)
 	default:
-		// Filesystems without hard links: rename is still atomic, and reading
-		// back makes us use whatever key ended up there.
-		if err := os.Rename(tmp.Name(), path); err != nil {
+		// Filesystems without hard links: create the name exclusively (a
+		// rename would replace a key another process already uses) and read
+		// back whatever key ended up there.
+		if err := writeExclusive(path, data); err != nil {
 			return nil, fmt.Errorf("auth: write signing key: %w", err)
 		}
 		syncDir(dir)
 		return readKey(path)
 	}
+}
+
+// writeExclusive writes data to path (0600) unless path exists already.
+func writeExclusive(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // syncDir makes the new directory entry durable; best effort, since not

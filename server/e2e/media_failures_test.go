@@ -203,8 +203,8 @@ func TestReplicasShareTheWork(t *testing.T) {
 	natsAddr := freeAddr(t)
 	keyspace := storeFlags(t, dirA)
 	shared := append([]string{"--admins", "root", "--blob-dir", blobs, "--media-signing-key", key, "--transcode-workers", "1"}, keyspace...)
-	a := startServer(t, dirA, append(shared, "--nats-listen", natsAddr)...)
-	b := startServer(t, dirB, append(shared, "--nats-url", "nats://"+natsAddr)...)
+	a := startServer(t, dirA, append(shared, brokerFlags(natsAddr)...)...)
+	b := startServer(t, dirB, append(shared, "--nats-url", "nats://"+natsAddr, "--nats-user", brokerUser, "--nats-password", brokerPassword)...)
 	st := newStudio(t, a)
 
 	file := makeAudio(t, t.TempDir(), "in.flac", 8)

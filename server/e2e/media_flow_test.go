@@ -33,7 +33,7 @@ import (
 func TestMediaPipeline(t *testing.T) {
 	requireFFmpeg(t)
 	natsAddr := freeAddr(t)
-	s := startServer(t, t.TempDir(), "--admins", "root", "--nats-listen", natsAddr)
+	s := startServer(t, t.TempDir(), append([]string{"--admins", "root"}, brokerFlags(natsAddr)...)...)
 	st := newStudio(t, s)
 	ctx := apptest.Context(t)
 	const seconds = 12
@@ -312,7 +312,7 @@ func TestMediaPipeline(t *testing.T) {
 		}
 		// Analytics' view: the events, in order, on the user's subject of the
 		// play event stream.
-		nc, err := nats.Connect("nats://" + natsAddr)
+		nc, err := nats.Connect("nats://"+natsAddr, nats.UserInfo(brokerUser, brokerPassword))
 		apptest.MustOK(t, "connect to the broker", err)
 		defer nc.Close()
 		js, _ := jetstream.New(nc)

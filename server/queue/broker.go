@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,9 +52,10 @@ var ErrClosed = errors.New("queue: broker closed")
 
 // Config configures a Broker.
 type Config struct {
-	// URL of a NATS cluster with JetStream enabled (nats://host:port, a comma
-	// separated list for several seeds; user:password@ in the URL for
-	// authentication). Empty runs an embedded NATS server in-process.
+	// URL of a NATS cluster with JetStream enabled (nats://host:port, or
+	// tls://host:port; a comma separated list for several seeds;
+	// user:password@ in the URL for authentication). Empty runs an embedded
+	// NATS server in-process.
 	URL string
 	// StoreDir is the JetStream file storage of the embedded server (e.g.
 	// <data-dir>/nats). Required when URL is empty, unused otherwise. Streams,
@@ -62,7 +64,18 @@ type Config struct {
 	// Listen, when set (host:port; port 0 picks a free one), makes the
 	// embedded server also accept NATS clients there, so other replicas can
 	// share it by URL. Empty keeps it in-process only: no TCP port is opened.
+	// The host must be named (127.0.0.1 for this machine only, 0.0.0.0 for
+	// every interface), and User and Password are then required.
 	Listen string
+	// User and Password authenticate NATS clients. With Listen the embedded
+	// server refuses every client without them, and this process's own
+	// in-process connection presents them too; with URL they are sent to the
+	// cluster (user:password@ in the URL works as well).
+	User, Password string
+	// TLSCert and TLSKey (PEM files) make the embedded server's Listen port
+	// speak TLS only. TLSCA (a PEM file) is the CA trusted for the server
+	// certificate of URL; with it the connection requires TLS.
+	TLSCert, TLSKey, TLSCA string
 	// Replicas is the number of stream replicas on a cluster (default 1). The
 	// embedded server is a single node: only 1 is allowed there.
 	Replicas int
@@ -163,15 +176,23 @@ func Open(ctx context.Context, cfg Config) (*Broker, error) {
 		if replicas != 1 {
 			return nil, fmt.Errorf("queue: the embedded server is a single node: replicas must be 1, got %d", replicas)
 		}
-		srv, err := startEmbedded(ctx, cfg.StoreDir, cfg.Listen, log)
+		if cfg.TLSCA != "" {
+			return nil, errors.New("queue: TLSCA applies to a URL only; the embedded server takes TLSCert and TLSKey")
+		}
+		srv, err := startEmbedded(ctx, cfg, log)
 		if err != nil {
 			return nil, err
 		}
 		b.srv = srv
 		opts = append(opts, nats.InProcessServer(srv))
 		url = nats.DefaultURL // unused: the connection is in-process
-	} else if cfg.StoreDir != "" || cfg.Listen != "" {
-		return nil, errors.New("queue: StoreDir and Listen apply to the embedded server only; leave them empty with a URL")
+	} else if cfg.StoreDir != "" || cfg.Listen != "" || cfg.TLSCert != "" || cfg.TLSKey != "" {
+		return nil, errors.New("queue: StoreDir, Listen, TLSCert and TLSKey apply to the embedded server only; leave them empty with a URL")
+	} else if cfg.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLSCA))
+	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
 	}
 
 	nc, err := nats.Connect(url, opts...)
@@ -275,17 +296,40 @@ func (b *Broker) shutdownServer() {
 	b.log.Info("embedded nats server stopped")
 }
 
-// startEmbedded runs a single-node NATS server with JetStream stored in dir.
-func startEmbedded(ctx context.Context, dir, listen string, log *slog.Logger) (*server.Server, error) {
+// startEmbedded runs a single-node NATS server with JetStream stored in
+// cfg.StoreDir, listening on cfg.Listen (if set) for authenticated clients.
+func startEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*server.Server, error) {
+	dir, listen := cfg.StoreDir, cfg.Listen
+	// Private whatever the umask: the streams hold every user's play events.
+	// The server's file store creates its own files 0600 inside.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("queue: store dir: %w", err)
+	}
 	opts := &server.Options{
 		ServerName: "backbeat-embedded",
 		JetStream:  true,
 		StoreDir:   dir,
 		NoSigs:     true,
+		Username:   cfg.User,
+		Password:   cfg.Password,
+	}
+	if (cfg.User == "") != (cfg.Password == "") {
+		return nil, errors.New("queue: User and Password go together")
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("queue: TLSCert and TLSKey go together")
 	}
 	if listen == "" {
+		if cfg.TLSCert != "" {
+			return nil, errors.New("queue: TLSCert and TLSKey apply to Listen only")
+		}
 		opts.DontListen = true
 	} else {
+		if cfg.User == "" {
+			// Any client reaching the port could read every user's play
+			// events, delete streams and inject jobs.
+			return nil, fmt.Errorf("queue: listen address %q: User and Password are required to accept network clients", listen)
+		}
 		host, port, err := net.SplitHostPort(listen)
 		if err != nil {
 			return nil, fmt.Errorf("queue: listen address %q: %w", listen, err)
@@ -298,9 +342,18 @@ func startEmbedded(ctx context.Context, dir, listen string, log *slog.Logger) (*
 			p = server.RANDOM_PORT
 		}
 		if host == "" {
-			host = "0.0.0.0"
+			// An empty host used to mean every interface: refuse it rather
+			// than guess, so nobody exposes (or hides) the broker by accident.
+			return nil, fmt.Errorf("queue: listen address %q: name the host, e.g. 127.0.0.1:%s (this machine only) or 0.0.0.0:%s (every interface)", listen, port, port)
 		}
 		opts.Host, opts.Port = host, p
+		if cfg.TLSCert != "" {
+			tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey})
+			if err != nil {
+				return nil, fmt.Errorf("queue: embedded nats server TLS: %w", err)
+			}
+			opts.TLSConfig, opts.TLS = tc, true
+		}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {

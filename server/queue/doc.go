@@ -71,10 +71,14 @@
 //     the embedded server opens no port and streams, pending jobs and consumer
 //     state persist there across restarts.
 //   - A few replicas sharing one embedded server: one replica sets Listen
-//     (host:port, reachable by the others only), the others set URL to it.
-//     That replica is then a single point of failure for the queue.
+//     (host:port with the host named, reachable by the others only), User
+//     and Password (required: the server refuses every client without them)
+//     and optionally TLSCert and TLSKey; the others set URL to it with the
+//     same User and Password (and TLSCA to trust its certificate). That
+//     replica is then a single point of failure for the queue.
 //   - Production: URL lists seeds of a NATS cluster with JetStream (three
-//     nodes or more), Replicas 3; credentials go in the URL.
+//     nodes or more), Replicas 3; credentials go in User and Password or in
+//     the URL, TLSCA names the cluster's CA when it is not a public one.
 //
 // Every replica should use the same ConsumeConfig: the last to start sets the
 // shared consumer's AckWait and MaxDeliver.

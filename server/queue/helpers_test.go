@@ -57,11 +57,17 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// The credentials of the test brokers that listen, which openURL presents.
+const (
+	testUser     = "replica"
+	testPassword = "s3cret-test-password"
+)
+
 // openEmbedded opens a Broker running the embedded server in dir; listen as
-// in Config. It is closed at cleanup.
+// in Config, with testUser and testPassword. It is closed at cleanup.
 func openEmbedded(t *testing.T, log *slog.Logger, dir, listen string) *Broker {
 	t.Helper()
-	b, err := Open(testCtx(t), Config{StoreDir: dir, Listen: listen, Logger: log})
+	b, err := Open(testCtx(t), Config{StoreDir: dir, Listen: listen, User: testUser, Password: testPassword, Logger: log})
 	if err != nil {
 		t.Fatalf("Open embedded: %v", err)
 	}
@@ -72,7 +78,7 @@ func openEmbedded(t *testing.T, log *slog.Logger, dir, listen string) *Broker {
 // openURL opens a Broker on a running server, as another replica would.
 func openURL(t *testing.T, log *slog.Logger, url string) *Broker {
 	t.Helper()
-	b, err := Open(testCtx(t), Config{URL: url, Logger: log})
+	b, err := Open(testCtx(t), Config{URL: url, User: testUser, Password: testPassword, Logger: log})
 	if err != nil {
 		t.Fatalf("Open %s: %v", url, err)
 	}

@@ -541,10 +541,17 @@ func TestStreamsAndConsumerSettings(t *testing.T) {
 func TestOpenValidation(t *testing.T) {
 	ctx := testCtx(t)
 	for name, cfg := range map[string]Config{
-		"no store dir":           {},
-		"embedded with replicas": {StoreDir: t.TempDir(), Replicas: 3},
-		"url with store dir":     {URL: "nats://127.0.0.1:1", StoreDir: t.TempDir()},
-		"bad listen":             {StoreDir: t.TempDir(), Listen: "nope"},
+		"no store dir":                          {},
+		"embedded with replicas":                {StoreDir: t.TempDir(), Replicas: 3},
+		"url with store dir":                    {URL: "nats://127.0.0.1:1", StoreDir: t.TempDir()},
+		"bad listen":                            {StoreDir: t.TempDir(), Listen: "nope", User: "u", Password: "p"},
+		"listen without credentials":            {StoreDir: t.TempDir(), Listen: "127.0.0.1:0"},
+		"listen on every interface by accident": {StoreDir: t.TempDir(), Listen: ":0", User: "u", Password: "p"},
+		"user without password":                 {StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "u"},
+		"tls cert without key":                  {StoreDir: t.TempDir(), Listen: "127.0.0.1:0", User: "u", Password: "p", TLSCert: "c.pem"},
+		"tls without listen":                    {StoreDir: t.TempDir(), TLSCert: "c.pem", TLSKey: "k.pem"},
+		"ca with embedded":                      {StoreDir: t.TempDir(), TLSCA: "ca.pem"},
+		"url with tls cert":                     {URL: "nats://127.0.0.1:1", TLSCert: "c.pem", TLSKey: "k.pem"},
 	} {
 		if b, err := Open(ctx, cfg); err == nil {
 			b.Close()

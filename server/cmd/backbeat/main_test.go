@@ -147,6 +147,8 @@ func TestBadConfigurationRefusedBeforeServing(t *testing.T) {
 		{[]string{"--tls-cert", "c.pem"}, nil, []string{"--tls-cert", "BACKBEAT_TLS_CERT", "--tls-key"}},
 		{[]string{"--demo", "--oidc-issuer", "https://id.example"}, nil, []string{"--demo", "BACKBEAT_DEMO", "--oidc-issuer"}},
 		{nil, map[string]string{"BACKBEAT_NATS_URL": "nats://x:4222", "BACKBEAT_NATS_LISTEN": "127.0.0.1:4222"}, []string{"--nats-listen", "BACKBEAT_NATS_LISTEN", "--nats-url"}},
+		{[]string{"--nats-listen", "127.0.0.1:4222"}, nil, []string{"--nats-listen", "BACKBEAT_NATS_LISTEN", "--nats-user", "BACKBEAT_NATS_USER", "--nats-password", "BACKBEAT_NATS_PASSWORD"}},
+		{[]string{"--nats-listen", ":4222", "--nats-user", "r"}, map[string]string{"BACKBEAT_NATS_PASSWORD": "p"}, []string{"--nats-listen", "127.0.0.1:4222"}},
 		{[]string{"--blob-s3-endpoint", "s3.example:9000"}, nil, []string{"--blob-s3-endpoint", "--blob-s3-bucket"}},
 		{[]string{"--store", "postgres"}, nil, []string{"--store", "BACKBEAT_STORE"}},
 		{[]string{"--refresh-ttl", "-1h"}, nil, []string{"--refresh-ttl"}},

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -58,10 +59,15 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err e
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	// The database holds emails and password hashes: private to this user
+	// whatever the umask.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, "backbeat.db")
+	if err := privateFiles(path, logger); err != nil {
+		return nil, err
+	}
 	// SQLite reads the name as a URI: escape what it would take for syntax.
 	name := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	// temp_store(MEMORY) keeps sorts and the savepoint journal of batches off
@@ -110,6 +116,38 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err e
 	}
 	logger.Info("embedded: search index built", "documents", n, "took", time.Since(start).Round(time.Millisecond))
 	return s, nil
+}
+
+// privateFiles makes the database at path, and its WAL and shared-memory
+// files if present, readable by this user only. SQLite creates the WAL and
+// shared-memory files with the database file's mode, so creating the
+// database 0600 before SQLite opens it keeps all three private; files an
+// older version left group- or world-readable are tightened.
+func privateFiles(path string, logger *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, 0o600); err != nil {
+			// Not ours to change (another owner): say so, but serve.
+			logger.Warn("embedded: database file is readable by other users and cannot be made private", "path", p, "mode", fi.Mode().Perm(), "err", err)
+		}
+	}
+	return nil
 }
 
 // Stores returns the store interfaces, all backed by s.
