@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -65,10 +66,14 @@ func MaxBody(max int64, exempt func(*http.Request) bool, next http.Handler) http
 func minRate(l Limits, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &minRateBody{
+			b := &minRateBody{
 				ReadCloser: r.Body, rc: http.NewResponseController(w),
 				start: time.Now(), grace: l.BodyGrace, rate: l.BodyMinRate,
 			}
+			if r.ProtoMajor == 1 {
+				b.header = w.Header()
+			}
+			r.Body = b
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -83,6 +88,9 @@ type minRateBody struct {
 	read  int64
 	set   time.Time // the deadline last set; zero before the first read
 	done  bool
+	// header is the HTTP/1 response's, nil on HTTP/2 (whose stream the
+	// deadline resets by itself).
+	header http.Header
 }
 
 // setEvery avoids a deadline update (a timer reset) on every small read:
@@ -108,6 +116,12 @@ func (b *minRateBody) Read(p []byte) (int, error) {
 		// background read at the body's end, and an HTTP/2 stream's only
 		// bounds its body (TestBodyDeadlineEndsWithBody).
 		b.done = true
+	} else if err != nil && b.header != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Without this, net/http keeps an HTTP/1 connection whose body
+		// failed midway and parses the rest of the trickle as the next
+		// request. The handler has not answered yet (it is reading), so
+		// the header still reaches the response.
+		b.header.Set("Connection", "close")
 	}
 	return n, err
 }

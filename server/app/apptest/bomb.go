@@ -1,0 +1,102 @@
+package apptest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"connectrpc.com/connect"
+)
+
+// BombSize is what the decompression bomb inflates to: 256 MiB, 64 times
+// the server's message cap.
+const BombSize = 256 << 20
+
+var bomb = sync.OnceValue(func() []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zero := make([]byte, 1<<20)
+	for range BombSize / len(zero) {
+		zw.Write(zero)
+	}
+	zw.Close()
+	return buf.Bytes() // about 255 KB
+})
+
+// Bomb is one request carrying the decompression bomb, and the code the
+// server must refuse it with.
+type Bomb struct {
+	Name string
+	// Want is the refusal: resource_exhausted where the message is read
+	// (public procedures), unauthenticated where the token is missing.
+	Want connect.Code
+	path string
+	grpc bool
+}
+
+// Bombs target every kind of handler the server has, unauthenticated:
+// health and both reflection versions (public), and a protected RPC, over
+// gRPC (the bomb in a compressed envelope) and over Connect (a gzip body).
+var Bombs = []Bomb{
+	{"health/grpc", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", true},
+	{"health/connect", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", false},
+	{"reflection-v1/grpc", connect.CodeResourceExhausted, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", true},
+	{"reflection-v1alpha/grpc", connect.CodeResourceExhausted, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", true},
+	{"search/grpc", connect.CodeUnauthenticated, "/backbeat.catalog.v1.CatalogService/Search", true},
+	{"search/connect", connect.CodeUnauthenticated, "/backbeat.catalog.v1.CatalogService/Search", false},
+	{"login/connect", connect.CodeResourceExhausted, "/backbeat.user.v1.UserService/Login", false},
+}
+
+// Send sends the bomb to base over hc (which must speak HTTP/2 for gRPC)
+// and checks it is refused with b.Want.
+func (b Bomb) Send(t testing.TB, hc *http.Client, base string) {
+	t.Helper()
+	body := bomb()
+	req, err := http.NewRequestWithContext(Context(t), http.MethodPost, base+b.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.grpc {
+		env := make([]byte, 5, 5+len(body))
+		env[0] = 1 // compressed
+		binary.BigEndian.PutUint32(env[1:], uint32(len(body)))
+		body = append(env, body...)
+		req.Header.Set("Content-Type", "application/grpc")
+		req.Header.Set("Grpc-Encoding", "gzip")
+		req.Header.Set("Te", "trailers")
+	} else {
+		req.Header.Set("Content-Type", "application/proto")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Connect-Protocol-Version", "1")
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	res, err := hc.Do(req)
+	if err != nil {
+		// Refusing early may reset the stream before the body is sent.
+		t.Logf("%s: %v (request refused before it was sent)", b.Name, err)
+		return
+	}
+	defer res.Body.Close()
+	got, _ := io.ReadAll(res.Body)
+	var code string
+	if b.grpc {
+		code = res.Trailer.Get("Grpc-Status")
+		if code == "" { // a trailers-only response
+			code = res.Header.Get("Grpc-Status")
+		}
+		if want := strconv.Itoa(int(b.Want)); code != want {
+			t.Errorf("%s: grpc-status %q (%s), want %s (%v)", b.Name, code, res.Header.Get("Grpc-Message")+res.Trailer.Get("Grpc-Message"), want, b.Want)
+		}
+		return
+	}
+	if !strings.Contains(string(got), `"code":"`+b.Want.String()+`"`) {
+		t.Errorf("%s: HTTP %d %.200q, want code %v", b.Name, res.StatusCode, got, b.Want)
+	}
+}
