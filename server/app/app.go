@@ -47,6 +47,10 @@ var publicProcedures = []string{
 	userv1connect.UserServiceRefreshTokenProcedure,
 }
 
+// smallRequestBytes caps a message to UserService, health and reflection:
+// credentials, names and symbols, a few KiB at most.
+const smallRequestBytes = 64 << 10
+
 // serviceNames are served, reflected and health-checked.
 var serviceNames = []string{
 	userv1connect.UserServiceName,
@@ -213,31 +217,34 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	resolver := newResolver(s.publicURL, cfg.OIDCIssuer, users)
 	// Every connect handler, health and reflection too, caps each message
 	// after decompression; connect also stops inflating a gzip body at the
-	// cap, so a decompression bomb costs at most MaxRequestBytes.
+	// cap, so a decompression bomb costs about what the largest legitimate
+	// message does. The handlers an anonymous client reaches (UserService
+	// for Register, Login and RefreshToken; health; reflection) take only
+	// small messages, so their cap is smaller still: a bomb's cost there
+	// is a few dozen KiB, not the buffers for MaxRequestBytes.
 	readCap := connect.WithReadMaxBytes(cfg.MaxRequestBytes)
-	opts := []connect.HandlerOption{
-		connect.WithInterceptors(
-			apierr.NewInterceptor(log),
-			timeoutInterceptor(cfg.RPCTimeout),
-			auth.NewInterceptor(verifier, resolver, publicProcedures),
-		),
-		readCap,
-	}
+	smallReadCap := connect.WithReadMaxBytes(min(cfg.MaxRequestBytes, smallRequestBytes))
+	interceptors := connect.WithInterceptors(
+		apierr.NewInterceptor(log),
+		timeoutInterceptor(cfg.RPCTimeout),
+		auth.NewInterceptor(verifier, resolver, publicProcedures),
+	)
+	opts := []connect.HandlerOption{interceptors, readCap}
 	// The token is checked from the headers before connect reads the body
 	// (auth.NewMiddleware); the interceptor then only resolves the principal.
 	guard := func(path string, h http.Handler) (string, http.Handler) {
 		return path, auth.NewMiddleware(verifier, publicProcedures, h)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(guard(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), opts...)))
+	mux.Handle(guard(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), interceptors, smallReadCap)))
 	mux.Handle(guard(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...)))
 	mux.Handle(guard(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...)))
 	mux.Handle(guard(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...)))
 
 	reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector, readCap))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, readCap))
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), readCap))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), smallReadCap))
 	mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
 	if issuer != nil {
 		mux.Handle("/.well-known/", issuer.Handler())

@@ -53,9 +53,19 @@ var Bombs = []Bomb{
 	{"login/connect", connect.CodeResourceExhausted, "/backbeat.user.v1.UserService/Login", false},
 }
 
+// SearchBomb is the bomb to a protected RPC for a caller with a token
+// (SendAs): it passes the token check and is refused at the message cap.
+var SearchBomb = Bomb{"search/grpc+token", connect.CodeResourceExhausted, "/backbeat.catalog.v1.CatalogService/Search", true}
+
 // Send sends the bomb to base over hc (which must speak HTTP/2 for gRPC)
 // and checks it is refused with b.Want.
 func (b Bomb) Send(t testing.TB, hc *http.Client, base string) {
+	t.Helper()
+	b.SendAs(t, hc, base, "")
+}
+
+// SendAs is Send with a bearer token, if not empty.
+func (b Bomb) SendAs(t testing.TB, hc *http.Client, base, token string) {
 	t.Helper()
 	body := bomb()
 	req, err := http.NewRequestWithContext(Context(t), http.MethodPost, base+b.path, nil)
@@ -74,6 +84,9 @@ func (b Bomb) Send(t testing.TB, hc *http.Client, base string) {
 		req.Header.Set("Content-Type", "application/proto")
 		req.Header.Set("Content-Encoding", "gzip")
 		req.Header.Set("Connect-Protocol-Version", "1")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
