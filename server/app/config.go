@@ -109,6 +109,7 @@ func Defaults() Config {
 		RefreshTTL:      30 * 24 * time.Hour,
 		RPCTimeout:      30 * time.Second,
 		MaxRequestBytes: 4 << 20,
+		Limits:          httpserver.DefaultLimits,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
 		Media: MediaConfig{

@@ -7,12 +7,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
+	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/httpserver"
@@ -122,5 +126,58 @@ func TestSlowLoginBodyIsCut(t *testing.T) {
 	}
 	if _, err := conn.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("connection still open after the cut body: %v", err)
+	}
+}
+
+// TestSlowUploadIsCut: the pre-signed upload PUT, exempt from the RPC body
+// cap, still has the body deadline: a trickling upload is cut.
+func TestSlowUploadIsCut(t *testing.T) {
+	s := apptest.Start(t, func(c *app.Config) {
+		c.Admins = []string{"root"}
+		c.Limits = httpserver.Limits{BodyGrace: 300 * time.Millisecond, BodyMinRate: 1 << 20}
+	})
+	ctx := apptest.Context(t)
+	tok, _ := s.Register(t, "root")
+	root := s.As(tok)
+	art, err := root.Catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Slow Band"}}))
+	apptest.MustOK(t, "CreateArtist", err)
+	trk, err := root.Catalog.CreateTrack(ctx, connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{Title: "Slow Song", ArtistIds: []string{art.Msg.Artist.Id}}}))
+	apptest.MustOK(t, "CreateTrack", err)
+	const size = 1 << 20
+	up, err := root.Catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: trk.Msg.Track.Id, SizeBytes: size}))
+	apptest.MustOK(t, "CreateTrackUpload", err)
+	u, err := url.Parse(up.Msg.UploadUrl)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", u.RequestURI(), s.Addr(), size)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if _, err := conn.Write([]byte{0}); err != nil {
+				return
+			}
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a slow upload: %v", err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	if res.StatusCode < 400 {
+		t.Errorf("slow upload: HTTP %d %q, want an error", res.StatusCode, got)
 	}
 }
