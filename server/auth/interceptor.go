@@ -87,7 +87,10 @@ type identityKey struct{}
 // streaming) that requires `Authorization: Bearer <token>` on every
 // procedure not in public (full names, e.g.
 // "/backbeat.user.v1.UserService/Login"), verifies it, resolves the
-// principal and puts it in the context (see PrincipalFrom).
+// principal and puts it in the context (see PrincipalFrom). Behind
+// NewMiddleware it takes the identity the middleware verified instead of
+// verifying the token again; alone it verifies it itself, but only after
+// connect has read the body.
 //
 // Missing or invalid tokens, and resolver errors of kind unauthenticated,
 // become connect.CodeUnauthenticated with a WWW-Authenticate header (RFC

@@ -69,7 +69,7 @@ func TestDecompressionBombRSS(t *testing.T) {
 	wg.Wait()
 
 	peak := procStatusKB(t, pid, "VmHWM")
-	t.Logf("server RSS before the bombs %d MiB, peak under them %d MiB (+%d MiB) for %d requests of %d MiB inflated each",
+	t.Logf("server RSS before the bombs %d MiB, peak under them %d MiB (+%d MiB) for %d requests of up to %d MiB inflated",
 		base>>10, peak>>10, (peak-base)>>10, 2*len(apptest.Bombs)+2, apptest.BombSize>>20)
 	if grew := peak - base; grew > 64<<10 {
 		t.Errorf("peak RSS grew by %d MiB under the bombs, want < 64 MiB", grew>>10)

@@ -18,16 +18,27 @@ import (
 // the server's message cap.
 const BombSize = 256 << 20
 
-var bomb = sync.OnceValue(func() []byte {
+// SmallBombSize is what the small bomb inflates to: 32 MiB, about 32 KB of
+// gzip, under even the smallest cap on the wire, so only the cap on the
+// decompressed message can stop it.
+const SmallBombSize = 32 << 20
+
+var (
+	bomb      = sync.OnceValue(func() []byte { return zeros(BombSize) })      // about 255 KB
+	smallBomb = sync.OnceValue(func() []byte { return zeros(SmallBombSize) }) // about 32 KB
+)
+
+// zeros is n zero bytes, gzipped.
+func zeros(n int) []byte {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	zero := make([]byte, 1<<20)
-	for range BombSize / len(zero) {
+	for range n / len(zero) {
 		zw.Write(zero)
 	}
 	zw.Close()
-	return buf.Bytes() // about 255 KB
-})
+	return buf.Bytes()
+}
 
 // Bomb is one request carrying the decompression bomb, and the code the
 // server must refuse it with.
@@ -35,27 +46,32 @@ type Bomb struct {
 	Name string
 	// Want is the refusal: resource_exhausted where the message is read
 	// (public procedures), unauthenticated where the token is missing.
-	Want connect.Code
-	path string
-	grpc bool
+	Want  connect.Code
+	path  string
+	grpc  bool
+	small bool
 }
 
 // Bombs target every kind of handler the server has, unauthenticated:
 // health and both reflection versions (public), and a protected RPC, over
 // gRPC (the bomb in a compressed envelope) and over Connect (a gzip body).
 var Bombs = []Bomb{
-	{"health/grpc", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", true},
-	{"health/connect", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", false},
-	{"reflection-v1/grpc", connect.CodeResourceExhausted, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", true},
-	{"reflection-v1alpha/grpc", connect.CodeResourceExhausted, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", true},
-	{"search/grpc", connect.CodeUnauthenticated, "/backbeat.catalog.v1.CatalogService/Search", true},
-	{"search/connect", connect.CodeUnauthenticated, "/backbeat.catalog.v1.CatalogService/Search", false},
-	{"login/connect", connect.CodeResourceExhausted, "/backbeat.user.v1.UserService/Login", false},
+	{"health/grpc", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", true, false},
+	{"health/connect", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", false, false},
+	{"reflection-v1/grpc", connect.CodeResourceExhausted, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", true, false},
+	{"reflection-v1alpha/grpc", connect.CodeResourceExhausted, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", true, false},
+	{"search/grpc", connect.CodeUnauthenticated, "/backbeat.catalog.v1.CatalogService/Search", true, false},
+	{"search/connect", connect.CodeUnauthenticated, "/backbeat.catalog.v1.CatalogService/Search", false, false},
+	{"login/connect", connect.CodeResourceExhausted, "/backbeat.user.v1.UserService/Login", false, false},
+	// Under the wire cap: stopped by the decompressed-message cap.
+	{"health/grpc/small", connect.CodeResourceExhausted, "/grpc.health.v1.Health/Check", true, true},
+	{"reflection-v1/grpc/small", connect.CodeResourceExhausted, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", true, true},
+	{"login/connect/small", connect.CodeResourceExhausted, "/backbeat.user.v1.UserService/Login", false, true},
 }
 
 // SearchBomb is the bomb to a protected RPC for a caller with a token
 // (SendAs): it passes the token check and is refused at the message cap.
-var SearchBomb = Bomb{"search/grpc+token", connect.CodeResourceExhausted, "/backbeat.catalog.v1.CatalogService/Search", true}
+var SearchBomb = Bomb{"search/grpc+token", connect.CodeResourceExhausted, "/backbeat.catalog.v1.CatalogService/Search", true, false}
 
 // Send sends the bomb to base over hc (which must speak HTTP/2 for gRPC)
 // and checks it is refused with b.Want.
@@ -68,6 +84,9 @@ func (b Bomb) Send(t testing.TB, hc *http.Client, base string) {
 func (b Bomb) SendAs(t testing.TB, hc *http.Client, base, token string) {
 	t.Helper()
 	body := bomb()
+	if b.small {
+		body = smallBomb()
+	}
 	req, err := http.NewRequestWithContext(Context(t), http.MethodPost, base+b.path, nil)
 	if err != nil {
 		t.Fatal(err)
