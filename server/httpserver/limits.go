@@ -73,6 +73,11 @@ func minRate(l Limits, next http.Handler) http.Handler {
 			if r.ProtoMajor == 1 {
 				b.header = w.Header()
 			}
+			// Set the first deadline now, not at the first read: a
+			// handler that answers without reading (an auth refusal)
+			// leaves net/http to read the rest of a small HTTP/1 body
+			// before the response goes out, and that read needs a bound.
+			b.extend()
 			r.Body = b
 		}
 		next.ServeHTTP(w, r)
@@ -93,6 +98,17 @@ type minRateBody struct {
 	header http.Header
 }
 
+// extend moves the deadline to what the bytes read so far earn.
+func (b *minRateBody) extend() {
+	deadline := b.start.Add(b.grace + time.Duration(b.read)*time.Second/time.Duration(b.rate))
+	if b.set.IsZero() || deadline.Sub(b.set) >= setEvery {
+		// An error means the writer cannot set deadlines (a test
+		// recorder); the body then has none, as before.
+		_ = b.rc.SetReadDeadline(deadline)
+		b.set = deadline
+	}
+}
+
 // setEvery avoids a deadline update (a timer reset) on every small read:
 // the deadline only moves forward, so lagging it by this much only ever
 // cuts a body off slightly early relative to the formula, never late.
@@ -100,13 +116,7 @@ const setEvery = time.Second
 
 func (b *minRateBody) Read(p []byte) (int, error) {
 	if !b.done {
-		deadline := b.start.Add(b.grace + time.Duration(b.read)*time.Second/time.Duration(b.rate))
-		if b.set.IsZero() || deadline.Sub(b.set) >= setEvery {
-			// An error means the writer cannot set deadlines (a test
-			// recorder); the body then has none, as before.
-			_ = b.rc.SetReadDeadline(deadline)
-			b.set = deadline
-		}
+		b.extend()
 	}
 	n, err := b.ReadCloser.Read(p)
 	b.read += int64(n)

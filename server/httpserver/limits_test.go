@@ -230,3 +230,44 @@ func TestMaxBody(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadBodyIsCut: a handler that answers without reading the body (an
+// auth refusal) does not leave the connection to a trickling client: after
+// the response net/http reads what is left of a small body to reuse the
+// connection, and that read has the deadline too.
+func TestUnreadBodyIsCut(t *testing.T) {
+	addr := serveLimited(t, shortBody, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusUnauthorized)
+	}))
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const size = 100 << 10 // under net/http's 256 KiB post-handler read; 85 min at 20 B/s
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", addr, size)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if _, err := conn.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(bound))
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("connection not closed after the refused, trickling body: %v", err)
+	}
+}
