@@ -271,3 +271,51 @@ func TestUnreadBodyIsCut(t *testing.T) {
 		t.Errorf("connection not closed after the refused, trickling body: %v", err)
 	}
 }
+
+// TestHTTP2Settings reads the SETTINGS frame the server opens an h2c
+// connection with: the stream, frame and header limits are the ones chosen
+// in New, not whatever the standard library defaults to.
+func TestHTTP2Settings(t *testing.T) {
+	addr := serveLimited(t, httpserver.Limits{}, protoHandler)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(bound))
+	if _, err := io.WriteString(conn, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// A frame: 24-bit length, type, flags, 32-bit stream id; SETTINGS is
+	// type 4, a list of 16-bit ids with 32-bit values.
+	var hdr [9]byte
+	if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+		t.Fatal(err)
+	}
+	if hdr[3] != 4 {
+		t.Fatalf("first frame of type %d, want SETTINGS (4)", hdr[3])
+	}
+	payload := make([]byte, int(hdr[0])<<16|int(hdr[1])<<8|int(hdr[2]))
+	if _, err := io.ReadFull(conn, payload); err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint16]uint32{}
+	for p := payload; len(p) >= 6; p = p[6:] {
+		got[uint16(p[0])<<8|uint16(p[1])] = uint32(p[2])<<24 | uint32(p[3])<<16 | uint32(p[4])<<8 | uint32(p[5])
+	}
+	const (
+		maxConcurrentStreams = 0x3
+		maxFrameSize         = 0x5
+		maxHeaderListSize    = 0x6
+	)
+	if v := got[maxConcurrentStreams]; v != 100 {
+		t.Errorf("MAX_CONCURRENT_STREAMS %d, want 100", v)
+	}
+	if v := got[maxFrameSize]; v != 64<<10 {
+		t.Errorf("MAX_FRAME_SIZE %d, want %d", v, 64<<10)
+	}
+	// net/http adds some slack to MaxHeaderBytes (64 KiB) for HTTP/2.
+	if v := got[maxHeaderListSize]; v < 64<<10 || v > 128<<10 {
+		t.Errorf("MAX_HEADER_LIST_SIZE %d, want about 64 KiB", v)
+	}
+}
