@@ -29,6 +29,9 @@ type Limits struct {
 // stays under the usual 4096 open-file limit with room for the store. A body
 // gets 30 s, then must average 4 KiB/s (32 kbit/s, a poor mobile link): a
 // 4 MiB RPC body may take about 17 minutes, a 1 byte/s body is cut at 30 s.
+// The one streaming request body Backbeat serves is gRPC reflection's: such
+// a stream lasts 30 s plus a quarter second per byte sent, which a tool's
+// lookups fit in; a client holding one open longer reconnects.
 var DefaultLimits = Limits{MaxConns: 1024, BodyGrace: 30 * time.Second, BodyMinRate: 4 << 10}
 
 func (l Limits) withDefaults() Limits {
