@@ -222,8 +222,8 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// for Register, Login and RefreshToken; health; reflection) take only
 	// small messages, so their cap is smaller still: a bomb's cost there
 	// is a few dozen KiB, not the buffers for MaxRequestBytes.
-	readCap := connect.WithReadMaxBytes(cfg.MaxRequestBytes)
-	smallReadCap := connect.WithReadMaxBytes(min(cfg.MaxRequestBytes, smallRequestBytes))
+	readCap := readLimit(cfg.MaxRequestBytes)
+	smallReadCap := readLimit(min(cfg.MaxRequestBytes, smallRequestBytes))
 	interceptors := connect.WithInterceptors(
 		apierr.NewInterceptor(log),
 		timeoutInterceptor(cfg.RPCTimeout),
@@ -258,6 +258,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	limited := httpserver.MaxBody(bodyCap, isUpload, mux)
 	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, limited)))
 	return s, nil
+}
+
+// readLimit caps each message at n bytes once decompressed, and bounds
+// gzip so that refusing an oversized message does not inflate all of it.
+func readLimit(n int) connect.HandlerOption {
+	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n))
 }
 
 // isUpload matches mediahttp's pre-signed upload PUT, the one path whose

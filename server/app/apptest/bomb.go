@@ -117,6 +117,14 @@ func (b Bomb) SendAs(t testing.TB, hc *http.Client, base, token string) {
 	}
 	defer res.Body.Close()
 	got, _ := io.ReadAll(res.Body)
+	// connect reports how much it inflated; the whole bomb means the
+	// server spent the CPU to expand it all (see httpserver.BoundedGzip).
+	msg := string(got) + res.Header.Get("Grpc-Message") + res.Trailer.Get("Grpc-Message")
+	for _, n := range []int{BombSize, SmallBombSize} {
+		if strings.Contains(msg, "message size "+strconv.Itoa(n)+" ") {
+			t.Errorf("%s: the server inflated the whole bomb: %s", b.Name, msg)
+		}
+	}
 	var code string
 	if b.grpc {
 		code = res.Trailer.Get("Grpc-Status")
