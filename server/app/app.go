@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,10 @@ var publicProcedures = []string{
 	userv1connect.UserServiceLoginProcedure,
 	userv1connect.UserServiceRefreshTokenProcedure,
 }
+
+// smallRequestBytes caps a message to UserService, health and reflection:
+// credentials, names and symbols, a few KiB at most.
+const smallRequestBytes = 64 << 10
 
 // serviceNames are served, reflected and health-checked.
 var serviceNames = []string{
@@ -102,7 +107,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// Bind before building auth: the embedded issuer's URL contains the real
 	// port when the configured one is 0. Nothing is served until Serve runs,
 	// so early connections wait in the backlog rather than failing.
-	hc := httpserver.Config{Addr: cfg.Addr, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Logger: log}
+	hc := httpserver.Config{Addr: cfg.Addr, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey, Limits: cfg.Limits, Logger: log}
 	serveHTTP := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
 	if cfg.Listener != nil {
 		if s.http, err = httpserver.New(hc, cfg.Listener, serveHTTP); err != nil {
@@ -210,31 +215,61 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 
 	resolver := newResolver(s.publicURL, cfg.OIDCIssuer, users)
-	opts := []connect.HandlerOption{
-		connect.WithInterceptors(
-			apierr.NewInterceptor(log),
-			timeoutInterceptor(cfg.RPCTimeout),
-			auth.NewInterceptor(verifier, resolver, publicProcedures),
-		),
-		connect.WithReadMaxBytes(cfg.MaxRequestBytes),
+	// Every connect handler, health and reflection too, caps each message
+	// after decompression; connect also stops inflating a gzip body at the
+	// cap, so a decompression bomb costs about what the largest legitimate
+	// message does. The handlers an anonymous client reaches (UserService
+	// for Register, Login and RefreshToken; health; reflection) take only
+	// small messages, so their cap is smaller still: a bomb's cost there
+	// is a few dozen KiB, not the buffers for MaxRequestBytes.
+	readCap := readLimit(cfg.MaxRequestBytes)
+	smallReadCap := readLimit(min(cfg.MaxRequestBytes, smallRequestBytes))
+	interceptors := connect.WithInterceptors(
+		apierr.NewInterceptor(log),
+		timeoutInterceptor(cfg.RPCTimeout),
+		auth.NewInterceptor(verifier, resolver, publicProcedures),
+	)
+	opts := []connect.HandlerOption{interceptors, readCap}
+	// The token is checked from the headers before connect reads the body
+	// (auth.NewMiddleware); the interceptor then only resolves the principal.
+	guard := func(path string, h http.Handler) (string, http.Handler) {
+		return path, auth.NewMiddleware(verifier, publicProcedures, h)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), opts...))
-	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...))
-	mux.Handle(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...))
-	mux.Handle(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...))
+	mux.Handle(guard(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), interceptors, smallReadCap)))
+	mux.Handle(guard(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...)))
+	mux.Handle(guard(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...)))
+	mux.Handle(guard(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...)))
 
 	reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...)))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), smallReadCap))
 	mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
 	if issuer != nil {
 		mux.Handle("/.well-known/", issuer.Handler())
 	}
 
-	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, mux)))
+	// The raw body cap: a message of MaxRequestBytes, its 5-byte envelope
+	// and compression's worst-case growth on incompressible data (well
+	// under 64 KiB) fit; a reflection stream's messages share it. Uploads
+	// have their own limit (MaxUploadBytes) in mediahttp.
+	bodyCap := int64(cfg.MaxRequestBytes) + 64<<10
+	limited := httpserver.MaxBody(bodyCap, isUpload, mux)
+	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, limited)))
 	return s, nil
+}
+
+// readLimit caps each message at n bytes once decompressed, and bounds
+// gzip so that refusing an oversized message does not inflate all of it.
+func readLimit(n int) connect.HandlerOption {
+	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n))
+}
+
+// isUpload matches mediahttp's pre-signed upload PUT, the one path whose
+// body may exceed the RPC cap.
+func isUpload(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/media/upload/")
 }
 
 // background runs f until the Server closes; Close waits for it.

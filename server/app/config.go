@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 )
@@ -42,7 +43,10 @@ type Config struct {
 	RPCTimeout time.Duration
 	// MaxRequestBytes caps a request message.
 	MaxRequestBytes int
-	Media           MediaConfig
+	// Limits bounds connections and slow request bodies; zero fields take
+	// httpserver.DefaultLimits.
+	Limits httpserver.Limits
+	Media  MediaConfig
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo bool
 	// LogLevel and LogFormat ("text" or "json") shape the logger that
@@ -113,6 +117,7 @@ func Defaults() Config {
 		RefreshTTL:      30 * 24 * time.Hour,
 		RPCTimeout:      30 * time.Second,
 		MaxRequestBytes: 4 << 20,
+		Limits:          httpserver.DefaultLimits,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
 		Media: MediaConfig{

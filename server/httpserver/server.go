@@ -23,7 +23,9 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 	// ShutdownTimeout bounds the graceful drain on shutdown.
 	ShutdownTimeout time.Duration
-	Logger          *slog.Logger
+	// Limits bounds connections and slow bodies; see DefaultLimits.
+	Limits Limits
+	Logger *slog.Logger
 }
 
 // Server is a started listener.
@@ -57,6 +59,7 @@ func New(cfg Config, ln net.Listener, h http.Handler) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	if cfg.TLSCertFile != "" {
@@ -67,16 +70,40 @@ func New(cfg Config, ln net.Listener, h http.Handler) (*Server, error) {
 		protocols.SetUnencryptedHTTP2(true)
 	}
 	srv := &http.Server{
-		Handler:           h,
-		Protocols:         protocols,
+		Handler:   minRate(cfg.Limits, h),
+		Protocols: protocols,
+		// Headers must arrive within 10 s of the connection (or of the
+		// previous request); the body has its own, rate-based deadline
+		// (minRate), which a fixed ReadTimeout could not give uploads.
 		ReadHeaderTimeout: 10 * time.Second,
 		// No WriteTimeout: media responses and streams may run long; RPCs are
-		// bounded by their deadline instead.
-		IdleTimeout:    2 * time.Minute,
+		// bounded by their deadline instead, and a peer that stops reading
+		// is cut by HTTP2.WriteByteTimeout (HTTP/2) or TCP keep-alives.
+		IdleTimeout: 2 * time.Minute,
+		// 64 KiB of headers is ample for a bearer token and tracing
+		// headers; for HTTP/2 it is also the advertised
+		// SETTINGS_MAX_HEADER_LIST_SIZE.
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		HTTP2: &http.HTTP2Config{
-			MaxConcurrentStreams: 250,
+			// 100 is the floor RFC 9113 recommends and what most servers
+			// advertise; each stream may buffer MaxReceiveBufferPerStream,
+			// so this bounds one connection's memory.
+			MaxConcurrentStreams: 100,
+			// Frames of up to 64 KiB: enough for throughput, and the
+			// per-frame buffer a connection holds stays small.
+			MaxReadFrameSize: 64 << 10,
+			// Flow-control windows: a stream may have 1 MiB and a
+			// connection 4 MiB unread in the server's buffers.
+			MaxReceiveBufferPerStream:     1 << 20,
+			MaxReceiveBufferPerConnection: 4 << 20,
+			// HPACK tables at the protocol's default size, stated so a
+			// future default change does not grow them silently.
+			MaxDecoderHeaderTableSize: 4 << 10,
+			MaxEncoderHeaderTableSize: 4 << 10,
+			// A peer that accepts no response bytes for a minute is gone
+			// or hostile; its connection is closed.
+			WriteByteTimeout: time.Minute,
 		},
 	}
 	if cfg.TLSCertFile != "" {
@@ -86,7 +113,7 @@ func New(cfg Config, ln net.Listener, h http.Handler) (*Server, error) {
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	return &Server{cfg: cfg, ln: ln, http: srv}, nil
+	return &Server{cfg: cfg, ln: newLimitListener(ln, cfg.Limits.MaxConns), http: srv}, nil
 }
 
 // Addr is the bound address.
