@@ -74,6 +74,17 @@ func (c Config) Validate() error {
 	}
 	positive("access-ttl", c.AccessTTL)
 	positive("refresh-ttl", c.RefreshTTL)
+	// Zero takes httpserver's default; a negative limit is a typo, not a
+	// wish for no limit.
+	if c.Limits.MaxConns < 0 {
+		bad("max-connections", "want a positive number, or 0 for the default, got %d", c.Limits.MaxConns)
+	}
+	if c.Limits.BodyGrace < 0 {
+		bad("body-grace", "want a positive duration, or 0 for the default, got %s", c.Limits.BodyGrace)
+	}
+	if c.Limits.BodyMinRate < 0 {
+		bad("body-min-rate", "want a positive number of bytes/s, or 0 for the default, got %d", c.Limits.BodyMinRate)
+	}
 	if c.RPCTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("RPC timeout: want a positive duration, got %s", c.RPCTimeout))
 	}

@@ -25,6 +25,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"tls cert without key", func(c *app.Config) { c.TLSCert = "c.pem" }, []string{"--tls-cert (BACKBEAT_TLS_CERT)", "--tls-key"}},
 		{"tls key without cert", func(c *app.Config) { c.TLSKey = "k.pem" }, []string{"--tls-key (BACKBEAT_TLS_KEY)", "--tls-cert"}},
+		{"negative connection cap", func(c *app.Config) { c.Limits.MaxConns = -1 }, []string{"--max-connections (BACKBEAT_MAX_CONNECTIONS)"}},
+		{"negative body grace", func(c *app.Config) { c.Limits.BodyGrace = -time.Second }, []string{"--body-grace (BACKBEAT_BODY_GRACE)"}},
+		{"negative body rate", func(c *app.Config) { c.Limits.BodyMinRate = -1 }, []string{"--body-min-rate (BACKBEAT_BODY_MIN_RATE)"}},
 		{"demo with external issuer", func(c *app.Config) { c.Demo, c.OIDCIssuer = true, "https://id.example" }, []string{"--demo (BACKBEAT_DEMO)", "--oidc-issuer (BACKBEAT_OIDC_ISSUER)"}},
 		{"malformed issuer", func(c *app.Config) { c.OIDCIssuer = "id.example" }, []string{"--oidc-issuer (BACKBEAT_OIDC_ISSUER)"}},
 		{"nats listen with url", func(c *app.Config) { c.Media.NATSURL, c.Media.NATSListen = "nats://x:4222", "127.0.0.1:4222" }, []string{"--nats-listen (BACKBEAT_NATS_LISTEN)", "--nats-url"}},
