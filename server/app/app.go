@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -255,7 +254,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// under 64 KiB) fit; a reflection stream's messages share it. Uploads
 	// have their own limit (MaxUploadBytes) in mediahttp.
 	bodyCap := int64(cfg.MaxRequestBytes) + 64<<10
-	limited := httpserver.MaxBody(bodyCap, isUpload, mux)
+	limited := httpserver.MaxBody(bodyCap, mediahttp.IsUpload, mux)
 	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, limited)))
 	return s, nil
 }
@@ -264,12 +263,6 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 // gzip so that refusing an oversized message does not inflate all of it.
 func readLimit(n int) connect.HandlerOption {
 	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n))
-}
-
-// isUpload matches mediahttp's pre-signed upload PUT, the one path whose
-// body may exceed the RPC cap.
-func isUpload(r *http.Request) bool {
-	return r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/media/upload/")
 }
 
 // background runs f until the Server closes; Close waits for it.

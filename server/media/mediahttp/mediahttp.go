@@ -14,6 +14,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/media/blob"
@@ -42,9 +43,19 @@ func New(blobs blob.Store, signer *urlsign.Signer, uploads UploadReceiver, maxBy
 	return &Handler{blobs: blobs, signer: signer, uploads: uploads, maxBytes: maxBytes, log: log}
 }
 
+// uploadPath is where pre-signed upload PUTs arrive (urlsign builds the
+// URLs).
+const uploadPath = "/media/upload/"
+
+// IsUpload reports whether r is a pre-signed upload PUT: the one request
+// whose body may exceed the RPC size cap (the handler has its own limit).
+func IsUpload(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, uploadPath)
+}
+
 // Register mounts the handler's routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("PUT /media/upload/{track}/{upload}", h.upload)
+	mux.HandleFunc("PUT "+uploadPath+"{track}/{upload}", h.upload)
 	mux.HandleFunc("GET /media/s/{token}/{track}/{media}/{file}", h.stream)
 }
 
