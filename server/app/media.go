@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backbeat/backbeat/server/keyfile"
 	"github.com/backbeat/backbeat/server/media/blob"
 	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/queue"
@@ -37,7 +38,7 @@ func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := createExclusive(path, []byte(hex.EncodeToString(k)+"\n")); err != nil {
+	if err := keyfile.WriteOnce(path, []byte(hex.EncodeToString(k)+"\n")); err != nil {
 		return nil, fmt.Errorf("write media signing key: %w", err)
 	}
 	// Of replicas starting at once on a shared directory, one key landed:
@@ -58,50 +59,6 @@ func readSigningKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("media signing key in %s is malformed", path)
 	}
 	return k, nil
-}
-
-// createExclusive creates path holding data, readable by this user only,
-// unless path already exists (then it leaves it alone and returns nil). No
-// reader ever sees a partial file: data goes to a complete temp file first
-// (CreateTemp opens 0600), which is then hard-linked into place; unlike a
-// rename, the link fails when the name is taken.
-func createExclusive(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	err = os.Link(tmp.Name(), path)
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	// No hard links on this filesystem: create the name exclusively and
-	// write it in place, still never replacing another process's key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/keyfile"
 )
 
 const (
@@ -313,10 +314,9 @@ func parseKey(data []byte) (*ecdsa.PrivateKey, error) {
 	return key, nil
 }
 
-// createKey writes a new key so that no reader ever sees a partial file and
-// so that, of two processes starting at once on an empty directory, both end
-// up with the key that landed on disk: the complete temp file is hard-linked
-// into place, which unlike rename fails when the name is taken.
+// createKey writes a new key unless another process starting at once on
+// the same directory wrote one first; either way it returns the key that
+// landed on disk, so both processes sign with the same key.
 func createKey(path string) (*ecdsa.PrivateKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -326,72 +326,8 @@ func createKey(path string) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: encode signing key: %w", err)
 	}
-	dir := filepath.Dir(path)
-	// CreateTemp opens with mode 0600, so the key is never readable by others,
-	// not even briefly.
-	tmp, err := os.CreateTemp(dir, ".oidc-signing-key-*.tmp")
-	if err != nil {
+	if err := keyfile.WriteOnce(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
 		return nil, fmt.Errorf("auth: write signing key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("auth: write signing key: %w", err)
-	}
-	// Sync before publishing, so a crash cannot leave the final name pointing
-	// at an empty file.
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("auth: write signing key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("auth: write signing key: %w", err)
-	}
-
-	switch err := os.Link(tmp.Name(), path); {
-	case err == nil:
-		syncDir(dir)
-		return key, nil
-	case errors.Is(err, fs.ErrExist):
-		// Another process won the race; its key is the one on disk.
-		return readKey(path)
-	default:
-		// Filesystems without hard links: create the name exclusively (a
-		// rename would replace a key another process already uses) and read
-		// back whatever key ended up there.
-		if err := writeExclusive(path, data); err != nil {
-			return nil, fmt.Errorf("auth: write signing key: %w", err)
-		}
-		syncDir(dir)
-		return readKey(path)
-	}
-}
-
-// writeExclusive writes data to path (0600) unless path exists already.
-func writeExclusive(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// syncDir makes the new directory entry durable; best effort, since not
-// every platform can sync a directory and the key is already complete.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
+	return readKey(path)
 }
