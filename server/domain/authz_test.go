@@ -33,6 +33,7 @@ const (
 	notFound = domain.KindNotFound
 	denied   = domain.KindPermissionDenied
 	precond  = domain.KindFailedPrecondition
+	unauth   = domain.KindUnauthenticated
 )
 
 // The principals, one column each.
@@ -365,13 +366,14 @@ func playlistCases() []authzCase {
 		row(followedThenPrivatePlaylist, outcomes{notFound, allow, allow, notFound, notFound, allow}),
 		row(deletedPlaylist, outcomes{notFound, notFound, notFound, notFound, notFound, notFound}),
 	))
-	// Playing from a playlist needs sight of it.
+	// Playing from a playlist needs sight of it, and a playback needs a
+	// listener: an anonymous caller is refused before anything is looked up.
 	add(onPlaylist("start_playback_in_playlist", playFromPlaylist,
-		row(publicPlaylist, outcomes{allow, allow, allow, allow, allow, allow}),
-		row(privatePlaylist, outcomes{notFound, allow, notFound, notFound, notFound, allow}),
-		row(collaborativePlaylist, outcomes{notFound, allow, allow, notFound, notFound, allow}),
-		row(followedThenPrivatePlaylist, outcomes{notFound, allow, notFound, notFound, notFound, allow}),
-		row(deletedPlaylist, outcomes{notFound, notFound, notFound, notFound, notFound, notFound}),
+		row(publicPlaylist, outcomes{unauth, allow, allow, allow, allow, allow}),
+		row(privatePlaylist, outcomes{unauth, allow, notFound, notFound, notFound, allow}),
+		row(collaborativePlaylist, outcomes{unauth, allow, allow, notFound, notFound, allow}),
+		row(followedThenPrivatePlaylist, outcomes{unauth, allow, notFound, notFound, notFound, allow}),
+		row(deletedPlaylist, outcomes{unauth, notFound, notFound, notFound, notFound, notFound}),
 	))
 	return cases
 }
@@ -523,12 +525,14 @@ func catalogCases() []authzCase {
 		{"upload", "track", freshTrack, createUpload, managers},
 		{"upload", "deleted_track", deletedTrack, createUpload, nobody},
 
-		// Every caller plays a ready track, alone or from its album.
-		{"start_playback", "track", freshTrack, playTrack, everyone},
-		{"start_playback_in_album", "track", freshTrack, playFromAlbum, everyone},
+		// Every signed-in caller plays a ready track, alone or from its
+		// album; a playback needs a listener, so anonymous is refused first.
+		{"start_playback", "track", freshTrack, playTrack, outcomes{unauth, allow, allow, allow, allow, allow}},
+		{"start_playback_in_album", "track", freshTrack, playFromAlbum, outcomes{unauth, allow, allow, allow, allow, allow}},
 		{"start_playback", "track_without_audio", silentTrack, playTrack,
-			outcomes{precond, precond, precond, precond, precond, precond}},
-		{"start_playback", "deleted_track", deletedTrack, playTrack, nobody},
+			outcomes{unauth, precond, precond, precond, precond, precond}},
+		{"start_playback", "deleted_track", deletedTrack, playTrack,
+			outcomes{unauth, notFound, notFound, notFound, notFound, notFound}},
 	}
 }
 

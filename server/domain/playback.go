@@ -260,6 +260,11 @@ type PlaybackStart struct {
 // playable media, and returns signed URLs.
 func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc PlayContext, pos time.Duration) (_ *PlaybackStart, err error) {
 	defer derrors.Wrap(&err, "Playback.Start(%q)", trackID)
+	// A playback is bound to its listener (play counts believe only the
+	// listener's own playbacks), so there is none without one.
+	if p.UserID == "" {
+		return nil, Unauthenticated("sign in to play")
+	}
 	switch {
 	case pc.PlaylistID != "":
 		trackID, err = pb.inPlaylist(ctx, p, pc, trackID)
