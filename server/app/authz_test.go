@@ -12,7 +12,6 @@ import (
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
-	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
@@ -117,6 +116,7 @@ func newWorld(t *testing.T, s *apptest.Server) *world {
 	for _, name := range []string{"root", "alice", "bob", "carol", "dave", "eve", "target"} {
 		tokens[name], w.users[name] = s.Register(t, name)
 	}
+	tokens["root"] = s.GrantAdmin(t, "root")
 	root := s.As(tokens["root"])
 	// Alice and Bob become artists; tokens carry roles, so they sign in again.
 	for _, name := range []string{"alice", "bob"} {
@@ -166,7 +166,7 @@ var (
 // refused and permitted changes leave behind.
 func TestAuthorization(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
+	s := apptest.Start(t)
 	w := newWorld(t, s)
 	t.Run("matrix", func(t *testing.T) { authorizationMatrix(t, w) })
 	t.Run("effects", func(t *testing.T) { authorizationEffects(t, w) })
