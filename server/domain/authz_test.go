@@ -1024,3 +1024,42 @@ func TestCreditRefusalNamesTheField(t *testing.T) {
 		t.Fatalf("refused, yet the album changed:\nbefore %+v\nafter  %+v", before.Album, after.Album)
 	}
 }
+
+// TestOperatorSetAdmin: the operator's grant and revoke change the admin
+// role alone of the account named exactly, and report whether anything
+// changed; an unknown or differently-cased name is not found.
+func TestOperatorSetAdmin(t *testing.T) {
+	a := newAuthz(t)
+	roles := func(u *domain.User) []domain.Role { return u.Roles }
+	u, changed, err := a.users.OperatorSetAdmin(a.ctx, "ana", true)
+	if err != nil || !changed || !slices.Equal(roles(u), []domain.Role{domain.RoleListener, domain.RoleArtist, domain.RoleAdmin}) {
+		t.Fatalf("grant ana: %v, changed %v, err %v; want listener, artist, admin", u, changed, err)
+	}
+	if _, changed, err = a.users.OperatorSetAdmin(a.ctx, "ana", true); err != nil || changed {
+		t.Fatalf("grant ana again: changed %v, err %v; want no change", changed, err)
+	}
+	admins, err := a.users.OperatorListAdmins(a.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range admins {
+		names = append(names, u.Username)
+	}
+	if !slices.Equal(names, []string{"ana", "root"}) {
+		t.Fatalf("admins %v, want ana and root", names)
+	}
+	u, changed, err = a.users.OperatorSetAdmin(a.ctx, "ana", false)
+	if err != nil || !changed || !slices.Equal(roles(u), []domain.Role{domain.RoleListener, domain.RoleArtist}) {
+		t.Fatalf("revoke ana: %v, changed %v, err %v; want listener, artist", u, changed, err)
+	}
+	stored, err := a.stores.Users.GetUserByUsername(a.ctx, "ana")
+	if err != nil || !slices.Equal(stored.Roles, []domain.Role{domain.RoleListener, domain.RoleArtist}) {
+		t.Fatalf("stored ana %v, err %v", stored, err)
+	}
+	for _, name := range []string{"nobody", "ANA", "ana@example.com", ""} {
+		if _, _, err := a.users.OperatorSetAdmin(a.ctx, name, true); !domain.IsKind(err, domain.KindNotFound) {
+			t.Errorf("grant %q: %v; want not found", name, err)
+		}
+	}
+}
