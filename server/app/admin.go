@@ -3,8 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/store/embedded"
 )
 
 // ValidateStore refuses a store configuration (--data-dir, --store,
@@ -33,6 +37,13 @@ func OpenUsers(ctx context.Context, cfg Config) (_ *domain.Users, close func() e
 		return nil, nil, err
 	}
 	cfg = cfg.derived()
+	if cfg.Store == "embedded" {
+		// An operator's change goes to an existing deployment: a mistyped
+		// --data-dir must not quietly create an empty store instead.
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, embedded.DBFile)); err != nil {
+			return nil, nil, fmt.Errorf("no embedded store in %s (%v): give the --data-dir serve uses", cfg.DataDir, err)
+		}
+	}
 	stores, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -75,6 +76,14 @@ func TestAdminGrant(t *testing.T) {
 		if in.err == nil || exitCode(in.err) == 0 || !strings.Contains(in.err.Error(), "no account named") {
 			t.Errorf("admin grant %s: err %v, stdout %q; want refused naming the unknown account", name, in.err, in.stdout.String())
 		}
+	}
+	// A mistyped data directory is refused, not created empty.
+	missing := s.DataDir + "-typo"
+	if in := invoke(t, nil, "admin", "grant", "chief", "--data-dir", missing); in.err == nil || !strings.Contains(in.err.Error(), "no embedded store") {
+		t.Errorf("admin grant on a missing data dir: err %v; want refused", in.err)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("admin grant created %s (%v)", missing, err)
 	}
 	for _, args := range [][]string{{"admin"}, {"admin", "grant"}, {"admin", "promote", "chief"}, {"admin", "grant", "chief", "mallory"}, {"admin", "list", "chief"}} {
 		if in := invoke(t, nil, append(args, data...)...); in.err == nil || exitCode(in.err) == 0 {
