@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	janitor := domain.NewJanitor(broker, cfg.Media.CleanupGrace, log, nil)
 
 	users := domain.NewUsers(stores, credentials{issuer: issuer}, domain.UsersConfig{
-		ExternalIssuer: cfg.OIDCIssuer, Admins: cfg.Admins, RefreshTTL: cfg.RefreshTTL, Janitor: janitor,
+		ExternalIssuer: cfg.OIDCIssuer, RefreshTTL: cfg.RefreshTTL, Janitor: janitor,
 	})
 	catalog := domain.NewCatalog(stores, janitor, nil)
 	playlists := domain.NewPlaylists(stores, nil)

@@ -12,7 +12,6 @@ import (
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
-	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
@@ -84,6 +83,21 @@ func (r *resources) Track() string {
 	return r.track
 }
 
+// AlbumCreditingBob is an album of alice's artist crediting bob's band
+// too, made by an admin (crediting bob's band is bob's call, or an admin's).
+func (r *resources) AlbumCreditingBob() string {
+	res, err := r.w.clients[admin].Catalog.CreateAlbum(apptest.Context(r.t), connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Duet", ArtistIds: []string{r.Artist(), r.w.bobBand}}}))
+	apptest.MustOK(r.t, "root creates an album crediting both bands", err)
+	return res.Msg.Album.Id
+}
+
+// TrackCreditingBob is likewise a track.
+func (r *resources) TrackCreditingBob() string {
+	res, err := r.w.clients[admin].Catalog.CreateTrack(apptest.Context(r.t), connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{Title: "Duet", ArtistIds: []string{r.Artist(), r.w.bobBand}}}))
+	apptest.MustOK(r.t, "root creates a track crediting both bands", err)
+	return res.Msg.Track.Id
+}
+
 func (r *resources) Public() string {
 	if r.public == "" {
 		res, err := r.w.clients[owner].Playlists.CreatePlaylist(apptest.Context(r.t), connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: "Open", Public: true}}))
@@ -117,6 +131,7 @@ func newWorld(t *testing.T, s *apptest.Server) *world {
 	for _, name := range []string{"root", "alice", "bob", "carol", "dave", "eve", "target"} {
 		tokens[name], w.users[name] = s.Register(t, name)
 	}
+	tokens["root"] = s.GrantAdmin(t, "root")
 	root := s.As(tokens["root"])
 	// Alice and Bob become artists; tokens carry roles, so they sign in again.
 	for _, name := range []string{"alice", "bob"} {
@@ -166,7 +181,7 @@ var (
 // refused and permitted changes leave behind.
 func TestAuthorization(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
+	s := apptest.Start(t)
 	w := newWorld(t, s)
 	t.Run("matrix", func(t *testing.T) { authorizationMatrix(t, w) })
 	t.Run("effects", func(t *testing.T) { authorizationEffects(t, w) })
@@ -244,9 +259,37 @@ func authorizationMatrix(t *testing.T, w *world) {
 			_, err := c.Catalog.CreateTrackUpload(ctx, connect.NewRequest(&catalogv1.CreateTrackUploadRequest{TrackId: r.Track(), SizeBytes: 1000}))
 			return err
 		}, manager},
-		{"CreateTrack under another's artist as second artist", func(ctx context.Context, c apptest.API, r *resources) error {
-			// The first artist decides; naming another artist second is allowed.
+		// Crediting another's artist is its managers' call: alice, managing
+		// the first artist, cannot name bob's band second; only an admin
+		// (who manages both) may.
+		{"CreateTrack crediting another's artist second", func(ctx context.Context, c apptest.API, r *resources) error {
 			_, err := c.Catalog.CreateTrack(ctx, connect.NewRequest(&catalogv1.CreateTrackRequest{Track: &catalogv1.Track{Title: "Feat", ArtistIds: []string{r.Artist(), w.bobBand}}}))
+			return err
+		}, admins},
+		{"CreateAlbum crediting another's artist second", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Catalog.CreateAlbum(ctx, connect.NewRequest(&catalogv1.CreateAlbumRequest{Album: &catalogv1.Album{Title: "Feat", ArtistIds: []string{r.Artist(), w.bobBand}}}))
+			return err
+		}, admins},
+		{"UpdateAlbum crediting another's artist", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Catalog.UpdateAlbum(ctx, connect.NewRequest(&catalogv1.UpdateAlbumRequest{Album: &catalogv1.Album{Id: r.Album(), ArtistIds: []string{r.Artist(), w.bobBand}}, UpdateMask: mask("artist_ids")}))
+			return err
+		}, admins},
+		{"UpdateTrack crediting another's artist", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Catalog.UpdateTrack(ctx, connect.NewRequest(&catalogv1.UpdateTrackRequest{Track: &catalogv1.Track{Id: r.Track(), ArtistIds: []string{r.Artist(), w.bobBand}}, UpdateMask: mask("artist_ids")}))
+			return err
+		}, admins},
+		// A credit given (here by an admin) can be taken back by the credited
+		// artist's managers, bob, as well as by the album's own.
+		{"UpdateAlbum withdrawing bob's band from its credits", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Catalog.UpdateAlbum(ctx, connect.NewRequest(&catalogv1.UpdateAlbumRequest{Album: &catalogv1.Album{Id: r.AlbumCreditingBob(), ArtistIds: []string{r.Artist()}}, UpdateMask: mask("artist_ids")}))
+			return err
+		}, codes(unauth, denied, denied, denied, ok, ok, ok)},
+		{"UpdateTrack withdrawing bob's band from its credits", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Catalog.UpdateTrack(ctx, connect.NewRequest(&catalogv1.UpdateTrackRequest{Track: &catalogv1.Track{Id: r.TrackCreditingBob(), ArtistIds: []string{r.Artist()}}, UpdateMask: mask("artist_ids")}))
+			return err
+		}, codes(unauth, denied, denied, denied, ok, ok, ok)},
+		{"UpdateAlbum title of an album crediting bob's band", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Catalog.UpdateAlbum(ctx, connect.NewRequest(&catalogv1.UpdateAlbumRequest{Album: &catalogv1.Album{Id: r.AlbumCreditingBob(), Title: "Bob's now"}, UpdateMask: mask("title")}))
 			return err
 		}, manager},
 

@@ -11,7 +11,6 @@ import (
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
-	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/domain"
 )
@@ -21,9 +20,9 @@ import (
 // message naming the field, and writes nothing.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
+	s := apptest.Start(t)
 	ctx := apptest.Context(t)
-	rootTok, _ := s.Register(t, "root")
+	rootTok, _ := s.RegisterAdmin(t, "root")
 	root := s.As(rootTok)
 	art, err := root.Catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Root Band"}}))
 	apptest.MustOK(t, "CreateArtist", err)

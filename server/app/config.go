@@ -34,7 +34,6 @@ type Config struct {
 	// OIDCIssuer and OIDCAudience switch auth to an external provider.
 	OIDCIssuer   string
 	OIDCAudience string
-	Admins       []string
 	// CORSOrigins are the browser origins allowed; empty disables CORS.
 	CORSOrigins []string
 	AccessTTL   time.Duration

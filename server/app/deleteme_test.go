@@ -8,7 +8,6 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
-	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
@@ -17,9 +16,9 @@ import (
 // its playlists); an artist it shared stays with the other manager.
 func TestDeleteMe(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
+	s := apptest.Start(t)
 	ctx := apptest.Context(t)
-	rootTok, _ := s.Register(t, "root")
+	rootTok, _ := s.RegisterAdmin(t, "root")
 	root := s.As(rootTok)
 	_, alice := s.Register(t, "alice")
 	listenerTok, _ := s.Register(t, "carol")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"sort"
@@ -43,14 +44,12 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	m := &c.Media
 	f.stringVar(&c.Addr, "addr", "listen address host:port")
 	f.stringVar(&c.PublicURL, "public-url", "externally visible base URL (default http://<addr>)")
-	f.stringVar(&c.DataDir, "data-dir", "directory of the embedded store and signing keys")
-	f.stringVar(&c.Store, "store", "store: embedded or cassandra")
-	BindCassandraFlags(fs, &c.Cassandra)
+	c.BindStoreFlags(fs)
 	f.stringVar(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
 	f.stringVar(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
 	f.stringVar(&c.OIDCIssuer, "oidc-issuer", "external OIDC issuer URL to trust instead of the embedded issuer")
 	f.stringVar(&c.OIDCAudience, "oidc-audience", "expected audience (client id) of access tokens")
-	f.listVar(&c.Admins, "admins", "comma-separated usernames or emails made admin when their account is created")
+	fs.Var(removedAdmins{}, "admins", f.help("admins", "removed: refused when set; make an existing account admin with 'backbeat admin grant USERNAME'"))
 	f.listVar(&c.CORSOrigins, "cors-origins", "comma-separated browser origins allowed by CORS; empty disables CORS")
 	f.intVar(&c.Limits.MaxConns, "max-connections", "open connections the listener holds at most; more wait in the backlog")
 	f.durationVar(&c.Limits.BodyGrace, "body-grace", "time any request body may take before --body-min-rate applies")
@@ -87,6 +86,37 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.stringVar(&m.FFmpeg, "ffmpeg", "ffmpeg binary")
 	f.stringVar(&m.FFprobe, "ffprobe", "ffprobe binary")
 	f.boolVar(&c.Demo, "demo", "seed a demo catalog and demo users into an empty store")
+}
+
+// BindStoreFlags registers the flags that say which store to open (data
+// directory, store kind, Cassandra connection) on fs, bound to c's fields
+// (start from Defaults). Serve and admin share them.
+func (c *Config) BindStoreFlags(fs *flag.FlagSet) {
+	f := flags{fs}
+	f.stringVar(&c.DataDir, "data-dir", "directory of the embedded store and signing keys")
+	f.stringVar(&c.Store, "store", "store: embedded or cassandra")
+	BindCassandraFlags(fs, &c.Cassandra)
+}
+
+// ErrAdminsRemoved is what --admins (BACKBEAT_ADMINS) answers: it made
+// admin whoever first registered a listed username or email, and an email
+// is not verified, so anyone could claim it. The first admin now comes
+// from the operator, against the store.
+var ErrAdminsRemoved = errors.New(flagRef("admins") + " was removed: it trusted whoever registered first with a listed username or (unverified) email; " +
+	"make an existing account admin with 'backbeat admin grant USERNAME' (same --data-dir or --store/--cassandra-* flags as serve)")
+
+// removedAdmins is the --admins flag, kept only to refuse a value: an
+// operator who still sets it learns at start what to do instead, rather
+// than finding later that nobody is admin.
+type removedAdmins struct{}
+
+func (removedAdmins) String() string { return "" }
+
+func (removedAdmins) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return ErrAdminsRemoved
 }
 
 // BindCassandraFlags registers the Cassandra connection flags on fs, bound

@@ -141,11 +141,10 @@ func TestSlowLoginBodyIsCut(t *testing.T) {
 // cap, still has the body deadline: a trickling upload is cut.
 func TestSlowUploadIsCut(t *testing.T) {
 	s := apptest.Start(t, func(c *app.Config) {
-		c.Admins = []string{"root"}
 		c.Limits = httpserver.Limits{BodyGrace: 300 * time.Millisecond, BodyMinRate: 1 << 20}
 	})
 	ctx := apptest.Context(t)
-	tok, _ := s.Register(t, "root")
+	tok, _ := s.RegisterAdmin(t, "root")
 	root := s.As(tok)
 	art, err := root.Catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Slow Band"}}))
 	apptest.MustOK(t, "CreateArtist", err)

@@ -9,7 +9,6 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
-	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
@@ -21,9 +20,9 @@ type page func(size int32, token string) (ids []string, next string, err error)
 // re-reading the last page with its token ends the walk again.
 func TestPaging(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *app.Config) { c.Admins = []string{"root"} })
+	s := apptest.Start(t)
 	ctx := apptest.Context(t)
-	tok, _ := s.Register(t, "root")
+	tok, _ := s.RegisterAdmin(t, "root")
 	c := s.As(tok)
 	const n = 11 // not a multiple of the page size, so the last page is partial
 	art, err := c.Catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Pager"}}))

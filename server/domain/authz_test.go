@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -481,6 +482,25 @@ func deletedTrack(t *testing.T, a *authz) target {
 
 func nothing(*testing.T, *authz) target { return target{} }
 
+// albumCreditingB is an album of artist A that credits artist B too (an
+// admin made it: crediting B is ben's call, or an admin's).
+func albumCreditingB(t *testing.T, a *authz) target {
+	al, err := a.catalog.CreateAlbum(a.ctx, a.who[admin], &domain.Album{Title: "Duet", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target{albumID: al.ID}
+}
+
+// trackCreditingB is a track of artist A, in A's album, crediting B too.
+func trackCreditingB(t *testing.T, a *authz) target {
+	tr, err := a.catalog.CreateTrack(a.ctx, a.who[admin], &domain.Track{Title: "Duet", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}, AlbumID: a.album.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target{trackID: tr.ID}
+}
+
 func catalogCases() []authzCase {
 	everyone := outcomes{allow, allow, allow, allow, allow, allow}
 	nobody := outcomes{notFound, notFound, notFound, notFound, notFound, notFound}
@@ -513,12 +533,28 @@ func catalogCases() []authzCase {
 		// Handing an album to artist B needs rights over both.
 		{"update_primary_artist_to_b", "album", freshAlbum, moveAlbumToB, adminOnly},
 		{"delete", "album", freshAlbum, deleteAlbum, managers},
+		// Crediting artist B is B's managers' call: ana, managing A only,
+		// cannot put B on her album, at creation or later.
+		{"create", "album_of_a_crediting_b", nothing, createAlbumCreditingB, adminOnly},
+		{"update_credit_b", "album", freshAlbum, creditBOnAlbum, adminOnly},
+		// Credits already there stay without asking again.
+		{"update_keep_credits", "album_crediting_b", albumCreditingB, keepAlbumCredits, managers},
+		{"update", "album_crediting_b", albumCreditingB, renameAlbum, managers},
+		// B's managers may take B off the credits, and only that.
+		{"update_withdraw_b", "album_crediting_b", albumCreditingB, withdrawBFromAlbum, outcomes{denied, denied, denied, allow, allow, allow}},
+		{"update_drop_primary_a", "album_crediting_b", albumCreditingB, dropAFromAlbum, adminOnly},
 
 		// Tracks of artist A.
 		{"create", "track_of_artist_a", nothing, createTrack, managers},
 		// A track of artist B in artist A's album needs rights over both.
 		{"create", "track_of_artist_b_in_album_of_a", nothing, createTrackOfBInAlbumOfA, adminOnly},
 		{"update", "track", freshTrack, renameTrack, managers},
+		// Tracks carry credits too: the same rules.
+		{"create", "track_of_a_crediting_b", nothing, createTrackCreditingB, adminOnly},
+		{"update_credit_b", "track", freshTrack, creditBOnTrack, adminOnly},
+		{"update_keep_credits", "track_crediting_b", trackCreditingB, keepTrackCredits, managers},
+		{"update", "track_crediting_b", trackCreditingB, renameTrack, managers},
+		{"update_withdraw_b", "track_crediting_b", trackCreditingB, withdrawBFromTrack, outcomes{denied, denied, denied, allow, allow, allow}},
 		{"update", "deleted_track", deletedTrack, renameTrack, nobody},
 		{"delete", "track", freshTrack, deleteTrack, managers},
 		{"delete", "deleted_track", deletedTrack, deleteTrack, nobody},
@@ -595,6 +631,40 @@ func moveAlbumToB(a *authz, p domain.Principal, tg target) error {
 	return err
 }
 
+func createAlbumCreditingB(a *authz, p domain.Principal, _ target) error {
+	_, err := a.catalog.CreateAlbum(a.ctx, p, &domain.Album{Title: "Feat", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}})
+	return err
+}
+
+func setAlbumArtists(a *authz, p domain.Principal, tg target, ids ...string) error {
+	_, err := a.catalog.UpdateAlbum(a.ctx, p, &domain.Album{ID: tg.albumID, ArtistIDs: ids}, []string{"artist_ids"})
+	return err
+}
+
+func creditBOnAlbum(a *authz, p domain.Principal, tg target) error {
+	return setAlbumArtists(a, p, tg, a.artistA.ID, a.artistB.ID)
+}
+
+func keepAlbumCredits(a *authz, p domain.Principal, tg target) error {
+	_, err := a.catalog.UpdateAlbum(a.ctx, p, &domain.Album{ID: tg.albumID, Title: "Duet II", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}}, []string{"title", "artist_ids"})
+	return err
+}
+
+func withdrawBFromAlbum(a *authz, p domain.Principal, tg target) error {
+	if err := setAlbumArtists(a, p, tg, a.artistA.ID); err != nil {
+		return err
+	}
+	al, err := a.catalog.GetAlbum(a.ctx, tg.albumID)
+	if err == nil && !slices.Equal(al.ArtistIDs, []string{a.artistA.ID}) {
+		return fmt.Errorf("album credits %v after withdrawing B, want artist A alone", al.ArtistIDs)
+	}
+	return err
+}
+
+func dropAFromAlbum(a *authz, p domain.Principal, tg target) error {
+	return setAlbumArtists(a, p, tg, a.artistB.ID)
+}
+
 func deleteAlbum(a *authz, p domain.Principal, tg target) error {
 	return a.catalog.DeleteAlbum(a.ctx, p, tg.albumID)
 }
@@ -606,6 +676,36 @@ func createTrack(a *authz, p domain.Principal, _ target) error {
 
 func createTrackOfBInAlbumOfA(a *authz, p domain.Principal, _ target) error {
 	_, err := a.catalog.CreateTrack(a.ctx, p, &domain.Track{Title: "New", ArtistIDs: []string{a.artistB.ID}, AlbumID: a.album.ID})
+	return err
+}
+
+func createTrackCreditingB(a *authz, p domain.Principal, _ target) error {
+	_, err := a.catalog.CreateTrack(a.ctx, p, &domain.Track{Title: "Feat", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}, AlbumID: a.album.ID})
+	return err
+}
+
+func setTrackArtists(a *authz, p domain.Principal, tg target, ids ...string) error {
+	_, err := a.catalog.UpdateTrack(a.ctx, p, &domain.Track{ID: tg.trackID, ArtistIDs: ids}, []string{"artist_ids"})
+	return err
+}
+
+func creditBOnTrack(a *authz, p domain.Principal, tg target) error {
+	return setTrackArtists(a, p, tg, a.artistA.ID, a.artistB.ID)
+}
+
+func keepTrackCredits(a *authz, p domain.Principal, tg target) error {
+	_, err := a.catalog.UpdateTrack(a.ctx, p, &domain.Track{ID: tg.trackID, Title: "Duet II", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}}, []string{"title", "artist_ids"})
+	return err
+}
+
+func withdrawBFromTrack(a *authz, p domain.Principal, tg target) error {
+	if err := setTrackArtists(a, p, tg, a.artistA.ID); err != nil {
+		return err
+	}
+	tr, err := a.catalog.GetTrack(a.ctx, tg.trackID)
+	if err == nil && !slices.Equal(tr.ArtistIDs, []string{a.artistA.ID}) {
+		return fmt.Errorf("track credits %v after withdrawing B, want artist A alone", tr.ArtistIDs)
+	}
 	return err
 }
 
@@ -901,5 +1001,69 @@ func TestDeletedAccount(t *testing.T) {
 	pls, _, err := a.playlists.List(a.ctx, a.gone, "", domain.Page{Size: 10})
 	if err != nil || len(pls) != 0 {
 		t.Fatalf("own playlists of a deleted account: %d, %v; want none", len(pls), err)
+	}
+}
+
+// TestCreditRefusalNamesTheField: refusing an uninvited credit says which
+// field and which artist, and a withdrawal that also changes anything else
+// is refused whole.
+func TestCreditRefusalNamesTheField(t *testing.T) {
+	a := newAuthz(t)
+	ana, ben := a.who[ownerArtist], a.who[otherArtist]
+	_, err := a.catalog.CreateAlbum(a.ctx, ana, &domain.Album{Title: "Feat", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}})
+	if !domain.IsKind(err, domain.KindPermissionDenied) || !strings.Contains(err.Error(), "album.artist_ids") || !strings.Contains(err.Error(), a.artistB.Name) {
+		t.Fatalf("ana credits B on a new album: %v; want permission_denied naming album.artist_ids and B", err)
+	}
+	_, err = a.catalog.CreateTrack(a.ctx, ana, &domain.Track{Title: "Feat", ArtistIDs: []string{a.artistA.ID, a.artistB.ID}})
+	if !domain.IsKind(err, domain.KindPermissionDenied) || !strings.Contains(err.Error(), "track.artist_ids") {
+		t.Fatalf("ana credits B on a new track: %v; want permission_denied naming track.artist_ids", err)
+	}
+	tg := albumCreditingB(t, a)
+	before := a.snapshot(t, tg)
+	_, err = a.catalog.UpdateAlbum(a.ctx, ben, &domain.Album{ID: tg.albumID, Title: "Ben's", ArtistIDs: []string{a.artistA.ID}}, []string{"title", "artist_ids"})
+	if !domain.IsKind(err, domain.KindPermissionDenied) || !strings.Contains(err.Error(), "album.artist_ids") {
+		t.Fatalf("ben withdraws B and renames: %v; want permission_denied naming album.artist_ids", err)
+	}
+	if after := a.snapshot(t, tg); !reflect.DeepEqual(before, after) {
+		t.Fatalf("refused, yet the album changed:\nbefore %+v\nafter  %+v", before.Album, after.Album)
+	}
+}
+
+// TestOperatorSetAdmin: the operator's grant and revoke change the admin
+// role alone of the account named exactly, and report whether anything
+// changed; an unknown or differently-cased name is not found.
+func TestOperatorSetAdmin(t *testing.T) {
+	a := newAuthz(t)
+	roles := func(u *domain.User) []domain.Role { return u.Roles }
+	u, changed, err := a.users.OperatorSetAdmin(a.ctx, "ana", true)
+	if err != nil || !changed || !slices.Equal(roles(u), []domain.Role{domain.RoleListener, domain.RoleArtist, domain.RoleAdmin}) {
+		t.Fatalf("grant ana: %v, changed %v, err %v; want listener, artist, admin", u, changed, err)
+	}
+	if _, changed, err = a.users.OperatorSetAdmin(a.ctx, "ana", true); err != nil || changed {
+		t.Fatalf("grant ana again: changed %v, err %v; want no change", changed, err)
+	}
+	admins, err := a.users.OperatorListAdmins(a.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range admins {
+		names = append(names, u.Username)
+	}
+	if !slices.Equal(names, []string{"ana", "root"}) {
+		t.Fatalf("admins %v, want ana and root", names)
+	}
+	u, changed, err = a.users.OperatorSetAdmin(a.ctx, "ana", false)
+	if err != nil || !changed || !slices.Equal(roles(u), []domain.Role{domain.RoleListener, domain.RoleArtist}) {
+		t.Fatalf("revoke ana: %v, changed %v, err %v; want listener, artist", u, changed, err)
+	}
+	stored, err := a.stores.Users.GetUserByUsername(a.ctx, "ana")
+	if err != nil || !slices.Equal(stored.Roles, []domain.Role{domain.RoleListener, domain.RoleArtist}) {
+		t.Fatalf("stored ana %v, err %v", stored, err)
+	}
+	for _, name := range []string{"nobody", "ANA", "ana@example.com", ""} {
+		if _, _, err := a.users.OperatorSetAdmin(a.ctx, name, true); !domain.IsKind(err, domain.KindNotFound) {
+			t.Errorf("grant %q: %v; want not found", name, err)
+		}
 	}
 }

@@ -46,14 +46,52 @@ func (c *Catalog) requireManager(ctx context.Context, p Principal, artistID, wha
 	return a, nil
 }
 
-// requireArtists checks every id names an existing artist.
-func (c *Catalog) requireArtists(ctx context.Context, ids []string) error {
+// requireCredits checks p may credit every artist of ids (field names them
+// for the error): each must exist, and crediting one is its managers'
+// decision (or an admin's), so an artist cannot be put on someone else's
+// album or track without their consent. Artists in kept, those already
+// credited, stay without asking again.
+func (c *Catalog) requireCredits(ctx context.Context, p Principal, field string, ids, kept []string) error {
 	for _, id := range ids {
-		if _, err := c.stores.Catalog.GetArtist(ctx, id); err != nil {
+		a, err := c.stores.Catalog.GetArtist(ctx, id)
+		if err != nil {
 			return err
+		}
+		if !manages(p, a) && !slices.Contains(kept, id) {
+			return PermissionDenied("%s: crediting artist %q needs its consent: only its managers (or an admin) may credit it", field, a.Name)
 		}
 	}
 	return nil
+}
+
+// withdrawsCredit reports whether a patch of fields, turning credits into
+// next, only takes artists p manages off the credits of something p does
+// not otherwise manage: the primary artist stays first, the rest keep their
+// order, and every artist dropped is one of p's. A credited artist's
+// managers may always do that, so a credit given without consent (or no
+// longer wanted) can be undone.
+func (c *Catalog) withdrawsCredit(ctx context.Context, p Principal, credits, next []string, fields []string) (bool, error) {
+	if len(fields) != 1 || fields[0] != "artist_ids" || len(next) == 0 || len(next) >= len(credits) || next[0] != credits[0] {
+		return false, nil
+	}
+	i := 0
+	for _, id := range credits {
+		if i < len(next) && next[i] == id {
+			i++
+			continue
+		}
+		a, err := c.stores.Catalog.GetArtist(ctx, id)
+		if IsKind(err, KindNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !manages(p, a) {
+			return false, nil
+		}
+	}
+	return i == len(next), nil
 }
 
 func (c *Catalog) CreateArtist(ctx context.Context, p Principal, a *Artist) (_ *Artist, err error) {
@@ -159,7 +197,7 @@ func (c *Catalog) CreateAlbum(ctx context.Context, p Principal, al *Album) (_ *A
 	if _, err := c.requireManager(ctx, p, primaryArtist(al.ArtistIDs), "this album"); err != nil {
 		return nil, err
 	}
-	if err := c.requireArtists(ctx, al.ArtistIDs[1:]); err != nil {
+	if err := c.requireCredits(ctx, p, "album.artist_ids", al.ArtistIDs[1:], nil); err != nil {
 		return nil, err
 	}
 	if al.Type == "" {
@@ -194,12 +232,35 @@ func (c *Catalog) albumForManager(ctx context.Context, p Principal, id string) (
 	return al, nil
 }
 
+// UpdateAlbum applies the named fields of patch, for the managers of the
+// album's primary artist (and admins). The managers of a credited artist
+// may change only one thing: take their artist off artist_ids.
 func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fields []string) (_ *Album, err error) {
 	defer derrors.Wrap(&err, "Catalog.UpdateAlbum(%q)", patch.ID)
 	al, err := c.albumForManager(ctx, p, patch.ID)
+	if IsKind(err, KindPermissionDenied) {
+		var cur *Album
+		if cur, err = c.stores.Catalog.GetAlbum(ctx, patch.ID); err != nil {
+			return nil, err
+		}
+		withdraw, werr := c.withdrawsCredit(ctx, p, cur.ArtistIDs, patch.ArtistIDs, fields)
+		if werr != nil {
+			return nil, werr
+		}
+		if !withdraw {
+			return nil, PermissionDenied("this album belongs to an artist you do not manage; the managers of a credited artist may only take it off album.artist_ids")
+		}
+		cur.ArtistIDs = patch.ArtistIDs
+		cur.UpdateTime = c.now().UTC()
+		if err := c.stores.Catalog.UpdateAlbum(ctx, cur); err != nil {
+			return nil, err
+		}
+		return cur, nil
+	}
 	if err != nil {
 		return nil, err
 	}
+	credited := al.ArtistIDs
 	for _, f := range fields {
 		switch f {
 		case "title":
@@ -212,7 +273,7 @@ func (c *Catalog) UpdateAlbum(ctx context.Context, p Principal, patch *Album, fi
 			if _, err := c.requireManager(ctx, p, primaryArtist(patch.ArtistIDs), "the new primary artist"); err != nil {
 				return nil, err
 			}
-			if err := c.requireArtists(ctx, patch.ArtistIDs[1:]); err != nil {
+			if err := c.requireCredits(ctx, p, "album.artist_ids", patch.ArtistIDs[1:], credited); err != nil {
 				return nil, err
 			}
 			al.ArtistIDs = patch.ArtistIDs
@@ -269,15 +330,17 @@ func (c *Catalog) ListAlbumsByArtist(ctx context.Context, artistID string, pg Pa
 	return as, next, nil
 }
 
-// checkTrackRefs checks p may place a track under these artists and album.
-func (c *Catalog) checkTrackRefs(ctx context.Context, p Principal, t *Track) error {
+// checkTrackRefs checks p may place a track under these artists and album;
+// the artists of credited (the track's before a change) stay credited
+// without asking again.
+func (c *Catalog) checkTrackRefs(ctx context.Context, p Principal, t *Track, credited []string) error {
 	if len(t.ArtistIDs) == 0 {
 		return Invalid("track.artist_ids", "at least one artist is required")
 	}
 	if _, err := c.requireManager(ctx, p, primaryArtist(t.ArtistIDs), "this track"); err != nil {
 		return err
 	}
-	if err := c.requireArtists(ctx, t.ArtistIDs[1:]); err != nil {
+	if err := c.requireCredits(ctx, p, "track.artist_ids", t.ArtistIDs[1:], credited); err != nil {
 		return err
 	}
 	if t.AlbumID != "" {
@@ -290,7 +353,7 @@ func (c *Catalog) checkTrackRefs(ctx context.Context, p Principal, t *Track) err
 
 func (c *Catalog) CreateTrack(ctx context.Context, p Principal, t *Track) (_ *Track, err error) {
 	defer derrors.Wrap(&err, "Catalog.CreateTrack(%q)", t.ID)
-	if err := c.checkTrackRefs(ctx, p, t); err != nil {
+	if err := c.checkTrackRefs(ctx, p, t, nil); err != nil {
 		return nil, err
 	}
 	now := c.now().UTC()
@@ -323,12 +386,35 @@ func (c *Catalog) trackForManager(ctx context.Context, p Principal, id string) (
 	return t, nil
 }
 
+// UpdateTrack applies the named fields of patch, for the managers of the
+// track's primary artist (and admins). The managers of a credited artist
+// may change only one thing: take their artist off artist_ids.
 func (c *Catalog) UpdateTrack(ctx context.Context, p Principal, patch *Track, fields []string) (_ *Track, err error) {
 	defer derrors.Wrap(&err, "Catalog.UpdateTrack(%q)", patch.ID)
 	t, err := c.trackForManager(ctx, p, patch.ID)
+	if IsKind(err, KindPermissionDenied) {
+		var cur *Track
+		if cur, err = c.stores.Catalog.GetTrack(ctx, patch.ID); err != nil {
+			return nil, err
+		}
+		withdraw, werr := c.withdrawsCredit(ctx, p, cur.ArtistIDs, patch.ArtistIDs, fields)
+		if werr != nil {
+			return nil, werr
+		}
+		if !withdraw {
+			return nil, PermissionDenied("this track belongs to an artist you do not manage; the managers of a credited artist may only take it off track.artist_ids")
+		}
+		cur.ArtistIDs = patch.ArtistIDs
+		cur.UpdateTime = c.now().UTC()
+		if err := c.stores.Catalog.UpdateTrack(ctx, cur); err != nil {
+			return nil, err
+		}
+		return cur, nil
+	}
 	if err != nil {
 		return nil, err
 	}
+	credited := slices.Clone(t.ArtistIDs)
 	for _, f := range fields {
 		switch f {
 		case "title":
@@ -358,7 +444,7 @@ func (c *Catalog) UpdateTrack(ctx context.Context, p Principal, patch *Track, fi
 		}
 	}
 	if slices.Contains(fields, "artist_ids") || slices.Contains(fields, "album_id") {
-		if err := c.checkTrackRefs(ctx, p, t); err != nil {
+		if err := c.checkTrackRefs(ctx, p, t, credited); err != nil {
 			return nil, err
 		}
 	}

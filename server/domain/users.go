@@ -36,11 +36,8 @@ type UsersConfig struct {
 	// ExternalIssuer, when set, names the identity provider that owns
 	// accounts: local registration and password sign-in are refused.
 	ExternalIssuer string
-	// Admins are usernames or emails that are made admins when their account
-	// is created (the first admin of a fresh deployment comes from here).
-	Admins     []string
-	RefreshTTL time.Duration
-	Now        func() time.Time
+	RefreshTTL     time.Duration
+	Now            func() time.Time
 	// Janitor removes the media of tracks that go with a deleted account.
 	Janitor *Janitor
 }
@@ -83,16 +80,12 @@ func (s *Users) refuseExternal() error {
 	return nil
 }
 
-func (s *Users) initialRoles(username, email string) []Role {
-	roles := []Role{RoleListener}
-	for _, a := range s.cfg.Admins {
-		if a != "" && (strings.EqualFold(a, username) || (email != "" && strings.EqualFold(a, email))) {
-			roles = append(roles, RoleAdmin)
-			break
-		}
-	}
-	return roles
-}
+// initialRoles are every new account's: listener, nothing more, whatever
+// its username or email. Admins come from an operator (OperatorSetAdmin) or
+// another admin (SetUserRoles), never from what a stranger can type at
+// sign-up: an email is not verified, and a username is first come, first
+// served.
+func initialRoles() []Role { return []Role{RoleListener} }
 
 // Register creates a listener account and signs it in.
 func (s *Users) Register(ctx context.Context, in RegisterInput) (_ *User, _ Tokens, err error) {
@@ -110,7 +103,7 @@ func (s *Users) Register(ctx context.Context, in RegisterInput) (_ *User, _ Toke
 		Username:     strings.ToLower(in.Username),
 		Email:        in.Email,
 		DisplayName:  in.DisplayName,
-		Roles:        s.initialRoles(in.Username, in.Email),
+		Roles:        initialRoles(),
 		PasswordHash: hash,
 		CreateTime:   now,
 		UpdateTime:   now,
@@ -366,6 +359,71 @@ func (s *Users) SetUserRoles(ctx context.Context, p Principal, userID string, ro
 	return u, nil
 }
 
+// OperatorSetAdmin grants (admin true) or revokes the admin role of the
+// account named username, matched exactly, and reports whether its roles
+// changed. It is the operator's action (backbeat admin grant and revoke),
+// run against the store, and how the first admin of a deployment comes to
+// be.
+//
+// It takes no principal on purpose. The operator's authority is access to
+// the store and its configuration, which no account has; an "operator"
+// principal would be an admin principal forged for the occasion, which any
+// code path holding one could then use for everything SetUserRoles and the
+// rest allow. Keeping the operator's action separate, and narrow (the admin
+// role of one named account), keeps every principal a real account. For the
+// same reason it may revoke the last admin or anyone's own: the operator can
+// always grant again.
+func (s *Users) OperatorSetAdmin(ctx context.Context, username string, admin bool) (_ *User, changed bool, err error) {
+	defer derrors.Wrap(&err, "Users.OperatorSetAdmin(%q, %t)", username, admin)
+	u, err := s.stores.Users.GetUserByUsername(ctx, username)
+	if err == nil && u.Username != username {
+		// The store matches case-insensitively; the operator names an
+		// account exactly (usernames are lower case).
+		err = NotFound("user", username)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	roles := slices.DeleteFunc(slices.Clone(u.Roles), func(r Role) bool { return r == RoleAdmin })
+	if admin {
+		roles = append(roles, RoleAdmin)
+	}
+	roles = normalizeRoles(roles)
+	if slices.Equal(roles, normalizeRoles(u.Roles)) {
+		return u, false, nil
+	}
+	u.Roles = roles
+	u.UpdateTime = s.cfg.Now().UTC()
+	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
+		return nil, false, err
+	}
+	return u, true, nil
+}
+
+// OperatorListAdmins returns every account holding the admin role, by
+// username: the operator's view (backbeat admin list), with no principal
+// for the reason OperatorSetAdmin gives.
+func (s *Users) OperatorListAdmins(ctx context.Context) (_ []*User, err error) {
+	defer derrors.Wrap(&err, "Users.OperatorListAdmins")
+	var admins []*User
+	pg := Page{Size: 500}
+	for {
+		users, next, err := s.stores.Users.ListUsers(ctx, "", pg)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if slices.Contains(u.Roles, RoleAdmin) {
+				admins = append(admins, u)
+			}
+		}
+		if next == "" {
+			return admins, nil
+		}
+		pg.Token = next
+	}
+}
+
 // normalizeRoles returns roles with listener added, deduplicated, in a
 // stable order.
 func normalizeRoles(roles []Role) []Role {
@@ -411,7 +469,7 @@ func (s *Users) ResolveExternal(ctx context.Context, id ExternalIdentity) (_ *Us
 		}
 		u = &User{
 			ID: NewID(), Username: name, Email: email, DisplayName: id.Name,
-			Roles:          s.initialRoles(id.Username, id.Email),
+			Roles:          initialRoles(),
 			ExternalIssuer: id.Issuer, ExternalSubject: id.Subject,
 			CreateTime: now, UpdateTime: now,
 		}

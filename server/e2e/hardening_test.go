@@ -24,7 +24,7 @@ import (
 // whose client goes away mid-body. Each is a 4xx, and the server logs no
 // error for any of them.
 func TestForgedInputsAreRefused(t *testing.T) {
-	s := startServer(t, t.TempDir(), "--admins", "root")
+	s := startServer(t, t.TempDir())
 	st := newStudio(t, s)
 	ctx := apptest.Context(t)
 

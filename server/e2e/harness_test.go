@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
@@ -60,9 +61,11 @@ type server struct {
 	cmd     *exec.Cmd
 	addr    string
 	dataDir string
-	tls     bool
-	logs    *logBuffer
-	exited  chan struct{}
+	// storeArgs are the store flags it was started with beyond --data-dir.
+	storeArgs []string
+	tls       bool
+	logs      *logBuffer
+	exited    chan struct{}
 }
 
 // URL is the base URL clients use.
@@ -98,7 +101,8 @@ var listeningRE = regexp.MustCompile(`backbeat: listening on (\S+)`)
 func startServer(t testing.TB, dataDir string, flags ...string) *server {
 	t.Helper()
 	requireE2E(t)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, storeFlags(t, dataDir)...)
+	stores := storeFlags(t, dataDir)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, stores...)
 	args = append(args, flags...)
 	cmd := exec.Command(binary, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -111,7 +115,7 @@ func startServer(t testing.TB, dataDir string, flags ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start backbeat: %v", err)
 	}
-	s := &server{t: t, cmd: cmd, dataDir: dataDir, logs: logs, exited: make(chan struct{})}
+	s := &server{t: t, cmd: cmd, dataDir: dataDir, storeArgs: stores, logs: logs, exited: make(chan struct{})}
 	for _, f := range flags {
 		if f == "--tls-cert" {
 			s.tls = true
@@ -148,6 +152,27 @@ func startServer(t testing.TB, dataDir string, flags ...string) *server {
 		}
 	})
 	return s
+}
+
+// grantAdmin makes the existing account username of s's store an admin
+// as an operator does: backbeat admin grant, on the same data directory and
+// store flags, while s runs.
+func grantAdmin(t testing.TB, s *server, username string) {
+	t.Helper()
+	args := append([]string{"admin", "grant", username, "--data-dir", s.dataDir}, s.storeArgs...)
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is now admin") {
+		t.Fatalf("backbeat admin grant %s: %v\n%s", username, err, out)
+	}
+}
+
+// registerAdmin registers username on s, makes it admin (grantAdmin) and
+// signs it in again, returning an access token that carries the role.
+func registerAdmin(t testing.TB, s *server, username string) string {
+	t.Helper()
+	apptest.Register(t, anon(s), username)
+	grantAdmin(t, s, username)
+	return apptest.Login(t, anon(s), username, apptest.Password).Tokens.AccessToken
 }
 
 // storeFlags picks the store under test: the embedded default, or with

@@ -27,7 +27,7 @@ import (
 func BenchmarkTimeToFirstAudio(b *testing.B) {
 	requireE2E(b)
 	requireFFmpeg(b)
-	s := startServer(b, b.TempDir(), "--admins", "root", "--log-level", "warn")
+	s := startServer(b, b.TempDir(), "--log-level", "warn")
 	st := newStudio(b, s)
 	file := makeAudio(b, b.TempDir(), "in.flac", 30)
 	id := st.track(b, "Bench", 1)

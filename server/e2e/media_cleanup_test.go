@@ -28,7 +28,7 @@ const cleanupGrace = 2 * time.Second
 // artist's files at once, breaking the URLs handed out for them.
 func TestMediaCleanup(t *testing.T) {
 	requireFFmpeg(t)
-	s := startServer(t, t.TempDir(), "--admins", "root", "--media-cleanup-grace", cleanupGrace.String())
+	s := startServer(t, t.TempDir(), "--media-cleanup-grace", cleanupGrace.String())
 	st := newStudio(t, s)
 	dir := t.TempDir()
 	audio := makeAudio(t, dir, "take.flac", 3)

@@ -23,7 +23,7 @@ import (
 // person can act on, and too-large files are refused before storage.
 func TestBadUploads(t *testing.T) {
 	requireFFmpeg(t)
-	s := startServer(t, t.TempDir(), "--admins", "root", "--max-upload-bytes", "3000000", "--max-audio-duration", "20s")
+	s := startServer(t, t.TempDir(), "--max-upload-bytes", "3000000", "--max-audio-duration", "20s")
 	st := newStudio(t, s)
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.mp3")
@@ -115,7 +115,7 @@ func TestBadUploads(t *testing.T) {
 func TestTranscodeSurvivesACrash(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
-	flags := []string{"--admins", "root", "--transcode-ack-wait", "3s"}
+	flags := []string{"--transcode-ack-wait", "3s"}
 	id, upload := crashMidTranscode(t, dir, flags)
 
 	s2 := startServer(t, dir, flags...)
@@ -135,7 +135,7 @@ func TestTranscodeSurvivesACrash(t *testing.T) {
 func TestTranscodeGivesUpWhenTheLastAttemptDies(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
-	flags := []string{"--admins", "root", "--transcode-ack-wait", "3s", "--transcode-attempts", "1"}
+	flags := []string{"--transcode-ack-wait", "3s", "--transcode-attempts", "1"}
 	id, _ := crashMidTranscode(t, dir, flags)
 	s2 := startServer(t, dir, flags...)
 	fan := as(s2, apptest.Login(t, anon(s2), "fan", "correct horse battery").Tokens.AccessToken)
@@ -202,7 +202,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 	key := strings.Repeat("ab", 32)
 	natsAddr := freeAddr(t)
 	keyspace := storeFlags(t, dirA)
-	shared := append([]string{"--admins", "root", "--blob-dir", blobs, "--media-signing-key", key, "--transcode-workers", "1"}, keyspace...)
+	shared := append([]string{"--blob-dir", blobs, "--media-signing-key", key, "--transcode-workers", "1"}, keyspace...)
 	a := startServer(t, dirA, append(shared, brokerFlags(natsAddr)...)...)
 	b := startServer(t, dirB, append(shared, "--nats-url", "nats://"+natsAddr, "--nats-user", brokerUser, "--nats-password", brokerPassword)...)
 	st := newStudio(t, a)

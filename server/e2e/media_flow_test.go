@@ -33,7 +33,7 @@ import (
 func TestMediaPipeline(t *testing.T) {
 	requireFFmpeg(t)
 	natsAddr := freeAddr(t)
-	s := startServer(t, t.TempDir(), append([]string{"--admins", "root"}, brokerFlags(natsAddr)...)...)
+	s := startServer(t, t.TempDir(), brokerFlags(natsAddr)...)
 	st := newStudio(t, s)
 	ctx := apptest.Context(t)
 	const seconds = 12

@@ -44,7 +44,7 @@ func TestMediaOnS3(t *testing.T) {
 	const prefix = "backbeat-e2e"
 	key := strings.Repeat("cd", 32)
 	dirA := t.TempDir()
-	s := startServer(t, dirA, append([]string{"--admins", "root", "--media-signing-key", key}, s3Flags(srv, bucket, prefix)...)...)
+	s := startServer(t, dirA, append([]string{"--media-signing-key", key}, s3Flags(srv, bucket, prefix)...)...)
 	st := newStudio(t, s)
 	ctx := apptest.Context(t)
 

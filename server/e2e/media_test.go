@@ -67,8 +67,7 @@ type studio struct {
 func newStudio(t testing.TB, s *server) *studio {
 	t.Helper()
 	ctx := apptest.Context(t)
-	rootTok, _ := apptest.Register(t, anon(s), "root")
-	root := as(s, rootTok)
+	root := as(s, registerAdmin(t, s, "root"))
 	_, art := apptest.Register(t, anon(s), "artist")
 	_, err := root.Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: art.Id, Roles: []userv1.Role{userv1.Role_ROLE_ARTIST}}))
 	apptest.MustOK(t, "SetUserRoles", err)

@@ -20,7 +20,7 @@ import (
 func TestPlayCountsCannotBeFaked(t *testing.T) {
 	requireE2E(t)
 	requireFFmpeg(t)
-	s := startServer(t, t.TempDir(), "--admins", "root")
+	s := startServer(t, t.TempDir())
 	st := newStudio(t, s)
 	ctx := apptest.Context(t)
 	const seconds = 12

@@ -22,9 +22,9 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	// the first server's port instead could fail: once it is free, any
 	// process's outgoing connection may take it.
 	const publicURL = "http://music.backbeat.test"
-	s := startServer(t, dir, "--admins", "root", "--public-url", publicURL)
+	s := startServer(t, dir, "--public-url", publicURL)
 	ctx := apptest.Context(t)
-	tok, _ := apptest.Register(t, anon(s), "root")
+	tok := registerAdmin(t, s, "root")
 	lr := apptest.Login(t, anon(s), "root", "correct horse battery")
 	c := as(s, tok)
 	art, err := c.Catalog.CreateArtist(ctx, connect.NewRequest(&catalogv1.CreateArtistRequest{Artist: &catalogv1.Artist{Name: "Persistent Échos"}}))

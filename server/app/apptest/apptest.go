@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/server/app"
 )
 
@@ -91,4 +92,34 @@ func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// GrantAdmin makes the existing account username an admin as the operator
+// does (backbeat admin grant): through app.OpenUsers on the server's data
+// directory, while it runs. Tokens carry roles, so it signs the user in
+// again (password Password) and returns the new access token.
+func (s *Server) GrantAdmin(t testing.TB, username string) string {
+	t.Helper()
+	cfg := app.Defaults()
+	cfg.DataDir = s.DataDir
+	users, closeStore, err := app.OpenUsers(Context(t), cfg)
+	if err != nil {
+		t.Fatalf("open store to grant admin: %v", err)
+	}
+	_, _, err = users.OperatorSetAdmin(Context(t), username, true)
+	if cerr := closeStore(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("grant admin to %s: %v", username, err)
+	}
+	return s.Login(t, username, Password).Tokens.AccessToken
+}
+
+// RegisterAdmin registers username and makes it admin (GrantAdmin),
+// returning an access token that carries the role, and the user.
+func (s *Server) RegisterAdmin(t testing.TB, username string) (string, *userv1.User) {
+	t.Helper()
+	_, u := s.Register(t, username)
+	return s.GrantAdmin(t, username), u
 }

@@ -2,6 +2,8 @@
 //
 //	backbeat serve [flags]     serve the API (every flag also reads BACKBEAT_<FLAG>)
 //	backbeat migrate [flags]   create the Cassandra keyspace and apply migrations
+//	backbeat admin grant|revoke USERNAME, backbeat admin list [flags]
+//	                           who is admin, changed in the store by the operator
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/backbeat/backbeat/server/app"
@@ -54,6 +57,7 @@ const usage = `usage: backbeat <command> [flags]
 commands:
   serve    serve the API (see 'backbeat serve -h')
   migrate  create the Cassandra keyspace and apply schema migrations (see 'backbeat migrate -h')
+  admin    grant, revoke or list the admin role in the store (see 'backbeat admin -h')
 `
 
 func (e environ) run(args []string) error {
@@ -66,6 +70,8 @@ func (e environ) run(args []string) error {
 		return e.serveCmd(args[1:])
 	case "migrate":
 		return e.migrateCmd(args[1:])
+	case "admin":
+		return e.adminCmd(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, usage)
 		return nil
@@ -80,6 +86,17 @@ func (e environ) run(args []string) error {
 // environment takes the same syntax as the flag (a boolean accepts 1, true,
 // TRUE) and the command line wins.
 func (e environ) parse(fs *flag.FlagSet, args []string) error {
+	_, err := e.parseArgs(fs, args, 0)
+	return err
+}
+
+// parseArgs is parse for a command that also takes up to maxArgs
+// arguments, before or after its flags; it returns them.
+func (e environ) parseArgs(fs *flag.FlagSet, args []string, maxArgs int) ([]string, error) {
+	var positional []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") && len(positional) < maxArgs {
+		positional, args = append(positional, args[0]), args[1:]
+	}
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: backbeat %s [flags]\n\n"+
@@ -87,10 +104,14 @@ func (e environ) parse(fs *flag.FlagSet, args []string) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	rest := fs.Args()
+	for len(rest) > 0 && len(positional) < maxArgs {
+		positional, rest = append(positional, rest[0]), rest[1:]
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("%s: unexpected argument %q", fs.Name(), rest[0])
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -108,7 +129,7 @@ func (e environ) parse(fs *flag.FlagSet, args []string) error {
 			errs = append(errs, fmt.Errorf("%s=%q (flag --%s): %w", name, v, f.Name, err))
 		}
 	})
-	return errors.Join(errs...)
+	return positional, errors.Join(errs...)
 }
 
 func (e environ) serveCmd(args []string) error {

@@ -81,7 +81,6 @@ func TestEnvironmentTypedValues(t *testing.T) {
 		"BACKBEAT_ACCESS_TTL":            "2s",
 		"BACKBEAT_TRANSCODE_WORKERS":     "0",
 		"BACKBEAT_MAX_UPLOAD_BYTES":      "1024",
-		"BACKBEAT_ADMINS":                "root, ops@example.com ,",
 		"BACKBEAT_CORS_ORIGINS":          "",
 		"BACKBEAT_CASSANDRA_HOSTS":       "10.0.0.1,10.0.0.2",
 		"BACKBEAT_CASSANDRA_REPLICATION": "dc1:3,dc2:2",
@@ -94,9 +93,6 @@ func TestEnvironmentTypedValues(t *testing.T) {
 	c := in.served
 	if c.AccessTTL != 2*time.Second || c.Media.Workers != 0 || c.Media.MaxUploadBytes != 1024 {
 		t.Errorf("access ttl %v, workers %d, max upload %d", c.AccessTTL, c.Media.Workers, c.Media.MaxUploadBytes)
-	}
-	if !slices.Equal(c.Admins, []string{"root", "ops@example.com"}) {
-		t.Errorf("admins %q", c.Admins)
 	}
 	if len(c.CORSOrigins) != 0 {
 		t.Errorf("cors origins %q from an empty variable, want none (CORS off)", c.CORSOrigins)

@@ -52,6 +52,9 @@ type Store struct {
 // connections per core keep the cores busy while one waits on the disk.
 var readConns = max(4, 2*runtime.GOMAXPROCS(0))
 
+// DBFile is the database's file name inside the data directory.
+const DBFile = "backbeat.db"
+
 // Open opens (creating if needed) the database dir/backbeat.db, brings its
 // schema up to date, and loads the search index from it.
 func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err error) {
@@ -64,7 +67,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err e
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "backbeat.db")
+	path := filepath.Join(dir, DBFile)
 	if err := privateFiles(path, logger); err != nil {
 		return nil, err
 	}
