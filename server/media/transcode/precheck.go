@@ -144,15 +144,10 @@ func parseDecodeStats(log string, rate int) (decodeStats, bool) {
 // Very short audio is left to the ladder run, whose loudness meter says
 // how short.
 func (t *Transcoder) judge(p Probe, st decodeStats) error {
-	switch {
-	case st.decoded <= 0:
-		return &InputError{Reason: ReasonNoAudio}
-	case st.decoded.Round(time.Second) > t.cfg.MaxDuration:
-		// The container understated it, or did not say.
-		return inputError("audio is longer than %s, the limit", formatDuration(t.cfg.MaxDuration))
-	case p.Duration > 0 && !p.durationEstimated && st.decoded < p.Duration-max(time.Second, p.Duration/10):
-		return inputError("audio is truncated or corrupt: only %s of %s could be decoded", formatDuration(st.decoded), formatDuration(p.Duration))
-	case st.decoded >= 400*time.Millisecond && st.peakDB <= silencePeakDB:
+	if err := t.checkLength(p, st.decoded); err != nil {
+		return err
+	}
+	if st.decoded >= 400*time.Millisecond && st.peakDB <= silencePeakDB {
 		return inputError("%s: no sound above %g dBFS in %s", ReasonSilent, silencePeakDB, formatDuration(st.decoded))
 	}
 	return nil

@@ -319,8 +319,9 @@ func (t *Transcoder) tooLong(d time.Duration) *InputError {
 	return inputError("audio is %s long; the limit is %s", formatDuration(d), formatDuration(t.cfg.MaxDuration))
 }
 
-// checkDecoded judges what ffmpeg actually decoded.
-func (t *Transcoder) checkDecoded(p Probe, got time.Duration, loud domain.Loudness) error {
+// checkLength judges the length of what ffmpeg decoded against what the
+// container stated and the limit.
+func (t *Transcoder) checkLength(p Probe, got time.Duration) error {
 	switch {
 	case got <= 0:
 		return &InputError{Reason: ReasonNoAudio}
@@ -328,9 +329,19 @@ func (t *Transcoder) checkDecoded(p Probe, got time.Duration, loud domain.Loudne
 		// A cut-off upload: the container promised more than decodes.
 		return inputError("audio is truncated or corrupt: only %s of %s could be decoded", formatDuration(got), formatDuration(p.Duration))
 	case got.Round(time.Second) > t.cfg.MaxDuration:
-		// The container understated it (ffmpeg stops reading a little past
-		// the limit).
+		// The container understated it, or did not say (ffmpeg stops
+		// reading a little past the limit).
 		return inputError("audio is longer than %s, the limit", formatDuration(t.cfg.MaxDuration))
+	}
+	return nil
+}
+
+// checkDecoded judges what ffmpeg actually decoded.
+func (t *Transcoder) checkDecoded(p Probe, got time.Duration, loud domain.Loudness) error {
+	if err := t.checkLength(p, got); err != nil {
+		return err
+	}
+	switch {
 	case loud.IntegratedLUFS <= absoluteGateLUFS && got < 400*time.Millisecond:
 		// EBU R128 cannot measure less than one 400ms block.
 		return inputError("audio is only %s long", formatDuration(got))
