@@ -36,7 +36,7 @@ type decodeStats struct {
 }
 
 // precheck decodes the input's first audio stream once, cheaply (no
-// resampling, no encoding, one thread, at most MaxDuration+2s of audio,
+// encoding, one thread, at most MaxDuration+2s of audio,
 // within PrecheckTimeout), and refuses what the expensive ladder run would
 // refuse anyway: audio longer than the limit whatever the headers say,
 // audio that is silent, files that decode to nothing or to far less than
@@ -52,7 +52,7 @@ func (t *Transcoder) precheck(ctx context.Context, dir, in string, p Probe, size
 	defer cancel()
 	start := time.Now()
 	stderr := newTailBuffer(64 << 10)
-	runErr := run(pctx, dir, nil, stderr, t.cfg.FFmpeg, t.precheckArgs(in)...)
+	runErr := run(pctx, dir, nil, stderr, t.cfg.FFmpeg, t.precheckArgs(in, p.SampleRate)...)
 	took := time.Since(start)
 	switch {
 	case runErr != nil && ctx.Err() != nil:
@@ -83,16 +83,18 @@ func (t *Transcoder) precheck(ctx context.Context, dir, in string, p Probe, size
 }
 
 // precheckArgs builds the pre-check's ffmpeg run: the first audio stream,
-// decoded as is into astats (sample peak and count over all channels) and
-// discarded. Nothing is downmixed or resampled: a sum could cancel
+// decoded into astats (sample peak and count over all channels) and
+// discarded. Nothing is downmixed, and nothing resampled but a decoder whose
+// rate is not the probed one (HE-AAC, a rate change mid-stream), so that
+// the count is in the probed rate's samples: a sum could cancel
 // out-of-phase channels and a low rate would drop treble, either making
 // real audio look silent.
-func (t *Transcoder) precheckArgs(in string) []string {
+func (t *Transcoder) precheckArgs(in string, rate int) []string {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", "1"}
 	args = append(args, t.inputOptions()...)
 	args = append(args, "-t", seconds(t.cfg.MaxDuration+2*time.Second), "-i", "file:"+in,
 		"-map", "0:a:0",
-		"-af", "astats=metadata=0:measure_perchannel=none:measure_overall=Peak_level+Number_of_samples",
+		"-af", fmt.Sprintf("aformat=sample_rates=%d,astats=metadata=0:measure_perchannel=none:measure_overall=Peak_level+Number_of_samples", rate),
 		"-f", "null", "-")
 	return args
 }
@@ -103,7 +105,7 @@ func (t *Transcoder) precheckArgs(in string) []string {
 //	[Parsed_astats_0 @ 0x...] Peak level dB: -91.700544
 //	[Parsed_astats_0 @ 0x...] Number of samples: 83520000
 //
-// The count is per channel, at the decoder's rate (the probed one).
+// The count is per channel, at rate (the probed one: see precheckArgs).
 func parseDecodeStats(log string, rate int) (decodeStats, bool) {
 	lines := strings.Split(log, "\n")
 	at := -1

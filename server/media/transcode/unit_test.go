@@ -164,11 +164,11 @@ func TestFFmpegArgs(t *testing.T) {
 }
 
 func TestPrecheckArgs(t *testing.T) {
-	line := strings.Join(New(Config{MaxDuration: time.Minute}).precheckArgs("/in/x.flac"), " ")
+	line := strings.Join(New(Config{MaxDuration: time.Minute}).precheckArgs("/in/x.flac", 48000), " ")
 	for _, want := range []string{
 		"-nostdin", "-threads 1", "-format_whitelist aac,", "-protocol_whitelist file",
 		"-t 62 -i file:/in/x.flac -map 0:a:0",
-		"-af astats=metadata=0:measure_perchannel=none:measure_overall=Peak_level+Number_of_samples",
+		"-af aformat=sample_rates=48000,astats=metadata=0:measure_perchannel=none:measure_overall=Peak_level+Number_of_samples",
 		"-f null -",
 	} {
 		if !strings.Contains(line, want) {
