@@ -40,6 +40,13 @@ func TestBadUploads(t *testing.T) {
 		"-c:a", "libopus", "-b:a", "32k", long).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v %s", err, out)
 	}
+	// Silence in a few KB: the transcoder's decode pass refuses it before
+	// the ladder is encoded, and says so.
+	silent := filepath.Join(dir, "silence.opus")
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono",
+		"-t", "18", "-c:a", "libopus", "-b:a", "6k", "-frame_duration", "120", silent).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
 	video := filepath.Join(dir, "picture.mkv")
 	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=64x64:rate=5",
 		"-c:v", "ffv1", video).CombinedOutput(); err != nil {
@@ -53,6 +60,7 @@ func TestBadUploads(t *testing.T) {
 		{"video without sound", video, "not an audio file"},
 		{"corrupt audio", corrupt, ""},
 		{"too long", long, "limit"},
+		{"silent", silent, "audio is silent: no sound above -80 dBFS in 18s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := st.track(t, tc.name, int32(i+1))

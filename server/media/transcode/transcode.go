@@ -14,7 +14,8 @@
 // Every rung is stereo 44.1 kHz AAC-LC; n counts rungs from the lowest bit
 // rate. The same run measures EBU R128 loudness. Inputs that cannot make a
 // track (not audio, corrupt, too long, too large, silent) fail with an
-// *InputError.
+// *InputError. A cheap decode pass before the ladder run (no encoding)
+// refuses silent and overlong audio without encoding anything.
 package transcode
 
 import (
@@ -86,7 +87,10 @@ type Config struct {
 	// InputFormats lists the ffmpeg demuxers allowed to read inputs
 	// (DefaultInputFormats).
 	InputFormats []string
-	Logger       *slog.Logger
+	// PrecheckTimeout bounds the decode pass that runs before the ladder
+	// (2m); past it the ladder run judges the file alone.
+	PrecheckTimeout time.Duration
+	Logger          *slog.Logger
 }
 
 // Transcoder runs transcodes. It is safe for concurrent use; concurrent
@@ -127,6 +131,9 @@ func New(cfg Config) *Transcoder {
 	if len(cfg.InputFormats) == 0 {
 		cfg.InputFormats = DefaultInputFormats()
 	}
+	if cfg.PrecheckTimeout == 0 {
+		cfg.PrecheckTimeout = DefaultPrecheckTimeout
+	}
 	t := &Transcoder{cfg: cfg, log: cfg.Logger}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -144,6 +151,8 @@ func (c *Config) validate() error {
 		return bad("negative MaxDuration")
 	case c.MaxBytes < 0:
 		return bad("negative MaxBytes")
+	case c.PrecheckTimeout < 0:
+		return bad("negative PrecheckTimeout")
 	case c.SegmentDuration < 100*time.Millisecond:
 		return bad("SegmentDuration %v is below 100ms", c.SegmentDuration)
 	}
@@ -242,6 +251,11 @@ func (t *Transcoder) Transcode(ctx context.Context, inputPath, outDir string) (r
 	if p.Duration.Round(time.Second) > t.cfg.MaxDuration {
 		return res, t.tooLong(p.Duration)
 	}
+	// One cheap decode pass before the expensive one: silent, overlong or
+	// hollow files (a few hundred KB claiming half an hour) stop here.
+	if err := t.precheck(ctx, parent, in, p, fi.Size()); err != nil {
+		return res, err
+	}
 
 	if err := os.Mkdir(work, 0o755); err != nil {
 		return res, fmt.Errorf("transcode: %w", err)
@@ -305,8 +319,9 @@ func (t *Transcoder) tooLong(d time.Duration) *InputError {
 	return inputError("audio is %s long; the limit is %s", formatDuration(d), formatDuration(t.cfg.MaxDuration))
 }
 
-// checkDecoded judges what ffmpeg actually decoded.
-func (t *Transcoder) checkDecoded(p Probe, got time.Duration, loud domain.Loudness) error {
+// checkLength judges the length of what ffmpeg decoded against what the
+// container stated and the limit.
+func (t *Transcoder) checkLength(p Probe, got time.Duration) error {
 	switch {
 	case got <= 0:
 		return &InputError{Reason: ReasonNoAudio}
@@ -314,9 +329,19 @@ func (t *Transcoder) checkDecoded(p Probe, got time.Duration, loud domain.Loudne
 		// A cut-off upload: the container promised more than decodes.
 		return inputError("audio is truncated or corrupt: only %s of %s could be decoded", formatDuration(got), formatDuration(p.Duration))
 	case got.Round(time.Second) > t.cfg.MaxDuration:
-		// The container understated it (ffmpeg stops reading a little past
-		// the limit).
+		// The container understated it, or did not say (ffmpeg stops
+		// reading a little past the limit).
 		return inputError("audio is longer than %s, the limit", formatDuration(t.cfg.MaxDuration))
+	}
+	return nil
+}
+
+// checkDecoded judges what ffmpeg actually decoded.
+func (t *Transcoder) checkDecoded(p Probe, got time.Duration, loud domain.Loudness) error {
+	if err := t.checkLength(p, got); err != nil {
+		return err
+	}
+	switch {
 	case loud.IntegratedLUFS <= absoluteGateLUFS && got < 400*time.Millisecond:
 		// EBU R128 cannot measure less than one 400ms block.
 		return inputError("audio is only %s long", formatDuration(got))

@@ -124,6 +124,7 @@ func TestConfig(t *testing.T) {
 		"duplicate rung":    {Ladder: []int{96, 96}},
 		"bad progressive":   {ProgressiveKbps: -5},
 		"bad format":        {InputFormats: []string{"mp3,hls"}},
+		"negative precheck": {PrecheckTimeout: -time.Second},
 	} {
 		tr := New(cfg)
 		if tr.err == nil {
@@ -159,6 +160,26 @@ func TestFFmpegArgs(t *testing.T) {
 	}
 	if n := strings.Count(line, "-map_metadata -1"); n != 2 {
 		t.Errorf("-map_metadata -1 on %d outputs, want 2", n)
+	}
+}
+
+func TestPrecheckArgs(t *testing.T) {
+	line := strings.Join(New(Config{MaxDuration: time.Minute}).precheckArgs("/in/x.flac", 48000), " ")
+	for _, want := range []string{
+		"-nostdin", "-threads 1", "-format_whitelist aac,", "-protocol_whitelist file",
+		"-t 62 -i file:/in/x.flac -map 0:a:0",
+		"-af aformat=sample_rates=48000,astats=metadata=0:measure_perchannel=none:measure_overall=Peak_level+Number_of_samples",
+		"-f null -",
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("args lack %q:\n%s", want, line)
+		}
+	}
+	// Nothing that could make real audio look silent, nor any encoder.
+	for _, bad := range []string{"-ac", "-ar", "aresample", "pan=", "-c:a"} {
+		if strings.Contains(line, bad) {
+			t.Errorf("args hold %q: %s", bad, line)
+		}
 	}
 }
 
