@@ -205,9 +205,11 @@ func (s *Users) Refresh(ctx context.Context, refreshToken string) (_ Tokens, err
 	return s.issue(ctx, u)
 }
 
-// Logout revokes a refresh token. Revoking an unknown token succeeds: the
-// caller's intent, that the token not work, holds either way.
-func (s *Users) Logout(ctx context.Context, p Principal, refreshToken string) (err error) {
+// Logout revokes a refresh token; the token is its only authority (there is
+// no signed-in caller: an expired access token must not stop a sign-out).
+// Revoking an unknown token succeeds: the caller's intent, that the token not
+// work, holds either way.
+func (s *Users) Logout(ctx context.Context, refreshToken string) (err error) {
 	defer derrors.Wrap(&err, "Users.Logout")
 	if err := s.stores.Users.DeleteSession(ctx, s.creds.HashRefreshToken(refreshToken)); err != nil {
 		return err
