@@ -92,6 +92,25 @@ func TestAuthentication(t *testing.T) {
 		apptest.MustOK(t, "Logout with an unknown token", err)
 	})
 
+	// A rotated token presented again means it leaked: the whole family
+	// goes, its successor too, so neither the thief nor the victim keeps a
+	// session from it.
+	t.Run("reusing a rotated refresh token revokes its family", func(t *testing.T) {
+		ctx := apptest.Context(t)
+		lr := s.Login(t, "alice", apptest.Password)
+		other := s.Login(t, "alice", apptest.Password)
+		a := lr.Tokens.RefreshToken
+		rr, err := s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: a}))
+		apptest.MustOK(t, "RefreshToken(A)", err)
+		b := rr.Msg.Tokens.RefreshToken
+		_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: a}))
+		apptest.WantCode(t, err, connect.CodeUnauthenticated)
+		_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: b}))
+		apptest.WantCode(t, err, connect.CodeUnauthenticated)
+		_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: other.Tokens.RefreshToken}))
+		apptest.MustOK(t, "another sign-in's RefreshToken", err)
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		ctx := apptest.Context(t)
 		_, err := s.Anon().Users.Login(ctx, connect.NewRequest(&userv1.LoginRequest{Login: "alice", Password: "wrong password"}))
