@@ -39,11 +39,15 @@ import (
 	"github.com/backbeat/backbeat/server/store/embedded"
 )
 
-// publicProcedures need no access token: they are how one gets one.
+// publicProcedures need no access token: they are how one gets one, or (Logout)
+// how one gives up a refresh token, whose holding is the only authority
+// needed; a client whose access token has lapsed must still be able to sign
+// out. They run without a principal.
 var publicProcedures = []string{
 	userv1connect.UserServiceRegisterProcedure,
 	userv1connect.UserServiceLoginProcedure,
 	userv1connect.UserServiceRefreshTokenProcedure,
+	userv1connect.UserServiceLogoutProcedure,
 }
 
 // smallRequestBytes caps a message to UserService, health and reflection:
@@ -218,7 +222,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// after decompression; connect also stops inflating a gzip body at the
 	// cap, so a decompression bomb costs about what the largest legitimate
 	// message does. The handlers an anonymous client reaches (UserService
-	// for Register, Login and RefreshToken; health; reflection) take only
+	// for Register, Login, RefreshToken and Logout; health; reflection) take only
 	// small messages, so their cap is smaller still: a bomb's cost there
 	// is a few dozen KiB, not the buffers for MaxRequestBytes.
 	readCap := readLimit(cfg.MaxRequestBytes)

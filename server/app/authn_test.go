@@ -75,6 +75,42 @@ func TestAuthentication(t *testing.T) {
 		apptest.WantCode(t, err, connect.CodeUnauthenticated)
 	})
 
+	// The refresh token alone is Logout's authority: a client whose access
+	// token has lapsed, or that never kept it, can still sign out.
+	t.Run("logout with the refresh token alone", func(t *testing.T) {
+		ctx := apptest.Context(t)
+		expired := apptest.Mint(t, s.DataDir, s.URL(), "backbeat", time.Now().Add(-time.Hour), user.Id)
+		for name, c := range map[string]apptest.API{"no access token": s.Anon(), "expired access token": s.As(expired)} {
+			lr := s.Login(t, "alice", apptest.Password)
+			_, err := c.Users.Logout(ctx, connect.NewRequest(&userv1.LogoutRequest{RefreshToken: lr.Tokens.RefreshToken}))
+			apptest.MustOK(t, "Logout with "+name, err)
+			_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: lr.Tokens.RefreshToken}))
+			apptest.WantCode(t, err, connect.CodeUnauthenticated)
+		}
+		// An unknown token is already signed out: still success.
+		_, err := s.Anon().Users.Logout(ctx, connect.NewRequest(&userv1.LogoutRequest{RefreshToken: "not-a-refresh-token"}))
+		apptest.MustOK(t, "Logout with an unknown token", err)
+	})
+
+	// A rotated token presented again means it leaked: the whole family
+	// goes, its successor too, so neither the thief nor the victim keeps a
+	// session from it.
+	t.Run("reusing a rotated refresh token revokes its family", func(t *testing.T) {
+		ctx := apptest.Context(t)
+		lr := s.Login(t, "alice", apptest.Password)
+		other := s.Login(t, "alice", apptest.Password)
+		a := lr.Tokens.RefreshToken
+		rr, err := s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: a}))
+		apptest.MustOK(t, "RefreshToken(A)", err)
+		b := rr.Msg.Tokens.RefreshToken
+		_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: a}))
+		apptest.WantCode(t, err, connect.CodeUnauthenticated)
+		_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: b}))
+		apptest.WantCode(t, err, connect.CodeUnauthenticated)
+		_, err = s.Anon().Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: other.Tokens.RefreshToken}))
+		apptest.MustOK(t, "another sign-in's RefreshToken", err)
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		ctx := apptest.Context(t)
 		_, err := s.Anon().Users.Login(ctx, connect.NewRequest(&userv1.LoginRequest{Login: "alice", Password: "wrong password"}))

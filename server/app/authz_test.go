@@ -173,6 +173,8 @@ var (
 	ownerOnly   = codes(unauth, ok, denied, notFound, notFound, notFound, ok)
 	publicOwner = codes(unauth, ok, denied, denied, denied, denied, ok)
 	admins      = codes(unauth, denied, denied, denied, denied, denied, ok)
+	// public procedures: no access token needed.
+	anyone = codes(ok, ok, ok, ok, ok, ok, ok)
 )
 
 // TestAuthorization drives every guarded operation as every kind of
@@ -375,6 +377,12 @@ func authorizationMatrix(t *testing.T, w *world) {
 			_, err := c.Users.FollowArtist(ctx, connect.NewRequest(&userv1.FollowArtistRequest{ArtistId: r.Artist()}))
 			return err
 		}, signedIn},
+		// Logout is public: the refresh token is its authority, and an
+		// unknown one is already as revoked as can be.
+		{"Logout an unknown refresh token", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Users.Logout(ctx, connect.NewRequest(&userv1.LogoutRequest{RefreshToken: "not-a-refresh-token"}))
+			return err
+		}, anyone},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,9 +39,22 @@ func (u *User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
 // Session is a refresh token's server side. Only the token's hash is kept, so
 // a leaked database does not leak usable tokens.
 type Session struct {
-	TokenHash  string
-	UserID     string
+	TokenHash string
+	UserID    string
+	// FamilyID names the chain of rotations a Login started: the first
+	// session's token hash, carried over by every Refresh. Sessions stored
+	// before families existed have none ("").
+	FamilyID   string
 	CreateTime time.Time
+	ExpireTime time.Time
+}
+
+// ConsumedSession remembers a rotated refresh token's hash and its family
+// until ExpireTime, so presenting the token again (a sign that it was
+// stolen) can be told from an unknown token and revoke the family.
+type ConsumedSession struct {
+	TokenHash  string
+	FamilyID   string
 	ExpireTime time.Time
 }
 

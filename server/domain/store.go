@@ -55,6 +55,15 @@ type UserStore interface {
 	ConsumeSession(ctx context.Context, tokenHash string) (*Session, error)
 	// DeleteSession is idempotent.
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// RecordConsumedSession keeps c until c.ExpireTime (replacing any record
+	// of the same hash).
+	RecordConsumedSession(ctx context.Context, c *ConsumedSession) error
+	// GetConsumedSession returns the record of a consumed token;
+	// KindNotFound if there is none or it has expired.
+	GetConsumedSession(ctx context.Context, tokenHash string) (*ConsumedSession, error)
+	// RevokeSessionFamily deletes every live session of the family. It is
+	// idempotent; an empty familyID is refused (domain.Invalid).
+	RevokeSessionFamily(ctx context.Context, familyID string) error
 
 	// FollowArtist and UnfollowArtist are idempotent.
 	FollowArtist(ctx context.Context, userID, artistID string) error

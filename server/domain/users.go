@@ -114,7 +114,7 @@ func (s *Users) Register(ctx context.Context, in RegisterInput) (_ *User, _ Toke
 	if err := s.stores.Users.CreateUser(ctx, u); err != nil {
 		return nil, Tokens{}, err
 	}
-	toks, err := s.issue(ctx, u)
+	toks, err := s.issue(ctx, u, "")
 	if err != nil {
 		return nil, Tokens{}, err
 	}
@@ -151,7 +151,7 @@ func (s *Users) Login(ctx context.Context, login, password string) (_ *User, _ T
 	if !ok {
 		return nil, Tokens{}, errBadLogin()
 	}
-	toks, err := s.issue(ctx, u)
+	toks, err := s.issue(ctx, u, "")
 	if err != nil {
 		return nil, Tokens{}, err
 	}
@@ -167,14 +167,19 @@ func (s *Users) burnPasswordCheck(password string) {
 	}
 }
 
-func (s *Users) issue(ctx context.Context, u *User) (Tokens, error) {
+// issue mints tokens for u. The refresh token's session joins family, or
+// starts its own (a sign-in) when family is "".
+func (s *Users) issue(ctx context.Context, u *User, family string) (Tokens, error) {
 	access, exp, err := s.creds.MintAccessToken(u.ID, u.Roles)
 	if err != nil {
 		return Tokens{}, err
 	}
 	refresh, hash := s.creds.NewRefreshToken()
+	if family == "" {
+		family = hash
+	}
 	now := s.cfg.Now().UTC()
-	sess := &Session{TokenHash: hash, UserID: u.ID, CreateTime: now, ExpireTime: now.Add(s.cfg.RefreshTTL)}
+	sess := &Session{TokenHash: hash, UserID: u.ID, FamilyID: family, CreateTime: now, ExpireTime: now.Add(s.cfg.RefreshTTL)}
 	if err := s.stores.Users.CreateSession(ctx, sess); err != nil {
 		return Tokens{}, err
 	}
@@ -182,32 +187,65 @@ func (s *Users) issue(ctx context.Context, u *User) (Tokens, error) {
 }
 
 // Refresh rotates a refresh token: the old one is consumed, new tokens carry
-// the user's current roles.
+// the user's current roles and the old session's family. A consumed token
+// presented again means two parties hold the family's tokens (a thief and
+// its owner): every live session of the family is revoked, so neither keeps
+// one, and the answer is unauthenticated like any spent token's.
 func (s *Users) Refresh(ctx context.Context, refreshToken string) (_ Tokens, err error) {
 	defer derrors.Wrap(&err, "Users.Refresh")
 	if err := s.refuseExternal(); err != nil {
 		return Tokens{}, err
 	}
-	sess, err := s.stores.Users.ConsumeSession(ctx, s.creds.HashRefreshToken(refreshToken))
+	hash := s.creds.HashRefreshToken(refreshToken)
+	spent := Unauthenticated("refresh token invalid, expired or already used")
+	sess, err := s.stores.Users.ConsumeSession(ctx, hash)
 	if IsKind(err, KindNotFound) {
-		return Tokens{}, Unauthenticated("refresh token invalid, expired or already used")
+		if err := s.revokeReused(ctx, hash); err != nil {
+			return Tokens{}, err
+		}
+		return Tokens{}, spent
 	}
 	if err != nil {
+		return Tokens{}, err
+	}
+	family := sess.FamilyID
+	if family == "" {
+		family = sess.TokenHash // a session from before families: its own
+	}
+	// Recorded before the successor exists. A reuse arriving between this
+	// and the successor's creation revokes the family without it, so the
+	// successor survives: the window is this request's remaining duration.
+	now := s.cfg.Now().UTC()
+	if err := s.stores.Users.RecordConsumedSession(ctx, &ConsumedSession{TokenHash: hash, FamilyID: family, ExpireTime: now.Add(s.cfg.RefreshTTL)}); err != nil {
 		return Tokens{}, err
 	}
 	u, err := s.stores.Users.GetUser(ctx, sess.UserID)
 	if IsKind(err, KindNotFound) {
-		return Tokens{}, Unauthenticated("refresh token invalid, expired or already used")
+		return Tokens{}, spent
 	}
 	if err != nil {
 		return Tokens{}, err
 	}
-	return s.issue(ctx, u)
+	return s.issue(ctx, u, family)
 }
 
-// Logout revokes a refresh token. Revoking an unknown token succeeds: the
-// caller's intent, that the token not work, holds either way.
-func (s *Users) Logout(ctx context.Context, p Principal, refreshToken string) (err error) {
+// revokeReused revokes the family of hash if hash is a consumed token's.
+func (s *Users) revokeReused(ctx context.Context, hash string) error {
+	c, err := s.stores.Users.GetConsumedSession(ctx, hash)
+	if IsKind(err, KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.stores.Users.RevokeSessionFamily(ctx, c.FamilyID)
+}
+
+// Logout revokes a refresh token; the token is its only authority (there is
+// no signed-in caller: an expired access token must not stop a sign-out).
+// Revoking an unknown token succeeds: the caller's intent, that the token not
+// work, holds either way.
+func (s *Users) Logout(ctx context.Context, refreshToken string) (err error) {
 	defer derrors.Wrap(&err, "Users.Logout")
 	if err := s.stores.Users.DeleteSession(ctx, s.creds.HashRefreshToken(refreshToken)); err != nil {
 		return err

@@ -80,18 +80,14 @@ func (h *Handler) RefreshToken(ctx context.Context, req *connect.Request[userv1.
 	return connect.NewResponse(&userv1.RefreshTokenResponse{Tokens: tokensToProto(toks)}), nil
 }
 
-// Logout needs no signed-in caller: holding the refresh token is the proof,
-// and a client whose access token has lapsed must still be able to sign out.
-// The caller, when known, is passed on.
+// Logout is a public procedure: holding the refresh token is the proof, and
+// a client whose access token has lapsed must still be able to sign out. It
+// does nothing but revoke that token's session.
 func (h *Handler) Logout(ctx context.Context, req *connect.Request[userv1.LogoutRequest]) (*connect.Response[userv1.LogoutResponse], error) {
 	if err := validate.Token("refresh_token", req.Msg.GetRefreshToken()); err != nil {
 		return nil, err
 	}
-	var p domain.Principal
-	if h.principal != nil {
-		p, _ = h.principal(ctx)
-	}
-	if err := h.svc.Logout(ctx, p, req.Msg.GetRefreshToken()); err != nil {
+	if err := h.svc.Logout(ctx, req.Msg.GetRefreshToken()); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&userv1.LogoutResponse{}), nil

@@ -13,6 +13,7 @@ import (
 type sessionRow struct {
 	TokenHash  string    `db:"token_hash"`
 	UserID     string    `db:"user_id"`
+	FamilyID   string    `db:"family_id"`
 	CreateTime time.Time `db:"create_time"`
 	ExpireTime time.Time `db:"expire_time"`
 }
@@ -21,18 +22,28 @@ type sessionRow struct {
 // longer simply get none.
 const maxTTL = 20 * 365 * 24 * time.Hour
 
+// ttlUntil is the TTL, in seconds, of a row that lasts until expire: 0
+// (none) past maxTTL; an already expired row is kept a moment, so reading
+// it reports it expired like any other.
+func ttlUntil(expire time.Time) int64 {
+	left := time.Until(expire)
+	if left >= maxTTL {
+		return 0
+	}
+	return max(1, int64(left/time.Second)+1)
+}
+
 func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) (err error) {
 	defer wrap(&err, "cassandra.CreateSession(%q)", sess.UserID)
-	var ttl int64
-	if left := time.Until(sess.ExpireTime); left < maxTTL {
-		// An already expired session is kept a moment, so consuming it
-		// reports it expired like any other.
-		ttl = max(1, int64(left/time.Second)+1)
-	}
+	ttl := ttlUntil(sess.ExpireTime)
 	b := u.logged(ctx)
-	b.add(`INSERT INTO sessions (token_hash, user_id, create_time, expire_time) VALUES (?, ?, ?, ?) USING TTL ?`,
-		sess.TokenHash, sess.UserID, msTime(sess.CreateTime), msTime(sess.ExpireTime), ttl)
+	b.add(`INSERT INTO sessions (token_hash, user_id, family_id, create_time, expire_time) VALUES (?, ?, ?, ?, ?) USING TTL ?`,
+		sess.TokenHash, sess.UserID, sess.FamilyID, msTime(sess.CreateTime), msTime(sess.ExpireTime), ttl)
 	b.add(`INSERT INTO sessions_by_user (user_id, token_hash) VALUES (?, ?) USING TTL ?`, sess.UserID, sess.TokenHash, ttl)
+	if sess.FamilyID != "" {
+		b.add(`INSERT INTO sessions_by_family (family_id, token_hash, user_id) VALUES (?, ?, ?) USING TTL ?`,
+			sess.FamilyID, sess.TokenHash, sess.UserID, ttl)
+	}
 	if err := u.exec(b); err != nil {
 		return err
 	}
@@ -42,7 +53,7 @@ func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) (err
 func (u userStore) ConsumeSession(ctx context.Context, tokenHash string) (_ *domain.Session, err error) {
 	defer wrap(&err, "cassandra.ConsumeSession")
 	var r sessionRow
-	err = u.read(ctx, `SELECT token_hash, user_id, create_time, expire_time FROM sessions WHERE token_hash = ?`, tokenHash).Get(&r)
+	err = u.read(ctx, `SELECT token_hash, user_id, family_id, create_time, expire_time FROM sessions WHERE token_hash = ?`, tokenHash).Get(&r)
 	if err != nil {
 		return nil, notFound(err, "session", "(token)")
 	}
@@ -55,19 +66,24 @@ func (u userStore) ConsumeSession(ctx context.Context, tokenHash string) (_ *dom
 	if !applied {
 		return nil, domain.NotFound("session", "(token)")
 	}
-	if err := u.write(ctx, `DELETE FROM sessions_by_user WHERE user_id = ? AND token_hash = ?`, r.UserID, tokenHash).Exec(); err != nil {
+	b := u.logged(ctx)
+	b.add(`DELETE FROM sessions_by_user WHERE user_id = ? AND token_hash = ?`, r.UserID, tokenHash)
+	if r.FamilyID != "" {
+		b.add(`DELETE FROM sessions_by_family WHERE family_id = ? AND token_hash = ?`, r.FamilyID, tokenHash)
+	}
+	if err := u.exec(b); err != nil {
 		u.log.Warn("cassandra: session index left behind", "err", err)
 	}
 	if !r.ExpireTime.After(time.Now()) {
 		return nil, domain.NotFound("session", "(token)")
 	}
-	return &domain.Session{TokenHash: r.TokenHash, UserID: r.UserID, CreateTime: r.CreateTime, ExpireTime: r.ExpireTime}, nil
+	return &domain.Session{TokenHash: r.TokenHash, UserID: r.UserID, FamilyID: r.FamilyID, CreateTime: r.CreateTime, ExpireTime: r.ExpireTime}, nil
 }
 
 func (u userStore) DeleteSession(ctx context.Context, tokenHash string) (err error) {
 	defer wrap(&err, "cassandra.DeleteSession")
-	var userID string
-	err = u.read(ctx, `SELECT user_id FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&userID)
+	var userID, familyID string
+	err = u.read(ctx, `SELECT user_id, family_id FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&userID, &familyID)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return nil
 	}
@@ -75,6 +91,9 @@ func (u userStore) DeleteSession(ctx context.Context, tokenHash string) (err err
 		b := u.logged(ctx)
 		b.add(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 		b.add(`DELETE FROM sessions_by_user WHERE user_id = ? AND token_hash = ?`, userID, tokenHash)
+		if familyID != "" {
+			b.add(`DELETE FROM sessions_by_family WHERE family_id = ? AND token_hash = ?`, familyID, tokenHash)
+		}
 		err = u.exec(b)
 	}
 	if err != nil {
@@ -96,4 +115,50 @@ func (u userStore) deleteSessionsOf(ctx context.Context, userID string) error {
 		return err
 	}
 	return u.write(ctx, `DELETE FROM sessions_by_user WHERE user_id = ?`, userID).Exec()
+}
+
+func (u userStore) RecordConsumedSession(ctx context.Context, c *domain.ConsumedSession) (err error) {
+	defer wrap(&err, "cassandra.RecordConsumedSession")
+	return u.write(ctx, `INSERT INTO consumed_sessions (token_hash, family_id, expire_time) VALUES (?, ?, ?) USING TTL ?`,
+		c.TokenHash, c.FamilyID, msTime(c.ExpireTime), ttlUntil(c.ExpireTime)).Exec()
+}
+
+func (u userStore) GetConsumedSession(ctx context.Context, tokenHash string) (_ *domain.ConsumedSession, err error) {
+	defer wrap(&err, "cassandra.GetConsumedSession")
+	got := domain.ConsumedSession{TokenHash: tokenHash}
+	err = u.read(ctx, `SELECT family_id, expire_time FROM consumed_sessions WHERE token_hash = ?`, tokenHash).Scan(&got.FamilyID, &got.ExpireTime)
+	if err != nil {
+		return nil, notFound(err, "consumed session", "(token)")
+	}
+	if !got.ExpireTime.After(time.Now()) {
+		return nil, domain.NotFound("consumed session", "(token)")
+	}
+	return &got, nil
+}
+
+// RevokeSessionFamily deletes the family's sessions and their index rows;
+// the family's partition goes last, so a failure leaves it to retry from.
+func (u userStore) RevokeSessionFamily(ctx context.Context, familyID string) (err error) {
+	defer wrap(&err, "cassandra.RevokeSessionFamily(%q)", familyID)
+	if familyID == "" {
+		return domain.Invalid("family_id", "empty session family")
+	}
+	type member struct {
+		TokenHash string `db:"token_hash"`
+		UserID    string `db:"user_id"`
+	}
+	var members []member
+	if err := u.read(ctx, `SELECT token_hash, user_id FROM sessions_by_family WHERE family_id = ?`, familyID).Select(&members); err != nil {
+		return err
+	}
+	deletes := make([]stmt, 0, 2*len(members))
+	for _, m := range members {
+		deletes = append(deletes,
+			stmt{`DELETE FROM sessions WHERE token_hash = ?`, []any{m.TokenHash}},
+			stmt{`DELETE FROM sessions_by_user WHERE user_id = ? AND token_hash = ?`, []any{m.UserID, m.TokenHash}})
+	}
+	if err := u.writeEach(ctx, deletes); err != nil {
+		return err
+	}
+	return u.write(ctx, `DELETE FROM sessions_by_family WHERE family_id = ?`, familyID).Exec()
 }

@@ -20,6 +20,8 @@ var userTests = []test{
 	{"Session/ConsumeOnce", testSessionConsume},
 	{"Session/Expired", testSessionExpired},
 	{"Session/Delete", testSessionDelete},
+	{"Session/Family", testSessionFamily},
+	{"Session/Consumed", testSessionConsumed},
 	{"FollowArtist", testFollowArtist},
 }
 
@@ -218,6 +220,57 @@ func testSessionDelete(t *testing.T, f *fixture) {
 	must(t, f.s.Users.DeleteSession(f.ctx, "del"))
 	must(t, f.s.Users.DeleteSession(f.ctx, "never-created"))
 	_, err := f.s.Users.ConsumeSession(f.ctx, "del")
+	wantKind(t, err, domain.KindNotFound)
+}
+
+func testSessionFamily(t *testing.T, f *fixture) {
+	u, other := f.user("sess"), f.user("other")
+	later := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	create := func(hash, userID, family string) *domain.Session {
+		t.Helper()
+		s := &domain.Session{TokenHash: hash, UserID: userID, FamilyID: family, CreateTime: f.now(), ExpireTime: later}
+		must(t, f.s.Users.CreateSession(f.ctx, s))
+		return s
+	}
+	first := create("fam-1", u.ID, "fam-1")
+	create("fam-2", u.ID, "fam-1")
+	create("fam-3", u.ID, "fam-1")
+	create("own", u.ID, "own")
+	create("legacy", u.ID, "")
+	create("theirs", other.ID, "theirs")
+	got, err := f.s.Users.ConsumeSession(f.ctx, "fam-1")
+	must(t, err)
+	wantEqual(t, "consumed session", got, first)
+	must(t, f.s.Users.DeleteSession(f.ctx, "fam-3"))
+	must(t, f.s.Users.RevokeSessionFamily(f.ctx, "fam-1"))
+	must(t, f.s.Users.RevokeSessionFamily(f.ctx, "fam-1"))
+	must(t, f.s.Users.RevokeSessionFamily(f.ctx, "never-created"))
+	wantKind(t, f.s.Users.RevokeSessionFamily(f.ctx, ""), domain.KindInvalid)
+	_, err = f.s.Users.ConsumeSession(f.ctx, "fam-2")
+	wantKind(t, err, domain.KindNotFound)
+	for _, alive := range []string{"own", "legacy", "theirs"} {
+		s, err := f.s.Users.ConsumeSession(f.ctx, alive)
+		must(t, err)
+		if s.TokenHash != alive {
+			t.Fatalf("consumed %q, want %q", s.TokenHash, alive)
+		}
+	}
+	// A revoked family's user can still be deleted with all its sessions.
+	create("fam-4", u.ID, "fam-4")
+	must(t, f.s.Users.RevokeSessionFamily(f.ctx, "fam-4"))
+	must(t, f.s.Users.DeleteUser(f.ctx, u.ID))
+}
+
+func testSessionConsumed(t *testing.T, f *fixture) {
+	c := &domain.ConsumedSession{TokenHash: "spent", FamilyID: "fam", ExpireTime: time.Now().Add(time.Hour).Truncate(time.Millisecond)}
+	must(t, f.s.Users.RecordConsumedSession(f.ctx, c))
+	got, err := f.s.Users.GetConsumedSession(f.ctx, "spent")
+	must(t, err)
+	wantEqual(t, "consumed session", got, c)
+	_, err = f.s.Users.GetConsumedSession(f.ctx, "never-consumed")
+	wantKind(t, err, domain.KindNotFound)
+	must(t, f.s.Users.RecordConsumedSession(f.ctx, &domain.ConsumedSession{TokenHash: "old", FamilyID: "fam", ExpireTime: time.Now().Add(-time.Minute)}))
+	_, err = f.s.Users.GetConsumedSession(f.ctx, "old")
 	wantKind(t, err, domain.KindNotFound)
 }
 
