@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,7 +83,9 @@ func TestSlowBodyIsCutHTTP1(t *testing.T) {
 	if res.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "timeout") {
 		t.Fatalf("got %d %q, want the handler's read to fail with a deadline", res.StatusCode, body)
 	}
-	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+	// Closed shows as EOF, or as a reset when the trickling writer's next
+	// byte reached the closed socket first; open shows as the read deadline.
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("connection still open after the cut body: %v", err)
 	}
 }
