@@ -186,7 +186,11 @@ func storeFlags(t testing.TB, dataDir string) []string {
 	sum := sha256.Sum256([]byte(dataDir))
 	conn := []string{"--cassandra-hosts", strings.Join(hosts, ","),
 		"--cassandra-dc", cassandratest.SharedDC, "--cassandra-keyspace", "e2e_" + hex.EncodeToString(sum[:8])}
-	out, err := exec.Command(binary, append([]string{"migrate"}, conn...)...).CombinedOutput()
+	// Schema statements on a busy single test node can take longer than
+	// the 5 s per-query default (one CI run saw "list migrations: no
+	// response within timeout" while other suites loaded the machine).
+	migrate := append([]string{"migrate", "--cassandra-timeout", "30s"}, conn...)
+	out, err := exec.Command(binary, migrate...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("backbeat migrate: %v\n%s", err, out)
 	}
