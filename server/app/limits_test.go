@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/httpserver"
+	"github.com/backbeat/backbeat/server/httpserver/httpservertest"
 )
 
 // TestDecompressionBomb sends 256 MiB of gzipped zeros (about 255 KB on the
@@ -110,20 +109,7 @@ func TestSlowLoginBodyIsCut(t *testing.T) {
 	const size = 64 << 10 // under the body cap; at 20 B/s, close to an hour
 	fmt.Fprintf(conn, "POST /backbeat.user.v1.UserService/Login HTTP/1.1\r\nHost: %s\r\n"+
 		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"login\":\"", s.Addr(), size)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			if _, err := conn.Write([]byte("a")); err != nil {
-				return
-			}
-		}
-	}()
+	httpservertest.Trickle(t, conn, 'a')
 	// 20 s is far above the 300 ms deadline and far below the trickle.
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -134,11 +120,7 @@ func TestSlowLoginBodyIsCut(t *testing.T) {
 	if res.StatusCode < 400 {
 		t.Errorf("slow Login: HTTP %d %q, want an error", res.StatusCode, got)
 	}
-	// Closed shows as EOF, or as a reset when the trickle's next byte hit
-	// the closed socket first; open shows as the read deadline.
-	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
-		t.Errorf("connection still open after the cut body: %v", err)
-	}
+	httpservertest.WantClosed(t, conn, "the cut body")
 }
 
 // TestSlowUploadIsCut: the pre-signed upload PUT, exempt from the RPC body
@@ -168,20 +150,7 @@ func TestSlowUploadIsCut(t *testing.T) {
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", u.RequestURI(), s.Addr(), size)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			if _, err := conn.Write([]byte{0}); err != nil {
-				return
-			}
-		}
-	}()
+	httpservertest.Trickle(t, conn, 0)
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {

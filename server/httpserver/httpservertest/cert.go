@@ -1,5 +1,6 @@
-// Package httpservertest holds what tests of a TLS listener need: a
-// self-signed certificate for the loopback address.
+// Package httpservertest holds what tests of the listener need: a
+// self-signed certificate for the loopback address, and a slow-body client
+// with the check that the server cut it off.
 package httpservertest
 
 import (
