@@ -158,7 +158,7 @@ func (fakeCreds) HashPassword(string) (string, error)        { return "hash", ni
 func (fakeCreds) NewRefreshToken() (token, hash string)      { return "refresh", "refresh-hash" }
 func (fakeCreds) HashRefreshToken(token string) string       { return token + "-hash" }
 func (fakeCreds) CheckPassword(string, string) (bool, error) { return true, nil }
-func (fakeCreds) MintAccessToken(string, []domain.Role) (string, time.Time, error) {
+func (fakeCreds) MintAccessToken(string, []domain.Role, int64) (string, time.Time, error) {
 	return "access", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), nil
 }
 
