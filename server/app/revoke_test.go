@@ -18,23 +18,6 @@ import (
 // lifetime, and a margin for a loaded machine.
 const revokeBound = app.AccountCacheTTL + 5*time.Second
 
-// waitCode calls call until it answers want, failing the test if it has not
-// within revokeBound.
-func waitCode(t *testing.T, what string, want connect.Code, call func() error) {
-	t.Helper()
-	deadline := time.Now().Add(revokeBound)
-	for {
-		err := call()
-		if err != nil && connect.CodeOf(err) == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still %v after %v, want %v", what, outcome(err), revokeBound, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // operatorSetAdmin changes username's admin role the way `backbeat admin`
 // does: through the store, outside the running server, so the server learns
 // of it only through its account cache, as another replica would.
@@ -88,7 +71,7 @@ func TestRevokedRolesAndAccounts(t *testing.T) {
 		opsTok, _ := s.RegisterAdmin(t, "ops")
 		old := s.As(opsTok)
 		operatorSetAdmin(t, s, "ops", false)
-		waitCode(t, "ListUsers with a demoted admin's old token", connect.CodePermissionDenied, listUsers(old))
+		apptest.WaitCode(t, "ListUsers with a demoted admin's old token", connect.CodePermissionDenied, revokeBound, listUsers(old))
 	})
 
 	t.Run("a deleted account's token stops working", func(t *testing.T) {

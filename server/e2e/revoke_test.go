@@ -22,6 +22,11 @@ import (
 // needed a live access token, a reused rotated refresh token left its
 // successor alive, and there was no way to change a password, sign out
 // everywhere or disable an account. Every subtest fails on that server.
+// revokeBound is how long a change made outside the server (the operator's
+// command) may take to apply: the account cache's lifetime, and a margin for
+// a loaded machine.
+const revokeBound = app.AccountCacheTTL + 5*time.Second
+
 func TestRevocation(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	ctx := apptest.Context(t)
@@ -53,7 +58,7 @@ func TestRevocation(t *testing.T) {
 		boss := mustUser(t, root, "boss")
 		_, err := root.Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: boss}))
 		apptest.MustOK(t, "demote boss", err)
-		took := waitRefused(t, "ListUsers with the demoted admin's old token", connect.CodePermissionDenied, func() error { return isAdmin(old) })
+		took := apptest.WaitCode(t, "ListUsers with the demoted admin's old token", connect.CodePermissionDenied, revokeBound, func() error { return isAdmin(old) })
 		t.Logf("demotion by another admin applied after %v", took)
 		_, err = as(s, old).Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: boss, Roles: []userv1.Role{userv1.Role_ROLE_ADMIN}}))
 		apptest.WantCode(t, err, connect.CodePermissionDenied)
@@ -65,7 +70,7 @@ func TestRevocation(t *testing.T) {
 		if out, err := exec.Command(binary, args...).CombinedOutput(); err != nil || !strings.Contains(string(out), "no longer admin") {
 			t.Fatalf("backbeat admin revoke: %v\n%s", err, out)
 		}
-		took := waitRefused(t, "ListUsers with the revoked admin's old token", connect.CodePermissionDenied, func() error { return isAdmin(old) })
+		took := apptest.WaitCode(t, "ListUsers with the revoked admin's old token", connect.CodePermissionDenied, revokeBound, func() error { return isAdmin(old) })
 		t.Logf("operator revocation (another process) applied after %v", took)
 	})
 
@@ -157,25 +162,6 @@ func TestRevocation(t *testing.T) {
 		apptest.WantCode(t, refresh(rotated.Msg.Tokens.RefreshToken), connect.CodeUnauthenticated)
 		apptest.MustOK(t, "another sign-in's refresh", refresh(elsewhere.Tokens.RefreshToken))
 	})
-}
-
-// waitRefused calls call until it answers want and returns how long that
-// took; it fails the test if the refusal has not come within the account
-// cache's lifetime and a margin for a loaded machine.
-func waitRefused(t *testing.T, what string, want connect.Code, call func() error) time.Duration {
-	t.Helper()
-	start := time.Now()
-	bound := app.AccountCacheTTL + 5*time.Second
-	for {
-		err := call()
-		if connect.CodeOf(err) == want && err != nil {
-			return time.Since(start)
-		}
-		if time.Since(start) > bound {
-			t.Fatalf("%s: %v after %v, want %v", what, err, bound, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // mustUser returns the id of the account named username, as an admin sees it.

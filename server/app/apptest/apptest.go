@@ -125,21 +125,33 @@ func (s *Server) GrantAdmin(t testing.TB, username string) string {
 // for at most app.AccountCacheTTL and a margin for a loaded machine.
 func WaitAdmin(t testing.TB, c API) {
 	t.Helper()
-	deadline := time.Now().Add(app.AccountCacheTTL + 10*time.Second)
-	for {
+	WaitCode(t, "waiting for the admin role to apply", 0, app.AccountCacheTTL+10*time.Second, func() error {
 		_, err := c.Users.ListUsers(Context(t), connect.NewRequest(&userv1.ListUsersRequest{PageSize: 1}))
-		if err == nil {
-			return
+		return err
+	})
+}
+
+// WaitCode calls call until it answers want (0: success), failing the test
+// if it has not within bound, and returns how long that took: for changes
+// that apply within a bound (another replica's account cache) rather than
+// at once.
+func WaitCode(t testing.TB, what string, want connect.Code, bound time.Duration, call func() error) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		err := call()
+		if err == nil && want == 0 || err != nil && connect.CodeOf(err) == want {
+			return time.Since(start)
 		}
-		if connect.CodeOf(err) != connect.CodePermissionDenied || time.Now().After(deadline) {
-			t.Fatalf("waiting for the admin role to apply: %v", err)
+		if time.Since(start) > bound {
+			t.Fatalf("%s: got %v after %v, want code %v", what, err, bound, want)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // RegisterAdmin registers username and makes it admin (GrantAdmin),
-// returning an access token that carries the role, and the user.
+// returning an access token that acts as an admin's, and the user.
 func (s *Server) RegisterAdmin(t testing.TB, username string) (string, *userv1.User) {
 	t.Helper()
 	_, u := s.Register(t, username)
