@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
+	"github.com/backbeat/backbeat/server/auth"
 )
 
 // TestRevocation attacks sessions and roles against the real binary, as
@@ -162,6 +165,60 @@ func TestRevocation(t *testing.T) {
 		apptest.WantCode(t, refresh(rotated.Msg.Tokens.RefreshToken), connect.CodeUnauthenticated)
 		apptest.MustOK(t, "another sign-in's refresh", refresh(elsewhere.Tokens.RefreshToken))
 	})
+}
+
+// TestRevocationAcrossReplicas: two server processes on one Cassandra, one
+// issuer (the same --public-url and signing key) and one broker. A change
+// made through replica A reaches tokens presented to replica B within B's
+// account cache lifetime; refresh tokens die at once, being read from the
+// store.
+func TestRevocationAcrossReplicas(t *testing.T) {
+	requireE2E(t)
+	if os.Getenv("BACKBEAT_E2E_STORE") != "cassandra" {
+		t.Skip("replicas share a Cassandra store: runs in the BACKBEAT_E2E_STORE=cassandra pass")
+	}
+	dirA, dirB := t.TempDir(), t.TempDir()
+	natsAddr := freeAddr(t)
+	keyspace := storeFlags(t, dirA)
+	shared := append([]string{"--public-url", "http://backbeat.replicas.test"}, keyspace...)
+	a := startServer(t, dirA, append(shared, brokerFlags(natsAddr)...)...)
+	// One issuer: B signs and verifies with A's key.
+	key, err := os.ReadFile(filepath.Join(dirA, auth.SigningKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dirB, auth.SigningKeyFile), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := startServer(t, dirB, append(shared, "--nats-url", "nats://"+natsAddr, "--nats-user", brokerUser, "--nats-password", brokerPassword)...)
+	ctx := apptest.Context(t)
+	root := as(a, registerAdmin(t, a, "root"))
+
+	bossTok := registerAdmin(t, a, "boss")
+	onB := as(b, bossTok)
+	_, err = onB.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
+	apptest.MustOK(t, "boss's token on replica B", err)
+	_, err = root.Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: mustUser(t, root, "boss")}))
+	apptest.MustOK(t, "demote boss through A", err)
+	took := apptest.WaitCode(t, "ListUsers on B with the demoted admin's token", connect.CodePermissionDenied, revokeBound, func() error {
+		_, err := onB.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
+		return err
+	})
+	t.Logf("demotion through A applied on B after %v", took)
+
+	_, victim := apptest.Register(t, anon(a), "victim")
+	lr := apptest.Login(t, anon(b), "victim", apptest.Password)
+	getMe := func() error {
+		_, err := as(b, lr.Tokens.AccessToken).Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
+		return err
+	}
+	apptest.MustOK(t, "victim's GetMe on B", getMe())
+	_, err = root.Users.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: victim.Id}))
+	apptest.MustOK(t, "disable victim through A", err)
+	_, err = anon(b).Users.RefreshToken(ctx, connect.NewRequest(&userv1.RefreshTokenRequest{RefreshToken: lr.Tokens.RefreshToken}))
+	apptest.WantCode(t, err, connect.CodeUnauthenticated)
+	took = apptest.WaitCode(t, "GetMe on B with the disabled account's token", connect.CodeUnauthenticated, revokeBound, getMe)
+	t.Logf("disabling through A applied on B after %v", took)
 }
 
 // mustUser returns the id of the account named username, as an admin sees it.
