@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a live Backbeat server: builds the server, starts it
 # on a free port with a fresh data directory and the demo data (users "demo"
-# and "demo-artist", password "backbeat-demo"), waits until it answers, runs
+# and "demo-artist", password "backbeat-demo", and the admin "demo-admin"
+# with the same password, named in BACKBEAT_ADMIN), waits until it answers, runs
 # the command with BACKBEAT_URL set, then stops the server.
 #   bash clients/with-server.sh <command> [args...]
 # Extra server flags can be passed in BACKBEAT_SERVER_FLAGS.
@@ -35,6 +36,15 @@ for _ in $(seq 1 1500); do
   fi
   sleep 0.2
 done
+# An admin account for the SDKs' admin tests ("demo-admin", same password):
+# registered like any user, then granted the role the way an operator does,
+# with backbeat admin grant against the data directory. No request has used
+# the account yet, so the server reads the new role on its first call.
+curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+  -d '{"username":"demo-admin","email":"demo-admin@example.com","password":"backbeat-demo"}' \
+  "$BACKBEAT_URL/backbeat.user.v1.UserService/Register"
+"$root/bin/backbeat" admin grant demo-admin --data-dir "$data" >/dev/null
+export BACKBEAT_ADMIN=demo-admin
 echo "with-server: backbeat at $BACKBEAT_URL (log $log)"
 status=0
 "$@" || status=$?

@@ -161,8 +161,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	janitor := domain.NewJanitor(broker, cfg.Media.CleanupGrace, log, nil)
 
+	// Accounts are cached briefly in front of every request; a change made
+	// here is forgotten at once, one made by another replica within the TTL.
+	accounts := newAccountCache(AccountCacheTTL, nil)
 	users := domain.NewUsers(stores, credentials{issuer: issuer}, domain.UsersConfig{
 		ExternalIssuer: cfg.OIDCIssuer, RefreshTTL: cfg.RefreshTTL, Janitor: janitor,
+		AccountChanged: accounts.forget,
 	})
 	catalog := domain.NewCatalog(stores, janitor, nil)
 	playlists := domain.NewPlaylists(stores, nil)
@@ -217,7 +221,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		})
 	}
 
-	resolver := newResolver(s.publicURL, cfg.OIDCIssuer, users)
+	resolver := newResolver(s.publicURL, cfg.OIDCIssuer, users, accounts)
 	// Every connect handler, health and reflection too, caps each message
 	// after decompression; connect also stops inflating a gzip body at the
 	// cap, so a decompression bomb costs about what the largest legitimate

@@ -128,16 +128,16 @@ func newWorld(t *testing.T, s *apptest.Server) *world {
 	ctx := apptest.Context(t)
 	w := &world{users: map[string]*userv1.User{}}
 	tokens := map[string]string{}
-	for _, name := range []string{"root", "alice", "bob", "carol", "dave", "eve", "target"} {
+	for _, name := range []string{"root", "alice", "bob", "carol", "dave", "eve", "target", "victim"} {
 		tokens[name], w.users[name] = s.Register(t, name)
 	}
 	tokens["root"] = s.GrantAdmin(t, "root")
 	root := s.As(tokens["root"])
-	// Alice and Bob become artists; tokens carry roles, so they sign in again.
+	// Alice and Bob become artists. Roles are read from the account on
+	// every request, so the tokens they hold already act as artists'.
 	for _, name := range []string{"alice", "bob"} {
 		_, err := root.Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: w.users[name].Id, Roles: []userv1.Role{userv1.Role_ROLE_ARTIST}}))
 		apptest.MustOK(t, "SetUserRoles", err)
-		tokens[name] = s.Login(t, name, apptest.Password).Tokens.AccessToken
 	}
 	w.clients = [principals]apptest.API{
 		anonymous: s.Anon(), owner: s.As(tokens["carol"]), collaborator: s.As(tokens["dave"]), listener: s.As(tokens["eve"]),
@@ -373,6 +373,25 @@ func authorizationMatrix(t *testing.T, w *world) {
 			_, err := c.Users.GetUser(ctx, connect.NewRequest(&userv1.GetUserRequest{UserId: w.users["alice"].Id}))
 			return err
 		}, signedIn},
+		// Disabling, enabling and ending the sessions of an account are the
+		// admin's; victim is no principal of the matrix, so its revocation
+		// disturbs no other row.
+		{"DisableUser", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Users.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: w.users["victim"].Id}))
+			return err
+		}, admins},
+		{"EnableUser", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Users.EnableUser(ctx, connect.NewRequest(&userv1.EnableUserRequest{UserId: w.users["victim"].Id}))
+			return err
+		}, admins},
+		{"EndUserSessions", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Users.EndUserSessions(ctx, connect.NewRequest(&userv1.EndUserSessionsRequest{UserId: w.users["victim"].Id}))
+			return err
+		}, admins},
+		{"DisableUser of oneself", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Users.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: w.users["root"].Id}))
+			return err
+		}, codes(unauth, denied, denied, denied, denied, denied, connect.CodeFailedPrecondition)},
 		{"FollowArtist", func(ctx context.Context, c apptest.API, r *resources) error {
 			_, err := c.Users.FollowArtist(ctx, connect.NewRequest(&userv1.FollowArtistRequest{ArtistId: r.Artist()}))
 			return err
@@ -432,6 +451,13 @@ func authorizationEffects(t *testing.T, w *world) {
 		if got.Msg.Album.Title != "First" {
 			t.Fatalf("album title %q after a refused update, want First", got.Msg.Album.Title)
 		}
+	})
+	t.Run("the caller's own session RPCs need a token", func(t *testing.T) {
+		anon := w.clients[anonymous]
+		_, err := anon.Users.LogoutEverywhere(ctx, connect.NewRequest(&userv1.LogoutEverywhereRequest{}))
+		apptest.WantCode(t, err, connect.CodeUnauthenticated)
+		_, err = anon.Users.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: apptest.Password, NewPassword: "another passphrase"}))
+		apptest.WantCode(t, err, connect.CodeUnauthenticated)
 	})
 	t.Run("ListUsers filters by prefix for admins", func(t *testing.T) {
 		res, err := root.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{UsernamePrefix: "a"}))

@@ -198,6 +198,34 @@ func TestBadInput(t *testing.T) {
 			_, err := root.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{PageToken: "%%%garbage"}))
 			return err
 		}, connect.CodeInvalidArgument, "page_token"},
+		{"change password too short", func(ctx context.Context) error {
+			_, err := root.Users.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: apptest.Password, NewPassword: "short"}))
+			return err
+		}, connect.CodeInvalidArgument, "new_password"},
+		{"change password without the current one", func(ctx context.Context) error {
+			_, err := root.Users.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{NewPassword: "a long enough passphrase"}))
+			return err
+		}, connect.CodeInvalidArgument, "current_password"},
+		{"change password current one too long", func(ctx context.Context) error {
+			_, err := root.Users.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: strings.Repeat("x", 10_000), NewPassword: "a long enough passphrase"}))
+			return err
+		}, connect.CodeInvalidArgument, "current_password"},
+		{"disable user bad id", func(ctx context.Context) error {
+			_, err := root.Users.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: "x y"}))
+			return err
+		}, connect.CodeInvalidArgument, "user_id"},
+		{"enable user without id", func(ctx context.Context) error {
+			_, err := root.Users.EnableUser(ctx, connect.NewRequest(&userv1.EnableUserRequest{}))
+			return err
+		}, connect.CodeInvalidArgument, "user_id"},
+		{"end user sessions bad id", func(ctx context.Context) error {
+			_, err := root.Users.EndUserSessions(ctx, connect.NewRequest(&userv1.EndUserSessionsRequest{UserId: "x y"}))
+			return err
+		}, connect.CodeInvalidArgument, "user_id"},
+		{"disable unknown user", func(ctx context.Context) error {
+			_, err := root.Users.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: unknown}))
+			return err
+		}, connect.CodeNotFound, ""},
 		{"set roles bad user id", func(ctx context.Context) error {
 			_, err := root.Users.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: "x y", Roles: []userv1.Role{userv1.Role_ROLE_ARTIST}}))
 			return err
@@ -358,6 +386,9 @@ func TestBadInput(t *testing.T) {
 	if len(users.Msg.Users) != 1 {
 		t.Fatalf("%d users after refused registrations, want 1", len(users.Msg.Users))
 	}
+	// Refused password changes left the password, and the sessions (root's
+	// token still answers below), as they were.
+	s.Login(t, "root", apptest.Password)
 	me, err := root.Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
 	apptest.MustOK(t, "GetMe", err)
 	if me.Msg.User.Email != "root@example.com" {

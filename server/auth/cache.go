@@ -13,9 +13,11 @@ const maxCachedTokens = 20_000
 // tokenCache remembers tokens that verified, until they expire. A client
 // sends the same access token with every call for its whole lifetime, and
 // checking an ES256 or RS256 signature costs far more than serving a cached
-// read, so this keeps signature checks off the hot path. Nothing is lost:
-// a JWT cannot be revoked before it expires anyway, and expiry is checked on
-// every hit. Keys are SHA-256 digests so the cache holds no usable tokens.
+// read, so this keeps signature checks off the hot path. Nothing is lost: a
+// signature stays valid until the token expires, which is checked on every
+// hit, and whether the account behind a valid token may still use it is the
+// resolver's question, asked on every call. Keys are SHA-256 digests so the
+// cache holds no usable tokens.
 type tokenCache struct {
 	mu  sync.RWMutex
 	max int

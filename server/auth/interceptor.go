@@ -11,9 +11,10 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 )
 
-// Resolver maps a verified identity to a Backbeat principal. Identities from
-// the embedded issuer map directly (see DirectResolver); external ones are
-// looked up, and created on first sight, by the domain, which the server wires.
+// Resolver maps a verified identity to a Backbeat principal. The server's
+// (server/app) reads the account behind every identity, through a short
+// cache, so that roles, disabled accounts and ended sessions apply to tokens
+// already issued; external identities are created on first sight.
 type Resolver interface {
 	Principal(ctx context.Context, id Identity) (domain.Principal, error)
 }
@@ -26,8 +27,9 @@ func (f ResolverFunc) Principal(ctx context.Context, id Identity) (domain.Princi
 }
 
 // DirectResolver trusts the token: the subject is the user id and the roles
-// claim the roles. Only fit for the embedded issuer, whose tokens say exactly
-// that; the id check keeps an external token from passing as a local user.
+// claim the roles. It is for tests of this package: the server does not use
+// it, since a token's roles cannot be taken back before it expires. The id
+// check keeps an external token from passing as a local user.
 func DirectResolver() Resolver {
 	return ResolverFunc(func(_ context.Context, id Identity) (domain.Principal, error) {
 		if !domain.ValidID(id.Subject) {

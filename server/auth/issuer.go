@@ -157,8 +157,15 @@ func (i *Issuer) VerifierConfig() VerifierConfig {
 	}
 }
 
+// EpochClaim names the claim carrying the account's session epoch when the
+// token was minted (domain.User.SessionEpoch): the server refuses a token
+// whose epoch is older than the account's.
+const EpochClaim = "sep"
+
 // Mint returns a signed access token for userID and the time it expires.
-func (i *Issuer) Mint(userID string, roles []domain.Role) (token string, expires time.Time, err error) {
+// roles are informational for clients: the server reads the account's
+// current roles on every request. epoch is the account's session epoch.
+func (i *Issuer) Mint(userID string, roles []domain.Role, epoch int64) (token string, expires time.Time, err error) {
 	if userID == "" {
 		return "", time.Time{}, errors.New("auth: mint: empty user id")
 	}
@@ -182,7 +189,7 @@ func (i *Issuer) Mint(userID string, roles []domain.Role) (token string, expires
 		Expiry:    jwt.NewNumericDate(expires),
 		ID:        rand.Text(),
 	}
-	token, err = jwt.Signed(i.signer).Claims(claims).Claims(map[string]any{"roles": names}).Serialize()
+	token, err = jwt.Signed(i.signer).Claims(claims).Claims(map[string]any{"roles": names, EpochClaim: epoch}).Serialize()
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("auth: mint: %w", err)
 	}
@@ -221,7 +228,7 @@ func (i *Issuer) discoveryDocument() map[string]any {
 		"id_token_signing_alg_values_supported": []string{oidc.ES256},
 		"response_types_supported":              []string{"id_token"},
 		"subject_types_supported":               []string{"public"},
-		"claims_supported":                      []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "roles"},
+		"claims_supported":                      []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "roles", EpochClaim},
 	}
 }
 

@@ -53,7 +53,7 @@ func newTestVerifier(t *testing.T, cfg VerifierConfig) *Verifier {
 
 func mint(t *testing.T, iss *Issuer, sub string, roles ...domain.Role) string {
 	t.Helper()
-	tok, _, err := iss.Mint(sub, roles)
+	tok, _, err := iss.Mint(sub, roles, 0)
 	if err != nil {
 		t.Fatalf("Mint: %v", err)
 	}
@@ -172,10 +172,10 @@ func TestIssuerConfigValidation(t *testing.T) {
 		t.Error("empty Dir accepted")
 	}
 	iss := newTestIssuer(t, IssuerConfig{})
-	if _, _, err := iss.Mint("", nil); err == nil {
+	if _, _, err := iss.Mint("", nil, 0); err == nil {
 		t.Error("empty user id minted")
 	}
-	if _, _, err := iss.Mint(domain.NewID(), []domain.Role{"root"}); err == nil {
+	if _, _, err := iss.Mint(domain.NewID(), []domain.Role{"root"}, 0); err == nil {
 		t.Error("unknown role minted")
 	}
 }
@@ -184,7 +184,7 @@ func TestMintClaims(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 600, time.UTC)
 	iss := newTestIssuer(t, IssuerConfig{Now: func() time.Time { return now }})
 	user := domain.NewID()
-	tok, exp, err := iss.Mint(user, []domain.Role{domain.RoleListener, domain.RoleArtist})
+	tok, exp, err := iss.Mint(user, []domain.Role{domain.RoleListener, domain.RoleArtist}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestMintClaims(t *testing.T) {
 	if jti == "" {
 		t.Error("no jti")
 	}
-	tok2, _, _ := iss.Mint(user, nil)
+	tok2, _, _ := iss.Mint(user, nil, 0)
 	if _, p2 := decodeParts(t, tok2); p2["jti"] == jti {
 		t.Error("jti repeated")
 	} else if r, ok := p2["roles"].([]any); !ok || len(r) != 0 {
@@ -226,7 +226,7 @@ func TestMintConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			tok, _, err := iss.Mint(domain.NewID(), []domain.Role{domain.RoleListener})
+			tok, _, err := iss.Mint(domain.NewID(), []domain.Role{domain.RoleListener}, 0)
 			if err != nil {
 				t.Error(err)
 				return

@@ -73,6 +73,11 @@ type Identity struct {
 	Name     string
 	// Roles are the known roles of the "roles" claim; unknown names are dropped.
 	Roles []domain.Role
+	// IssuedAt is the "iat" claim (zero when absent).
+	IssuedAt time.Time
+	// SessionEpoch is the EpochClaim of the embedded issuer's tokens (0 when
+	// absent, as in tokens minted before it existed).
+	SessionEpoch int64
 }
 
 // Verifier checks bearer access tokens from one issuer.
@@ -202,6 +207,7 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Identity, error
 		PreferredUsername string          `json:"preferred_username"`
 		Name              string          `json:"name"`
 		Roles             json.RawMessage `json:"roles"`
+		SessionEpoch      json.RawMessage `json:"sep"`
 	}
 	if err := tok.Claims(&c); err != nil {
 		v.log.DebugContext(ctx, "auth: token rejected", "reason", msgMalformed, "err", err)
@@ -214,9 +220,24 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (Identity, error
 		Username: c.PreferredUsername,
 		Name:     c.Name,
 		Roles:    v.roles(ctx, c.Roles),
+		IssuedAt: tok.IssuedAt,
+		// An external provider's token has no such claim; its value, if
+		// one were there, is never used (see the server's resolver).
+		SessionEpoch: epoch(c.SessionEpoch),
 	}
 	v.cache.put(key, id, tok.Expiry)
 	return id, nil
+}
+
+// epoch reads the EpochClaim leniently: another provider may use the name
+// for something else, which must not lock its users out (the claim only
+// matters for the embedded issuer's tokens, whose value is always a number).
+func epoch(raw json.RawMessage) int64 {
+	var n int64
+	if len(raw) == 0 || json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	return n
 }
 
 // roles is lenient: an external provider's "roles" claim may hold names

@@ -761,7 +761,71 @@ func userCases() []authzCase {
 		{"set_roles", "deleted_user", nothing, setGoneRoles, outcomes{denied, denied, denied, denied, denied, notFound}},
 		{"get_user", "deleted_user", nothing, getGone, nobody},
 		{"list_playlists", "deleted_user", nothing, listGonePlaylists, nobody},
+		{"disable_user", "listener", freshListener, disableUser, adminOnly},
+		{"enable_user", "disabled_listener", freshDisabledListener, enableUser, adminOnly},
+		{"end_user_sessions", "listener", freshListener, endUserSessions, adminOnly},
+		// An admin cannot disable themself, as they cannot drop their own
+		// admin role; ending their own sessions is LogoutEverywhere's job
+		// and allowed.
+		{"disable_user", "self", nothing, disableSelf, outcomes{denied, denied, denied, denied, denied, precond}},
+		{"disable_user", "deleted_user", nothing, disableGone, outcomes{denied, denied, denied, denied, denied, notFound}},
+		{"enable_user", "deleted_user", nothing, enableGone, outcomes{denied, denied, denied, denied, denied, notFound}},
+		{"end_user_sessions", "deleted_user", nothing, endGoneSessions, outcomes{denied, denied, denied, denied, denied, notFound}},
+		// Everyone signed in may sign themself out everywhere; the anonymous
+		// principal has no account to sign out.
+		{"logout_everywhere", "self", nothing, logoutEverywhere, outcomes{notFound, allow, allow, allow, allow, allow}},
 	}
+}
+
+func freshDisabledListener(t *testing.T, a *authz) target {
+	tg := freshListener(t, a)
+	if err := a.stores.Users.SetUserDisabled(a.ctx, tg.userID, true); err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func disableUser(a *authz, p domain.Principal, tg target) error {
+	u, err := a.users.DisableUser(a.ctx, p, tg.userID)
+	if err == nil && !u.Disabled {
+		return fmt.Errorf("DisableUser returned %+v, want it disabled", u)
+	}
+	return err
+}
+
+func enableUser(a *authz, p domain.Principal, tg target) error {
+	u, err := a.users.EnableUser(a.ctx, p, tg.userID)
+	if err == nil && u.Disabled {
+		return fmt.Errorf("EnableUser returned %+v, want it enabled", u)
+	}
+	return err
+}
+
+func endUserSessions(a *authz, p domain.Principal, tg target) error {
+	return a.users.EndUserSessions(a.ctx, p, tg.userID)
+}
+
+func disableSelf(a *authz, p domain.Principal, _ target) error {
+	_, err := a.users.DisableUser(a.ctx, p, p.UserID)
+	return err
+}
+
+func disableGone(a *authz, p domain.Principal, _ target) error {
+	_, err := a.users.DisableUser(a.ctx, p, a.gone.UserID)
+	return err
+}
+
+func enableGone(a *authz, p domain.Principal, _ target) error {
+	_, err := a.users.EnableUser(a.ctx, p, a.gone.UserID)
+	return err
+}
+
+func endGoneSessions(a *authz, p domain.Principal, _ target) error {
+	return a.users.EndUserSessions(a.ctx, p, a.gone.UserID)
+}
+
+func logoutEverywhere(a *authz, p domain.Principal, _ target) error {
+	return a.users.LogoutEverywhere(a.ctx, p)
 }
 
 func listUsers(a *authz, p domain.Principal, _ target) error {

@@ -29,8 +29,15 @@ type User struct {
 	// (iss, sub) to this user; both empty for local users.
 	ExternalIssuer  string
 	ExternalSubject string
-	CreateTime      time.Time
-	UpdateTime      time.Time
+	// Disabled accounts cannot sign in, refresh or use any token.
+	Disabled bool
+	// SessionEpoch is when the account's sessions last ended all at once
+	// (Unix microseconds; 0 never): every access token and refresh session
+	// carries the epoch it was issued under, and one older than this is
+	// refused. Stores keep it apart from UpdateUser (see UserStore).
+	SessionEpoch int64
+	CreateTime   time.Time
+	UpdateTime   time.Time
 }
 
 // HasRole reports whether u has role r.
@@ -44,7 +51,10 @@ type Session struct {
 	// FamilyID names the chain of rotations a Login started: the first
 	// session's token hash, carried over by every Refresh. Sessions stored
 	// before families existed have none ("").
-	FamilyID   string
+	FamilyID string
+	// Epoch is the user's SessionEpoch when the session was issued; the
+	// session is dead once the user's epoch has moved past it.
+	Epoch      int64
 	CreateTime time.Time
 	ExpireTime time.Time
 }

@@ -25,7 +25,7 @@ func (plainCreds) HashRefreshToken(t string) string {
 	h := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(h[:])
 }
-func (plainCreds) MintAccessToken(string, []domain.Role) (string, time.Time, error) {
+func (plainCreds) MintAccessToken(string, []domain.Role, int64) (string, time.Time, error) {
 	return "access", time.Now().Add(time.Minute), nil
 }
 

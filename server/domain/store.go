@@ -38,8 +38,20 @@ type UserStore interface {
 	GetUserByUsername(ctx context.Context, username string) (*User, error)
 	GetUserByEmail(ctx context.Context, email string) (*User, error)
 	GetUserByExternalID(ctx context.Context, issuer, subject string) (*User, error)
-	// UpdateUser replaces the stored user with u (same ID), keeping email unique.
+	// UpdateUser replaces the stored user with u (same ID), keeping email
+	// unique. It leaves Disabled and SessionEpoch as stored: they change only
+	// through SetUserDisabled and EndUserSessions, so an update racing with
+	// a revocation cannot undo it.
 	UpdateUser(ctx context.Context, u *User) error
+	// SetUserDisabled sets the user's Disabled flag; KindNotFound if there
+	// is no such user. Idempotent.
+	SetUserDisabled(ctx context.Context, id string, disabled bool) error
+	// EndUserSessions sets the user's SessionEpoch to epoch (callers pass a
+	// value above the current one) and deletes the user's refresh sessions;
+	// KindNotFound if there is no such user. Sessions created concurrently
+	// may survive the delete, which is why the epoch, not the delete, is
+	// what callers rely on.
+	EndUserSessions(ctx context.Context, id string, epoch int64) error
 	// DeleteUser removes the user, its sessions, its artist and playlist
 	// follows, its playlists (with their entries and followers) and its
 	// collaborator memberships. Artists it owns are the domain's business.
@@ -48,6 +60,7 @@ type UserStore interface {
 	// username starts with prefix.
 	ListUsers(ctx context.Context, prefix string, p Page) ([]*User, string, error)
 
+	// CreateSession stores s, Epoch included.
 	CreateSession(ctx context.Context, s *Session) error
 	// ConsumeSession deletes the session and returns it; of concurrent
 	// consumers of one token exactly one gets it, the others KindNotFound.

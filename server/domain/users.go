@@ -20,7 +20,9 @@ type Credentials interface {
 	CheckPassword(encoded, password string) (bool, error)
 	NewRefreshToken() (token, hash string)
 	HashRefreshToken(token string) string
-	MintAccessToken(userID string, roles []Role) (token string, expires time.Time, err error)
+	// MintAccessToken signs an access token carrying the session epoch it
+	// was issued under (see User.SessionEpoch).
+	MintAccessToken(userID string, roles []Role, epoch int64) (token string, expires time.Time, err error)
 }
 
 // Tokens are what a sign-in returns.
@@ -40,6 +42,12 @@ type UsersConfig struct {
 	Now            func() time.Time
 	// Janitor removes the media of tracks that go with a deleted account.
 	Janitor *Janitor
+	// AccountChanged, when set, is told the id of every account whose roles,
+	// disabled flag or session epoch changed, or that was deleted, right
+	// after the store took the change: a cache of accounts in front of the
+	// request path forgets it, so this replica applies it at once (others
+	// within their cache's lifetime).
+	AccountChanged func(userID string)
 }
 
 // Users holds the rules for accounts, sessions and follows.
@@ -151,6 +159,11 @@ func (s *Users) Login(ctx context.Context, login, password string) (_ *User, _ T
 	if !ok {
 		return nil, Tokens{}, errBadLogin()
 	}
+	// Only after the password: whether an account is disabled is told to
+	// whoever knows its password, not to anyone guessing usernames.
+	if u.Disabled {
+		return nil, Tokens{}, errDisabled()
+	}
 	toks, err := s.issue(ctx, u, "")
 	if err != nil {
 		return nil, Tokens{}, err
@@ -170,7 +183,7 @@ func (s *Users) burnPasswordCheck(password string) {
 // issue mints tokens for u. The refresh token's session joins family, or
 // starts its own (a sign-in) when family is "".
 func (s *Users) issue(ctx context.Context, u *User, family string) (Tokens, error) {
-	access, exp, err := s.creds.MintAccessToken(u.ID, u.Roles)
+	access, exp, err := s.creds.MintAccessToken(u.ID, u.Roles, u.SessionEpoch)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -179,7 +192,7 @@ func (s *Users) issue(ctx context.Context, u *User, family string) (Tokens, erro
 		family = hash
 	}
 	now := s.cfg.Now().UTC()
-	sess := &Session{TokenHash: hash, UserID: u.ID, FamilyID: family, CreateTime: now, ExpireTime: now.Add(s.cfg.RefreshTTL)}
+	sess := &Session{TokenHash: hash, UserID: u.ID, FamilyID: family, Epoch: u.SessionEpoch, CreateTime: now, ExpireTime: now.Add(s.cfg.RefreshTTL)}
 	if err := s.stores.Users.CreateSession(ctx, sess); err != nil {
 		return Tokens{}, err
 	}
@@ -225,6 +238,14 @@ func (s *Users) Refresh(ctx context.Context, refreshToken string) (_ Tokens, err
 	}
 	if err != nil {
 		return Tokens{}, err
+	}
+	// A session from before the account's sessions were ended (a password
+	// change, sign-out everywhere, an admin) is as dead as a spent one.
+	if sess.Epoch < u.SessionEpoch {
+		return Tokens{}, spent
+	}
+	if u.Disabled {
+		return Tokens{}, Unauthenticated("account disabled")
 	}
 	return s.issue(ctx, u, family)
 }
@@ -317,6 +338,7 @@ func (s *Users) DeleteMe(ctx context.Context, p Principal) (err error) {
 	if err := s.stores.Users.DeleteUser(ctx, p.UserID); err != nil {
 		return err
 	}
+	s.changed(p.UserID)
 	return nil
 }
 
@@ -330,6 +352,9 @@ func (s *Users) GetUser(ctx context.Context, p Principal, id string) (_ *User, e
 	}
 	if u.ID != p.UserID && !p.IsAdmin() {
 		u.Email = ""
+	}
+	if !p.IsAdmin() {
+		u.Disabled = false
 	}
 	return u, nil
 }
@@ -394,6 +419,7 @@ func (s *Users) SetUserRoles(ctx context.Context, p Principal, userID string, ro
 	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
+	s.changed(u.ID)
 	return u, nil
 }
 
@@ -435,6 +461,7 @@ func (s *Users) OperatorSetAdmin(ctx context.Context, username string, admin boo
 	if err := s.stores.Users.UpdateUser(ctx, u); err != nil {
 		return nil, false, err
 	}
+	s.changed(u.ID)
 	return u, true, nil
 }
 

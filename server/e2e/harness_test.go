@@ -167,12 +167,15 @@ func grantAdmin(t testing.TB, s *server, username string) {
 }
 
 // registerAdmin registers username on s, makes it admin (grantAdmin) and
-// signs it in again, returning an access token that carries the role.
+// signs it in, returning an access token once the server acts on the role
+// (a change made outside the server reaches it within app.AccountCacheTTL).
 func registerAdmin(t testing.TB, s *server, username string) string {
 	t.Helper()
 	apptest.Register(t, anon(s), username)
 	grantAdmin(t, s, username)
-	return apptest.Login(t, anon(s), username, apptest.Password).Tokens.AccessToken
+	tok := apptest.Login(t, anon(s), username, apptest.Password).Tokens.AccessToken
+	apptest.WaitAdmin(t, as(s, tok))
+	return tok
 }
 
 // storeFlags picks the store under test: the embedded default, or with

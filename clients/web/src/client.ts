@@ -9,7 +9,13 @@ import { CatalogService } from "./gen/backbeat/catalog/v1/catalog_pb.js";
 import { PlaybackService } from "./gen/backbeat/playback/v1/playback_pb.js";
 import { PlaylistService } from "./gen/backbeat/playlist/v1/playlist_pb.js";
 import { UserService } from "./gen/backbeat/user/v1/user_pb.js";
-import type { LoginResponse, RegisterRequestSchema, RegisterResponse } from "./gen/backbeat/user/v1/user_pb.js";
+import type {
+  ChangePasswordResponse,
+  LoginResponse,
+  RegisterRequestSchema,
+  RegisterResponse,
+  User,
+} from "./gen/backbeat/user/v1/user_pb.js";
 
 /** The wire protocol: Connect (the default) or gRPC-Web. */
 export type Protocol = "connect" | "grpc-web";
@@ -49,7 +55,26 @@ export interface BackbeatClient {
   register(request: MessageInitShape<typeof RegisterRequestSchema>): Promise<RegisterResponse>;
   /** Revokes the refresh token on the server (best effort) and forgets the tokens. */
   logout(): Promise<void>;
+  /**
+   * Changes the password (the current one is required). Every session of the
+   * account ends, this client's included; the fresh tokens the server returns
+   * are stored, so this client stays signed in.
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<ChangePasswordResponse>;
+  /** Ends every session of the account on the server, then forgets the tokens. */
+  logoutEverywhere(): Promise<void>;
+  /** Admins: disables an account and ends its sessions; it can no longer sign in. */
+  disableUser(userId: string): Promise<User>;
+  /** Admins: lets a disabled account sign in again. */
+  enableUser(userId: string): Promise<User>;
+  /** Admins: ends every session of another account. */
+  endUserSessions(userId: string): Promise<void>;
   isSignedIn(): boolean;
+}
+
+function userOf(u: User | undefined): User {
+  if (!u) throw new Error("backbeat: response carried no user");
+  return u;
 }
 
 function transportFor(opts: BackbeatClientOptions, baseUrl: string, interceptors: Interceptor[]): Transport {
@@ -121,6 +146,26 @@ export function createBackbeatClient(opts: BackbeatClientOptions): BackbeatClien
       } catch {
         // Signing out locally is what matters; the refresh token expires anyway.
       }
+    },
+    async changePassword(currentPassword, newPassword) {
+      const res = await user.changePassword({ currentPassword, newPassword });
+      tokens.set(tokensFromProto(res.tokens));
+      return res;
+    },
+    async logoutEverywhere() {
+      // Only a call that worked signs out locally: on failure the sessions
+      // are still alive, and the caller should know and may retry.
+      await user.logoutEverywhere({});
+      tokens.set(undefined);
+    },
+    async disableUser(userId) {
+      return userOf((await user.disableUser({ userId })).user);
+    },
+    async enableUser(userId) {
+      return userOf((await user.enableUser({ userId })).user);
+    },
+    async endUserSessions(userId) {
+      await user.endUserSessions({ userId });
     },
     isSignedIn() {
       return tokens.get() !== undefined;

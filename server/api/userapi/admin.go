@@ -71,3 +71,47 @@ func rolesFromProto(field string, in []userv1.Role) ([]domain.Role, error) {
 	}
 	return out, nil
 }
+
+func (h *Handler) DisableUser(ctx context.Context, req *connect.Request[userv1.DisableUserRequest]) (*connect.Response[userv1.DisableUserResponse], error) {
+	p, err := h.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.ID("user_id", req.Msg.GetUserId()); err != nil {
+		return nil, err
+	}
+	u, err := h.svc.DisableUser(ctx, p, req.Msg.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.DisableUserResponse{User: userToProto(u)}), nil
+}
+
+func (h *Handler) EnableUser(ctx context.Context, req *connect.Request[userv1.EnableUserRequest]) (*connect.Response[userv1.EnableUserResponse], error) {
+	p, err := h.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.ID("user_id", req.Msg.GetUserId()); err != nil {
+		return nil, err
+	}
+	u, err := h.svc.EnableUser(ctx, p, req.Msg.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.EnableUserResponse{User: userToProto(u)}), nil
+}
+
+func (h *Handler) EndUserSessions(ctx context.Context, req *connect.Request[userv1.EndUserSessionsRequest]) (*connect.Response[userv1.EndUserSessionsResponse], error) {
+	p, err := h.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.ID("user_id", req.Msg.GetUserId()); err != nil {
+		return nil, err
+	}
+	if err := h.svc.EndUserSessions(ctx, p, req.Msg.GetUserId()); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.EndUserSessionsResponse{}), nil
+}

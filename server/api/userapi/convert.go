@@ -24,6 +24,7 @@ func userToProto(u *domain.User) *userv1.User {
 		Roles:       roles,
 		CreateTime:  edge.Timestamp(u.CreateTime),
 		UpdateTime:  edge.Timestamp(u.UpdateTime),
+		Disabled:    u.Disabled,
 	}
 }
 

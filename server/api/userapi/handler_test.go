@@ -106,6 +106,30 @@ func TestRefusesBadRequestsBeforeTheStore(t *testing.T) {
 			_, err := h.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: userID, Roles: []userv1.Role{9}}))
 			return err
 		}, connect.CodeInvalidArgument, "roles[0]"},
+		{"change password short new", func() error {
+			_, err := h.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: "old one", NewPassword: "1234567"}))
+			return err
+		}, connect.CodeInvalidArgument, "new_password"},
+		{"change password long new", func() error {
+			_, err := h.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: "old one", NewPassword: strings.Repeat("p", 257)}))
+			return err
+		}, connect.CodeInvalidArgument, "new_password"},
+		{"change password empty current", func() error {
+			_, err := h.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{NewPassword: "correct horse"}))
+			return err
+		}, connect.CodeInvalidArgument, "current_password"},
+		{"disable user bad id", func() error {
+			_, err := h.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: "bob"}))
+			return err
+		}, connect.CodeInvalidArgument, "user_id"},
+		{"enable user missing id", func() error {
+			_, err := h.EnableUser(ctx, connect.NewRequest(&userv1.EnableUserRequest{}))
+			return err
+		}, connect.CodeInvalidArgument, "user_id"},
+		{"end user sessions bad id", func() error {
+			_, err := h.EndUserSessions(ctx, connect.NewRequest(&userv1.EndUserSessionsRequest{UserId: "x y"}))
+			return err
+		}, connect.CodeInvalidArgument, "user_id"},
 		{"set roles repeated", func() error {
 			_, err := h.SetUserRoles(ctx, connect.NewRequest(&userv1.SetUserRolesRequest{UserId: userID, Roles: []userv1.Role{userv1.Role_ROLE_ADMIN, userv1.Role_ROLE_ADMIN}}))
 			return err
@@ -129,6 +153,26 @@ func TestSignedInMethodsNeedACaller(t *testing.T) {
 		},
 		"ListUsers": func() error {
 			_, err := h.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
+			return err
+		},
+		"ChangePassword": func() error {
+			_, err := h.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: "old one", NewPassword: "correct horse"}))
+			return err
+		},
+		"LogoutEverywhere": func() error {
+			_, err := h.LogoutEverywhere(ctx, connect.NewRequest(&userv1.LogoutEverywhereRequest{}))
+			return err
+		},
+		"DisableUser": func() error {
+			_, err := h.DisableUser(ctx, connect.NewRequest(&userv1.DisableUserRequest{UserId: userID}))
+			return err
+		},
+		"EnableUser": func() error {
+			_, err := h.EnableUser(ctx, connect.NewRequest(&userv1.EnableUserRequest{UserId: userID}))
+			return err
+		},
+		"EndUserSessions": func() error {
+			_, err := h.EndUserSessions(ctx, connect.NewRequest(&userv1.EndUserSessionsRequest{UserId: userID}))
 			return err
 		},
 	}
@@ -158,7 +202,7 @@ func (fakeCreds) HashPassword(string) (string, error)        { return "hash", ni
 func (fakeCreds) NewRefreshToken() (token, hash string)      { return "refresh", "refresh-hash" }
 func (fakeCreds) HashRefreshToken(token string) string       { return token + "-hash" }
 func (fakeCreds) CheckPassword(string, string) (bool, error) { return true, nil }
-func (fakeCreds) MintAccessToken(string, []domain.Role) (string, time.Time, error) {
+func (fakeCreds) MintAccessToken(string, []domain.Role, int64) (string, time.Time, error) {
 	return "access", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/server/app"
 )
@@ -96,8 +98,9 @@ func Context(t testing.TB) context.Context {
 
 // GrantAdmin makes the existing account username an admin as the operator
 // does (backbeat admin grant): through app.OpenUsers on the server's data
-// directory, while it runs. Tokens carry roles, so it signs the user in
-// again (password Password) and returns the new access token.
+// directory, while it runs. It signs the user in (password Password) and
+// returns the access token once the server acts on the role: a change made
+// outside the server reaches it within app.AccountCacheTTL.
 func (s *Server) GrantAdmin(t testing.TB, username string) string {
 	t.Helper()
 	cfg := app.Defaults()
@@ -113,11 +116,42 @@ func (s *Server) GrantAdmin(t testing.TB, username string) string {
 	if err != nil {
 		t.Fatalf("grant admin to %s: %v", username, err)
 	}
-	return s.Login(t, username, Password).Tokens.AccessToken
+	tok := s.Login(t, username, Password).Tokens.AccessToken
+	WaitAdmin(t, s.As(tok))
+	return tok
+}
+
+// WaitAdmin waits until c's calls act as an admin's (ListUsers answers),
+// for at most app.AccountCacheTTL and a margin for a loaded machine.
+func WaitAdmin(t testing.TB, c API) {
+	t.Helper()
+	WaitCode(t, "waiting for the admin role to apply", 0, app.AccountCacheTTL+10*time.Second, func() error {
+		_, err := c.Users.ListUsers(Context(t), connect.NewRequest(&userv1.ListUsersRequest{PageSize: 1}))
+		return err
+	})
+}
+
+// WaitCode calls call until it answers want (0: success), failing the test
+// if it has not within bound, and returns how long that took: for changes
+// that apply within a bound (another replica's account cache) rather than
+// at once.
+func WaitCode(t testing.TB, what string, want connect.Code, bound time.Duration, call func() error) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		err := call()
+		if err == nil && want == 0 || err != nil && connect.CodeOf(err) == want {
+			return time.Since(start)
+		}
+		if time.Since(start) > bound {
+			t.Fatalf("%s: got %v after %v, want code %v", what, err, bound, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // RegisterAdmin registers username and makes it admin (GrantAdmin),
-// returning an access token that carries the role, and the user.
+// returning an access token that acts as an admin's, and the user.
 func (s *Server) RegisterAdmin(t testing.TB, username string) (string, *userv1.User) {
 	t.Helper()
 	_, u := s.Register(t, username)

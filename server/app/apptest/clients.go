@@ -177,7 +177,7 @@ func Mint(t testing.TB, dir, url, audience string, now time.Time, userID string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := iss.Mint(userID, []domain.Role{domain.RoleListener, domain.RoleAdmin})
+	tok, _, err := iss.Mint(userID, []domain.Role{domain.RoleListener, domain.RoleAdmin}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
+	"github.com/backbeat/backbeat/server/app"
 	"github.com/backbeat/backbeat/server/app/apptest"
 )
 
@@ -63,9 +65,10 @@ func TestAdminGrant(t *testing.T) {
 	if in.err != nil || !strings.Contains(in.stdout.String(), "already admin") {
 		t.Fatalf("admin grant chief again: err %v, stdout %q", in.err, in.stdout.String())
 	}
+	// The running server reads roles from the store, through its account
+	// cache: the grant applies within its lifetime.
 	chief := s.As(s.Login(t, "chief", apptest.Password).Tokens.AccessToken)
-	_, err = chief.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
-	apptest.MustOK(t, "chief, granted admin, lists users", err)
+	apptest.WaitAdmin(t, chief)
 	in = invoke(t, nil, append([]string{"admin", "list"}, data...)...)
 	if in.err != nil || !strings.HasPrefix(in.stdout.String(), "chief\t") || strings.Contains(in.stdout.String(), "mallory") {
 		t.Fatalf("admin list: err %v, stdout %q; want chief alone", in.err, in.stdout.String())
@@ -95,7 +98,10 @@ func TestAdminGrant(t *testing.T) {
 	if in.err != nil || !strings.Contains(in.stdout.String(), "no longer admin") {
 		t.Fatalf("admin revoke chief: err %v, stdout %q", in.err, in.stdout.String())
 	}
-	chief = s.As(s.Login(t, "chief", apptest.Password).Tokens.AccessToken)
-	_, err = chief.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
-	apptest.WantCode(t, err, connect.CodePermissionDenied)
+	// The token chief already holds loses the role too, within the account
+	// cache's lifetime.
+	apptest.WaitCode(t, "chief's token after admin revoke", connect.CodePermissionDenied, app.AccountCacheTTL+5*time.Second, func() error {
+		_, err := chief.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
+		return err
+	})
 }

@@ -14,6 +14,7 @@ type sessionRow struct {
 	TokenHash  string    `db:"token_hash"`
 	UserID     string    `db:"user_id"`
 	FamilyID   string    `db:"family_id"`
+	Epoch      int64     `db:"epoch"`
 	CreateTime time.Time `db:"create_time"`
 	ExpireTime time.Time `db:"expire_time"`
 }
@@ -37,8 +38,8 @@ func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) (err
 	defer wrap(&err, "cassandra.CreateSession(%q)", sess.UserID)
 	ttl := ttlUntil(sess.ExpireTime)
 	b := u.logged(ctx)
-	b.add(`INSERT INTO sessions (token_hash, user_id, family_id, create_time, expire_time) VALUES (?, ?, ?, ?, ?) USING TTL ?`,
-		sess.TokenHash, sess.UserID, sess.FamilyID, msTime(sess.CreateTime), msTime(sess.ExpireTime), ttl)
+	b.add(`INSERT INTO sessions (token_hash, user_id, family_id, epoch, create_time, expire_time) VALUES (?, ?, ?, ?, ?, ?) USING TTL ?`,
+		sess.TokenHash, sess.UserID, sess.FamilyID, sess.Epoch, msTime(sess.CreateTime), msTime(sess.ExpireTime), ttl)
 	b.add(`INSERT INTO sessions_by_user (user_id, token_hash) VALUES (?, ?) USING TTL ?`, sess.UserID, sess.TokenHash, ttl)
 	if sess.FamilyID != "" {
 		b.add(`INSERT INTO sessions_by_family (family_id, token_hash, user_id) VALUES (?, ?, ?) USING TTL ?`,
@@ -53,7 +54,7 @@ func (u userStore) CreateSession(ctx context.Context, sess *domain.Session) (err
 func (u userStore) ConsumeSession(ctx context.Context, tokenHash string) (_ *domain.Session, err error) {
 	defer wrap(&err, "cassandra.ConsumeSession")
 	var r sessionRow
-	err = u.read(ctx, `SELECT token_hash, user_id, family_id, create_time, expire_time FROM sessions WHERE token_hash = ?`, tokenHash).Get(&r)
+	err = u.read(ctx, `SELECT token_hash, user_id, family_id, epoch, create_time, expire_time FROM sessions WHERE token_hash = ?`, tokenHash).Get(&r)
 	if err != nil {
 		return nil, notFound(err, "session", "(token)")
 	}
@@ -77,7 +78,7 @@ func (u userStore) ConsumeSession(ctx context.Context, tokenHash string) (_ *dom
 	if !r.ExpireTime.After(time.Now()) {
 		return nil, domain.NotFound("session", "(token)")
 	}
-	return &domain.Session{TokenHash: r.TokenHash, UserID: r.UserID, FamilyID: r.FamilyID, CreateTime: r.CreateTime, ExpireTime: r.ExpireTime}, nil
+	return &domain.Session{TokenHash: r.TokenHash, UserID: r.UserID, FamilyID: r.FamilyID, Epoch: r.Epoch, CreateTime: r.CreateTime, ExpireTime: r.ExpireTime}, nil
 }
 
 func (u userStore) DeleteSession(ctx context.Context, tokenHash string) (err error) {

@@ -12,7 +12,7 @@ import (
 
 type userStore struct{ *Store }
 
-const userColumns = `id, username, email, display_name, roles, password_hash, external_issuer, external_subject, create_time, update_time`
+const userColumns = `id, username, email, display_name, roles, password_hash, external_issuer, external_subject, disabled, session_epoch, create_time, update_time`
 
 type userRow struct {
 	ID              string    `db:"id"`
@@ -23,6 +23,8 @@ type userRow struct {
 	PasswordHash    string    `db:"password_hash"`
 	ExternalIssuer  string    `db:"external_issuer"`
 	ExternalSubject string    `db:"external_subject"`
+	Disabled        bool      `db:"disabled"`
+	SessionEpoch    int64     `db:"session_epoch"`
 	CreateTime      time.Time `db:"create_time"`
 	UpdateTime      time.Time `db:"update_time"`
 }
@@ -31,6 +33,7 @@ func (r *userRow) user() *domain.User {
 	u := &domain.User{
 		ID: r.ID, Username: r.Username, Email: r.Email, DisplayName: r.DisplayName,
 		PasswordHash: r.PasswordHash, ExternalIssuer: r.ExternalIssuer, ExternalSubject: r.ExternalSubject,
+		Disabled: r.Disabled, SessionEpoch: r.SessionEpoch,
 		CreateTime: r.CreateTime, UpdateTime: r.UpdateTime,
 	}
 	for _, role := range r.Roles {
@@ -67,9 +70,9 @@ func (u userStore) CreateUser(ctx context.Context, usr *domain.User) (err error)
 	if err != nil {
 		return err
 	}
-	applied, err := u.once(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+	applied, err := u.once(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		usr.ID, usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
-		usr.ExternalIssuer, usr.ExternalSubject, msTime(usr.CreateTime), msTime(usr.UpdateTime)).ExecCAS()
+		usr.ExternalIssuer, usr.ExternalSubject, usr.Disabled, usr.SessionEpoch, msTime(usr.CreateTime), msTime(usr.UpdateTime)).ExecCAS()
 	if err == nil && !applied {
 		err = domain.AlreadyExists("id", "user %q already exists", usr.ID)
 	}
@@ -191,6 +194,31 @@ func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) (err error)
 		}
 	}
 	return nil
+}
+
+// SetUserDisabled writes the flag alone, with IF EXISTS so a deleted user
+// is not brought back as a partial row.
+func (u userStore) SetUserDisabled(ctx context.Context, id string, disabled bool) (err error) {
+	defer wrap(&err, "cassandra.SetUserDisabled(%q, %t)", id, disabled)
+	applied, err := u.once(ctx, `UPDATE users SET disabled = ? WHERE id = ? IF EXISTS`, disabled, id).ExecCAS()
+	if err == nil && !applied {
+		err = domain.NotFound("user", id)
+	}
+	return err
+}
+
+// EndUserSessions writes the epoch first: from then on every older session
+// is refused whatever the deletes that follow achieve.
+func (u userStore) EndUserSessions(ctx context.Context, id string, epoch int64) (err error) {
+	defer wrap(&err, "cassandra.EndUserSessions(%q)", id)
+	applied, err := u.once(ctx, `UPDATE users SET session_epoch = ? WHERE id = ? IF EXISTS`, epoch, id).ExecCAS()
+	if err == nil && !applied {
+		err = domain.NotFound("user", id)
+	}
+	if err != nil {
+		return err
+	}
+	return u.deleteSessionsOf(ctx, id)
 }
 
 // DeleteUser removes what the user owns and then the user row, so a delete

@@ -12,8 +12,8 @@ import (
 
 func (s userStore) CreateSession(ctx context.Context, sess *domain.Session) (err error) {
 	defer derrors.Wrap(&err, "embedded.CreateSession(%q)", sess.UserID)
-	_, err = s.wq(ctx).ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, family_id, create_time, expire_time) VALUES (?, ?, ?, ?, ?)",
-		sess.TokenHash, sess.UserID, sess.FamilyID, timeCol(sess.CreateTime), timeCol(sess.ExpireTime))
+	_, err = s.wq(ctx).ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, family_id, epoch, create_time, expire_time) VALUES (?, ?, ?, ?, ?, ?)",
+		sess.TokenHash, sess.UserID, sess.FamilyID, sess.Epoch, timeCol(sess.CreateTime), timeCol(sess.ExpireTime))
 	switch {
 	case uniqueViolation(err, "sessions.token_hash"):
 		return domain.AlreadyExists("token_hash", "session already exists")
@@ -29,8 +29,8 @@ func (s userStore) ConsumeSession(ctx context.Context, tokenHash string) (sess *
 	defer derrors.Wrap(&err, "embedded.ConsumeSession")
 	var got domain.Session
 	var ct, et int64
-	err = s.wq(ctx).QueryRowContext(ctx, "DELETE FROM sessions WHERE token_hash = ? RETURNING token_hash, user_id, family_id, create_time, expire_time",
-		tokenHash).Scan(&got.TokenHash, &got.UserID, &got.FamilyID, &ct, &et)
+	err = s.wq(ctx).QueryRowContext(ctx, "DELETE FROM sessions WHERE token_hash = ? RETURNING token_hash, user_id, family_id, epoch, create_time, expire_time",
+		tokenHash).Scan(&got.TokenHash, &got.UserID, &got.FamilyID, &got.Epoch, &ct, &et)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("session", "")
 	}

@@ -13,7 +13,7 @@ import (
 
 type userStore struct{ *Store }
 
-const userCols = "id, username, email, display_name, roles, password_hash, ext_issuer, ext_subject, create_time, update_time"
+const userCols = "id, username, email, display_name, roles, password_hash, ext_issuer, ext_subject, disabled, session_epoch, create_time, update_time"
 
 // foldKey is how usernames and emails are compared: the unique key columns
 // hold it, so the UNIQUE constraints decide clashes, concurrent ones too.
@@ -24,7 +24,7 @@ func scanUser(sc scanner) (*domain.User, error) {
 	var roles string
 	var issuer, subject sql.NullString
 	var ct, ut int64
-	if err := sc.Scan(&u.ID, &u.Username, &u.Email, &u.DisplayName, &roles, &u.PasswordHash, &issuer, &subject, &ct, &ut); err != nil {
+	if err := sc.Scan(&u.ID, &u.Username, &u.Email, &u.DisplayName, &roles, &u.PasswordHash, &issuer, &subject, &u.Disabled, &u.SessionEpoch, &ct, &ut); err != nil {
 		return nil, err
 	}
 	var err error
@@ -54,9 +54,9 @@ func userClash(err error, u *domain.User) error {
 func (s userStore) CreateUser(ctx context.Context, u *domain.User) (err error) {
 	defer derrors.Wrap(&err, "embedded.CreateUser(%q)", u.ID)
 	_, err = s.wq(ctx).ExecContext(ctx, `INSERT INTO users (id, username, username_key, email, email_key, display_name, roles,
-		password_hash, ext_issuer, ext_subject, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		password_hash, ext_issuer, ext_subject, disabled, session_epoch, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.DisplayName, listCol(u.Roles), u.PasswordHash,
-		nullIfEmpty(u.ExternalIssuer), nullIfEmpty(u.ExternalSubject), timeCol(u.CreateTime), timeCol(u.UpdateTime))
+		nullIfEmpty(u.ExternalIssuer), nullIfEmpty(u.ExternalSubject), u.Disabled, u.SessionEpoch, timeCol(u.CreateTime), timeCol(u.UpdateTime))
 	return userClash(err, u)
 }
 
@@ -89,7 +89,8 @@ func (s userStore) GetUserByExternalID(ctx context.Context, issuer, subject stri
 }
 
 // UpdateUser replaces everything but the id and CreateTime, which is when
-// the user was created whatever the caller holds.
+// the user was created whatever the caller holds, and the disabled flag and
+// session epoch, which have their own methods.
 func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
 	defer derrors.Wrap(&err, "embedded.UpdateUser(%q)", u.ID)
 	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?,
@@ -100,6 +101,32 @@ func (s userStore) UpdateUser(ctx context.Context, u *domain.User) (err error) {
 		return userClash(err, u)
 	}
 	return requireRow(res, "user", u.ID)
+}
+
+func (s userStore) SetUserDisabled(ctx context.Context, id string, disabled bool) (err error) {
+	defer derrors.Wrap(&err, "embedded.SetUserDisabled(%q, %t)", id, disabled)
+	res, err := s.wq(ctx).ExecContext(ctx, "UPDATE users SET disabled = ? WHERE id = ?", disabled, id)
+	if err != nil {
+		return err
+	}
+	return requireRow(res, "user", id)
+}
+
+// EndUserSessions sets the epoch and deletes the sessions in one
+// transaction.
+func (s userStore) EndUserSessions(ctx context.Context, id string, epoch int64) (err error) {
+	defer derrors.Wrap(&err, "embedded.EndUserSessions(%q)", id)
+	return s.write(ctx, func(tx querier) error {
+		res, err := tx.ExecContext(ctx, "UPDATE users SET session_epoch = ? WHERE id = ?", epoch, id)
+		if err != nil {
+			return err
+		}
+		if err := requireRow(res, "user", id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id)
+		return err
+	})
 }
 
 // DeleteUser relies on ON DELETE CASCADE for sessions, follows, playlists

@@ -15,13 +15,20 @@ from backbeat.playback.v1.playback_connect import PlaybackServiceClient, Playbac
 from backbeat.playlist.v1.playlist_connect import PlaylistServiceClient, PlaylistServiceClientSync
 from backbeat.user.v1.user_connect import UserServiceClient, UserServiceClientSync
 from backbeat.user.v1.user_pb2 import (
+    ChangePasswordRequest,
+    ChangePasswordResponse,
+    DisableUserRequest,
+    EnableUserRequest,
+    EndUserSessionsRequest,
     LoginRequest,
     LoginResponse,
+    LogoutEverywhereRequest,
     LogoutRequest,
     RefreshTokenRequest,
     RegisterRequest,
     RegisterResponse,
     Tokens,
+    User,
 )
 from connectrpc.protocol import ProtocolType
 from pyqwest import Client, HTTPTransport, HTTPVersion, SyncClient, SyncHTTPTransport
@@ -150,6 +157,37 @@ class Backbeat:
                 self.users.logout(LogoutRequest(refresh_token=self.tokens.refresh_token))
         self.tokens.set(None)
 
+    def change_password(self, current_password: str, new_password: str) -> ChangePasswordResponse:
+        """Change the password (the current one is required).
+
+        Every session of the account ends, this client's included; the fresh
+        tokens the server returns are kept, so this client stays signed in.
+        """
+        res = self.users.change_password(
+            ChangePasswordRequest(current_password=current_password, new_password=new_password)
+        )
+        self.tokens.set(TokenPair.from_proto(res.tokens))
+        return res
+
+    def logout_everywhere(self) -> None:
+        """End every session of the account on the server, then forget both tokens."""
+        # Only a call that worked signs out locally: on failure the sessions
+        # are alive, and the caller should know.
+        self.users.logout_everywhere(LogoutEverywhereRequest())
+        self.tokens.set(None)
+
+    def disable_user(self, user_id: str) -> User:
+        """Admins: disable an account and end its sessions; it can no longer sign in."""
+        return self.users.disable_user(DisableUserRequest(user_id=user_id)).user
+
+    def enable_user(self, user_id: str) -> User:
+        """Admins: let a disabled account sign in again."""
+        return self.users.enable_user(EnableUserRequest(user_id=user_id)).user
+
+    def end_user_sessions(self, user_id: str) -> None:
+        """Admins: end every session of another account."""
+        self.users.end_user_sessions(EndUserSessionsRequest(user_id=user_id))
+
     def close(self) -> None:
         """Close the clients and the connection pool this client opened."""
         for c in (self.users, self.catalog, self.playlists, self.playback):
@@ -246,6 +284,37 @@ class AsyncBackbeat:
             if self.tokens.refresh_token not in ("", sent):
                 await self.users.logout(LogoutRequest(refresh_token=self.tokens.refresh_token))
         self.tokens.set(None)
+
+    async def change_password(
+        self, current_password: str, new_password: str
+    ) -> ChangePasswordResponse:
+        """Change the password (the current one is required).
+
+        Every session of the account ends, this client's included; the fresh
+        tokens the server returns are kept, so this client stays signed in.
+        """
+        res = await self.users.change_password(
+            ChangePasswordRequest(current_password=current_password, new_password=new_password)
+        )
+        self.tokens.set(TokenPair.from_proto(res.tokens))
+        return res
+
+    async def logout_everywhere(self) -> None:
+        """End every session of the account on the server, then forget both tokens."""
+        await self.users.logout_everywhere(LogoutEverywhereRequest())
+        self.tokens.set(None)
+
+    async def disable_user(self, user_id: str) -> User:
+        """Admins: disable an account and end its sessions; it can no longer sign in."""
+        return (await self.users.disable_user(DisableUserRequest(user_id=user_id))).user
+
+    async def enable_user(self, user_id: str) -> User:
+        """Admins: let a disabled account sign in again."""
+        return (await self.users.enable_user(EnableUserRequest(user_id=user_id))).user
+
+    async def end_user_sessions(self, user_id: str) -> None:
+        """Admins: end every session of another account."""
+        await self.users.end_user_sessions(EndUserSessionsRequest(user_id=user_id))
 
     async def close(self) -> None:
         """Close the clients and the connection pool this client opened."""

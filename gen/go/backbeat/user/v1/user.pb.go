@@ -80,11 +80,13 @@ type User struct {
 	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Username string                 `protobuf:"bytes,2,opt,name=username,proto3" json:"username,omitempty"`
 	// Only set for the user themself and for admins.
-	Email         string                 `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
-	DisplayName   string                 `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	Roles         []Role                 `protobuf:"varint,5,rep,packed,name=roles,proto3,enum=backbeat.user.v1.Role" json:"roles,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Email       string                 `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
+	DisplayName string                 `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Roles       []Role                 `protobuf:"varint,5,rep,packed,name=roles,proto3,enum=backbeat.user.v1.Role" json:"roles,omitempty"`
+	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Set for disabled accounts; only shown to admins.
+	Disabled      bool `protobuf:"varint,8,opt,name=disabled,proto3" json:"disabled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -166,6 +168,13 @@ func (x *User) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *User) GetDisabled() bool {
+	if x != nil {
+		return x.Disabled
+	}
+	return false
 }
 
 type Tokens struct {
@@ -640,6 +649,176 @@ func (*LogoutResponse) Descriptor() ([]byte, []int) {
 	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{9}
 }
 
+type ChangePasswordRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	CurrentPassword string                 `protobuf:"bytes,1,opt,name=current_password,json=currentPassword,proto3" json:"current_password,omitempty"`
+	// 8-256 characters, as for Register.
+	NewPassword   string `protobuf:"bytes,2,opt,name=new_password,json=newPassword,proto3" json:"new_password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangePasswordRequest) Reset() {
+	*x = ChangePasswordRequest{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangePasswordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangePasswordRequest) ProtoMessage() {}
+
+func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
+func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ChangePasswordRequest) GetCurrentPassword() string {
+	if x != nil {
+		return x.CurrentPassword
+	}
+	return ""
+}
+
+func (x *ChangePasswordRequest) GetNewPassword() string {
+	if x != nil {
+		return x.NewPassword
+	}
+	return ""
+}
+
+type ChangePasswordResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Fresh tokens: every token the account held before has stopped working.
+	Tokens        *Tokens `protobuf:"bytes,1,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangePasswordResponse) Reset() {
+	*x = ChangePasswordResponse{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangePasswordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangePasswordResponse) ProtoMessage() {}
+
+func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangePasswordResponse.ProtoReflect.Descriptor instead.
+func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ChangePasswordResponse) GetTokens() *Tokens {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+type LogoutEverywhereRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutEverywhereRequest) Reset() {
+	*x = LogoutEverywhereRequest{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutEverywhereRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutEverywhereRequest) ProtoMessage() {}
+
+func (x *LogoutEverywhereRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutEverywhereRequest.ProtoReflect.Descriptor instead.
+func (*LogoutEverywhereRequest) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{12}
+}
+
+type LogoutEverywhereResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutEverywhereResponse) Reset() {
+	*x = LogoutEverywhereResponse{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutEverywhereResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutEverywhereResponse) ProtoMessage() {}
+
+func (x *LogoutEverywhereResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutEverywhereResponse.ProtoReflect.Descriptor instead.
+func (*LogoutEverywhereResponse) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{13}
+}
+
 type GetMeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -648,7 +827,7 @@ type GetMeRequest struct {
 
 func (x *GetMeRequest) Reset() {
 	*x = GetMeRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[10]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +839,7 @@ func (x *GetMeRequest) String() string {
 func (*GetMeRequest) ProtoMessage() {}
 
 func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[10]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +852,7 @@ func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeRequest.ProtoReflect.Descriptor instead.
 func (*GetMeRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{10}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{14}
 }
 
 type GetMeResponse struct {
@@ -685,7 +864,7 @@ type GetMeResponse struct {
 
 func (x *GetMeResponse) Reset() {
 	*x = GetMeResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[11]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +876,7 @@ func (x *GetMeResponse) String() string {
 func (*GetMeResponse) ProtoMessage() {}
 
 func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[11]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +889,7 @@ func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeResponse.ProtoReflect.Descriptor instead.
 func (*GetMeResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{11}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetMeResponse) GetUser() *User {
@@ -731,7 +910,7 @@ type UpdateMeRequest struct {
 
 func (x *UpdateMeRequest) Reset() {
 	*x = UpdateMeRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[12]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +922,7 @@ func (x *UpdateMeRequest) String() string {
 func (*UpdateMeRequest) ProtoMessage() {}
 
 func (x *UpdateMeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[12]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +935,7 @@ func (x *UpdateMeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMeRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{12}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateMeRequest) GetUser() *User {
@@ -782,7 +961,7 @@ type UpdateMeResponse struct {
 
 func (x *UpdateMeResponse) Reset() {
 	*x = UpdateMeResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[13]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +973,7 @@ func (x *UpdateMeResponse) String() string {
 func (*UpdateMeResponse) ProtoMessage() {}
 
 func (x *UpdateMeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[13]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +986,7 @@ func (x *UpdateMeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMeResponse.ProtoReflect.Descriptor instead.
 func (*UpdateMeResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{13}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateMeResponse) GetUser() *User {
@@ -825,7 +1004,7 @@ type DeleteMeRequest struct {
 
 func (x *DeleteMeRequest) Reset() {
 	*x = DeleteMeRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[14]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +1016,7 @@ func (x *DeleteMeRequest) String() string {
 func (*DeleteMeRequest) ProtoMessage() {}
 
 func (x *DeleteMeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[14]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +1029,7 @@ func (x *DeleteMeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMeRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMeRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{14}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{18}
 }
 
 type DeleteMeResponse struct {
@@ -861,7 +1040,7 @@ type DeleteMeResponse struct {
 
 func (x *DeleteMeResponse) Reset() {
 	*x = DeleteMeResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[15]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -873,7 +1052,7 @@ func (x *DeleteMeResponse) String() string {
 func (*DeleteMeResponse) ProtoMessage() {}
 
 func (x *DeleteMeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[15]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -886,7 +1065,7 @@ func (x *DeleteMeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMeResponse.ProtoReflect.Descriptor instead.
 func (*DeleteMeResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{15}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{19}
 }
 
 type GetUserRequest struct {
@@ -898,7 +1077,7 @@ type GetUserRequest struct {
 
 func (x *GetUserRequest) Reset() {
 	*x = GetUserRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[16]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -910,7 +1089,7 @@ func (x *GetUserRequest) String() string {
 func (*GetUserRequest) ProtoMessage() {}
 
 func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[16]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -923,7 +1102,7 @@ func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
 func (*GetUserRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{16}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetUserRequest) GetUserId() string {
@@ -942,7 +1121,7 @@ type GetUserResponse struct {
 
 func (x *GetUserResponse) Reset() {
 	*x = GetUserResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[17]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1133,7 @@ func (x *GetUserResponse) String() string {
 func (*GetUserResponse) ProtoMessage() {}
 
 func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[17]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1146,7 @@ func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserResponse.ProtoReflect.Descriptor instead.
 func (*GetUserResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{17}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetUserResponse) GetUser() *User {
@@ -986,7 +1165,7 @@ type FollowArtistRequest struct {
 
 func (x *FollowArtistRequest) Reset() {
 	*x = FollowArtistRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[18]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -998,7 +1177,7 @@ func (x *FollowArtistRequest) String() string {
 func (*FollowArtistRequest) ProtoMessage() {}
 
 func (x *FollowArtistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[18]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1011,7 +1190,7 @@ func (x *FollowArtistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowArtistRequest.ProtoReflect.Descriptor instead.
 func (*FollowArtistRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{18}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *FollowArtistRequest) GetArtistId() string {
@@ -1029,7 +1208,7 @@ type FollowArtistResponse struct {
 
 func (x *FollowArtistResponse) Reset() {
 	*x = FollowArtistResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[19]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1220,7 @@ func (x *FollowArtistResponse) String() string {
 func (*FollowArtistResponse) ProtoMessage() {}
 
 func (x *FollowArtistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[19]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1233,7 @@ func (x *FollowArtistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowArtistResponse.ProtoReflect.Descriptor instead.
 func (*FollowArtistResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{19}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{23}
 }
 
 type UnfollowArtistRequest struct {
@@ -1066,7 +1245,7 @@ type UnfollowArtistRequest struct {
 
 func (x *UnfollowArtistRequest) Reset() {
 	*x = UnfollowArtistRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[20]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1257,7 @@ func (x *UnfollowArtistRequest) String() string {
 func (*UnfollowArtistRequest) ProtoMessage() {}
 
 func (x *UnfollowArtistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[20]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1270,7 @@ func (x *UnfollowArtistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfollowArtistRequest.ProtoReflect.Descriptor instead.
 func (*UnfollowArtistRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UnfollowArtistRequest) GetArtistId() string {
@@ -1109,7 +1288,7 @@ type UnfollowArtistResponse struct {
 
 func (x *UnfollowArtistResponse) Reset() {
 	*x = UnfollowArtistResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[21]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1300,7 @@ func (x *UnfollowArtistResponse) String() string {
 func (*UnfollowArtistResponse) ProtoMessage() {}
 
 func (x *UnfollowArtistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[21]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1313,7 @@ func (x *UnfollowArtistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnfollowArtistResponse.ProtoReflect.Descriptor instead.
 func (*UnfollowArtistResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{21}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{25}
 }
 
 type ListFollowedArtistsRequest struct {
@@ -1148,7 +1327,7 @@ type ListFollowedArtistsRequest struct {
 
 func (x *ListFollowedArtistsRequest) Reset() {
 	*x = ListFollowedArtistsRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[22]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1339,7 @@ func (x *ListFollowedArtistsRequest) String() string {
 func (*ListFollowedArtistsRequest) ProtoMessage() {}
 
 func (x *ListFollowedArtistsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[22]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1352,7 @@ func (x *ListFollowedArtistsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFollowedArtistsRequest.ProtoReflect.Descriptor instead.
 func (*ListFollowedArtistsRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{22}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListFollowedArtistsRequest) GetPageSize() int32 {
@@ -1200,7 +1379,7 @@ type ListFollowedArtistsResponse struct {
 
 func (x *ListFollowedArtistsResponse) Reset() {
 	*x = ListFollowedArtistsResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[23]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1391,7 @@ func (x *ListFollowedArtistsResponse) String() string {
 func (*ListFollowedArtistsResponse) ProtoMessage() {}
 
 func (x *ListFollowedArtistsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[23]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1404,7 @@ func (x *ListFollowedArtistsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFollowedArtistsResponse.ProtoReflect.Descriptor instead.
 func (*ListFollowedArtistsResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{23}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListFollowedArtistsResponse) GetArtistIds() []string {
@@ -1254,7 +1433,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[24]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1445,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[24]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1458,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{24}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListUsersRequest) GetUsernamePrefix() string {
@@ -1313,7 +1492,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[25]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1504,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[25]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1517,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{25}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListUsersResponse) GetUsers() []*User {
@@ -1365,7 +1544,7 @@ type SetUserRolesRequest struct {
 
 func (x *SetUserRolesRequest) Reset() {
 	*x = SetUserRolesRequest{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[26]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1556,7 @@ func (x *SetUserRolesRequest) String() string {
 func (*SetUserRolesRequest) ProtoMessage() {}
 
 func (x *SetUserRolesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[26]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1569,7 @@ func (x *SetUserRolesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserRolesRequest.ProtoReflect.Descriptor instead.
 func (*SetUserRolesRequest) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{26}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SetUserRolesRequest) GetUserId() string {
@@ -1416,7 +1595,7 @@ type SetUserRolesResponse struct {
 
 func (x *SetUserRolesResponse) Reset() {
 	*x = SetUserRolesResponse{}
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[27]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1428,7 +1607,7 @@ func (x *SetUserRolesResponse) String() string {
 func (*SetUserRolesResponse) ProtoMessage() {}
 
 func (x *SetUserRolesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_user_v1_user_proto_msgTypes[27]
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1441,7 +1620,7 @@ func (x *SetUserRolesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetUserRolesResponse.ProtoReflect.Descriptor instead.
 func (*SetUserRolesResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{27}
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SetUserRolesResponse) GetUser() *User {
@@ -1451,11 +1630,267 @@ func (x *SetUserRolesResponse) GetUser() *User {
 	return nil
 }
 
+type DisableUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableUserRequest) Reset() {
+	*x = DisableUserRequest{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableUserRequest) ProtoMessage() {}
+
+func (x *DisableUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableUserRequest.ProtoReflect.Descriptor instead.
+func (*DisableUserRequest) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *DisableUserRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type DisableUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableUserResponse) Reset() {
+	*x = DisableUserResponse{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableUserResponse) ProtoMessage() {}
+
+func (x *DisableUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableUserResponse.ProtoReflect.Descriptor instead.
+func (*DisableUserResponse) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *DisableUserResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+type EnableUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnableUserRequest) Reset() {
+	*x = EnableUserRequest{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnableUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnableUserRequest) ProtoMessage() {}
+
+func (x *EnableUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnableUserRequest.ProtoReflect.Descriptor instead.
+func (*EnableUserRequest) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *EnableUserRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type EnableUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnableUserResponse) Reset() {
+	*x = EnableUserResponse{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnableUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnableUserResponse) ProtoMessage() {}
+
+func (x *EnableUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnableUserResponse.ProtoReflect.Descriptor instead.
+func (*EnableUserResponse) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *EnableUserResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+type EndUserSessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndUserSessionsRequest) Reset() {
+	*x = EndUserSessionsRequest{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndUserSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndUserSessionsRequest) ProtoMessage() {}
+
+func (x *EndUserSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndUserSessionsRequest.ProtoReflect.Descriptor instead.
+func (*EndUserSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *EndUserSessionsRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type EndUserSessionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndUserSessionsResponse) Reset() {
+	*x = EndUserSessionsResponse{}
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndUserSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndUserSessionsResponse) ProtoMessage() {}
+
+func (x *EndUserSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_user_v1_user_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndUserSessionsResponse.ProtoReflect.Descriptor instead.
+func (*EndUserSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_backbeat_user_v1_user_proto_rawDescGZIP(), []int{37}
+}
+
 var File_backbeat_user_v1_user_proto protoreflect.FileDescriptor
 
 const file_backbeat_user_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x1bbackbeat/user/v1/user.proto\x12\x10backbeat.user.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x02\n" +
+	"\x1bbackbeat/user/v1/user.proto\x12\x10backbeat.user.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x14\n" +
@@ -1465,7 +1900,8 @@ const file_backbeat_user_v1_user_proto_rawDesc = "" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x9b\x02\n" +
+	"updateTime\x12\x1a\n" +
+	"\bdisabled\x18\b \x01(\bR\bdisabled\"\x9b\x02\n" +
 	"\x06Tokens\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12\x1d\n" +
 	"\n" +
@@ -1493,7 +1929,14 @@ const file_backbeat_user_v1_user_proto_rawDesc = "" +
 	"\x06tokens\x18\x01 \x01(\v2\x18.backbeat.user.v1.TokensR\x06tokens\"4\n" +
 	"\rLogoutRequest\x12#\n" +
 	"\rrefresh_token\x18\x01 \x01(\tR\frefreshToken\"\x10\n" +
-	"\x0eLogoutResponse\"\x0e\n" +
+	"\x0eLogoutResponse\"e\n" +
+	"\x15ChangePasswordRequest\x12)\n" +
+	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
+	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"J\n" +
+	"\x16ChangePasswordResponse\x120\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x18.backbeat.user.v1.TokensR\x06tokens\"\x19\n" +
+	"\x17LogoutEverywhereRequest\"\x1a\n" +
+	"\x18LogoutEverywhereResponse\"\x0e\n" +
 	"\fGetMeRequest\";\n" +
 	"\rGetMeResponse\x12*\n" +
 	"\x04user\x18\x01 \x01(\v2\x16.backbeat.user.v1.UserR\x04user\"z\n" +
@@ -1535,18 +1978,31 @@ const file_backbeat_user_v1_user_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12,\n" +
 	"\x05roles\x18\x02 \x03(\x0e2\x16.backbeat.user.v1.RoleR\x05roles\"B\n" +
 	"\x14SetUserRolesResponse\x12*\n" +
-	"\x04user\x18\x01 \x01(\v2\x16.backbeat.user.v1.UserR\x04user*P\n" +
+	"\x04user\x18\x01 \x01(\v2\x16.backbeat.user.v1.UserR\x04user\"-\n" +
+	"\x12DisableUserRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"A\n" +
+	"\x13DisableUserResponse\x12*\n" +
+	"\x04user\x18\x01 \x01(\v2\x16.backbeat.user.v1.UserR\x04user\",\n" +
+	"\x11EnableUserRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"@\n" +
+	"\x12EnableUserResponse\x12*\n" +
+	"\x04user\x18\x01 \x01(\v2\x16.backbeat.user.v1.UserR\x04user\"1\n" +
+	"\x16EndUserSessionsRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"\x19\n" +
+	"\x17EndUserSessionsResponse*P\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rROLE_LISTENER\x10\x01\x12\x0f\n" +
 	"\vROLE_ARTIST\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x032\x97\t\n" +
+	"ROLE_ADMIN\x10\x032\x84\r\n" +
 	"\vUserService\x12Q\n" +
 	"\bRegister\x12!.backbeat.user.v1.RegisterRequest\x1a\".backbeat.user.v1.RegisterResponse\x12H\n" +
 	"\x05Login\x12\x1e.backbeat.user.v1.LoginRequest\x1a\x1f.backbeat.user.v1.LoginResponse\x12]\n" +
 	"\fRefreshToken\x12%.backbeat.user.v1.RefreshTokenRequest\x1a&.backbeat.user.v1.RefreshTokenResponse\x12K\n" +
-	"\x06Logout\x12\x1f.backbeat.user.v1.LogoutRequest\x1a .backbeat.user.v1.LogoutResponse\x12M\n" +
+	"\x06Logout\x12\x1f.backbeat.user.v1.LogoutRequest\x1a .backbeat.user.v1.LogoutResponse\x12c\n" +
+	"\x0eChangePassword\x12'.backbeat.user.v1.ChangePasswordRequest\x1a(.backbeat.user.v1.ChangePasswordResponse\x12i\n" +
+	"\x10LogoutEverywhere\x12).backbeat.user.v1.LogoutEverywhereRequest\x1a*.backbeat.user.v1.LogoutEverywhereResponse\x12M\n" +
 	"\x05GetMe\x12\x1e.backbeat.user.v1.GetMeRequest\x1a\x1f.backbeat.user.v1.GetMeResponse\"\x03\x90\x02\x01\x12Q\n" +
 	"\bUpdateMe\x12!.backbeat.user.v1.UpdateMeRequest\x1a\".backbeat.user.v1.UpdateMeResponse\x12Q\n" +
 	"\bDeleteMe\x12!.backbeat.user.v1.DeleteMeRequest\x1a\".backbeat.user.v1.DeleteMeResponse\x12S\n" +
@@ -1555,7 +2011,11 @@ const file_backbeat_user_v1_user_proto_rawDesc = "" +
 	"\x0eUnfollowArtist\x12'.backbeat.user.v1.UnfollowArtistRequest\x1a(.backbeat.user.v1.UnfollowArtistResponse\x12w\n" +
 	"\x13ListFollowedArtists\x12,.backbeat.user.v1.ListFollowedArtistsRequest\x1a-.backbeat.user.v1.ListFollowedArtistsResponse\"\x03\x90\x02\x01\x12Y\n" +
 	"\tListUsers\x12\".backbeat.user.v1.ListUsersRequest\x1a#.backbeat.user.v1.ListUsersResponse\"\x03\x90\x02\x01\x12]\n" +
-	"\fSetUserRoles\x12%.backbeat.user.v1.SetUserRolesRequest\x1a&.backbeat.user.v1.SetUserRolesResponseB=Z;github.com/backbeat/backbeat/gen/go/backbeat/user/v1;userv1b\x06proto3"
+	"\fSetUserRoles\x12%.backbeat.user.v1.SetUserRolesRequest\x1a&.backbeat.user.v1.SetUserRolesResponse\x12Z\n" +
+	"\vDisableUser\x12$.backbeat.user.v1.DisableUserRequest\x1a%.backbeat.user.v1.DisableUserResponse\x12W\n" +
+	"\n" +
+	"EnableUser\x12#.backbeat.user.v1.EnableUserRequest\x1a$.backbeat.user.v1.EnableUserResponse\x12f\n" +
+	"\x0fEndUserSessions\x12(.backbeat.user.v1.EndUserSessionsRequest\x1a).backbeat.user.v1.EndUserSessionsResponseB=Z;github.com/backbeat/backbeat/gen/go/backbeat/user/v1;userv1b\x06proto3"
 
 var (
 	file_backbeat_user_v1_user_proto_rawDescOnce sync.Once
@@ -1570,7 +2030,7 @@ func file_backbeat_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_backbeat_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_backbeat_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_backbeat_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_backbeat_user_v1_user_proto_goTypes = []any{
 	(Role)(0),                           // 0: backbeat.user.v1.Role
 	(*User)(nil),                        // 1: backbeat.user.v1.User
@@ -1583,77 +2043,100 @@ var file_backbeat_user_v1_user_proto_goTypes = []any{
 	(*RefreshTokenResponse)(nil),        // 8: backbeat.user.v1.RefreshTokenResponse
 	(*LogoutRequest)(nil),               // 9: backbeat.user.v1.LogoutRequest
 	(*LogoutResponse)(nil),              // 10: backbeat.user.v1.LogoutResponse
-	(*GetMeRequest)(nil),                // 11: backbeat.user.v1.GetMeRequest
-	(*GetMeResponse)(nil),               // 12: backbeat.user.v1.GetMeResponse
-	(*UpdateMeRequest)(nil),             // 13: backbeat.user.v1.UpdateMeRequest
-	(*UpdateMeResponse)(nil),            // 14: backbeat.user.v1.UpdateMeResponse
-	(*DeleteMeRequest)(nil),             // 15: backbeat.user.v1.DeleteMeRequest
-	(*DeleteMeResponse)(nil),            // 16: backbeat.user.v1.DeleteMeResponse
-	(*GetUserRequest)(nil),              // 17: backbeat.user.v1.GetUserRequest
-	(*GetUserResponse)(nil),             // 18: backbeat.user.v1.GetUserResponse
-	(*FollowArtistRequest)(nil),         // 19: backbeat.user.v1.FollowArtistRequest
-	(*FollowArtistResponse)(nil),        // 20: backbeat.user.v1.FollowArtistResponse
-	(*UnfollowArtistRequest)(nil),       // 21: backbeat.user.v1.UnfollowArtistRequest
-	(*UnfollowArtistResponse)(nil),      // 22: backbeat.user.v1.UnfollowArtistResponse
-	(*ListFollowedArtistsRequest)(nil),  // 23: backbeat.user.v1.ListFollowedArtistsRequest
-	(*ListFollowedArtistsResponse)(nil), // 24: backbeat.user.v1.ListFollowedArtistsResponse
-	(*ListUsersRequest)(nil),            // 25: backbeat.user.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),           // 26: backbeat.user.v1.ListUsersResponse
-	(*SetUserRolesRequest)(nil),         // 27: backbeat.user.v1.SetUserRolesRequest
-	(*SetUserRolesResponse)(nil),        // 28: backbeat.user.v1.SetUserRolesResponse
-	(*timestamppb.Timestamp)(nil),       // 29: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 30: google.protobuf.FieldMask
+	(*ChangePasswordRequest)(nil),       // 11: backbeat.user.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil),      // 12: backbeat.user.v1.ChangePasswordResponse
+	(*LogoutEverywhereRequest)(nil),     // 13: backbeat.user.v1.LogoutEverywhereRequest
+	(*LogoutEverywhereResponse)(nil),    // 14: backbeat.user.v1.LogoutEverywhereResponse
+	(*GetMeRequest)(nil),                // 15: backbeat.user.v1.GetMeRequest
+	(*GetMeResponse)(nil),               // 16: backbeat.user.v1.GetMeResponse
+	(*UpdateMeRequest)(nil),             // 17: backbeat.user.v1.UpdateMeRequest
+	(*UpdateMeResponse)(nil),            // 18: backbeat.user.v1.UpdateMeResponse
+	(*DeleteMeRequest)(nil),             // 19: backbeat.user.v1.DeleteMeRequest
+	(*DeleteMeResponse)(nil),            // 20: backbeat.user.v1.DeleteMeResponse
+	(*GetUserRequest)(nil),              // 21: backbeat.user.v1.GetUserRequest
+	(*GetUserResponse)(nil),             // 22: backbeat.user.v1.GetUserResponse
+	(*FollowArtistRequest)(nil),         // 23: backbeat.user.v1.FollowArtistRequest
+	(*FollowArtistResponse)(nil),        // 24: backbeat.user.v1.FollowArtistResponse
+	(*UnfollowArtistRequest)(nil),       // 25: backbeat.user.v1.UnfollowArtistRequest
+	(*UnfollowArtistResponse)(nil),      // 26: backbeat.user.v1.UnfollowArtistResponse
+	(*ListFollowedArtistsRequest)(nil),  // 27: backbeat.user.v1.ListFollowedArtistsRequest
+	(*ListFollowedArtistsResponse)(nil), // 28: backbeat.user.v1.ListFollowedArtistsResponse
+	(*ListUsersRequest)(nil),            // 29: backbeat.user.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),           // 30: backbeat.user.v1.ListUsersResponse
+	(*SetUserRolesRequest)(nil),         // 31: backbeat.user.v1.SetUserRolesRequest
+	(*SetUserRolesResponse)(nil),        // 32: backbeat.user.v1.SetUserRolesResponse
+	(*DisableUserRequest)(nil),          // 33: backbeat.user.v1.DisableUserRequest
+	(*DisableUserResponse)(nil),         // 34: backbeat.user.v1.DisableUserResponse
+	(*EnableUserRequest)(nil),           // 35: backbeat.user.v1.EnableUserRequest
+	(*EnableUserResponse)(nil),          // 36: backbeat.user.v1.EnableUserResponse
+	(*EndUserSessionsRequest)(nil),      // 37: backbeat.user.v1.EndUserSessionsRequest
+	(*EndUserSessionsResponse)(nil),     // 38: backbeat.user.v1.EndUserSessionsResponse
+	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 40: google.protobuf.FieldMask
 }
 var file_backbeat_user_v1_user_proto_depIdxs = []int32{
 	0,  // 0: backbeat.user.v1.User.roles:type_name -> backbeat.user.v1.Role
-	29, // 1: backbeat.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	29, // 2: backbeat.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
-	29, // 3: backbeat.user.v1.Tokens.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	29, // 4: backbeat.user.v1.Tokens.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	39, // 1: backbeat.user.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	39, // 2: backbeat.user.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	39, // 3: backbeat.user.v1.Tokens.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	39, // 4: backbeat.user.v1.Tokens.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: backbeat.user.v1.RegisterResponse.user:type_name -> backbeat.user.v1.User
 	2,  // 6: backbeat.user.v1.RegisterResponse.tokens:type_name -> backbeat.user.v1.Tokens
 	1,  // 7: backbeat.user.v1.LoginResponse.user:type_name -> backbeat.user.v1.User
 	2,  // 8: backbeat.user.v1.LoginResponse.tokens:type_name -> backbeat.user.v1.Tokens
 	2,  // 9: backbeat.user.v1.RefreshTokenResponse.tokens:type_name -> backbeat.user.v1.Tokens
-	1,  // 10: backbeat.user.v1.GetMeResponse.user:type_name -> backbeat.user.v1.User
-	1,  // 11: backbeat.user.v1.UpdateMeRequest.user:type_name -> backbeat.user.v1.User
-	30, // 12: backbeat.user.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 13: backbeat.user.v1.UpdateMeResponse.user:type_name -> backbeat.user.v1.User
-	1,  // 14: backbeat.user.v1.GetUserResponse.user:type_name -> backbeat.user.v1.User
-	1,  // 15: backbeat.user.v1.ListUsersResponse.users:type_name -> backbeat.user.v1.User
-	0,  // 16: backbeat.user.v1.SetUserRolesRequest.roles:type_name -> backbeat.user.v1.Role
-	1,  // 17: backbeat.user.v1.SetUserRolesResponse.user:type_name -> backbeat.user.v1.User
-	3,  // 18: backbeat.user.v1.UserService.Register:input_type -> backbeat.user.v1.RegisterRequest
-	5,  // 19: backbeat.user.v1.UserService.Login:input_type -> backbeat.user.v1.LoginRequest
-	7,  // 20: backbeat.user.v1.UserService.RefreshToken:input_type -> backbeat.user.v1.RefreshTokenRequest
-	9,  // 21: backbeat.user.v1.UserService.Logout:input_type -> backbeat.user.v1.LogoutRequest
-	11, // 22: backbeat.user.v1.UserService.GetMe:input_type -> backbeat.user.v1.GetMeRequest
-	13, // 23: backbeat.user.v1.UserService.UpdateMe:input_type -> backbeat.user.v1.UpdateMeRequest
-	15, // 24: backbeat.user.v1.UserService.DeleteMe:input_type -> backbeat.user.v1.DeleteMeRequest
-	17, // 25: backbeat.user.v1.UserService.GetUser:input_type -> backbeat.user.v1.GetUserRequest
-	19, // 26: backbeat.user.v1.UserService.FollowArtist:input_type -> backbeat.user.v1.FollowArtistRequest
-	21, // 27: backbeat.user.v1.UserService.UnfollowArtist:input_type -> backbeat.user.v1.UnfollowArtistRequest
-	23, // 28: backbeat.user.v1.UserService.ListFollowedArtists:input_type -> backbeat.user.v1.ListFollowedArtistsRequest
-	25, // 29: backbeat.user.v1.UserService.ListUsers:input_type -> backbeat.user.v1.ListUsersRequest
-	27, // 30: backbeat.user.v1.UserService.SetUserRoles:input_type -> backbeat.user.v1.SetUserRolesRequest
-	4,  // 31: backbeat.user.v1.UserService.Register:output_type -> backbeat.user.v1.RegisterResponse
-	6,  // 32: backbeat.user.v1.UserService.Login:output_type -> backbeat.user.v1.LoginResponse
-	8,  // 33: backbeat.user.v1.UserService.RefreshToken:output_type -> backbeat.user.v1.RefreshTokenResponse
-	10, // 34: backbeat.user.v1.UserService.Logout:output_type -> backbeat.user.v1.LogoutResponse
-	12, // 35: backbeat.user.v1.UserService.GetMe:output_type -> backbeat.user.v1.GetMeResponse
-	14, // 36: backbeat.user.v1.UserService.UpdateMe:output_type -> backbeat.user.v1.UpdateMeResponse
-	16, // 37: backbeat.user.v1.UserService.DeleteMe:output_type -> backbeat.user.v1.DeleteMeResponse
-	18, // 38: backbeat.user.v1.UserService.GetUser:output_type -> backbeat.user.v1.GetUserResponse
-	20, // 39: backbeat.user.v1.UserService.FollowArtist:output_type -> backbeat.user.v1.FollowArtistResponse
-	22, // 40: backbeat.user.v1.UserService.UnfollowArtist:output_type -> backbeat.user.v1.UnfollowArtistResponse
-	24, // 41: backbeat.user.v1.UserService.ListFollowedArtists:output_type -> backbeat.user.v1.ListFollowedArtistsResponse
-	26, // 42: backbeat.user.v1.UserService.ListUsers:output_type -> backbeat.user.v1.ListUsersResponse
-	28, // 43: backbeat.user.v1.UserService.SetUserRoles:output_type -> backbeat.user.v1.SetUserRolesResponse
-	31, // [31:44] is the sub-list for method output_type
-	18, // [18:31] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	2,  // 10: backbeat.user.v1.ChangePasswordResponse.tokens:type_name -> backbeat.user.v1.Tokens
+	1,  // 11: backbeat.user.v1.GetMeResponse.user:type_name -> backbeat.user.v1.User
+	1,  // 12: backbeat.user.v1.UpdateMeRequest.user:type_name -> backbeat.user.v1.User
+	40, // 13: backbeat.user.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 14: backbeat.user.v1.UpdateMeResponse.user:type_name -> backbeat.user.v1.User
+	1,  // 15: backbeat.user.v1.GetUserResponse.user:type_name -> backbeat.user.v1.User
+	1,  // 16: backbeat.user.v1.ListUsersResponse.users:type_name -> backbeat.user.v1.User
+	0,  // 17: backbeat.user.v1.SetUserRolesRequest.roles:type_name -> backbeat.user.v1.Role
+	1,  // 18: backbeat.user.v1.SetUserRolesResponse.user:type_name -> backbeat.user.v1.User
+	1,  // 19: backbeat.user.v1.DisableUserResponse.user:type_name -> backbeat.user.v1.User
+	1,  // 20: backbeat.user.v1.EnableUserResponse.user:type_name -> backbeat.user.v1.User
+	3,  // 21: backbeat.user.v1.UserService.Register:input_type -> backbeat.user.v1.RegisterRequest
+	5,  // 22: backbeat.user.v1.UserService.Login:input_type -> backbeat.user.v1.LoginRequest
+	7,  // 23: backbeat.user.v1.UserService.RefreshToken:input_type -> backbeat.user.v1.RefreshTokenRequest
+	9,  // 24: backbeat.user.v1.UserService.Logout:input_type -> backbeat.user.v1.LogoutRequest
+	11, // 25: backbeat.user.v1.UserService.ChangePassword:input_type -> backbeat.user.v1.ChangePasswordRequest
+	13, // 26: backbeat.user.v1.UserService.LogoutEverywhere:input_type -> backbeat.user.v1.LogoutEverywhereRequest
+	15, // 27: backbeat.user.v1.UserService.GetMe:input_type -> backbeat.user.v1.GetMeRequest
+	17, // 28: backbeat.user.v1.UserService.UpdateMe:input_type -> backbeat.user.v1.UpdateMeRequest
+	19, // 29: backbeat.user.v1.UserService.DeleteMe:input_type -> backbeat.user.v1.DeleteMeRequest
+	21, // 30: backbeat.user.v1.UserService.GetUser:input_type -> backbeat.user.v1.GetUserRequest
+	23, // 31: backbeat.user.v1.UserService.FollowArtist:input_type -> backbeat.user.v1.FollowArtistRequest
+	25, // 32: backbeat.user.v1.UserService.UnfollowArtist:input_type -> backbeat.user.v1.UnfollowArtistRequest
+	27, // 33: backbeat.user.v1.UserService.ListFollowedArtists:input_type -> backbeat.user.v1.ListFollowedArtistsRequest
+	29, // 34: backbeat.user.v1.UserService.ListUsers:input_type -> backbeat.user.v1.ListUsersRequest
+	31, // 35: backbeat.user.v1.UserService.SetUserRoles:input_type -> backbeat.user.v1.SetUserRolesRequest
+	33, // 36: backbeat.user.v1.UserService.DisableUser:input_type -> backbeat.user.v1.DisableUserRequest
+	35, // 37: backbeat.user.v1.UserService.EnableUser:input_type -> backbeat.user.v1.EnableUserRequest
+	37, // 38: backbeat.user.v1.UserService.EndUserSessions:input_type -> backbeat.user.v1.EndUserSessionsRequest
+	4,  // 39: backbeat.user.v1.UserService.Register:output_type -> backbeat.user.v1.RegisterResponse
+	6,  // 40: backbeat.user.v1.UserService.Login:output_type -> backbeat.user.v1.LoginResponse
+	8,  // 41: backbeat.user.v1.UserService.RefreshToken:output_type -> backbeat.user.v1.RefreshTokenResponse
+	10, // 42: backbeat.user.v1.UserService.Logout:output_type -> backbeat.user.v1.LogoutResponse
+	12, // 43: backbeat.user.v1.UserService.ChangePassword:output_type -> backbeat.user.v1.ChangePasswordResponse
+	14, // 44: backbeat.user.v1.UserService.LogoutEverywhere:output_type -> backbeat.user.v1.LogoutEverywhereResponse
+	16, // 45: backbeat.user.v1.UserService.GetMe:output_type -> backbeat.user.v1.GetMeResponse
+	18, // 46: backbeat.user.v1.UserService.UpdateMe:output_type -> backbeat.user.v1.UpdateMeResponse
+	20, // 47: backbeat.user.v1.UserService.DeleteMe:output_type -> backbeat.user.v1.DeleteMeResponse
+	22, // 48: backbeat.user.v1.UserService.GetUser:output_type -> backbeat.user.v1.GetUserResponse
+	24, // 49: backbeat.user.v1.UserService.FollowArtist:output_type -> backbeat.user.v1.FollowArtistResponse
+	26, // 50: backbeat.user.v1.UserService.UnfollowArtist:output_type -> backbeat.user.v1.UnfollowArtistResponse
+	28, // 51: backbeat.user.v1.UserService.ListFollowedArtists:output_type -> backbeat.user.v1.ListFollowedArtistsResponse
+	30, // 52: backbeat.user.v1.UserService.ListUsers:output_type -> backbeat.user.v1.ListUsersResponse
+	32, // 53: backbeat.user.v1.UserService.SetUserRoles:output_type -> backbeat.user.v1.SetUserRolesResponse
+	34, // 54: backbeat.user.v1.UserService.DisableUser:output_type -> backbeat.user.v1.DisableUserResponse
+	36, // 55: backbeat.user.v1.UserService.EnableUser:output_type -> backbeat.user.v1.EnableUserResponse
+	38, // 56: backbeat.user.v1.UserService.EndUserSessions:output_type -> backbeat.user.v1.EndUserSessionsResponse
+	39, // [39:57] is the sub-list for method output_type
+	21, // [21:39] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_backbeat_user_v1_user_proto_init() }
@@ -1667,7 +2150,7 @@ func file_backbeat_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_backbeat_user_v1_user_proto_rawDesc), len(file_backbeat_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .user_pb2 import DeleteMeRequest, DeleteMeResponse, FollowArtistRequest, FollowArtistResponse, GetMeRequest, GetMeResponse, GetUserRequest, GetUserResponse, ListFollowedArtistsRequest, ListFollowedArtistsResponse, ListUsersRequest, ListUsersResponse, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, RefreshTokenRequest, RefreshTokenResponse, RegisterRequest, RegisterResponse, SetUserRolesRequest, SetUserRolesResponse, UnfollowArtistRequest, UnfollowArtistResponse, UpdateMeRequest, UpdateMeResponse
+from .user_pb2 import ChangePasswordRequest, ChangePasswordResponse, DeleteMeRequest, DeleteMeResponse, DisableUserRequest, DisableUserResponse, EnableUserRequest, EnableUserResponse, EndUserSessionsRequest, EndUserSessionsResponse, FollowArtistRequest, FollowArtistResponse, GetMeRequest, GetMeResponse, GetUserRequest, GetUserResponse, ListFollowedArtistsRequest, ListFollowedArtistsResponse, ListUsersRequest, ListUsersResponse, LoginRequest, LoginResponse, LogoutEverywhereRequest, LogoutEverywhereResponse, LogoutRequest, LogoutResponse, RefreshTokenRequest, RefreshTokenResponse, RegisterRequest, RegisterResponse, SetUserRolesRequest, SetUserRolesResponse, UnfollowArtistRequest, UnfollowArtistResponse, UpdateMeRequest, UpdateMeResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -67,6 +67,22 @@ class UserService(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    async def change_password(self, request: ChangePasswordRequest, ctx: RequestContext[ChangePasswordRequest, ChangePasswordResponse], /) -> ChangePasswordResponse:
+        """
+        ChangePassword replaces the caller's password (the current one is
+        required), ends every session of the account, refresh tokens and access
+        tokens alike, and returns fresh tokens for the caller. Accounts of an
+        external OIDC issuer answer FAILED_PRECONDITION.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def logout_everywhere(self, request: LogoutEverywhereRequest, ctx: RequestContext[LogoutEverywhereRequest, LogoutEverywhereResponse], /) -> LogoutEverywhereResponse:
+        """
+        LogoutEverywhere ends every session of the caller: every refresh token
+        stops working at once and every access token within seconds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     async def get_me(self, request: GetMeRequest, ctx: RequestContext[GetMeRequest, GetMeResponse], /) -> GetMeResponse:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -104,7 +120,31 @@ class UserService(Protocol):
 
     async def set_user_roles(self, request: SetUserRolesRequest, ctx: RequestContext[SetUserRolesRequest, SetUserRolesResponse], /) -> SetUserRolesResponse:
         """
-        SetUserRoles is for admins. It replaces the user's roles.
+        SetUserRoles is for admins. It replaces the user's roles; the change
+        applies to the user's existing tokens within seconds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def disable_user(self, request: DisableUserRequest, ctx: RequestContext[DisableUserRequest, DisableUserResponse], /) -> DisableUserResponse:
+        """
+        DisableUser is for admins. A disabled account cannot sign in (Login
+        answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+        it holds; its sessions end. Admins cannot disable themselves
+        (FAILED_PRECONDITION).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def enable_user(self, request: EnableUserRequest, ctx: RequestContext[EnableUserRequest, EnableUserResponse], /) -> EnableUserResponse:
+        """
+        EnableUser is for admins: the account may sign in again. Sessions ended
+        by DisableUser stay ended.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def end_user_sessions(self, request: EndUserSessionsRequest, ctx: RequestContext[EndUserSessionsRequest, EndUserSessionsResponse], /) -> EndUserSessionsResponse:
+        """
+        EndUserSessions is for admins: it ends every session of the user, as
+        LogoutEverywhere does for oneself.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -165,6 +205,28 @@ class UserServiceASGIApplication(ConnectASGIApplication[UserService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.logout,
+                ),
+                "/backbeat.user.v1.UserService/ChangePassword": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ChangePassword",
+                        service_name="backbeat.user.v1.UserService",
+                        input=ChangePasswordRequest,
+                        output=ChangePasswordResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.change_password,
+                ),
+                "/backbeat.user.v1.UserService/LogoutEverywhere": Endpoint.unary(
+                    method=MethodInfo(
+                        name="LogoutEverywhere",
+                        service_name="backbeat.user.v1.UserService",
+                        input=LogoutEverywhereRequest,
+                        output=LogoutEverywhereResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.logout_everywhere,
                 ),
                 "/backbeat.user.v1.UserService/GetMe": Endpoint.unary(
                     method=MethodInfo(
@@ -264,6 +326,39 @@ class UserServiceASGIApplication(ConnectASGIApplication[UserService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.set_user_roles,
+                ),
+                "/backbeat.user.v1.UserService/DisableUser": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DisableUser",
+                        service_name="backbeat.user.v1.UserService",
+                        input=DisableUserRequest,
+                        output=DisableUserResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.disable_user,
+                ),
+                "/backbeat.user.v1.UserService/EnableUser": Endpoint.unary(
+                    method=MethodInfo(
+                        name="EnableUser",
+                        service_name="backbeat.user.v1.UserService",
+                        input=EnableUserRequest,
+                        output=EnableUserResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.enable_user,
+                ),
+                "/backbeat.user.v1.UserService/EndUserSessions": Endpoint.unary(
+                    method=MethodInfo(
+                        name="EndUserSessions",
+                        service_name="backbeat.user.v1.UserService",
+                        input=EndUserSessionsRequest,
+                        output=EndUserSessionsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.end_user_sessions,
                 ),
             },
             interceptors=interceptors,
@@ -394,6 +489,56 @@ class UserServiceClient(ConnectClient):
                 service_name="backbeat.user.v1.UserService",
                 input=LogoutRequest,
                 output=LogoutResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def change_password(
+        self,
+        request: ChangePasswordRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ChangePasswordResponse:
+        """
+        ChangePassword replaces the caller's password (the current one is
+        required), ends every session of the account, refresh tokens and access
+        tokens alike, and returns fresh tokens for the caller. Accounts of an
+        external OIDC issuer answer FAILED_PRECONDITION.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ChangePassword",
+                service_name="backbeat.user.v1.UserService",
+                input=ChangePasswordRequest,
+                output=ChangePasswordResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def logout_everywhere(
+        self,
+        request: LogoutEverywhereRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> LogoutEverywhereResponse:
+        """
+        LogoutEverywhere ends every session of the caller: every refresh token
+        stops working at once and every access token within seconds.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="LogoutEverywhere",
+                service_name="backbeat.user.v1.UserService",
+                input=LogoutEverywhereRequest,
+                output=LogoutEverywhereResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
@@ -587,7 +732,8 @@ class UserServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> SetUserRolesResponse:
         """
-        SetUserRoles is for admins. It replaces the user's roles.
+        SetUserRoles is for admins. It replaces the user's roles; the change
+        applies to the user's existing tokens within seconds.
         """
         return await self.execute_unary(
             request=request,
@@ -596,6 +742,80 @@ class UserServiceClient(ConnectClient):
                 service_name="backbeat.user.v1.UserService",
                 input=SetUserRolesRequest,
                 output=SetUserRolesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def disable_user(
+        self,
+        request: DisableUserRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DisableUserResponse:
+        """
+        DisableUser is for admins. A disabled account cannot sign in (Login
+        answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+        it holds; its sessions end. Admins cannot disable themselves
+        (FAILED_PRECONDITION).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DisableUser",
+                service_name="backbeat.user.v1.UserService",
+                input=DisableUserRequest,
+                output=DisableUserResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def enable_user(
+        self,
+        request: EnableUserRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> EnableUserResponse:
+        """
+        EnableUser is for admins: the account may sign in again. Sessions ended
+        by DisableUser stay ended.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="EnableUser",
+                service_name="backbeat.user.v1.UserService",
+                input=EnableUserRequest,
+                output=EnableUserResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def end_user_sessions(
+        self,
+        request: EndUserSessionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> EndUserSessionsResponse:
+        """
+        EndUserSessions is for admins: it ends every session of the user, as
+        LogoutEverywhere does for oneself.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="EndUserSessions",
+                service_name="backbeat.user.v1.UserService",
+                input=EndUserSessionsRequest,
+                output=EndUserSessionsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
@@ -630,6 +850,22 @@ class UserServiceSync(Protocol):
     def logout(self, request: LogoutRequest, ctx: RequestContext[LogoutRequest, LogoutResponse], /) -> LogoutResponse:
         """
         Logout revokes a refresh token.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def change_password(self, request: ChangePasswordRequest, ctx: RequestContext[ChangePasswordRequest, ChangePasswordResponse], /) -> ChangePasswordResponse:
+        """
+        ChangePassword replaces the caller's password (the current one is
+        required), ends every session of the account, refresh tokens and access
+        tokens alike, and returns fresh tokens for the caller. Accounts of an
+        external OIDC issuer answer FAILED_PRECONDITION.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def logout_everywhere(self, request: LogoutEverywhereRequest, ctx: RequestContext[LogoutEverywhereRequest, LogoutEverywhereResponse], /) -> LogoutEverywhereResponse:
+        """
+        LogoutEverywhere ends every session of the caller: every refresh token
+        stops working at once and every access token within seconds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -670,7 +906,31 @@ class UserServiceSync(Protocol):
 
     def set_user_roles(self, request: SetUserRolesRequest, ctx: RequestContext[SetUserRolesRequest, SetUserRolesResponse], /) -> SetUserRolesResponse:
         """
-        SetUserRoles is for admins. It replaces the user's roles.
+        SetUserRoles is for admins. It replaces the user's roles; the change
+        applies to the user's existing tokens within seconds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def disable_user(self, request: DisableUserRequest, ctx: RequestContext[DisableUserRequest, DisableUserResponse], /) -> DisableUserResponse:
+        """
+        DisableUser is for admins. A disabled account cannot sign in (Login
+        answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+        it holds; its sessions end. Admins cannot disable themselves
+        (FAILED_PRECONDITION).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def enable_user(self, request: EnableUserRequest, ctx: RequestContext[EnableUserRequest, EnableUserResponse], /) -> EnableUserResponse:
+        """
+        EnableUser is for admins: the account may sign in again. Sessions ended
+        by DisableUser stay ended.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def end_user_sessions(self, request: EndUserSessionsRequest, ctx: RequestContext[EndUserSessionsRequest, EndUserSessionsResponse], /) -> EndUserSessionsResponse:
+        """
+        EndUserSessions is for admins: it ends every session of the user, as
+        LogoutEverywhere does for oneself.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -729,6 +989,28 @@ class UserServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.logout,
+                ),
+                "/backbeat.user.v1.UserService/ChangePassword": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ChangePassword",
+                        service_name="backbeat.user.v1.UserService",
+                        input=ChangePasswordRequest,
+                        output=ChangePasswordResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.change_password,
+                ),
+                "/backbeat.user.v1.UserService/LogoutEverywhere": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="LogoutEverywhere",
+                        service_name="backbeat.user.v1.UserService",
+                        input=LogoutEverywhereRequest,
+                        output=LogoutEverywhereResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.logout_everywhere,
                 ),
                 "/backbeat.user.v1.UserService/GetMe": EndpointSync.unary(
                     method=MethodInfo(
@@ -828,6 +1110,39 @@ class UserServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.set_user_roles,
+                ),
+                "/backbeat.user.v1.UserService/DisableUser": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DisableUser",
+                        service_name="backbeat.user.v1.UserService",
+                        input=DisableUserRequest,
+                        output=DisableUserResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.disable_user,
+                ),
+                "/backbeat.user.v1.UserService/EnableUser": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="EnableUser",
+                        service_name="backbeat.user.v1.UserService",
+                        input=EnableUserRequest,
+                        output=EnableUserResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.enable_user,
+                ),
+                "/backbeat.user.v1.UserService/EndUserSessions": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="EndUserSessions",
+                        service_name="backbeat.user.v1.UserService",
+                        input=EndUserSessionsRequest,
+                        output=EndUserSessionsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.end_user_sessions,
                 ),
             },
             interceptors=interceptors,
@@ -958,6 +1273,56 @@ class UserServiceClientSync(ConnectClientSync):
                 service_name="backbeat.user.v1.UserService",
                 input=LogoutRequest,
                 output=LogoutResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def change_password(
+        self,
+        request: ChangePasswordRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ChangePasswordResponse:
+        """
+        ChangePassword replaces the caller's password (the current one is
+        required), ends every session of the account, refresh tokens and access
+        tokens alike, and returns fresh tokens for the caller. Accounts of an
+        external OIDC issuer answer FAILED_PRECONDITION.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ChangePassword",
+                service_name="backbeat.user.v1.UserService",
+                input=ChangePasswordRequest,
+                output=ChangePasswordResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def logout_everywhere(
+        self,
+        request: LogoutEverywhereRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> LogoutEverywhereResponse:
+        """
+        LogoutEverywhere ends every session of the caller: every refresh token
+        stops working at once and every access token within seconds.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="LogoutEverywhere",
+                service_name="backbeat.user.v1.UserService",
+                input=LogoutEverywhereRequest,
+                output=LogoutEverywhereResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
@@ -1151,7 +1516,8 @@ class UserServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> SetUserRolesResponse:
         """
-        SetUserRoles is for admins. It replaces the user's roles.
+        SetUserRoles is for admins. It replaces the user's roles; the change
+        applies to the user's existing tokens within seconds.
         """
         return self.execute_unary(
             request=request,
@@ -1160,6 +1526,80 @@ class UserServiceClientSync(ConnectClientSync):
                 service_name="backbeat.user.v1.UserService",
                 input=SetUserRolesRequest,
                 output=SetUserRolesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def disable_user(
+        self,
+        request: DisableUserRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DisableUserResponse:
+        """
+        DisableUser is for admins. A disabled account cannot sign in (Login
+        answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+        it holds; its sessions end. Admins cannot disable themselves
+        (FAILED_PRECONDITION).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DisableUser",
+                service_name="backbeat.user.v1.UserService",
+                input=DisableUserRequest,
+                output=DisableUserResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def enable_user(
+        self,
+        request: EnableUserRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> EnableUserResponse:
+        """
+        EnableUser is for admins: the account may sign in again. Sessions ended
+        by DisableUser stay ended.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="EnableUser",
+                service_name="backbeat.user.v1.UserService",
+                input=EnableUserRequest,
+                output=EnableUserResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def end_user_sessions(
+        self,
+        request: EndUserSessionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> EndUserSessionsResponse:
+        """
+        EndUserSessions is for admins: it ends every session of the user, as
+        LogoutEverywhere does for oneself.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="EndUserSessions",
+                service_name="backbeat.user.v1.UserService",
+                input=EndUserSessionsRequest,
+                output=EndUserSessionsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

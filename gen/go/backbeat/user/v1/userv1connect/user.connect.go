@@ -42,6 +42,12 @@ const (
 	UserServiceRefreshTokenProcedure = "/backbeat.user.v1.UserService/RefreshToken"
 	// UserServiceLogoutProcedure is the fully-qualified name of the UserService's Logout RPC.
 	UserServiceLogoutProcedure = "/backbeat.user.v1.UserService/Logout"
+	// UserServiceChangePasswordProcedure is the fully-qualified name of the UserService's
+	// ChangePassword RPC.
+	UserServiceChangePasswordProcedure = "/backbeat.user.v1.UserService/ChangePassword"
+	// UserServiceLogoutEverywhereProcedure is the fully-qualified name of the UserService's
+	// LogoutEverywhere RPC.
+	UserServiceLogoutEverywhereProcedure = "/backbeat.user.v1.UserService/LogoutEverywhere"
 	// UserServiceGetMeProcedure is the fully-qualified name of the UserService's GetMe RPC.
 	UserServiceGetMeProcedure = "/backbeat.user.v1.UserService/GetMe"
 	// UserServiceUpdateMeProcedure is the fully-qualified name of the UserService's UpdateMe RPC.
@@ -64,6 +70,13 @@ const (
 	// UserServiceSetUserRolesProcedure is the fully-qualified name of the UserService's SetUserRoles
 	// RPC.
 	UserServiceSetUserRolesProcedure = "/backbeat.user.v1.UserService/SetUserRoles"
+	// UserServiceDisableUserProcedure is the fully-qualified name of the UserService's DisableUser RPC.
+	UserServiceDisableUserProcedure = "/backbeat.user.v1.UserService/DisableUser"
+	// UserServiceEnableUserProcedure is the fully-qualified name of the UserService's EnableUser RPC.
+	UserServiceEnableUserProcedure = "/backbeat.user.v1.UserService/EnableUser"
+	// UserServiceEndUserSessionsProcedure is the fully-qualified name of the UserService's
+	// EndUserSessions RPC.
+	UserServiceEndUserSessionsProcedure = "/backbeat.user.v1.UserService/EndUserSessions"
 )
 
 // UserServiceClient is a client for the backbeat.user.v1.UserService service.
@@ -78,6 +91,14 @@ type UserServiceClient interface {
 	RefreshToken(context.Context, *connect.Request[v1.RefreshTokenRequest]) (*connect.Response[v1.RefreshTokenResponse], error)
 	// Logout revokes a refresh token.
 	Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error)
+	// ChangePassword replaces the caller's password (the current one is
+	// required), ends every session of the account, refresh tokens and access
+	// tokens alike, and returns fresh tokens for the caller. Accounts of an
+	// external OIDC issuer answer FAILED_PRECONDITION.
+	ChangePassword(context.Context, *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error)
+	// LogoutEverywhere ends every session of the caller: every refresh token
+	// stops working at once and every access token within seconds.
+	LogoutEverywhere(context.Context, *connect.Request[v1.LogoutEverywhereRequest]) (*connect.Response[v1.LogoutEverywhereResponse], error)
 	GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error)
 	UpdateMe(context.Context, *connect.Request[v1.UpdateMeRequest]) (*connect.Response[v1.UpdateMeResponse], error)
 	// DeleteMe removes the account and everything it owns: playlists, follows,
@@ -91,8 +112,20 @@ type UserServiceClient interface {
 	ListFollowedArtists(context.Context, *connect.Request[v1.ListFollowedArtistsRequest]) (*connect.Response[v1.ListFollowedArtistsResponse], error)
 	// ListUsers is for admins.
 	ListUsers(context.Context, *connect.Request[v1.ListUsersRequest]) (*connect.Response[v1.ListUsersResponse], error)
-	// SetUserRoles is for admins. It replaces the user's roles.
+	// SetUserRoles is for admins. It replaces the user's roles; the change
+	// applies to the user's existing tokens within seconds.
 	SetUserRoles(context.Context, *connect.Request[v1.SetUserRolesRequest]) (*connect.Response[v1.SetUserRolesResponse], error)
+	// DisableUser is for admins. A disabled account cannot sign in (Login
+	// answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+	// it holds; its sessions end. Admins cannot disable themselves
+	// (FAILED_PRECONDITION).
+	DisableUser(context.Context, *connect.Request[v1.DisableUserRequest]) (*connect.Response[v1.DisableUserResponse], error)
+	// EnableUser is for admins: the account may sign in again. Sessions ended
+	// by DisableUser stay ended.
+	EnableUser(context.Context, *connect.Request[v1.EnableUserRequest]) (*connect.Response[v1.EnableUserResponse], error)
+	// EndUserSessions is for admins: it ends every session of the user, as
+	// LogoutEverywhere does for oneself.
+	EndUserSessions(context.Context, *connect.Request[v1.EndUserSessionsRequest]) (*connect.Response[v1.EndUserSessionsResponse], error)
 }
 
 // NewUserServiceClient constructs a client for the backbeat.user.v1.UserService service. By
@@ -128,6 +161,18 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+UserServiceLogoutProcedure,
 			connect.WithSchema(userServiceMethods.ByName("Logout")),
+			connect.WithClientOptions(opts...),
+		),
+		changePassword: connect.NewClient[v1.ChangePasswordRequest, v1.ChangePasswordResponse](
+			httpClient,
+			baseURL+UserServiceChangePasswordProcedure,
+			connect.WithSchema(userServiceMethods.ByName("ChangePassword")),
+			connect.WithClientOptions(opts...),
+		),
+		logoutEverywhere: connect.NewClient[v1.LogoutEverywhereRequest, v1.LogoutEverywhereResponse](
+			httpClient,
+			baseURL+UserServiceLogoutEverywhereProcedure,
+			connect.WithSchema(userServiceMethods.ByName("LogoutEverywhere")),
 			connect.WithClientOptions(opts...),
 		),
 		getMe: connect.NewClient[v1.GetMeRequest, v1.GetMeResponse](
@@ -188,6 +233,24 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(userServiceMethods.ByName("SetUserRoles")),
 			connect.WithClientOptions(opts...),
 		),
+		disableUser: connect.NewClient[v1.DisableUserRequest, v1.DisableUserResponse](
+			httpClient,
+			baseURL+UserServiceDisableUserProcedure,
+			connect.WithSchema(userServiceMethods.ByName("DisableUser")),
+			connect.WithClientOptions(opts...),
+		),
+		enableUser: connect.NewClient[v1.EnableUserRequest, v1.EnableUserResponse](
+			httpClient,
+			baseURL+UserServiceEnableUserProcedure,
+			connect.WithSchema(userServiceMethods.ByName("EnableUser")),
+			connect.WithClientOptions(opts...),
+		),
+		endUserSessions: connect.NewClient[v1.EndUserSessionsRequest, v1.EndUserSessionsResponse](
+			httpClient,
+			baseURL+UserServiceEndUserSessionsProcedure,
+			connect.WithSchema(userServiceMethods.ByName("EndUserSessions")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -197,6 +260,8 @@ type userServiceClient struct {
 	login               *connect.Client[v1.LoginRequest, v1.LoginResponse]
 	refreshToken        *connect.Client[v1.RefreshTokenRequest, v1.RefreshTokenResponse]
 	logout              *connect.Client[v1.LogoutRequest, v1.LogoutResponse]
+	changePassword      *connect.Client[v1.ChangePasswordRequest, v1.ChangePasswordResponse]
+	logoutEverywhere    *connect.Client[v1.LogoutEverywhereRequest, v1.LogoutEverywhereResponse]
 	getMe               *connect.Client[v1.GetMeRequest, v1.GetMeResponse]
 	updateMe            *connect.Client[v1.UpdateMeRequest, v1.UpdateMeResponse]
 	deleteMe            *connect.Client[v1.DeleteMeRequest, v1.DeleteMeResponse]
@@ -206,6 +271,9 @@ type userServiceClient struct {
 	listFollowedArtists *connect.Client[v1.ListFollowedArtistsRequest, v1.ListFollowedArtistsResponse]
 	listUsers           *connect.Client[v1.ListUsersRequest, v1.ListUsersResponse]
 	setUserRoles        *connect.Client[v1.SetUserRolesRequest, v1.SetUserRolesResponse]
+	disableUser         *connect.Client[v1.DisableUserRequest, v1.DisableUserResponse]
+	enableUser          *connect.Client[v1.EnableUserRequest, v1.EnableUserResponse]
+	endUserSessions     *connect.Client[v1.EndUserSessionsRequest, v1.EndUserSessionsResponse]
 }
 
 // Register calls backbeat.user.v1.UserService.Register.
@@ -226,6 +294,16 @@ func (c *userServiceClient) RefreshToken(ctx context.Context, req *connect.Reque
 // Logout calls backbeat.user.v1.UserService.Logout.
 func (c *userServiceClient) Logout(ctx context.Context, req *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error) {
 	return c.logout.CallUnary(ctx, req)
+}
+
+// ChangePassword calls backbeat.user.v1.UserService.ChangePassword.
+func (c *userServiceClient) ChangePassword(ctx context.Context, req *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error) {
+	return c.changePassword.CallUnary(ctx, req)
+}
+
+// LogoutEverywhere calls backbeat.user.v1.UserService.LogoutEverywhere.
+func (c *userServiceClient) LogoutEverywhere(ctx context.Context, req *connect.Request[v1.LogoutEverywhereRequest]) (*connect.Response[v1.LogoutEverywhereResponse], error) {
+	return c.logoutEverywhere.CallUnary(ctx, req)
 }
 
 // GetMe calls backbeat.user.v1.UserService.GetMe.
@@ -273,6 +351,21 @@ func (c *userServiceClient) SetUserRoles(ctx context.Context, req *connect.Reque
 	return c.setUserRoles.CallUnary(ctx, req)
 }
 
+// DisableUser calls backbeat.user.v1.UserService.DisableUser.
+func (c *userServiceClient) DisableUser(ctx context.Context, req *connect.Request[v1.DisableUserRequest]) (*connect.Response[v1.DisableUserResponse], error) {
+	return c.disableUser.CallUnary(ctx, req)
+}
+
+// EnableUser calls backbeat.user.v1.UserService.EnableUser.
+func (c *userServiceClient) EnableUser(ctx context.Context, req *connect.Request[v1.EnableUserRequest]) (*connect.Response[v1.EnableUserResponse], error) {
+	return c.enableUser.CallUnary(ctx, req)
+}
+
+// EndUserSessions calls backbeat.user.v1.UserService.EndUserSessions.
+func (c *userServiceClient) EndUserSessions(ctx context.Context, req *connect.Request[v1.EndUserSessionsRequest]) (*connect.Response[v1.EndUserSessionsResponse], error) {
+	return c.endUserSessions.CallUnary(ctx, req)
+}
+
 // UserServiceHandler is an implementation of the backbeat.user.v1.UserService service.
 type UserServiceHandler interface {
 	// Register creates a listener account and signs it in. With an external OIDC
@@ -285,6 +378,14 @@ type UserServiceHandler interface {
 	RefreshToken(context.Context, *connect.Request[v1.RefreshTokenRequest]) (*connect.Response[v1.RefreshTokenResponse], error)
 	// Logout revokes a refresh token.
 	Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error)
+	// ChangePassword replaces the caller's password (the current one is
+	// required), ends every session of the account, refresh tokens and access
+	// tokens alike, and returns fresh tokens for the caller. Accounts of an
+	// external OIDC issuer answer FAILED_PRECONDITION.
+	ChangePassword(context.Context, *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error)
+	// LogoutEverywhere ends every session of the caller: every refresh token
+	// stops working at once and every access token within seconds.
+	LogoutEverywhere(context.Context, *connect.Request[v1.LogoutEverywhereRequest]) (*connect.Response[v1.LogoutEverywhereResponse], error)
 	GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error)
 	UpdateMe(context.Context, *connect.Request[v1.UpdateMeRequest]) (*connect.Response[v1.UpdateMeResponse], error)
 	// DeleteMe removes the account and everything it owns: playlists, follows,
@@ -298,8 +399,20 @@ type UserServiceHandler interface {
 	ListFollowedArtists(context.Context, *connect.Request[v1.ListFollowedArtistsRequest]) (*connect.Response[v1.ListFollowedArtistsResponse], error)
 	// ListUsers is for admins.
 	ListUsers(context.Context, *connect.Request[v1.ListUsersRequest]) (*connect.Response[v1.ListUsersResponse], error)
-	// SetUserRoles is for admins. It replaces the user's roles.
+	// SetUserRoles is for admins. It replaces the user's roles; the change
+	// applies to the user's existing tokens within seconds.
 	SetUserRoles(context.Context, *connect.Request[v1.SetUserRolesRequest]) (*connect.Response[v1.SetUserRolesResponse], error)
+	// DisableUser is for admins. A disabled account cannot sign in (Login
+	// answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+	// it holds; its sessions end. Admins cannot disable themselves
+	// (FAILED_PRECONDITION).
+	DisableUser(context.Context, *connect.Request[v1.DisableUserRequest]) (*connect.Response[v1.DisableUserResponse], error)
+	// EnableUser is for admins: the account may sign in again. Sessions ended
+	// by DisableUser stay ended.
+	EnableUser(context.Context, *connect.Request[v1.EnableUserRequest]) (*connect.Response[v1.EnableUserResponse], error)
+	// EndUserSessions is for admins: it ends every session of the user, as
+	// LogoutEverywhere does for oneself.
+	EndUserSessions(context.Context, *connect.Request[v1.EndUserSessionsRequest]) (*connect.Response[v1.EndUserSessionsResponse], error)
 }
 
 // NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -331,6 +444,18 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		UserServiceLogoutProcedure,
 		svc.Logout,
 		connect.WithSchema(userServiceMethods.ByName("Logout")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceChangePasswordHandler := connect.NewUnaryHandler(
+		UserServiceChangePasswordProcedure,
+		svc.ChangePassword,
+		connect.WithSchema(userServiceMethods.ByName("ChangePassword")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceLogoutEverywhereHandler := connect.NewUnaryHandler(
+		UserServiceLogoutEverywhereProcedure,
+		svc.LogoutEverywhere,
+		connect.WithSchema(userServiceMethods.ByName("LogoutEverywhere")),
 		connect.WithHandlerOptions(opts...),
 	)
 	userServiceGetMeHandler := connect.NewUnaryHandler(
@@ -391,6 +516,24 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(userServiceMethods.ByName("SetUserRoles")),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceDisableUserHandler := connect.NewUnaryHandler(
+		UserServiceDisableUserProcedure,
+		svc.DisableUser,
+		connect.WithSchema(userServiceMethods.ByName("DisableUser")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceEnableUserHandler := connect.NewUnaryHandler(
+		UserServiceEnableUserProcedure,
+		svc.EnableUser,
+		connect.WithSchema(userServiceMethods.ByName("EnableUser")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceEndUserSessionsHandler := connect.NewUnaryHandler(
+		UserServiceEndUserSessionsProcedure,
+		svc.EndUserSessions,
+		connect.WithSchema(userServiceMethods.ByName("EndUserSessions")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/backbeat.user.v1.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserServiceRegisterProcedure:
@@ -401,6 +544,10 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceRefreshTokenHandler.ServeHTTP(w, r)
 		case UserServiceLogoutProcedure:
 			userServiceLogoutHandler.ServeHTTP(w, r)
+		case UserServiceChangePasswordProcedure:
+			userServiceChangePasswordHandler.ServeHTTP(w, r)
+		case UserServiceLogoutEverywhereProcedure:
+			userServiceLogoutEverywhereHandler.ServeHTTP(w, r)
 		case UserServiceGetMeProcedure:
 			userServiceGetMeHandler.ServeHTTP(w, r)
 		case UserServiceUpdateMeProcedure:
@@ -419,6 +566,12 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceListUsersHandler.ServeHTTP(w, r)
 		case UserServiceSetUserRolesProcedure:
 			userServiceSetUserRolesHandler.ServeHTTP(w, r)
+		case UserServiceDisableUserProcedure:
+			userServiceDisableUserHandler.ServeHTTP(w, r)
+		case UserServiceEnableUserProcedure:
+			userServiceEnableUserHandler.ServeHTTP(w, r)
+		case UserServiceEndUserSessionsProcedure:
+			userServiceEndUserSessionsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -442,6 +595,14 @@ func (UnimplementedUserServiceHandler) RefreshToken(context.Context, *connect.Re
 
 func (UnimplementedUserServiceHandler) Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.Logout is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) ChangePassword(context.Context, *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.ChangePassword is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) LogoutEverywhere(context.Context, *connect.Request[v1.LogoutEverywhereRequest]) (*connect.Response[v1.LogoutEverywhereResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.LogoutEverywhere is not implemented"))
 }
 
 func (UnimplementedUserServiceHandler) GetMe(context.Context, *connect.Request[v1.GetMeRequest]) (*connect.Response[v1.GetMeResponse], error) {
@@ -478,4 +639,16 @@ func (UnimplementedUserServiceHandler) ListUsers(context.Context, *connect.Reque
 
 func (UnimplementedUserServiceHandler) SetUserRoles(context.Context, *connect.Request[v1.SetUserRolesRequest]) (*connect.Response[v1.SetUserRolesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.SetUserRoles is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) DisableUser(context.Context, *connect.Request[v1.DisableUserRequest]) (*connect.Response[v1.DisableUserResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.DisableUser is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) EnableUser(context.Context, *connect.Request[v1.EnableUserRequest]) (*connect.Response[v1.EnableUserResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.EnableUser is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) EndUserSessions(context.Context, *connect.Request[v1.EndUserSessionsRequest]) (*connect.Response[v1.EndUserSessionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("backbeat.user.v1.UserService.EndUserSessions is not implemented"))
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file backbeat/user/v1/user.proto.
  */
 export const file_backbeat_user_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChtiYWNrYmVhdC91c2VyL3YxL3VzZXIucHJvdG8SEGJhY2tiZWF0LnVzZXIudjEi0gEKBFVzZXISCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSFAoMZGlzcGxheV9uYW1lGAQgASgJEiUKBXJvbGVzGAUgAygOMhYuYmFja2JlYXQudXNlci52MS5Sb2xlEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixgEKBlRva2VucxIUCgxhY2Nlc3NfdG9rZW4YASABKAkSEgoKdG9rZW5fdHlwZRgCIAEoCRI8ChhhY2Nlc3NfdG9rZW5fZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSPQoZcmVmcmVzaF90b2tlbl9leHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWgoPUmVnaXN0ZXJSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEg0KBWVtYWlsGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJEhQKDGRpc3BsYXlfbmFtZRgEIAEoCSJiChBSZWdpc3RlclJlc3BvbnNlEiQKBHVzZXIYASABKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXISKAoGdG9rZW5zGAIgASgLMhguYmFja2JlYXQudXNlci52MS5Ub2tlbnMiLwoMTG9naW5SZXF1ZXN0Eg0KBWxvZ2luGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIl8KDUxvZ2luUmVzcG9uc2USJAoEdXNlchgBIAEoCzIWLmJhY2tiZWF0LnVzZXIudjEuVXNlchIoCgZ0b2tlbnMYAiABKAsyGC5iYWNrYmVhdC51c2VyLnYxLlRva2VucyIsChNSZWZyZXNoVG9rZW5SZXF1ZXN0EhUKDXJlZnJlc2hfdG9rZW4YASABKAkiQAoUUmVmcmVzaFRva2VuUmVzcG9uc2USKAoGdG9rZW5zGAEgASgLMhguYmFja2JlYXQudXNlci52MS5Ub2tlbnMiJgoNTG9nb3V0UmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIhAKDkxvZ291dFJlc3BvbnNlIg4KDEdldE1lUmVxdWVzdCI1Cg1HZXRNZVJlc3BvbnNlEiQKBHVzZXIYASABKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXIiaAoPVXBkYXRlTWVSZXF1ZXN0EiQKBHVzZXIYASABKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXISLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjgKEFVwZGF0ZU1lUmVzcG9uc2USJAoEdXNlchgBIAEoCzIWLmJhY2tiZWF0LnVzZXIudjEuVXNlciIRCg9EZWxldGVNZVJlcXVlc3QiEgoQRGVsZXRlTWVSZXNwb25zZSIhCg5HZXRVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIjcKD0dldFVzZXJSZXNwb25zZRIkCgR1c2VyGAEgASgLMhYuYmFja2JlYXQudXNlci52MS5Vc2VyIigKE0ZvbGxvd0FydGlzdFJlcXVlc3QSEQoJYXJ0aXN0X2lkGAEgASgJIhYKFEZvbGxvd0FydGlzdFJlc3BvbnNlIioKFVVuZm9sbG93QXJ0aXN0UmVxdWVzdBIRCglhcnRpc3RfaWQYASABKAkiGAoWVW5mb2xsb3dBcnRpc3RSZXNwb25zZSJDChpMaXN0Rm9sbG93ZWRBcnRpc3RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJKChtMaXN0Rm9sbG93ZWRBcnRpc3RzUmVzcG9uc2USEgoKYXJ0aXN0X2lkcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiUgoQTGlzdFVzZXJzUmVxdWVzdBIXCg91c2VybmFtZV9wcmVmaXgYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiUwoRTGlzdFVzZXJzUmVzcG9uc2USJQoFdXNlcnMYASADKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk0KE1NldFVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIlCgVyb2xlcxgCIAMoDjIWLmJhY2tiZWF0LnVzZXIudjEuUm9sZSI8ChRTZXRVc2VyUm9sZXNSZXNwb25zZRIkCgR1c2VyGAEgASgLMhYuYmFja2JlYXQudXNlci52MS5Vc2VyKlAKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfTElTVEVORVIQARIPCgtST0xFX0FSVElTVBACEg4KClJPTEVfQURNSU4QAzKXCQoLVXNlclNlcnZpY2USUQoIUmVnaXN0ZXISIS5iYWNrYmVhdC51c2VyLnYxLlJlZ2lzdGVyUmVxdWVzdBoiLmJhY2tiZWF0LnVzZXIudjEuUmVnaXN0ZXJSZXNwb25zZRJICgVMb2dpbhIeLmJhY2tiZWF0LnVzZXIudjEuTG9naW5SZXF1ZXN0Gh8uYmFja2JlYXQudXNlci52MS5Mb2dpblJlc3BvbnNlEl0KDFJlZnJlc2hUb2tlbhIlLmJhY2tiZWF0LnVzZXIudjEuUmVmcmVzaFRva2VuUmVxdWVzdBomLmJhY2tiZWF0LnVzZXIudjEuUmVmcmVzaFRva2VuUmVzcG9uc2USSwoGTG9nb3V0Eh8uYmFja2JlYXQudXNlci52MS5Mb2dvdXRSZXF1ZXN0GiAuYmFja2JlYXQudXNlci52MS5Mb2dvdXRSZXNwb25zZRJNCgVHZXRNZRIeLmJhY2tiZWF0LnVzZXIudjEuR2V0TWVSZXF1ZXN0Gh8uYmFja2JlYXQudXNlci52MS5HZXRNZVJlc3BvbnNlIgOQAgESUQoIVXBkYXRlTWUSIS5iYWNrYmVhdC51c2VyLnYxLlVwZGF0ZU1lUmVxdWVzdBoiLmJhY2tiZWF0LnVzZXIudjEuVXBkYXRlTWVSZXNwb25zZRJRCghEZWxldGVNZRIhLmJhY2tiZWF0LnVzZXIudjEuRGVsZXRlTWVSZXF1ZXN0GiIuYmFja2JlYXQudXNlci52MS5EZWxldGVNZVJlc3BvbnNlElMKB0dldFVzZXISIC5iYWNrYmVhdC51c2VyLnYxLkdldFVzZXJSZXF1ZXN0GiEuYmFja2JlYXQudXNlci52MS5HZXRVc2VyUmVzcG9uc2UiA5ACARJdCgxGb2xsb3dBcnRpc3QSJS5iYWNrYmVhdC51c2VyLnYxLkZvbGxvd0FydGlzdFJlcXVlc3QaJi5iYWNrYmVhdC51c2VyLnYxLkZvbGxvd0FydGlzdFJlc3BvbnNlEmMKDlVuZm9sbG93QXJ0aXN0EicuYmFja2JlYXQudXNlci52MS5VbmZvbGxvd0FydGlzdFJlcXVlc3QaKC5iYWNrYmVhdC51c2VyLnYxLlVuZm9sbG93QXJ0aXN0UmVzcG9uc2USdwoTTGlzdEZvbGxvd2VkQXJ0aXN0cxIsLmJhY2tiZWF0LnVzZXIudjEuTGlzdEZvbGxvd2VkQXJ0aXN0c1JlcXVlc3QaLS5iYWNrYmVhdC51c2VyLnYxLkxpc3RGb2xsb3dlZEFydGlzdHNSZXNwb25zZSIDkAIBElkKCUxpc3RVc2VycxIiLmJhY2tiZWF0LnVzZXIudjEuTGlzdFVzZXJzUmVxdWVzdBojLmJhY2tiZWF0LnVzZXIudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACARJdCgxTZXRVc2VyUm9sZXMSJS5iYWNrYmVhdC51c2VyLnYxLlNldFVzZXJSb2xlc1JlcXVlc3QaJi5iYWNrYmVhdC51c2VyLnYxLlNldFVzZXJSb2xlc1Jlc3BvbnNlQj1aO2dpdGh1Yi5jb20vYmFja2JlYXQvYmFja2JlYXQvZ2VuL2dvL2JhY2tiZWF0L3VzZXIvdjE7dXNlcnYxYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("ChtiYWNrYmVhdC91c2VyL3YxL3VzZXIucHJvdG8SEGJhY2tiZWF0LnVzZXIudjEi5AEKBFVzZXISCgoCaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSFAoMZGlzcGxheV9uYW1lGAQgASgJEiUKBXJvbGVzGAUgAygOMhYuYmFja2JlYXQudXNlci52MS5Sb2xlEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZGlzYWJsZWQYCCABKAgixgEKBlRva2VucxIUCgxhY2Nlc3NfdG9rZW4YASABKAkSEgoKdG9rZW5fdHlwZRgCIAEoCRI8ChhhY2Nlc3NfdG9rZW5fZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSPQoZcmVmcmVzaF90b2tlbl9leHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWgoPUmVnaXN0ZXJSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEg0KBWVtYWlsGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJEhQKDGRpc3BsYXlfbmFtZRgEIAEoCSJiChBSZWdpc3RlclJlc3BvbnNlEiQKBHVzZXIYASABKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXISKAoGdG9rZW5zGAIgASgLMhguYmFja2JlYXQudXNlci52MS5Ub2tlbnMiLwoMTG9naW5SZXF1ZXN0Eg0KBWxvZ2luGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIl8KDUxvZ2luUmVzcG9uc2USJAoEdXNlchgBIAEoCzIWLmJhY2tiZWF0LnVzZXIudjEuVXNlchIoCgZ0b2tlbnMYAiABKAsyGC5iYWNrYmVhdC51c2VyLnYxLlRva2VucyIsChNSZWZyZXNoVG9rZW5SZXF1ZXN0EhUKDXJlZnJlc2hfdG9rZW4YASABKAkiQAoUUmVmcmVzaFRva2VuUmVzcG9uc2USKAoGdG9rZW5zGAEgASgLMhguYmFja2JlYXQudXNlci52MS5Ub2tlbnMiJgoNTG9nb3V0UmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIhAKDkxvZ291dFJlc3BvbnNlIkcKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIYChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSJCChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEigKBnRva2VucxgBIAEoCzIYLmJhY2tiZWF0LnVzZXIudjEuVG9rZW5zIhkKF0xvZ291dEV2ZXJ5d2hlcmVSZXF1ZXN0IhoKGExvZ291dEV2ZXJ5d2hlcmVSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiNQoNR2V0TWVSZXNwb25zZRIkCgR1c2VyGAEgASgLMhYuYmFja2JlYXQudXNlci52MS5Vc2VyImgKD1VwZGF0ZU1lUmVxdWVzdBIkCgR1c2VyGAEgASgLMhYuYmFja2JlYXQudXNlci52MS5Vc2VyEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayI4ChBVcGRhdGVNZVJlc3BvbnNlEiQKBHVzZXIYASABKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXIiEQoPRGVsZXRlTWVSZXF1ZXN0IhIKEERlbGV0ZU1lUmVzcG9uc2UiIQoOR2V0VXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI3Cg9HZXRVc2VyUmVzcG9uc2USJAoEdXNlchgBIAEoCzIWLmJhY2tiZWF0LnVzZXIudjEuVXNlciIoChNGb2xsb3dBcnRpc3RSZXF1ZXN0EhEKCWFydGlzdF9pZBgBIAEoCSIWChRGb2xsb3dBcnRpc3RSZXNwb25zZSIqChVVbmZvbGxvd0FydGlzdFJlcXVlc3QSEQoJYXJ0aXN0X2lkGAEgASgJIhgKFlVuZm9sbG93QXJ0aXN0UmVzcG9uc2UiQwoaTGlzdEZvbGxvd2VkQXJ0aXN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiSgobTGlzdEZvbGxvd2VkQXJ0aXN0c1Jlc3BvbnNlEhIKCmFydGlzdF9pZHMYASADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIlIKEExpc3RVc2Vyc1JlcXVlc3QSFwoPdXNlcm5hbWVfcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlMKEUxpc3RVc2Vyc1Jlc3BvbnNlEiUKBXVzZXJzGAEgAygLMhYuYmFja2JlYXQudXNlci52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChNTZXRVc2VyUm9sZXNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSJQoFcm9sZXMYAiADKA4yFi5iYWNrYmVhdC51c2VyLnYxLlJvbGUiPAoUU2V0VXNlclJvbGVzUmVzcG9uc2USJAoEdXNlchgBIAEoCzIWLmJhY2tiZWF0LnVzZXIudjEuVXNlciIlChJEaXNhYmxlVXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI7ChNEaXNhYmxlVXNlclJlc3BvbnNlEiQKBHVzZXIYASABKAsyFi5iYWNrYmVhdC51c2VyLnYxLlVzZXIiJAoRRW5hYmxlVXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI6ChJFbmFibGVVc2VyUmVzcG9uc2USJAoEdXNlchgBIAEoCzIWLmJhY2tiZWF0LnVzZXIudjEuVXNlciIpChZFbmRVc2VyU2Vzc2lvbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiGQoXRW5kVXNlclNlc3Npb25zUmVzcG9uc2UqUAoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASEQoNUk9MRV9MSVNURU5FUhABEg8KC1JPTEVfQVJUSVNUEAISDgoKUk9MRV9BRE1JThADMoQNCgtVc2VyU2VydmljZRJRCghSZWdpc3RlchIhLmJhY2tiZWF0LnVzZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GiIuYmFja2JlYXQudXNlci52MS5SZWdpc3RlclJlc3BvbnNlEkgKBUxvZ2luEh4uYmFja2JlYXQudXNlci52MS5Mb2dpblJlcXVlc3QaHy5iYWNrYmVhdC51c2VyLnYxLkxvZ2luUmVzcG9uc2USXQoMUmVmcmVzaFRva2VuEiUuYmFja2JlYXQudXNlci52MS5SZWZyZXNoVG9rZW5SZXF1ZXN0GiYuYmFja2JlYXQudXNlci52MS5SZWZyZXNoVG9rZW5SZXNwb25zZRJLCgZMb2dvdXQSHy5iYWNrYmVhdC51c2VyLnYxLkxvZ291dFJlcXVlc3QaIC5iYWNrYmVhdC51c2VyLnYxLkxvZ291dFJlc3BvbnNlEmMKDkNoYW5nZVBhc3N3b3JkEicuYmFja2JlYXQudXNlci52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaKC5iYWNrYmVhdC51c2VyLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USaQoQTG9nb3V0RXZlcnl3aGVyZRIpLmJhY2tiZWF0LnVzZXIudjEuTG9nb3V0RXZlcnl3aGVyZVJlcXVlc3QaKi5iYWNrYmVhdC51c2VyLnYxLkxvZ291dEV2ZXJ5d2hlcmVSZXNwb25zZRJNCgVHZXRNZRIeLmJhY2tiZWF0LnVzZXIudjEuR2V0TWVSZXF1ZXN0Gh8uYmFja2JlYXQudXNlci52MS5HZXRNZVJlc3BvbnNlIgOQAgESUQoIVXBkYXRlTWUSIS5iYWNrYmVhdC51c2VyLnYxLlVwZGF0ZU1lUmVxdWVzdBoiLmJhY2tiZWF0LnVzZXIudjEuVXBkYXRlTWVSZXNwb25zZRJRCghEZWxldGVNZRIhLmJhY2tiZWF0LnVzZXIudjEuRGVsZXRlTWVSZXF1ZXN0GiIuYmFja2JlYXQudXNlci52MS5EZWxldGVNZVJlc3BvbnNlElMKB0dldFVzZXISIC5iYWNrYmVhdC51c2VyLnYxLkdldFVzZXJSZXF1ZXN0GiEuYmFja2JlYXQudXNlci52MS5HZXRVc2VyUmVzcG9uc2UiA5ACARJdCgxGb2xsb3dBcnRpc3QSJS5iYWNrYmVhdC51c2VyLnYxLkZvbGxvd0FydGlzdFJlcXVlc3QaJi5iYWNrYmVhdC51c2VyLnYxLkZvbGxvd0FydGlzdFJlc3BvbnNlEmMKDlVuZm9sbG93QXJ0aXN0EicuYmFja2JlYXQudXNlci52MS5VbmZvbGxvd0FydGlzdFJlcXVlc3QaKC5iYWNrYmVhdC51c2VyLnYxLlVuZm9sbG93QXJ0aXN0UmVzcG9uc2USdwoTTGlzdEZvbGxvd2VkQXJ0aXN0cxIsLmJhY2tiZWF0LnVzZXIudjEuTGlzdEZvbGxvd2VkQXJ0aXN0c1JlcXVlc3QaLS5iYWNrYmVhdC51c2VyLnYxLkxpc3RGb2xsb3dlZEFydGlzdHNSZXNwb25zZSIDkAIBElkKCUxpc3RVc2VycxIiLmJhY2tiZWF0LnVzZXIudjEuTGlzdFVzZXJzUmVxdWVzdBojLmJhY2tiZWF0LnVzZXIudjEuTGlzdFVzZXJzUmVzcG9uc2UiA5ACARJdCgxTZXRVc2VyUm9sZXMSJS5iYWNrYmVhdC51c2VyLnYxLlNldFVzZXJSb2xlc1JlcXVlc3QaJi5iYWNrYmVhdC51c2VyLnYxLlNldFVzZXJSb2xlc1Jlc3BvbnNlEloKC0Rpc2FibGVVc2VyEiQuYmFja2JlYXQudXNlci52MS5EaXNhYmxlVXNlclJlcXVlc3QaJS5iYWNrYmVhdC51c2VyLnYxLkRpc2FibGVVc2VyUmVzcG9uc2USVwoKRW5hYmxlVXNlchIjLmJhY2tiZWF0LnVzZXIudjEuRW5hYmxlVXNlclJlcXVlc3QaJC5iYWNrYmVhdC51c2VyLnYxLkVuYWJsZVVzZXJSZXNwb25zZRJmCg9FbmRVc2VyU2Vzc2lvbnMSKC5iYWNrYmVhdC51c2VyLnYxLkVuZFVzZXJTZXNzaW9uc1JlcXVlc3QaKS5iYWNrYmVhdC51c2VyLnYxLkVuZFVzZXJTZXNzaW9uc1Jlc3BvbnNlQj1aO2dpdGh1Yi5jb20vYmFja2JlYXQvYmFja2JlYXQvZ2VuL2dvL2JhY2tiZWF0L3VzZXIvdjE7dXNlcnYxYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message backbeat.user.v1.User
@@ -54,6 +54,13 @@ export type User = Message<"backbeat.user.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 7;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Set for disabled accounts; only shown to admins.
+   *
+   * @generated from field: bool disabled = 8;
+   */
+  disabled: boolean;
 };
 
 /**
@@ -271,6 +278,75 @@ export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
   messageDesc(file_backbeat_user_v1_user, 9);
 
 /**
+ * @generated from message backbeat.user.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"backbeat.user.v1.ChangePasswordRequest"> & {
+  /**
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * 8-256 characters, as for Register.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message backbeat.user.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 10);
+
+/**
+ * @generated from message backbeat.user.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"backbeat.user.v1.ChangePasswordResponse"> & {
+  /**
+   * Fresh tokens: every token the account held before has stopped working.
+   *
+   * @generated from field: backbeat.user.v1.Tokens tokens = 1;
+   */
+  tokens?: Tokens | undefined;
+};
+
+/**
+ * Describes the message backbeat.user.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 11);
+
+/**
+ * @generated from message backbeat.user.v1.LogoutEverywhereRequest
+ */
+export type LogoutEverywhereRequest = Message<"backbeat.user.v1.LogoutEverywhereRequest"> & {
+};
+
+/**
+ * Describes the message backbeat.user.v1.LogoutEverywhereRequest.
+ * Use `create(LogoutEverywhereRequestSchema)` to create a new message.
+ */
+export const LogoutEverywhereRequestSchema: GenMessage<LogoutEverywhereRequest> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 12);
+
+/**
+ * @generated from message backbeat.user.v1.LogoutEverywhereResponse
+ */
+export type LogoutEverywhereResponse = Message<"backbeat.user.v1.LogoutEverywhereResponse"> & {
+};
+
+/**
+ * Describes the message backbeat.user.v1.LogoutEverywhereResponse.
+ * Use `create(LogoutEverywhereResponseSchema)` to create a new message.
+ */
+export const LogoutEverywhereResponseSchema: GenMessage<LogoutEverywhereResponse> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 13);
+
+/**
  * @generated from message backbeat.user.v1.GetMeRequest
  */
 export type GetMeRequest = Message<"backbeat.user.v1.GetMeRequest"> & {
@@ -281,7 +357,7 @@ export type GetMeRequest = Message<"backbeat.user.v1.GetMeRequest"> & {
  * Use `create(GetMeRequestSchema)` to create a new message.
  */
 export const GetMeRequestSchema: GenMessage<GetMeRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 10);
+  messageDesc(file_backbeat_user_v1_user, 14);
 
 /**
  * @generated from message backbeat.user.v1.GetMeResponse
@@ -298,7 +374,7 @@ export type GetMeResponse = Message<"backbeat.user.v1.GetMeResponse"> & {
  * Use `create(GetMeResponseSchema)` to create a new message.
  */
 export const GetMeResponseSchema: GenMessage<GetMeResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 11);
+  messageDesc(file_backbeat_user_v1_user, 15);
 
 /**
  * @generated from message backbeat.user.v1.UpdateMeRequest
@@ -322,7 +398,7 @@ export type UpdateMeRequest = Message<"backbeat.user.v1.UpdateMeRequest"> & {
  * Use `create(UpdateMeRequestSchema)` to create a new message.
  */
 export const UpdateMeRequestSchema: GenMessage<UpdateMeRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 12);
+  messageDesc(file_backbeat_user_v1_user, 16);
 
 /**
  * @generated from message backbeat.user.v1.UpdateMeResponse
@@ -339,7 +415,7 @@ export type UpdateMeResponse = Message<"backbeat.user.v1.UpdateMeResponse"> & {
  * Use `create(UpdateMeResponseSchema)` to create a new message.
  */
 export const UpdateMeResponseSchema: GenMessage<UpdateMeResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 13);
+  messageDesc(file_backbeat_user_v1_user, 17);
 
 /**
  * @generated from message backbeat.user.v1.DeleteMeRequest
@@ -352,7 +428,7 @@ export type DeleteMeRequest = Message<"backbeat.user.v1.DeleteMeRequest"> & {
  * Use `create(DeleteMeRequestSchema)` to create a new message.
  */
 export const DeleteMeRequestSchema: GenMessage<DeleteMeRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 14);
+  messageDesc(file_backbeat_user_v1_user, 18);
 
 /**
  * @generated from message backbeat.user.v1.DeleteMeResponse
@@ -365,7 +441,7 @@ export type DeleteMeResponse = Message<"backbeat.user.v1.DeleteMeResponse"> & {
  * Use `create(DeleteMeResponseSchema)` to create a new message.
  */
 export const DeleteMeResponseSchema: GenMessage<DeleteMeResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 15);
+  messageDesc(file_backbeat_user_v1_user, 19);
 
 /**
  * @generated from message backbeat.user.v1.GetUserRequest
@@ -382,7 +458,7 @@ export type GetUserRequest = Message<"backbeat.user.v1.GetUserRequest"> & {
  * Use `create(GetUserRequestSchema)` to create a new message.
  */
 export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 16);
+  messageDesc(file_backbeat_user_v1_user, 20);
 
 /**
  * @generated from message backbeat.user.v1.GetUserResponse
@@ -399,7 +475,7 @@ export type GetUserResponse = Message<"backbeat.user.v1.GetUserResponse"> & {
  * Use `create(GetUserResponseSchema)` to create a new message.
  */
 export const GetUserResponseSchema: GenMessage<GetUserResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 17);
+  messageDesc(file_backbeat_user_v1_user, 21);
 
 /**
  * @generated from message backbeat.user.v1.FollowArtistRequest
@@ -416,7 +492,7 @@ export type FollowArtistRequest = Message<"backbeat.user.v1.FollowArtistRequest"
  * Use `create(FollowArtistRequestSchema)` to create a new message.
  */
 export const FollowArtistRequestSchema: GenMessage<FollowArtistRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 18);
+  messageDesc(file_backbeat_user_v1_user, 22);
 
 /**
  * @generated from message backbeat.user.v1.FollowArtistResponse
@@ -429,7 +505,7 @@ export type FollowArtistResponse = Message<"backbeat.user.v1.FollowArtistRespons
  * Use `create(FollowArtistResponseSchema)` to create a new message.
  */
 export const FollowArtistResponseSchema: GenMessage<FollowArtistResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 19);
+  messageDesc(file_backbeat_user_v1_user, 23);
 
 /**
  * @generated from message backbeat.user.v1.UnfollowArtistRequest
@@ -446,7 +522,7 @@ export type UnfollowArtistRequest = Message<"backbeat.user.v1.UnfollowArtistRequ
  * Use `create(UnfollowArtistRequestSchema)` to create a new message.
  */
 export const UnfollowArtistRequestSchema: GenMessage<UnfollowArtistRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 20);
+  messageDesc(file_backbeat_user_v1_user, 24);
 
 /**
  * @generated from message backbeat.user.v1.UnfollowArtistResponse
@@ -459,7 +535,7 @@ export type UnfollowArtistResponse = Message<"backbeat.user.v1.UnfollowArtistRes
  * Use `create(UnfollowArtistResponseSchema)` to create a new message.
  */
 export const UnfollowArtistResponseSchema: GenMessage<UnfollowArtistResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 21);
+  messageDesc(file_backbeat_user_v1_user, 25);
 
 /**
  * @generated from message backbeat.user.v1.ListFollowedArtistsRequest
@@ -483,7 +559,7 @@ export type ListFollowedArtistsRequest = Message<"backbeat.user.v1.ListFollowedA
  * Use `create(ListFollowedArtistsRequestSchema)` to create a new message.
  */
 export const ListFollowedArtistsRequestSchema: GenMessage<ListFollowedArtistsRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 22);
+  messageDesc(file_backbeat_user_v1_user, 26);
 
 /**
  * @generated from message backbeat.user.v1.ListFollowedArtistsResponse
@@ -505,7 +581,7 @@ export type ListFollowedArtistsResponse = Message<"backbeat.user.v1.ListFollowed
  * Use `create(ListFollowedArtistsResponseSchema)` to create a new message.
  */
 export const ListFollowedArtistsResponseSchema: GenMessage<ListFollowedArtistsResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 23);
+  messageDesc(file_backbeat_user_v1_user, 27);
 
 /**
  * @generated from message backbeat.user.v1.ListUsersRequest
@@ -534,7 +610,7 @@ export type ListUsersRequest = Message<"backbeat.user.v1.ListUsersRequest"> & {
  * Use `create(ListUsersRequestSchema)` to create a new message.
  */
 export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 24);
+  messageDesc(file_backbeat_user_v1_user, 28);
 
 /**
  * @generated from message backbeat.user.v1.ListUsersResponse
@@ -556,7 +632,7 @@ export type ListUsersResponse = Message<"backbeat.user.v1.ListUsersResponse"> & 
  * Use `create(ListUsersResponseSchema)` to create a new message.
  */
 export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 25);
+  messageDesc(file_backbeat_user_v1_user, 29);
 
 /**
  * @generated from message backbeat.user.v1.SetUserRolesRequest
@@ -578,7 +654,7 @@ export type SetUserRolesRequest = Message<"backbeat.user.v1.SetUserRolesRequest"
  * Use `create(SetUserRolesRequestSchema)` to create a new message.
  */
 export const SetUserRolesRequestSchema: GenMessage<SetUserRolesRequest> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 26);
+  messageDesc(file_backbeat_user_v1_user, 30);
 
 /**
  * @generated from message backbeat.user.v1.SetUserRolesResponse
@@ -595,7 +671,105 @@ export type SetUserRolesResponse = Message<"backbeat.user.v1.SetUserRolesRespons
  * Use `create(SetUserRolesResponseSchema)` to create a new message.
  */
 export const SetUserRolesResponseSchema: GenMessage<SetUserRolesResponse> = /*@__PURE__*/
-  messageDesc(file_backbeat_user_v1_user, 27);
+  messageDesc(file_backbeat_user_v1_user, 31);
+
+/**
+ * @generated from message backbeat.user.v1.DisableUserRequest
+ */
+export type DisableUserRequest = Message<"backbeat.user.v1.DisableUserRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message backbeat.user.v1.DisableUserRequest.
+ * Use `create(DisableUserRequestSchema)` to create a new message.
+ */
+export const DisableUserRequestSchema: GenMessage<DisableUserRequest> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 32);
+
+/**
+ * @generated from message backbeat.user.v1.DisableUserResponse
+ */
+export type DisableUserResponse = Message<"backbeat.user.v1.DisableUserResponse"> & {
+  /**
+   * @generated from field: backbeat.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message backbeat.user.v1.DisableUserResponse.
+ * Use `create(DisableUserResponseSchema)` to create a new message.
+ */
+export const DisableUserResponseSchema: GenMessage<DisableUserResponse> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 33);
+
+/**
+ * @generated from message backbeat.user.v1.EnableUserRequest
+ */
+export type EnableUserRequest = Message<"backbeat.user.v1.EnableUserRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message backbeat.user.v1.EnableUserRequest.
+ * Use `create(EnableUserRequestSchema)` to create a new message.
+ */
+export const EnableUserRequestSchema: GenMessage<EnableUserRequest> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 34);
+
+/**
+ * @generated from message backbeat.user.v1.EnableUserResponse
+ */
+export type EnableUserResponse = Message<"backbeat.user.v1.EnableUserResponse"> & {
+  /**
+   * @generated from field: backbeat.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message backbeat.user.v1.EnableUserResponse.
+ * Use `create(EnableUserResponseSchema)` to create a new message.
+ */
+export const EnableUserResponseSchema: GenMessage<EnableUserResponse> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 35);
+
+/**
+ * @generated from message backbeat.user.v1.EndUserSessionsRequest
+ */
+export type EndUserSessionsRequest = Message<"backbeat.user.v1.EndUserSessionsRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message backbeat.user.v1.EndUserSessionsRequest.
+ * Use `create(EndUserSessionsRequestSchema)` to create a new message.
+ */
+export const EndUserSessionsRequestSchema: GenMessage<EndUserSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 36);
+
+/**
+ * @generated from message backbeat.user.v1.EndUserSessionsResponse
+ */
+export type EndUserSessionsResponse = Message<"backbeat.user.v1.EndUserSessionsResponse"> & {
+};
+
+/**
+ * Describes the message backbeat.user.v1.EndUserSessionsResponse.
+ * Use `create(EndUserSessionsResponseSchema)` to create a new message.
+ */
+export const EndUserSessionsResponseSchema: GenMessage<EndUserSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_backbeat_user_v1_user, 37);
 
 /**
  * @generated from enum backbeat.user.v1.Role
@@ -677,6 +851,30 @@ export const UserService: GenService<{
     output: typeof LogoutResponseSchema;
   },
   /**
+   * ChangePassword replaces the caller's password (the current one is
+   * required), ends every session of the account, refresh tokens and access
+   * tokens alike, and returns fresh tokens for the caller. Accounts of an
+   * external OIDC issuer answer FAILED_PRECONDITION.
+   *
+   * @generated from rpc backbeat.user.v1.UserService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
+  },
+  /**
+   * LogoutEverywhere ends every session of the caller: every refresh token
+   * stops working at once and every access token within seconds.
+   *
+   * @generated from rpc backbeat.user.v1.UserService.LogoutEverywhere
+   */
+  logoutEverywhere: {
+    methodKind: "unary";
+    input: typeof LogoutEverywhereRequestSchema;
+    output: typeof LogoutEverywhereResponseSchema;
+  },
+  /**
    * @generated from rpc backbeat.user.v1.UserService.GetMe
    */
   getMe: {
@@ -749,7 +947,8 @@ export const UserService: GenService<{
     output: typeof ListUsersResponseSchema;
   },
   /**
-   * SetUserRoles is for admins. It replaces the user's roles.
+   * SetUserRoles is for admins. It replaces the user's roles; the change
+   * applies to the user's existing tokens within seconds.
    *
    * @generated from rpc backbeat.user.v1.UserService.SetUserRoles
    */
@@ -757,6 +956,41 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof SetUserRolesRequestSchema;
     output: typeof SetUserRolesResponseSchema;
+  },
+  /**
+   * DisableUser is for admins. A disabled account cannot sign in (Login
+   * answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+   * it holds; its sessions end. Admins cannot disable themselves
+   * (FAILED_PRECONDITION).
+   *
+   * @generated from rpc backbeat.user.v1.UserService.DisableUser
+   */
+  disableUser: {
+    methodKind: "unary";
+    input: typeof DisableUserRequestSchema;
+    output: typeof DisableUserResponseSchema;
+  },
+  /**
+   * EnableUser is for admins: the account may sign in again. Sessions ended
+   * by DisableUser stay ended.
+   *
+   * @generated from rpc backbeat.user.v1.UserService.EnableUser
+   */
+  enableUser: {
+    methodKind: "unary";
+    input: typeof EnableUserRequestSchema;
+    output: typeof EnableUserResponseSchema;
+  },
+  /**
+   * EndUserSessions is for admins: it ends every session of the user, as
+   * LogoutEverywhere does for oneself.
+   *
+   * @generated from rpc backbeat.user.v1.UserService.EndUserSessions
+   */
+  endUserSessions: {
+    methodKind: "unary";
+    input: typeof EndUserSessionsRequestSchema;
+    output: typeof EndUserSessionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_backbeat_user_v1_user, 0);

@@ -226,6 +226,31 @@ public object UserKt {
 
     public val UserKt.Dsl.updateTimeOrNull: com.google.protobuf.Timestamp?
       get() = _builder.updateTimeOrNull
+
+    /**
+     * ```
+     * Set for disabled accounts; only shown to admins.
+     * ```
+     *
+     * `bool disabled = 8 [json_name = "disabled"];`
+     */
+    public var disabled: kotlin.Boolean
+      @kotlin.jvm.JvmName("getDisabled")
+        get() = _builder.disabled
+      @kotlin.jvm.JvmName("setDisabled")
+        set(value) {
+        _builder.disabled = value
+      }
+    /**
+     * ```
+     * Set for disabled accounts; only shown to admins.
+     * ```
+     *
+     * `bool disabled = 8 [json_name = "disabled"];`
+     */
+    public fun clearDisabled() {
+      _builder.clearDisabled()
+    }
   }
 }
 public inline fun backbeat.user.v1.UserOuterClass.User.copy(block: `backbeat.user.v1`.UserKt.Dsl.() -> kotlin.Unit): backbeat.user.v1.UserOuterClass.User =

@@ -228,6 +228,16 @@ public final class UserOuterClass {
      * @return The updateTime.
      */
     com.google.protobuf.Timestamp getUpdateTime();
+
+    /**
+     * <pre>
+     * Set for disabled accounts; only shown to admins.
+     * </pre>
+     *
+     * <code>bool disabled = 8 [json_name = "disabled"];</code>
+     * @return The disabled.
+     */
+    boolean getDisabled();
   }
   /**
    * Protobuf type {@code backbeat.user.v1.User}
@@ -678,6 +688,44 @@ public final class UserOuterClass {
     private void clearUpdateTime() {
       updateTime_ = null;
       bitField0_ = (bitField0_ & ~0x00000002);
+    }
+
+    public static final int DISABLED_FIELD_NUMBER = 8;
+    private boolean disabled_;
+    /**
+     * <pre>
+     * Set for disabled accounts; only shown to admins.
+     * </pre>
+     *
+     * <code>bool disabled = 8 [json_name = "disabled"];</code>
+     * @return The disabled.
+     */
+    @java.lang.Override
+    public boolean getDisabled() {
+      return disabled_;
+    }
+    /**
+     * <pre>
+     * Set for disabled accounts; only shown to admins.
+     * </pre>
+     *
+     * <code>bool disabled = 8 [json_name = "disabled"];</code>
+     * @param value The disabled to set.
+     */
+    private void setDisabled(boolean value) {
+      
+      disabled_ = value;
+    }
+    /**
+     * <pre>
+     * Set for disabled accounts; only shown to admins.
+     * </pre>
+     *
+     * <code>bool disabled = 8 [json_name = "disabled"];</code>
+     */
+    private void clearDisabled() {
+
+      disabled_ = false;
     }
 
     public static backbeat.user.v1.UserOuterClass.User parseFrom(
@@ -1208,6 +1256,46 @@ public final class UserOuterClass {
         return this;
       }
 
+      /**
+       * <pre>
+       * Set for disabled accounts; only shown to admins.
+       * </pre>
+       *
+       * <code>bool disabled = 8 [json_name = "disabled"];</code>
+       * @return The disabled.
+       */
+      @java.lang.Override
+      public boolean getDisabled() {
+        return instance.getDisabled();
+      }
+      /**
+       * <pre>
+       * Set for disabled accounts; only shown to admins.
+       * </pre>
+       *
+       * <code>bool disabled = 8 [json_name = "disabled"];</code>
+       * @param value The disabled to set.
+       * @return This builder for chaining.
+       */
+      public Builder setDisabled(boolean value) {
+        copyOnWrite();
+        instance.setDisabled(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * Set for disabled accounts; only shown to admins.
+       * </pre>
+       *
+       * <code>bool disabled = 8 [json_name = "disabled"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearDisabled() {
+        copyOnWrite();
+        instance.clearDisabled();
+        return this;
+      }
+
       // @@protoc_insertion_point(builder_scope:backbeat.user.v1.User)
     }
     @java.lang.Override
@@ -1232,10 +1320,11 @@ public final class UserOuterClass {
               "roles_",
               "createTime_",
               "updateTime_",
+              "disabled_",
             };
             java.lang.String info =
-                "\u0000\u0007\u0000\u0001\u0001\u0007\u0007\u0000\u0001\u0000\u0001\u0208\u0002\u0208" +
-                "\u0003\u0208\u0004\u0208\u0005,\u0006\u1009\u0000\u0007\u1009\u0001";
+                "\u0000\b\u0000\u0001\u0001\b\b\u0000\u0001\u0000\u0001\u0208\u0002\u0208\u0003\u0208" +
+                "\u0004\u0208\u0005,\u0006\u1009\u0000\u0007\u1009\u0001\b\u0007";
             return newMessageInfo(DEFAULT_INSTANCE, info, objects);
         }
         case GET_DEFAULT_INSTANCE: {
@@ -5098,6 +5187,1169 @@ public final class UserOuterClass {
     private static volatile com.google.protobuf.Parser<LogoutResponse> PARSER;
 
     public static com.google.protobuf.Parser<LogoutResponse> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface ChangePasswordRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.ChangePasswordRequest)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     * @return The currentPassword.
+     */
+    java.lang.String getCurrentPassword();
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     * @return The bytes for currentPassword.
+     */
+    com.google.protobuf.ByteString
+        getCurrentPasswordBytes();
+
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     * @return The newPassword.
+     */
+    java.lang.String getNewPassword();
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     * @return The bytes for newPassword.
+     */
+    com.google.protobuf.ByteString
+        getNewPasswordBytes();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.ChangePasswordRequest}
+   */
+  public  static final class ChangePasswordRequest extends
+      com.google.protobuf.GeneratedMessageLite<
+          ChangePasswordRequest, ChangePasswordRequest.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.ChangePasswordRequest)
+      ChangePasswordRequestOrBuilder {
+    private ChangePasswordRequest() {
+      currentPassword_ = "";
+      newPassword_ = "";
+    }
+    public static final int CURRENT_PASSWORD_FIELD_NUMBER = 1;
+    private java.lang.String currentPassword_;
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     * @return The currentPassword.
+     */
+    @java.lang.Override
+    public java.lang.String getCurrentPassword() {
+      return currentPassword_;
+    }
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     * @return The bytes for currentPassword.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getCurrentPasswordBytes() {
+      return com.google.protobuf.ByteString.copyFromUtf8(currentPassword_);
+    }
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     * @param value The currentPassword to set.
+     */
+    private void setCurrentPassword(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+
+      currentPassword_ = value;
+    }
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     */
+    private void clearCurrentPassword() {
+
+      currentPassword_ = getDefaultInstance().getCurrentPassword();
+    }
+    /**
+     * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+     * @param value The bytes for currentPassword to set.
+     */
+    private void setCurrentPasswordBytes(
+        com.google.protobuf.ByteString value) {
+      checkByteStringIsUtf8(value);
+      currentPassword_ = value.toStringUtf8();
+
+    }
+
+    public static final int NEW_PASSWORD_FIELD_NUMBER = 2;
+    private java.lang.String newPassword_;
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     * @return The newPassword.
+     */
+    @java.lang.Override
+    public java.lang.String getNewPassword() {
+      return newPassword_;
+    }
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     * @return The bytes for newPassword.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getNewPasswordBytes() {
+      return com.google.protobuf.ByteString.copyFromUtf8(newPassword_);
+    }
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     * @param value The newPassword to set.
+     */
+    private void setNewPassword(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+
+      newPassword_ = value;
+    }
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     */
+    private void clearNewPassword() {
+
+      newPassword_ = getDefaultInstance().getNewPassword();
+    }
+    /**
+     * <pre>
+     * 8-256 characters, as for Register.
+     * </pre>
+     *
+     * <code>string new_password = 2 [json_name = "newPassword"];</code>
+     * @param value The bytes for newPassword to set.
+     */
+    private void setNewPasswordBytes(
+        com.google.protobuf.ByteString value) {
+      checkByteStringIsUtf8(value);
+      newPassword_ = value.toStringUtf8();
+
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.ChangePasswordRequest prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.ChangePasswordRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.ChangePasswordRequest, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.ChangePasswordRequest)
+        backbeat.user.v1.UserOuterClass.ChangePasswordRequestOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.ChangePasswordRequest.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+       * @return The currentPassword.
+       */
+      @java.lang.Override
+      public java.lang.String getCurrentPassword() {
+        return instance.getCurrentPassword();
+      }
+      /**
+       * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+       * @return The bytes for currentPassword.
+       */
+      @java.lang.Override
+      public com.google.protobuf.ByteString
+          getCurrentPasswordBytes() {
+        return instance.getCurrentPasswordBytes();
+      }
+      /**
+       * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+       * @param value The currentPassword to set.
+       * @return This builder for chaining.
+       */
+      public Builder setCurrentPassword(
+          java.lang.String value) {
+        copyOnWrite();
+        instance.setCurrentPassword(value);
+        return this;
+      }
+      /**
+       * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearCurrentPassword() {
+        copyOnWrite();
+        instance.clearCurrentPassword();
+        return this;
+      }
+      /**
+       * <code>string current_password = 1 [json_name = "currentPassword"];</code>
+       * @param value The bytes for currentPassword to set.
+       * @return This builder for chaining.
+       */
+      public Builder setCurrentPasswordBytes(
+          com.google.protobuf.ByteString value) {
+        copyOnWrite();
+        instance.setCurrentPasswordBytes(value);
+        return this;
+      }
+
+      /**
+       * <pre>
+       * 8-256 characters, as for Register.
+       * </pre>
+       *
+       * <code>string new_password = 2 [json_name = "newPassword"];</code>
+       * @return The newPassword.
+       */
+      @java.lang.Override
+      public java.lang.String getNewPassword() {
+        return instance.getNewPassword();
+      }
+      /**
+       * <pre>
+       * 8-256 characters, as for Register.
+       * </pre>
+       *
+       * <code>string new_password = 2 [json_name = "newPassword"];</code>
+       * @return The bytes for newPassword.
+       */
+      @java.lang.Override
+      public com.google.protobuf.ByteString
+          getNewPasswordBytes() {
+        return instance.getNewPasswordBytes();
+      }
+      /**
+       * <pre>
+       * 8-256 characters, as for Register.
+       * </pre>
+       *
+       * <code>string new_password = 2 [json_name = "newPassword"];</code>
+       * @param value The newPassword to set.
+       * @return This builder for chaining.
+       */
+      public Builder setNewPassword(
+          java.lang.String value) {
+        copyOnWrite();
+        instance.setNewPassword(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * 8-256 characters, as for Register.
+       * </pre>
+       *
+       * <code>string new_password = 2 [json_name = "newPassword"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearNewPassword() {
+        copyOnWrite();
+        instance.clearNewPassword();
+        return this;
+      }
+      /**
+       * <pre>
+       * 8-256 characters, as for Register.
+       * </pre>
+       *
+       * <code>string new_password = 2 [json_name = "newPassword"];</code>
+       * @param value The bytes for newPassword to set.
+       * @return This builder for chaining.
+       */
+      public Builder setNewPasswordBytes(
+          com.google.protobuf.ByteString value) {
+        copyOnWrite();
+        instance.setNewPasswordBytes(value);
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.ChangePasswordRequest)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.ChangePasswordRequest();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "currentPassword_",
+              "newPassword_",
+            };
+            java.lang.String info =
+                "\u0000\u0002\u0000\u0000\u0001\u0002\u0002\u0000\u0000\u0000\u0001\u0208\u0002\u0208" +
+                "";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.ChangePasswordRequest> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.ChangePasswordRequest.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.ChangePasswordRequest>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.ChangePasswordRequest)
+    private static final backbeat.user.v1.UserOuterClass.ChangePasswordRequest DEFAULT_INSTANCE;
+    static {
+      ChangePasswordRequest defaultInstance = new ChangePasswordRequest();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        ChangePasswordRequest.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<ChangePasswordRequest> PARSER;
+
+    public static com.google.protobuf.Parser<ChangePasswordRequest> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface ChangePasswordResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.ChangePasswordResponse)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     * @return Whether the tokens field is set.
+     */
+    boolean hasTokens();
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     * @return The tokens.
+     */
+    backbeat.user.v1.UserOuterClass.Tokens getTokens();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.ChangePasswordResponse}
+   */
+  public  static final class ChangePasswordResponse extends
+      com.google.protobuf.GeneratedMessageLite<
+          ChangePasswordResponse, ChangePasswordResponse.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.ChangePasswordResponse)
+      ChangePasswordResponseOrBuilder {
+    private ChangePasswordResponse() {
+    }
+    private int bitField0_;
+    public static final int TOKENS_FIELD_NUMBER = 1;
+    private backbeat.user.v1.UserOuterClass.Tokens tokens_;
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     */
+    @java.lang.Override
+    public boolean hasTokens() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     */
+    @java.lang.Override
+    public backbeat.user.v1.UserOuterClass.Tokens getTokens() {
+      return tokens_ == null ? backbeat.user.v1.UserOuterClass.Tokens.getDefaultInstance() : tokens_;
+    }
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     */
+    private void setTokens(backbeat.user.v1.UserOuterClass.Tokens value) {
+      java.util.Objects.requireNonNull(value);
+      tokens_ = value;
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     */
+    @java.lang.SuppressWarnings("ReferenceEquality")
+    private void mergeTokens(backbeat.user.v1.UserOuterClass.Tokens value) {
+      java.util.Objects.requireNonNull(value);
+      if (tokens_ != null &&
+          tokens_ != backbeat.user.v1.UserOuterClass.Tokens.getDefaultInstance()) {
+        tokens_ =
+          backbeat.user.v1.UserOuterClass.Tokens.newBuilder(tokens_).mergeFrom(value).buildPartial();
+      } else {
+        tokens_ = value;
+      }
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <pre>
+     * Fresh tokens: every token the account held before has stopped working.
+     * </pre>
+     *
+     * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+     */
+    private void clearTokens() {
+      tokens_ = null;
+      bitField0_ = (bitField0_ & ~0x00000001);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.ChangePasswordResponse prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.ChangePasswordResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.ChangePasswordResponse, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.ChangePasswordResponse)
+        backbeat.user.v1.UserOuterClass.ChangePasswordResponseOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.ChangePasswordResponse.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <pre>
+       * Fresh tokens: every token the account held before has stopped working.
+       * </pre>
+       *
+       * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+       */
+      @java.lang.Override
+      public boolean hasTokens() {
+        return instance.hasTokens();
+      }
+      /**
+       * <pre>
+       * Fresh tokens: every token the account held before has stopped working.
+       * </pre>
+       *
+       * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+       */
+      @java.lang.Override
+      public backbeat.user.v1.UserOuterClass.Tokens getTokens() {
+        return instance.getTokens();
+      }
+      /**
+       * <pre>
+       * Fresh tokens: every token the account held before has stopped working.
+       * </pre>
+       *
+       * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+       */
+      public Builder setTokens(backbeat.user.v1.UserOuterClass.Tokens value) {
+        copyOnWrite();
+        instance.setTokens(value);
+        return this;
+        }
+      /**
+       * <pre>
+       * Fresh tokens: every token the account held before has stopped working.
+       * </pre>
+       *
+       * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+       */
+      public Builder setTokens(
+          backbeat.user.v1.UserOuterClass.Tokens.Builder builderForValue) {
+        copyOnWrite();
+        instance.setTokens(builderForValue.build());
+        return this;
+      }
+      /**
+       * <pre>
+       * Fresh tokens: every token the account held before has stopped working.
+       * </pre>
+       *
+       * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+       */
+      public Builder mergeTokens(backbeat.user.v1.UserOuterClass.Tokens value) {
+        copyOnWrite();
+        instance.mergeTokens(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * Fresh tokens: every token the account held before has stopped working.
+       * </pre>
+       *
+       * <code>.backbeat.user.v1.Tokens tokens = 1 [json_name = "tokens"];</code>
+       */
+      public Builder clearTokens() {  copyOnWrite();
+        instance.clearTokens();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.ChangePasswordResponse)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.ChangePasswordResponse();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "bitField0_",
+              "tokens_",
+            };
+            java.lang.String info =
+                "\u0000\u0001\u0000\u0001\u0001\u0001\u0001\u0000\u0000\u0000\u0001\u1009\u0000";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.ChangePasswordResponse> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.ChangePasswordResponse.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.ChangePasswordResponse>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.ChangePasswordResponse)
+    private static final backbeat.user.v1.UserOuterClass.ChangePasswordResponse DEFAULT_INSTANCE;
+    static {
+      ChangePasswordResponse defaultInstance = new ChangePasswordResponse();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        ChangePasswordResponse.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.ChangePasswordResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<ChangePasswordResponse> PARSER;
+
+    public static com.google.protobuf.Parser<ChangePasswordResponse> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface LogoutEverywhereRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.LogoutEverywhereRequest)
+      com.google.protobuf.MessageLiteOrBuilder {
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.LogoutEverywhereRequest}
+   */
+  public  static final class LogoutEverywhereRequest extends
+      com.google.protobuf.GeneratedMessageLite<
+          LogoutEverywhereRequest, LogoutEverywhereRequest.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.LogoutEverywhereRequest)
+      LogoutEverywhereRequestOrBuilder {
+    private LogoutEverywhereRequest() {
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.LogoutEverywhereRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.LogoutEverywhereRequest)
+        backbeat.user.v1.UserOuterClass.LogoutEverywhereRequestOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.LogoutEverywhereRequest)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = null;
+            java.lang.String info =
+                "\u0000\u0000";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.LogoutEverywhereRequest)
+    private static final backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest DEFAULT_INSTANCE;
+    static {
+      LogoutEverywhereRequest defaultInstance = new LogoutEverywhereRequest();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        LogoutEverywhereRequest.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<LogoutEverywhereRequest> PARSER;
+
+    public static com.google.protobuf.Parser<LogoutEverywhereRequest> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface LogoutEverywhereResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.LogoutEverywhereResponse)
+      com.google.protobuf.MessageLiteOrBuilder {
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.LogoutEverywhereResponse}
+   */
+  public  static final class LogoutEverywhereResponse extends
+      com.google.protobuf.GeneratedMessageLite<
+          LogoutEverywhereResponse, LogoutEverywhereResponse.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.LogoutEverywhereResponse)
+      LogoutEverywhereResponseOrBuilder {
+    private LogoutEverywhereResponse() {
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.LogoutEverywhereResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.LogoutEverywhereResponse)
+        backbeat.user.v1.UserOuterClass.LogoutEverywhereResponseOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.LogoutEverywhereResponse)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = null;
+            java.lang.String info =
+                "\u0000\u0000";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.LogoutEverywhereResponse)
+    private static final backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse DEFAULT_INSTANCE;
+    static {
+      LogoutEverywhereResponse defaultInstance = new LogoutEverywhereResponse();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        LogoutEverywhereResponse.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<LogoutEverywhereResponse> PARSER;
+
+    public static com.google.protobuf.Parser<LogoutEverywhereResponse> parser() {
       return DEFAULT_INSTANCE.getParserForType();
     }
   }
@@ -11006,6 +12258,1655 @@ public final class UserOuterClass {
     private static volatile com.google.protobuf.Parser<SetUserRolesResponse> PARSER;
 
     public static com.google.protobuf.Parser<SetUserRolesResponse> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface DisableUserRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.DisableUserRequest)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The userId.
+     */
+    java.lang.String getUserId();
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The bytes for userId.
+     */
+    com.google.protobuf.ByteString
+        getUserIdBytes();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.DisableUserRequest}
+   */
+  public  static final class DisableUserRequest extends
+      com.google.protobuf.GeneratedMessageLite<
+          DisableUserRequest, DisableUserRequest.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.DisableUserRequest)
+      DisableUserRequestOrBuilder {
+    private DisableUserRequest() {
+      userId_ = "";
+    }
+    public static final int USER_ID_FIELD_NUMBER = 1;
+    private java.lang.String userId_;
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The userId.
+     */
+    @java.lang.Override
+    public java.lang.String getUserId() {
+      return userId_;
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The bytes for userId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getUserIdBytes() {
+      return com.google.protobuf.ByteString.copyFromUtf8(userId_);
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @param value The userId to set.
+     */
+    private void setUserId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+
+      userId_ = value;
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     */
+    private void clearUserId() {
+
+      userId_ = getDefaultInstance().getUserId();
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @param value The bytes for userId to set.
+     */
+    private void setUserIdBytes(
+        com.google.protobuf.ByteString value) {
+      checkByteStringIsUtf8(value);
+      userId_ = value.toStringUtf8();
+
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.DisableUserRequest prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.DisableUserRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.DisableUserRequest, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.DisableUserRequest)
+        backbeat.user.v1.UserOuterClass.DisableUserRequestOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.DisableUserRequest.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return The userId.
+       */
+      @java.lang.Override
+      public java.lang.String getUserId() {
+        return instance.getUserId();
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return The bytes for userId.
+       */
+      @java.lang.Override
+      public com.google.protobuf.ByteString
+          getUserIdBytes() {
+        return instance.getUserIdBytes();
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @param value The userId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setUserId(
+          java.lang.String value) {
+        copyOnWrite();
+        instance.setUserId(value);
+        return this;
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearUserId() {
+        copyOnWrite();
+        instance.clearUserId();
+        return this;
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @param value The bytes for userId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setUserIdBytes(
+          com.google.protobuf.ByteString value) {
+        copyOnWrite();
+        instance.setUserIdBytes(value);
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.DisableUserRequest)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.DisableUserRequest();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "userId_",
+            };
+            java.lang.String info =
+                "\u0000\u0001\u0000\u0000\u0001\u0001\u0001\u0000\u0000\u0000\u0001\u0208";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.DisableUserRequest> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.DisableUserRequest.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.DisableUserRequest>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.DisableUserRequest)
+    private static final backbeat.user.v1.UserOuterClass.DisableUserRequest DEFAULT_INSTANCE;
+    static {
+      DisableUserRequest defaultInstance = new DisableUserRequest();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        DisableUserRequest.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<DisableUserRequest> PARSER;
+
+    public static com.google.protobuf.Parser<DisableUserRequest> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface DisableUserResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.DisableUserResponse)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     * @return Whether the user field is set.
+     */
+    boolean hasUser();
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     * @return The user.
+     */
+    backbeat.user.v1.UserOuterClass.User getUser();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.DisableUserResponse}
+   */
+  public  static final class DisableUserResponse extends
+      com.google.protobuf.GeneratedMessageLite<
+          DisableUserResponse, DisableUserResponse.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.DisableUserResponse)
+      DisableUserResponseOrBuilder {
+    private DisableUserResponse() {
+    }
+    private int bitField0_;
+    public static final int USER_FIELD_NUMBER = 1;
+    private backbeat.user.v1.UserOuterClass.User user_;
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    @java.lang.Override
+    public boolean hasUser() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    @java.lang.Override
+    public backbeat.user.v1.UserOuterClass.User getUser() {
+      return user_ == null ? backbeat.user.v1.UserOuterClass.User.getDefaultInstance() : user_;
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    private void setUser(backbeat.user.v1.UserOuterClass.User value) {
+      java.util.Objects.requireNonNull(value);
+      user_ = value;
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    @java.lang.SuppressWarnings("ReferenceEquality")
+    private void mergeUser(backbeat.user.v1.UserOuterClass.User value) {
+      java.util.Objects.requireNonNull(value);
+      if (user_ != null &&
+          user_ != backbeat.user.v1.UserOuterClass.User.getDefaultInstance()) {
+        user_ =
+          backbeat.user.v1.UserOuterClass.User.newBuilder(user_).mergeFrom(value).buildPartial();
+      } else {
+        user_ = value;
+      }
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    private void clearUser() {
+      user_ = null;
+      bitField0_ = (bitField0_ & ~0x00000001);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.DisableUserResponse prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.DisableUserResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.DisableUserResponse, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.DisableUserResponse)
+        backbeat.user.v1.UserOuterClass.DisableUserResponseOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.DisableUserResponse.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      @java.lang.Override
+      public boolean hasUser() {
+        return instance.hasUser();
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      @java.lang.Override
+      public backbeat.user.v1.UserOuterClass.User getUser() {
+        return instance.getUser();
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder setUser(backbeat.user.v1.UserOuterClass.User value) {
+        copyOnWrite();
+        instance.setUser(value);
+        return this;
+        }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder setUser(
+          backbeat.user.v1.UserOuterClass.User.Builder builderForValue) {
+        copyOnWrite();
+        instance.setUser(builderForValue.build());
+        return this;
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder mergeUser(backbeat.user.v1.UserOuterClass.User value) {
+        copyOnWrite();
+        instance.mergeUser(value);
+        return this;
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder clearUser() {  copyOnWrite();
+        instance.clearUser();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.DisableUserResponse)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.DisableUserResponse();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "bitField0_",
+              "user_",
+            };
+            java.lang.String info =
+                "\u0000\u0001\u0000\u0001\u0001\u0001\u0001\u0000\u0000\u0000\u0001\u1009\u0000";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.DisableUserResponse> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.DisableUserResponse.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.DisableUserResponse>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.DisableUserResponse)
+    private static final backbeat.user.v1.UserOuterClass.DisableUserResponse DEFAULT_INSTANCE;
+    static {
+      DisableUserResponse defaultInstance = new DisableUserResponse();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        DisableUserResponse.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.DisableUserResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<DisableUserResponse> PARSER;
+
+    public static com.google.protobuf.Parser<DisableUserResponse> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface EnableUserRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.EnableUserRequest)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The userId.
+     */
+    java.lang.String getUserId();
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The bytes for userId.
+     */
+    com.google.protobuf.ByteString
+        getUserIdBytes();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.EnableUserRequest}
+   */
+  public  static final class EnableUserRequest extends
+      com.google.protobuf.GeneratedMessageLite<
+          EnableUserRequest, EnableUserRequest.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.EnableUserRequest)
+      EnableUserRequestOrBuilder {
+    private EnableUserRequest() {
+      userId_ = "";
+    }
+    public static final int USER_ID_FIELD_NUMBER = 1;
+    private java.lang.String userId_;
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The userId.
+     */
+    @java.lang.Override
+    public java.lang.String getUserId() {
+      return userId_;
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The bytes for userId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getUserIdBytes() {
+      return com.google.protobuf.ByteString.copyFromUtf8(userId_);
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @param value The userId to set.
+     */
+    private void setUserId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+
+      userId_ = value;
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     */
+    private void clearUserId() {
+
+      userId_ = getDefaultInstance().getUserId();
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @param value The bytes for userId to set.
+     */
+    private void setUserIdBytes(
+        com.google.protobuf.ByteString value) {
+      checkByteStringIsUtf8(value);
+      userId_ = value.toStringUtf8();
+
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.EnableUserRequest prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.EnableUserRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.EnableUserRequest, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.EnableUserRequest)
+        backbeat.user.v1.UserOuterClass.EnableUserRequestOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.EnableUserRequest.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return The userId.
+       */
+      @java.lang.Override
+      public java.lang.String getUserId() {
+        return instance.getUserId();
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return The bytes for userId.
+       */
+      @java.lang.Override
+      public com.google.protobuf.ByteString
+          getUserIdBytes() {
+        return instance.getUserIdBytes();
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @param value The userId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setUserId(
+          java.lang.String value) {
+        copyOnWrite();
+        instance.setUserId(value);
+        return this;
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearUserId() {
+        copyOnWrite();
+        instance.clearUserId();
+        return this;
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @param value The bytes for userId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setUserIdBytes(
+          com.google.protobuf.ByteString value) {
+        copyOnWrite();
+        instance.setUserIdBytes(value);
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.EnableUserRequest)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.EnableUserRequest();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "userId_",
+            };
+            java.lang.String info =
+                "\u0000\u0001\u0000\u0000\u0001\u0001\u0001\u0000\u0000\u0000\u0001\u0208";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.EnableUserRequest> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.EnableUserRequest.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.EnableUserRequest>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.EnableUserRequest)
+    private static final backbeat.user.v1.UserOuterClass.EnableUserRequest DEFAULT_INSTANCE;
+    static {
+      EnableUserRequest defaultInstance = new EnableUserRequest();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        EnableUserRequest.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<EnableUserRequest> PARSER;
+
+    public static com.google.protobuf.Parser<EnableUserRequest> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface EnableUserResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.EnableUserResponse)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     * @return Whether the user field is set.
+     */
+    boolean hasUser();
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     * @return The user.
+     */
+    backbeat.user.v1.UserOuterClass.User getUser();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.EnableUserResponse}
+   */
+  public  static final class EnableUserResponse extends
+      com.google.protobuf.GeneratedMessageLite<
+          EnableUserResponse, EnableUserResponse.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.EnableUserResponse)
+      EnableUserResponseOrBuilder {
+    private EnableUserResponse() {
+    }
+    private int bitField0_;
+    public static final int USER_FIELD_NUMBER = 1;
+    private backbeat.user.v1.UserOuterClass.User user_;
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    @java.lang.Override
+    public boolean hasUser() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    @java.lang.Override
+    public backbeat.user.v1.UserOuterClass.User getUser() {
+      return user_ == null ? backbeat.user.v1.UserOuterClass.User.getDefaultInstance() : user_;
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    private void setUser(backbeat.user.v1.UserOuterClass.User value) {
+      java.util.Objects.requireNonNull(value);
+      user_ = value;
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    @java.lang.SuppressWarnings("ReferenceEquality")
+    private void mergeUser(backbeat.user.v1.UserOuterClass.User value) {
+      java.util.Objects.requireNonNull(value);
+      if (user_ != null &&
+          user_ != backbeat.user.v1.UserOuterClass.User.getDefaultInstance()) {
+        user_ =
+          backbeat.user.v1.UserOuterClass.User.newBuilder(user_).mergeFrom(value).buildPartial();
+      } else {
+        user_ = value;
+      }
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+     */
+    private void clearUser() {
+      user_ = null;
+      bitField0_ = (bitField0_ & ~0x00000001);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.EnableUserResponse prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.EnableUserResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.EnableUserResponse, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.EnableUserResponse)
+        backbeat.user.v1.UserOuterClass.EnableUserResponseOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.EnableUserResponse.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      @java.lang.Override
+      public boolean hasUser() {
+        return instance.hasUser();
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      @java.lang.Override
+      public backbeat.user.v1.UserOuterClass.User getUser() {
+        return instance.getUser();
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder setUser(backbeat.user.v1.UserOuterClass.User value) {
+        copyOnWrite();
+        instance.setUser(value);
+        return this;
+        }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder setUser(
+          backbeat.user.v1.UserOuterClass.User.Builder builderForValue) {
+        copyOnWrite();
+        instance.setUser(builderForValue.build());
+        return this;
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder mergeUser(backbeat.user.v1.UserOuterClass.User value) {
+        copyOnWrite();
+        instance.mergeUser(value);
+        return this;
+      }
+      /**
+       * <code>.backbeat.user.v1.User user = 1 [json_name = "user"];</code>
+       */
+      public Builder clearUser() {  copyOnWrite();
+        instance.clearUser();
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.EnableUserResponse)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.EnableUserResponse();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "bitField0_",
+              "user_",
+            };
+            java.lang.String info =
+                "\u0000\u0001\u0000\u0001\u0001\u0001\u0001\u0000\u0000\u0000\u0001\u1009\u0000";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.EnableUserResponse> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.EnableUserResponse.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.EnableUserResponse>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.EnableUserResponse)
+    private static final backbeat.user.v1.UserOuterClass.EnableUserResponse DEFAULT_INSTANCE;
+    static {
+      EnableUserResponse defaultInstance = new EnableUserResponse();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        EnableUserResponse.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EnableUserResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<EnableUserResponse> PARSER;
+
+    public static com.google.protobuf.Parser<EnableUserResponse> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface EndUserSessionsRequestOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.EndUserSessionsRequest)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The userId.
+     */
+    java.lang.String getUserId();
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The bytes for userId.
+     */
+    com.google.protobuf.ByteString
+        getUserIdBytes();
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.EndUserSessionsRequest}
+   */
+  public  static final class EndUserSessionsRequest extends
+      com.google.protobuf.GeneratedMessageLite<
+          EndUserSessionsRequest, EndUserSessionsRequest.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.EndUserSessionsRequest)
+      EndUserSessionsRequestOrBuilder {
+    private EndUserSessionsRequest() {
+      userId_ = "";
+    }
+    public static final int USER_ID_FIELD_NUMBER = 1;
+    private java.lang.String userId_;
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The userId.
+     */
+    @java.lang.Override
+    public java.lang.String getUserId() {
+      return userId_;
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @return The bytes for userId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getUserIdBytes() {
+      return com.google.protobuf.ByteString.copyFromUtf8(userId_);
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @param value The userId to set.
+     */
+    private void setUserId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+
+      userId_ = value;
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     */
+    private void clearUserId() {
+
+      userId_ = getDefaultInstance().getUserId();
+    }
+    /**
+     * <code>string user_id = 1 [json_name = "userId"];</code>
+     * @param value The bytes for userId to set.
+     */
+    private void setUserIdBytes(
+        com.google.protobuf.ByteString value) {
+      checkByteStringIsUtf8(value);
+      userId_ = value.toStringUtf8();
+
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.EndUserSessionsRequest prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.EndUserSessionsRequest}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.EndUserSessionsRequest, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.EndUserSessionsRequest)
+        backbeat.user.v1.UserOuterClass.EndUserSessionsRequestOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.EndUserSessionsRequest.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return The userId.
+       */
+      @java.lang.Override
+      public java.lang.String getUserId() {
+        return instance.getUserId();
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return The bytes for userId.
+       */
+      @java.lang.Override
+      public com.google.protobuf.ByteString
+          getUserIdBytes() {
+        return instance.getUserIdBytes();
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @param value The userId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setUserId(
+          java.lang.String value) {
+        copyOnWrite();
+        instance.setUserId(value);
+        return this;
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearUserId() {
+        copyOnWrite();
+        instance.clearUserId();
+        return this;
+      }
+      /**
+       * <code>string user_id = 1 [json_name = "userId"];</code>
+       * @param value The bytes for userId to set.
+       * @return This builder for chaining.
+       */
+      public Builder setUserIdBytes(
+          com.google.protobuf.ByteString value) {
+        copyOnWrite();
+        instance.setUserIdBytes(value);
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.EndUserSessionsRequest)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.EndUserSessionsRequest();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "userId_",
+            };
+            java.lang.String info =
+                "\u0000\u0001\u0000\u0000\u0001\u0001\u0001\u0000\u0000\u0000\u0001\u0208";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.EndUserSessionsRequest> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.EndUserSessionsRequest.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.EndUserSessionsRequest>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.EndUserSessionsRequest)
+    private static final backbeat.user.v1.UserOuterClass.EndUserSessionsRequest DEFAULT_INSTANCE;
+    static {
+      EndUserSessionsRequest defaultInstance = new EndUserSessionsRequest();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        EndUserSessionsRequest.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsRequest getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<EndUserSessionsRequest> PARSER;
+
+    public static com.google.protobuf.Parser<EndUserSessionsRequest> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface EndUserSessionsResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.user.v1.EndUserSessionsResponse)
+      com.google.protobuf.MessageLiteOrBuilder {
+  }
+  /**
+   * Protobuf type {@code backbeat.user.v1.EndUserSessionsResponse}
+   */
+  public  static final class EndUserSessionsResponse extends
+      com.google.protobuf.GeneratedMessageLite<
+          EndUserSessionsResponse, EndUserSessionsResponse.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.user.v1.EndUserSessionsResponse)
+      EndUserSessionsResponseOrBuilder {
+    private EndUserSessionsResponse() {
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.user.v1.UserOuterClass.EndUserSessionsResponse prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * Protobuf type {@code backbeat.user.v1.EndUserSessionsResponse}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.user.v1.UserOuterClass.EndUserSessionsResponse, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.user.v1.EndUserSessionsResponse)
+        backbeat.user.v1.UserOuterClass.EndUserSessionsResponseOrBuilder {
+      // Construct using backbeat.user.v1.UserOuterClass.EndUserSessionsResponse.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      // @@protoc_insertion_point(builder_scope:backbeat.user.v1.EndUserSessionsResponse)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.user.v1.UserOuterClass.EndUserSessionsResponse();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = null;
+            java.lang.String info =
+                "\u0000\u0000";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.user.v1.UserOuterClass.EndUserSessionsResponse> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.user.v1.UserOuterClass.EndUserSessionsResponse.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.user.v1.UserOuterClass.EndUserSessionsResponse>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.user.v1.EndUserSessionsResponse)
+    private static final backbeat.user.v1.UserOuterClass.EndUserSessionsResponse DEFAULT_INSTANCE;
+    static {
+      EndUserSessionsResponse defaultInstance = new EndUserSessionsResponse();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        EndUserSessionsResponse.class, defaultInstance);
+    }
+
+    public static backbeat.user.v1.UserOuterClass.EndUserSessionsResponse getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<EndUserSessionsResponse> PARSER;
+
+    public static com.google.protobuf.Parser<EndUserSessionsResponse> parser() {
       return DEFAULT_INSTANCE.getParserForType();
     }
   }

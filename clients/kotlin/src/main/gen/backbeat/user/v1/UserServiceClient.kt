@@ -79,6 +79,40 @@ public class UserServiceClient(
   )
 
 
+  /**
+   *  ChangePassword replaces the caller's password (the current one is
+   *  required), ends every session of the account, refresh tokens and access
+   *  tokens alike, and returns fresh tokens for the caller. Accounts of an
+   *  external OIDC issuer answer FAILED_PRECONDITION.
+   */
+  override suspend fun changePassword(request: UserOuterClass.ChangePasswordRequest, headers: Headers): ResponseMessage<UserOuterClass.ChangePasswordResponse> = client.unary(
+    request,
+    headers,
+    MethodSpec(
+    "backbeat.user.v1.UserService/ChangePassword",
+      backbeat.user.v1.UserOuterClass.ChangePasswordRequest::class,
+      backbeat.user.v1.UserOuterClass.ChangePasswordResponse::class,
+      StreamType.UNARY,
+    ),
+  )
+
+
+  /**
+   *  LogoutEverywhere ends every session of the caller: every refresh token
+   *  stops working at once and every access token within seconds.
+   */
+  override suspend fun logoutEverywhere(request: UserOuterClass.LogoutEverywhereRequest, headers: Headers): ResponseMessage<UserOuterClass.LogoutEverywhereResponse> = client.unary(
+    request,
+    headers,
+    MethodSpec(
+    "backbeat.user.v1.UserService/LogoutEverywhere",
+      backbeat.user.v1.UserOuterClass.LogoutEverywhereRequest::class,
+      backbeat.user.v1.UserOuterClass.LogoutEverywhereResponse::class,
+      StreamType.UNARY,
+    ),
+  )
+
+
   override suspend fun getMe(request: UserOuterClass.GetMeRequest, headers: Headers): ResponseMessage<UserOuterClass.GetMeResponse> = client.unary(
     request,
     headers,
@@ -191,7 +225,8 @@ public class UserServiceClient(
 
 
   /**
-   *  SetUserRoles is for admins. It replaces the user's roles.
+   *  SetUserRoles is for admins. It replaces the user's roles; the change
+   *  applies to the user's existing tokens within seconds.
    */
   override suspend fun setUserRoles(request: UserOuterClass.SetUserRolesRequest, headers: Headers): ResponseMessage<UserOuterClass.SetUserRolesResponse> = client.unary(
     request,
@@ -200,6 +235,56 @@ public class UserServiceClient(
     "backbeat.user.v1.UserService/SetUserRoles",
       backbeat.user.v1.UserOuterClass.SetUserRolesRequest::class,
       backbeat.user.v1.UserOuterClass.SetUserRolesResponse::class,
+      StreamType.UNARY,
+    ),
+  )
+
+
+  /**
+   *  DisableUser is for admins. A disabled account cannot sign in (Login
+   *  answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+   *  it holds; its sessions end. Admins cannot disable themselves
+   *  (FAILED_PRECONDITION).
+   */
+  override suspend fun disableUser(request: UserOuterClass.DisableUserRequest, headers: Headers): ResponseMessage<UserOuterClass.DisableUserResponse> = client.unary(
+    request,
+    headers,
+    MethodSpec(
+    "backbeat.user.v1.UserService/DisableUser",
+      backbeat.user.v1.UserOuterClass.DisableUserRequest::class,
+      backbeat.user.v1.UserOuterClass.DisableUserResponse::class,
+      StreamType.UNARY,
+    ),
+  )
+
+
+  /**
+   *  EnableUser is for admins: the account may sign in again. Sessions ended
+   *  by DisableUser stay ended.
+   */
+  override suspend fun enableUser(request: UserOuterClass.EnableUserRequest, headers: Headers): ResponseMessage<UserOuterClass.EnableUserResponse> = client.unary(
+    request,
+    headers,
+    MethodSpec(
+    "backbeat.user.v1.UserService/EnableUser",
+      backbeat.user.v1.UserOuterClass.EnableUserRequest::class,
+      backbeat.user.v1.UserOuterClass.EnableUserResponse::class,
+      StreamType.UNARY,
+    ),
+  )
+
+
+  /**
+   *  EndUserSessions is for admins: it ends every session of the user, as
+   *  LogoutEverywhere does for oneself.
+   */
+  override suspend fun endUserSessions(request: UserOuterClass.EndUserSessionsRequest, headers: Headers): ResponseMessage<UserOuterClass.EndUserSessionsResponse> = client.unary(
+    request,
+    headers,
+    MethodSpec(
+    "backbeat.user.v1.UserService/EndUserSessions",
+      backbeat.user.v1.UserOuterClass.EndUserSessionsRequest::class,
+      backbeat.user.v1.UserOuterClass.EndUserSessionsResponse::class,
       StreamType.UNARY,
     ),
   )

@@ -33,6 +33,20 @@ public interface UserServiceClientInterface {
    */
   public suspend fun logout(request: UserOuterClass.LogoutRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.LogoutResponse>
 
+  /**
+   *  ChangePassword replaces the caller's password (the current one is
+   *  required), ends every session of the account, refresh tokens and access
+   *  tokens alike, and returns fresh tokens for the caller. Accounts of an
+   *  external OIDC issuer answer FAILED_PRECONDITION.
+   */
+  public suspend fun changePassword(request: UserOuterClass.ChangePasswordRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.ChangePasswordResponse>
+
+  /**
+   *  LogoutEverywhere ends every session of the caller: every refresh token
+   *  stops working at once and every access token within seconds.
+   */
+  public suspend fun logoutEverywhere(request: UserOuterClass.LogoutEverywhereRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.LogoutEverywhereResponse>
+
   public suspend fun getMe(request: UserOuterClass.GetMeRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.GetMeResponse>
 
   public suspend fun updateMe(request: UserOuterClass.UpdateMeRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.UpdateMeResponse>
@@ -61,7 +75,28 @@ public interface UserServiceClientInterface {
   public suspend fun listUsers(request: UserOuterClass.ListUsersRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.ListUsersResponse>
 
   /**
-   *  SetUserRoles is for admins. It replaces the user's roles.
+   *  SetUserRoles is for admins. It replaces the user's roles; the change
+   *  applies to the user's existing tokens within seconds.
    */
   public suspend fun setUserRoles(request: UserOuterClass.SetUserRolesRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.SetUserRolesResponse>
+
+  /**
+   *  DisableUser is for admins. A disabled account cannot sign in (Login
+   *  answers PERMISSION_DENIED "account disabled"), refresh, or use any token
+   *  it holds; its sessions end. Admins cannot disable themselves
+   *  (FAILED_PRECONDITION).
+   */
+  public suspend fun disableUser(request: UserOuterClass.DisableUserRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.DisableUserResponse>
+
+  /**
+   *  EnableUser is for admins: the account may sign in again. Sessions ended
+   *  by DisableUser stay ended.
+   */
+  public suspend fun enableUser(request: UserOuterClass.EnableUserRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.EnableUserResponse>
+
+  /**
+   *  EndUserSessions is for admins: it ends every session of the user, as
+   *  LogoutEverywhere does for oneself.
+   */
+  public suspend fun endUserSessions(request: UserOuterClass.EndUserSessionsRequest, headers: Headers = emptyMap()): ResponseMessage<UserOuterClass.EndUserSessionsResponse>
 }

@@ -9,7 +9,12 @@ import backbeat.playlist.v1.PlaylistServiceClientInterface
 import backbeat.user.v1.UserOuterClass
 import backbeat.user.v1.UserServiceClient
 import backbeat.user.v1.UserServiceClientInterface
+import backbeat.user.v1.changePasswordRequest
+import backbeat.user.v1.disableUserRequest
+import backbeat.user.v1.enableUserRequest
+import backbeat.user.v1.endUserSessionsRequest
 import backbeat.user.v1.loginRequest
+import backbeat.user.v1.logoutEverywhereRequest
 import backbeat.user.v1.logoutRequest
 import backbeat.user.v1.refreshTokenRequest
 import backbeat.user.v1.registerRequest
@@ -128,6 +133,45 @@ class BackbeatClient private constructor(
             }
         }
         result.orThrow()
+    }
+
+    /**
+     * Changes the password (the current one is required). Every session of the
+     * account ends, this client's included; the fresh tokens the server
+     * returns are kept, so this client stays signed in.
+     */
+    suspend fun changePassword(currentPassword: String, newPassword: String): UserOuterClass.ChangePasswordResponse {
+        val response = users.changePassword(
+            changePasswordRequest {
+                this.currentPassword = currentPassword
+                this.newPassword = newPassword
+            },
+        ).orThrow()
+        tokens.save(AuthTokens.of(response.tokens))
+        return response
+    }
+
+    /**
+     * Ends every session of the account on the server, then forgets the
+     * session. Only a call that worked signs out locally: on failure the
+     * sessions are still alive, and the exception says so.
+     */
+    suspend fun logoutEverywhere() {
+        users.logoutEverywhere(logoutEverywhereRequest {}).orThrow()
+        tokens.save(null)
+    }
+
+    /** Admins: disables an account and ends its sessions; it can no longer sign in. */
+    suspend fun disableUser(userId: String): UserOuterClass.User =
+        users.disableUser(disableUserRequest { this.userId = userId }).orThrow().user
+
+    /** Admins: lets a disabled account sign in again. */
+    suspend fun enableUser(userId: String): UserOuterClass.User =
+        users.enableUser(enableUserRequest { this.userId = userId }).orThrow().user
+
+    /** Admins: ends every session of another account. */
+    suspend fun endUserSessions(userId: String) {
+        users.endUserSessions(endUserSessionsRequest { this.userId = userId }).orThrow()
     }
 
     private suspend fun revoke(session: AuthTokens) = users.logout(
