@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	searchpkg "github.com/backbeat/backbeat/server/search"
 	"github.com/backbeat/backbeat/server/testenv/opensearchtest"
 )
 
@@ -114,8 +115,13 @@ func TestSearch(t *testing.T) {
 		{"daftt pnuk", "artist:daftpunk", KindArtist, []string{"daftpunk"}},
 		// Too short for a typo: "hal" matches as a prefix only.
 		{"hal", "track:hall", KindTrack, []string{"hall", "halo", "halos"}},
-		// Exact, then prefix, then typo, whatever the popularity.
-		{"halo", "track:halo", KindTrack, []string{"halo", "halos", "hall"}},
+		// Exact, then prefix, whatever the popularity; a word that
+		// prefixes something is taken as typed, so "hall" is no match.
+		{"halo", "track:halo", KindTrack, []string{"halo", "halos"}},
+		// Typos in the title, then by popularity.
+		{"halp", "track:hall", KindTrack, []string{"hall", "halo"}},
+		// An exact word and a typo in one query.
+		{"halo beyonse", "track:halo", KindTrack, []string{"halo"}},
 		{"beyond", "artist:beyond", KindArtist, []string{"beyond"}},
 		// Accents, either way round.
 		{"bjork", "artist:bjork", KindArtist, []string{"bjork"}},
@@ -260,6 +266,39 @@ func TestSearchFailsFastWhenDown(t *testing.T) {
 		t.Logf("%s: %s after %s", name, err, took.Round(time.Millisecond))
 		if err := e.Upsert(t.Context(), catalog()); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("%s: Upsert: %v, want ErrUnavailable", name, err)
+		}
+	}
+}
+
+// TestAgreesWithEmbeddedIndex pins what "both stores agree" means: for
+// the same catalog, OpenSearch and the embedded index (search.Index) match
+// the same documents of each kind the embedded index has. Order may
+// differ only among equal scores of different kinds, so sets are compared.
+func TestAgreesWithEmbeddedIndex(t *testing.T) {
+	e := newEngine(t)
+	ix := searchpkg.NewIndex()
+	kindOf := map[Kind]searchpkg.Kind{KindArtist: searchpkg.KindArtist, KindAlbum: searchpkg.KindAlbum, KindTrack: searchpkg.KindTrack}
+	var docs []searchpkg.Doc
+	for _, d := range catalog() {
+		if k, ok := kindOf[d.Kind]; ok {
+			docs = append(docs, searchpkg.Doc{Kind: k, ID: d.ID, Primary: d.Name, Secondary: d.Artists, Popularity: d.Popularity})
+		}
+	}
+	ix.Build(docs)
+	for _, text := range []string{"beyonse", "daftt", "daftt pnuk", "hal", "halo", "halp", "halo beyonse", "beyond",
+		"bjork", "BJÖRK", "sigur ros hoppipolla", "one mo", "lem", "daft punk", "river", "love", "love song 1", "lqve", "zzzzzz", "someone",
+		"someome", "discovery", "dicsovery", "lemonad", "lemonaed"} {
+		for k, ek := range kindOf {
+			got := ids(group(run(t, e, Query{Text: text, Kinds: []Kind{k}, Limit: MaxLimit}), k).Hits)
+			var want []string
+			for _, h := range ix.Search(searchpkg.Query{Text: text, Kinds: []searchpkg.Kind{ek}, Limit: MaxLimit}).Hits {
+				want = append(want, h.ID)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
+				t.Errorf("%q, %s: OpenSearch %v, embedded %v", text, k, got, want)
+			}
 		}
 	}
 }

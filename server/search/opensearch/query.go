@@ -99,24 +99,19 @@ func (e *Engine) Search(ctx context.Context, q Query) (_ Result, err error) {
 		return res, nil
 	}
 
-	var body bytes.Buffer
-	enc := json.NewEncoder(&body)
-	for _, k := range kinds {
-		if err := enc.Encode(map[string]any{}); err != nil {
-			return Result{}, err
-		}
-		if err := enc.Encode(kindQuery(k, folded, toks, q.Offset, q.Limit)); err != nil {
-			return Result{}, err
-		}
-	}
 	ctx, cancel := e.bounded(ctx)
 	defer cancel()
-	resp, err := e.api.MSearch(ctx, opensearchapi.MSearchReq{Indices: []string{e.index}, Body: &body})
+	typos, err := e.typoWords(ctx, toks, kinds)
 	if err != nil {
-		return Result{}, classify(err)
+		return Result{}, err
 	}
-	if len(resp.Responses) != len(kinds) {
-		return Result{}, fmt.Errorf("%w: %d responses to %d queries", ErrUnavailable, len(resp.Responses), len(kinds))
+	queries := make([]any, len(kinds))
+	for i, k := range kinds {
+		queries[i] = kindQuery(k, folded, toks, typos, q.Offset, q.Limit)
+	}
+	resp, err := e.msearch(ctx, queries)
+	if err != nil {
+		return Result{}, err
 	}
 	for i, r := range resp.Responses {
 		g := &res.Groups[i]
@@ -149,12 +144,77 @@ func (e *Engine) Search(ctx context.Context, q Query) (_ Result, err error) {
 	return res, nil
 }
 
+// typoWords returns which query words may match as typos: those with
+// search.MaxEdits above 0 that prefix no word of any document of the
+// kinds asked, as in the embedded index (see search.MaxEdits). One cheap
+// query per such word, each stopping at its first match.
+func (e *Engine) typoWords(ctx context.Context, toks []string, kinds []Kind) (map[string]bool, error) {
+	var eligible []string
+	for _, t := range toks {
+		if search.MaxEdits(t) > 0 {
+			eligible = append(eligible, t)
+		}
+	}
+	if len(eligible) == 0 {
+		return nil, nil
+	}
+	queries := make([]any, len(eligible))
+	for i, t := range eligible {
+		queries[i] = map[string]any{
+			"size":             0,
+			"terminate_after":  1,
+			"track_total_hits": true,
+			"query": map[string]any{"bool": map[string]any{
+				"filter": []any{map[string]any{"terms": map[string]any{"kind": kinds}}},
+				"should": []any{
+					map[string]any{"prefix": map[string]any{"name": t}},
+					map[string]any{"prefix": map[string]any{"artists": t}},
+				},
+				"minimum_should_match": 1,
+			}},
+		}
+	}
+	resp, err := e.msearch(ctx, queries)
+	if err != nil {
+		return nil, err
+	}
+	typos := make(map[string]bool)
+	for i, r := range resp.Responses {
+		if r.Hits.Total.Value == 0 {
+			typos[eligible[i]] = true
+		}
+	}
+	return typos, nil
+}
+
+// msearch runs queries in one multi-search request, one response each.
+func (e *Engine) msearch(ctx context.Context, queries []any) (*opensearchapi.MSearchResp, error) {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	for _, q := range queries {
+		if err := enc.Encode(map[string]any{}); err != nil {
+			return nil, err
+		}
+		if err := enc.Encode(q); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := e.api.MSearch(ctx, opensearchapi.MSearchReq{Indices: []string{e.index}, Body: &body})
+	if err != nil {
+		return nil, classify(err)
+	}
+	if len(resp.Responses) != len(queries) {
+		return nil, fmt.Errorf("%w: %d responses to %d queries", ErrUnavailable, len(resp.Responses), len(queries))
+	}
+	return resp, nil
+}
+
 // kindQuery is the query of one group: every query word must match the
-// title or an artist name, as a whole word, a prefix or within
-// search.MaxEdits edits; each word scores its best match (dis_max of
+// title or an artist name, as a whole word, a prefix or, for the words in
+// typos, within search.MaxEdits edits; each word scores its best match (dis_max of
 // constant scores, so term statistics play no part and the order is the
 // embedded index's), then popularity breaks ties.
-func kindQuery(k Kind, folded string, toks []string, offset, limit int) map[string]any {
+func kindQuery(k Kind, folded string, toks []string, typos map[string]bool, offset, limit int) map[string]any {
 	must := make([]any, 0, len(toks))
 	for _, t := range toks {
 		alts := []any{
@@ -163,9 +223,9 @@ func kindQuery(k Kind, folded string, toks []string, offset, limit int) map[stri
 			constant(scoreSecondaryWhole, map[string]any{"term": map[string]any{"artists": t}}),
 			constant(scoreSecondaryPrefix, map[string]any{"prefix": map[string]any{"artists": t}}),
 		}
-		if n := search.MaxEdits(t); n > 0 {
+		if n := search.MaxEdits(t); n > 0 && typos[t] {
 			fuzzy := func(field string) map[string]any {
-				return map[string]any{"fuzzy": map[string]any{field: map[string]any{"value": t, "fuzziness": n, "transpositions": true}}}
+				return map[string]any{"fuzzy": map[string]any{field: map[string]any{"value": t, "fuzziness": n, "prefix_length": 1, "transpositions": true}}}
 			}
 			alts = append(alts, constant(scorePrimaryTypo, fuzzy("name")), constant(scoreSecondaryTypo, fuzzy("artists")))
 		}
