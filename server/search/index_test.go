@@ -494,3 +494,17 @@ func naiveTypo(w, tok string) bool {
 	}
 	return d[len(a)][len(b)] <= k
 }
+
+// BenchmarkUpsertThenSearch is how the Cassandra store uses the index per
+// query: a fresh index filled with up to 3,000 candidates one Upsert at a
+// time, then searched once.
+func BenchmarkUpsertThenSearch(b *testing.B) {
+	docs := genDocs(rand.New(rand.NewPCG(5, 6)), 3000)[:3000]
+	for b.Loop() {
+		ix := NewIndex()
+		for _, d := range docs {
+			ix.Upsert(d)
+		}
+		ix.Search(Query{Text: "love", Limit: 20})
+	}
+}
