@@ -12,6 +12,8 @@ import (
 // TestStartAndStop starts a node of its own, checks it answers and is
 // green or yellow, and that Close stops it cleanly; it reports the start
 // time and the node's memory, which is what the tests cost a machine.
+// Shared is covered by the adapter's tests (server/search/opensearch),
+// which would each start a node without it.
 func TestStartAndStop(t *testing.T) {
 	Skip(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
@@ -39,13 +41,5 @@ func TestStartAndStop(t *testing.T) {
 	}
 	if _, err := http.Get(n.URL + "/"); err == nil {
 		t.Error("the node still answers after Close")
-	}
-}
-
-// TestShared checks the node shared by a test binary is one node.
-func TestShared(t *testing.T) {
-	a, b := Shared(t), Shared(t)
-	if a != b || a.URL == "" {
-		t.Fatalf("Shared returned %p and %p", a, b)
 	}
 }
