@@ -329,33 +329,37 @@ func (ix *Index) wordID(w string) uint32 {
 }
 
 // flush merges the pending words into the sorted dictionary: one sort of
-// the new words and one pass over the dictionary, however many were added.
-// The caller holds the write lock.
+// the new words and one pass over the dictionary from the back, in place,
+// however many were added. The caller holds the write lock.
 func (ix *Index) flush() {
-	if len(ix.pending) == 0 {
+	m := len(ix.pending)
+	if m == 0 {
 		return
 	}
-	added := make([]string, 0, len(ix.pending))
+	added := make([]string, 0, m)
 	for w := range ix.pending {
 		added = append(added, w)
 	}
 	slices.Sort(added)
-	n := len(ix.words) + len(added)
-	words, wordIDs, sigs := make([]string, 0, n), make([]uint32, 0, n), make([]sig, 0, n)
-	i, j := 0, 0
-	for i < len(ix.words) || j < len(added) {
-		if j == len(added) || i < len(ix.words) && ix.words[i] < added[j] {
-			words, wordIDs, sigs = append(words, ix.words[i]), append(wordIDs, ix.wordIDs[i]), append(sigs, ix.sigs[i])
-			i++
+	n := len(ix.words)
+	ix.words = slices.Grow(ix.words, m)[:n+m]
+	ix.wordIDs = slices.Grow(ix.wordIDs, m)[:n+m]
+	ix.sigs = slices.Grow(ix.sigs, m)[:n+m]
+	i, k := n-1, n+m-1
+	for j := m - 1; j >= 0; k-- {
+		if i >= 0 && ix.words[i] > added[j] {
+			ix.words[k], ix.wordIDs[k], ix.sigs[k] = ix.words[i], ix.wordIDs[i], ix.sigs[i]
+			i--
 		} else {
-			words, wordIDs, sigs = append(words, added[j]), append(wordIDs, ix.pending[added[j]]), append(sigs, signature(added[j]))
-			j++
+			ix.words[k], ix.wordIDs[k], ix.sigs[k] = added[j], ix.pending[added[j]], signature(added[j])
+			j--
 		}
 	}
-	for p, id := range wordIDs {
-		ix.positions[id] = int32(p)
+	// Positions below the first new word's are unchanged.
+	for p := k + 1; p < n+m; p++ {
+		ix.positions[ix.wordIDs[p]] = int32(p)
 	}
-	ix.words, ix.wordIDs, ix.sigs, ix.pending = words, wordIDs, sigs, nil
+	ix.pending = nil
 }
 
 // rlockSorted takes the read lock with the dictionary sorted, flushing

@@ -27,8 +27,9 @@ type Proc struct {
 // stays there in Wait until the child is gone.
 //
 // A Credential already set on cmd.SysProcAttr is kept, so a server that
-// refuses to run as root can be started as another user; Go
-// sets the parent-death signal after the switch (which would clear it).
+// refuses to run as root can be started as another user. The parent-death
+// signal still holds: the child sets it after switching user, which would
+// otherwise clear it.
 func Spawn(cmd *exec.Cmd) (*Proc, error) {
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if cmd.SysProcAttr != nil {
