@@ -302,3 +302,35 @@ func TestAgreesWithEmbeddedIndex(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSearch reports the latency of one grouped search against the
+// real node, for a word taken as typed and for a misspelt one (which
+// costs a second request to learn it prefixes nothing).
+func BenchmarkSearch(b *testing.B) {
+	node := opensearchtest.Shared(b)
+	e, err := New(Config{URL: node.URL, Index: "bench-search", Timeout: 30 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	_ = e.DropIndex(ctx)
+	if err := e.EnsureIndex(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.DropIndex(context.Background()) })
+	if err := e.Upsert(ctx, catalog()); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, text := range []string{"love", "beyonse"} {
+		b.Run(text, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Search(ctx, Query{Text: text, Limit: 10}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
