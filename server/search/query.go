@@ -88,13 +88,19 @@ type queryWord struct {
 	// the prefix range, so a walk over them visits each word once, in
 	// dictionary order.
 	spans []span
-	n     int // postings in the spans for the kinds asked, up to countCap
+	n     int     // postings in the spans for the kinds asked, up to countCap
+	one   [1]span // spans' backing array when there are no typos, the usual case
 }
 
 // span is the dictionary positions [lo, hi).
 type span struct{ lo, hi int32 }
 
 func (qw *queryWord) setSpans() {
+	if len(qw.typos) == 0 {
+		qw.one[0] = span{qw.lo, qw.hi}
+		qw.spans = qw.one[:]
+		return
+	}
 	qw.spans = make([]span, 0, len(qw.typos)+1)
 	i := 0
 	for ; i < len(qw.typos) && qw.typos[i] < qw.lo; i++ {
@@ -156,7 +162,6 @@ func (ix *Index) Search(q Query) Result {
 				qw.n += ix.count(p, p+1, kinds)
 			}
 		}
-		qw.setSpans()
 		if qw.n == 0 {
 			return Result{}
 		}
@@ -166,6 +171,10 @@ func (ix *Index) Search(q Query) Result {
 	}
 	// The rarest word drives the search; the others only check candidates.
 	qws[0], qws[rarest] = qws[rarest], qws[0]
+	// After the swap: spans may point into the word's own array.
+	for i := range qws {
+		qws[i].setSpans()
+	}
 
 	m := matcher{ix: ix, qws: qws, top: topK{k: q.Offset + q.Limit}}
 	scanned := min(qws[0].n, broadPops)
@@ -273,6 +282,19 @@ func (m *matcher) examine(d *doc, p int32) (int, bool) {
 	var buf [24]int32
 	pos := buf[:0]
 	rare := &m.qws[0]
+	if len(rare.typos) == 0 {
+		// The usual case, kept to one comparison per word: p is in the
+		// prefix range, so the range's positions before p are [lo, p).
+		lo := rare.lo
+		for _, dw := range d.words {
+			q := m.ix.positions[dw&wordIDMask]
+			if q >= lo && q < p {
+				return 0, false
+			}
+			pos = append(pos, q)
+		}
+		return m.score(d, pos)
+	}
 	for _, dw := range d.words {
 		q := m.ix.positions[dw&wordIDMask]
 		if q < p && rare.matches(q) {
