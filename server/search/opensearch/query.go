@@ -88,7 +88,13 @@ func (e *Engine) Search(ctx context.Context, q Query) (_ Result, err error) {
 	if q.Offset < 0 || q.Limit < 1 || q.Limit > MaxLimit || q.Offset+q.Limit > maxWindow {
 		return Result{}, fmt.Errorf("%w: offset %d, limit %d: want offset ≥ 0, limit 1–%d, offset+limit ≤ %d", ErrBadQuery, q.Offset, q.Limit, MaxLimit, maxWindow)
 	}
-	kinds = slices.Compact(slices.Clone(kinds))
+	var uniq []Kind
+	for _, k := range kinds {
+		if !slices.Contains(uniq, k) {
+			uniq = append(uniq, k)
+		}
+	}
+	kinds = uniq
 	folded := search.Fold(q.Text)
 	toks := search.Tokens(folded)
 	res := Result{Groups: make([]Group, len(kinds))}
