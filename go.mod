@@ -20,6 +20,7 @@ require (
 	github.com/minio/minio-go/v7 v7.4.1
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/opensearch-project/opensearch-go/v4 v4.8.1
 	github.com/rs/cors v1.11.1
 	github.com/scylladb/gocqlx/v2 v2.8.0
 	golang.org/x/crypto v0.58.0

@@ -85,7 +85,7 @@ checks() {
 if [ "$mode" = quick ]; then
   # The switches below turn on tests that start real components; the quick
   # tier runs without them even if the caller's environment sets them.
-  unset BACKBEAT_E2E BACKBEAT_E2E_STORE BACKBEAT_KEYCLOAK BACKBEAT_CASSANDRA BACKBEAT_CASSANDRA_MULTIDC BACKBEAT_S3
+  unset BACKBEAT_E2E BACKBEAT_E2E_STORE BACKBEAT_KEYCLOAK BACKBEAT_CASSANDRA BACKBEAT_CASSANDRA_MULTIDC BACKBEAT_S3 BACKBEAT_OPENSEARCH
   race_ready
   checks
   step "go test -race -short (every package; no real components)"
@@ -125,10 +125,11 @@ fi
 
 # The switches turn on the tests that start real components: the server
 # binary end to end, Keycloak as an external OIDC provider, a Cassandra
-# node for the conformance suite, a two-datacenter Cassandra cluster and
-# an S3-compatible server (versitygw, built once with go install into
-# ~/.cache/backbeat) for the blob store.
-export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1
+# node for the conformance suite, a two-datacenter Cassandra cluster, an
+# S3-compatible server (versitygw, built once with go install into
+# ~/.cache/backbeat) for the blob store and a single-node OpenSearch for
+# the search engine adapter.
+export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1 BACKBEAT_OPENSEARCH=1
 wait "$prebuild" || { echo "versitygw pre-build failed (the S3 tests will say why):"; tail -20 "$prebuild_log"; }
 rm -f "$prebuild_log"
 

@@ -140,7 +140,17 @@ type Index struct {
 	words     []string
 	wordIDs   []uint32
 	positions []int32
+	sigs      []sig      // by position, for the typo search
 	lists     []postings // by word id
+	// pending holds the words added since the dictionary was last sorted,
+	// with their ids; their positions are unknown until flush merges them
+	// in. Sorting each new word into place as it came cost time linear in
+	// the dictionary per word, quadratic for an index filled by Upsert.
+	pending map[string]uint32
+
+	// noTypos turns typo tolerance off; only benchmarks set it, to measure
+	// what tolerance costs against the index without it.
+	noTypos bool
 }
 
 // NewIndex returns an empty index.
@@ -241,10 +251,12 @@ func (ix *Index) Build(docs []Doc) {
 	slices.Sort(words)
 	wordIDs := make([]uint32, len(words))
 	positions := make([]int32, len(words))
+	sigs := make([]sig, len(words))
 	for i, w := range words {
 		idOf[w] = uint32(i)
 		wordIDs[i] = uint32(i)
 		positions[i] = int32(i)
+		sigs[i] = signature(w)
 	}
 	lookup := func(w string) uint32 { return idOf[w] }
 
@@ -290,29 +302,77 @@ func (ix *Index) Build(docs []Doc) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.docs, ix.slots, ix.free = built, slots, nil
-	ix.words, ix.wordIDs, ix.positions, ix.lists = words, wordIDs, positions, lists
+	ix.words, ix.wordIDs, ix.positions, ix.sigs, ix.lists = words, wordIDs, positions, sigs, lists
+	ix.pending = nil
 }
 
-// wordID returns the id of w, adding it to the dictionary if new. Adding
-// shifts the sorted slices and renumbers the positions after it: linear in
-// the dictionary, but only for words never seen before.
+// wordID returns the id of w, adding it to the dictionary if new. A new
+// word waits in pending until the next search sorts it in (see flush).
 func (ix *Index) wordID(w string) uint32 {
-	p, found := slices.BinarySearch(ix.words, w)
-	if found {
+	if p, found := slices.BinarySearch(ix.words, w); found {
 		return ix.wordIDs[p]
+	}
+	if id, ok := ix.pending[w]; ok {
+		return id
 	}
 	id := uint32(len(ix.lists))
 	if id > wordIDMask {
 		panic("search: too many distinct words")
 	}
 	ix.lists = append(ix.lists, postings{})
-	ix.positions = append(ix.positions, 0)
-	ix.words = slices.Insert(ix.words, p, w)
-	ix.wordIDs = slices.Insert(ix.wordIDs, p, id)
-	for q := p; q < len(ix.wordIDs); q++ {
-		ix.positions[ix.wordIDs[q]] = int32(q)
+	ix.positions = append(ix.positions, -1)
+	if ix.pending == nil {
+		ix.pending = make(map[string]uint32)
 	}
+	ix.pending[w] = id
 	return id
+}
+
+// flush merges the pending words into the sorted dictionary: one sort of
+// the new words and one pass over the dictionary from the back, in place,
+// however many were added. The caller holds the write lock.
+func (ix *Index) flush() {
+	m := len(ix.pending)
+	if m == 0 {
+		return
+	}
+	added := make([]string, 0, m)
+	for w := range ix.pending {
+		added = append(added, w)
+	}
+	slices.Sort(added)
+	n := len(ix.words)
+	ix.words = slices.Grow(ix.words, m)[:n+m]
+	ix.wordIDs = slices.Grow(ix.wordIDs, m)[:n+m]
+	ix.sigs = slices.Grow(ix.sigs, m)[:n+m]
+	i, k := n-1, n+m-1
+	for j := m - 1; j >= 0; k-- {
+		if i >= 0 && ix.words[i] > added[j] {
+			ix.words[k], ix.wordIDs[k], ix.sigs[k] = ix.words[i], ix.wordIDs[i], ix.sigs[i]
+			i--
+		} else {
+			ix.words[k], ix.wordIDs[k], ix.sigs[k] = added[j], ix.pending[added[j]], signature(added[j])
+			j--
+		}
+	}
+	// Positions below the first new word's are unchanged.
+	for p := k + 1; p < n+m; p++ {
+		ix.positions[ix.wordIDs[p]] = int32(p)
+	}
+	ix.pending = nil
+}
+
+// rlockSorted takes the read lock with the dictionary sorted, flushing
+// pending words first under the write lock if there are any.
+func (ix *Index) rlockSorted() {
+	ix.mu.RLock()
+	for len(ix.pending) > 0 {
+		ix.mu.RUnlock()
+		ix.mu.Lock()
+		ix.flush()
+		ix.mu.Unlock()
+		ix.mu.RLock()
+	}
 }
 
 // Upsert adds d, replacing any document of the same kind and id.

@@ -45,7 +45,16 @@ func TestIndexRanking(t *testing.T) {
 		{"primary above secondary, then prefix title", "daft pu", nil, []string{"ar-daft", "tr-daftly", "tr-omt"}},
 		{"exact title, then whole word, then prefix", "love", nil, []string{"tr-love", "tr-lovemedo", "tr-lovely"}},
 		{"popularity among equals", "halo", nil, []string{"tr-halo-b", "tr-halo-a", "tr-halon", "tr-halogen"}},
-		{"shorter title among equally popular prefixes", "halog", nil, []string{"tr-halogen"}},
+		{"a word that prefixes something is taken as typed", "halog", nil, []string{"tr-halogen"}},
+		{"typo within the kinds asked only", "halog", []Kind{KindArtist, KindAlbum}, nil},
+		{"typo of one letter in 4-7", "beyonse", nil, []string{"tr-halo-a"}},
+		{"typo as a dropped letter", "daftt", nil, []string{"ar-daft", "tr-omt"}},
+		{"typo as swapped letters", "dafl pnuk", nil, []string{"ar-daft", "tr-omt"}},
+		{"typo in the title before typo in the artist", "halp", nil, []string{"tr-halo-b", "tr-halo-a"}},
+		{"two typos in 8+ letters", "discovyre", nil, []string{"tr-omt"}},
+		{"no typo below 4 letters", "lov", nil, []string{"tr-lovely", "tr-lovemedo", "tr-love"}},
+		{"no typo in the first letter", "maft", nil, nil},
+		{"two typos in 4-7 is too many", "dxxft punk", nil, nil},
 		{"shorter title among equally popular", "halo", []Kind{KindTrack}, []string{"tr-halo-b", "tr-halo-a", "tr-halon", "tr-halogen"}},
 		{"secondary text alone", "beyonce", nil, []string{"tr-halo-a"}},
 		{"folded query", "LODZ", nil, []string{"al-lodz"}},
@@ -165,6 +174,22 @@ func naiveSearch(docs []naiveDoc, q Query) []string {
 		d     naiveDoc
 		score int
 	}
+	// A query word may match as a typo only when no document of the
+	// kinds asked has a word it prefixes.
+	fuzzy := make(map[string]bool)
+	for _, tok := range toks {
+		fuzzy[tok] = true
+		for _, d := range docs {
+			if len(q.Kinds) > 0 && !slices.Contains(q.Kinds, d.Kind) {
+				continue
+			}
+			for _, w := range append(slices.Clone(d.prim), d.sec...) {
+				if strings.HasPrefix(w, tok) {
+					fuzzy[tok] = false
+				}
+			}
+		}
+	}
 	var all []scored
 	for _, d := range docs {
 		if len(q.Kinds) > 0 && !slices.Contains(q.Kinds, d.Kind) {
@@ -177,15 +202,19 @@ func naiveSearch(docs []naiveDoc, q Query) []string {
 			best := 0
 			for _, w := range prim {
 				if w == tok {
-					best = max(best, 4)
+					best = max(best, 16)
 				} else if strings.HasPrefix(w, tok) {
-					best = max(best, 3)
+					best = max(best, 12)
+				} else if fuzzy[tok] && naiveTypo(w, tok) {
+					best = max(best, 2)
 				}
 			}
 			for _, w := range sec {
 				if w == tok {
-					best = max(best, 2)
+					best = max(best, 8)
 				} else if strings.HasPrefix(w, tok) {
+					best = max(best, 4)
+				} else if fuzzy[tok] && naiveTypo(w, tok) {
 					best = max(best, 1)
 				}
 			}
@@ -193,7 +222,7 @@ func naiveSearch(docs []naiveDoc, q Query) []string {
 				ok = false
 				break
 			}
-			if best != 4 {
+			if best != 16 {
 				allPrimaryWhole = false
 			}
 			total += best
@@ -202,7 +231,7 @@ func naiveSearch(docs []naiveDoc, q Query) []string {
 			continue
 		}
 		if allPrimaryWhole && len(prim) == len(toks) {
-			total++
+			total += 4
 		}
 		all = append(all, scored{d, total})
 	}
@@ -253,6 +282,16 @@ func TestIndexMatchesNaive(t *testing.T) {
 	queries := []string{"lo", "love", "night dr", "ka", "the", "zzz", "é", "sor", "mi la", "dance of"}
 	for i := 0; i < 40; i++ {
 		queries = append(queries, genWord(rng)[:2], genWord(rng)[:3]+" "+genWord(rng)[:1])
+	}
+	// Words of the catalog with a letter changed, alone and beside a
+	// correct word, so the typo paths are compared too.
+	for i := 0; i < 30; i++ {
+		w := []rune(genWord(rng))
+		if len(w) < 4 {
+			continue
+		}
+		w[1+rng.IntN(len(w)-1)] = 'x'
+		queries = append(queries, string(w), genWord(rng)[:2]+" "+string(w))
 	}
 	for _, text := range queries {
 		for _, kinds := range [][]Kind{nil, {KindTrack}, {KindArtist, KindAlbum}} {
@@ -422,5 +461,50 @@ func BenchmarkUpsert(b *testing.B) {
 		d.Popularity++
 		ix.Upsert(d)
 		i++
+	}
+}
+
+// naiveTypo is the typo rule spelled out: same first letter, and within
+// MaxEdits by the textbook optimal-string-alignment recurrence.
+func naiveTypo(w, tok string) bool {
+	k := MaxEdits(tok)
+	a, b := []rune(w), []rune(tok)
+	if k == 0 || len(a) == 0 || a[0] != b[0] {
+		return false
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)] <= k
+}
+
+// BenchmarkUpsertThenSearch is how the Cassandra store uses the index per
+// query: a fresh index filled with up to 3,000 candidates one Upsert at a
+// time, then searched once.
+func BenchmarkUpsertThenSearch(b *testing.B) {
+	docs := genDocs(rand.New(rand.NewPCG(5, 6)), 3000)[:3000]
+	for b.Loop() {
+		ix := NewIndex()
+		for _, d := range docs {
+			ix.Upsert(d)
+		}
+		ix.Search(Query{Text: "love", Limit: 20})
 	}
 }

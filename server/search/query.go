@@ -34,15 +34,19 @@ type Result struct {
 
 // Scores of one query word against one document word. Where a word matches
 // matters more than how: a prefix of the title beats a whole artist name,
-// because people mostly type what they want to hear.
+// because people mostly type what they want to hear. A typo (see MaxEdits)
+// ranks below every exact or prefix match, so correcting one never pushes
+// what was typed right off the page.
 const (
-	scoreSecondaryPrefix = 1
-	scoreSecondaryWhole  = 2
-	scorePrimaryPrefix   = 3
-	scorePrimaryWhole    = 4
+	scoreSecondaryTypo   = 1
+	scorePrimaryTypo     = 2
+	scoreSecondaryPrefix = 4
+	scoreSecondaryWhole  = 8
+	scorePrimaryPrefix   = 12
+	scorePrimaryWhole    = 16
 	// scoreExactTitle is added when the query is the whole title, so "love"
 	// puts the song "Love" above "Love Me Do" whatever their popularity.
-	scoreExactTitle = 1
+	scoreExactTitle = 4
 )
 
 // Broad queries ("a", "lo", "the") match a large part of the catalog.
@@ -77,13 +81,56 @@ const (
 
 // queryWord is one query word and the dictionary positions it matches.
 type queryWord struct {
-	lo, hi int32 // positions of the words it prefixes
-	exact  int32 // position of the word equal to it, or -1
-	n      int   // postings in the range for the kinds asked, up to countCap
+	lo, hi int32   // positions of the words it prefixes
+	exact  int32   // position of the word equal to it, or -1
+	typos  []int32 // positions of the words it matches as a typo, ascending
+	// spans are all the positions it matches, ascending: the typos and
+	// the prefix range, so a walk over them visits each word once, in
+	// dictionary order.
+	spans []span
+	n     int     // postings in the spans for the kinds asked, up to countCap
+	one   [1]span // spans' backing array when there are no typos, the usual case
+}
+
+// span is the dictionary positions [lo, hi).
+type span struct{ lo, hi int32 }
+
+func (qw *queryWord) setSpans() {
+	if len(qw.typos) == 0 {
+		qw.one[0] = span{qw.lo, qw.hi}
+		qw.spans = qw.one[:]
+		return
+	}
+	qw.spans = make([]span, 0, len(qw.typos)+1)
+	i := 0
+	for ; i < len(qw.typos) && qw.typos[i] < qw.lo; i++ {
+		qw.spans = append(qw.spans, span{qw.typos[i], qw.typos[i] + 1})
+	}
+	if qw.lo < qw.hi {
+		qw.spans = append(qw.spans, span{qw.lo, qw.hi})
+	}
+	for ; i < len(qw.typos); i++ {
+		qw.spans = append(qw.spans, span{qw.typos[i], qw.typos[i] + 1})
+	}
+}
+
+// isTypo reports whether position p is one of qw's typo matches.
+func (qw *queryWord) isTypo(p int32) bool {
+	if len(qw.typos) == 0 {
+		return false
+	}
+	_, ok := slices.BinarySearch(qw.typos, p)
+	return ok
+}
+
+// matches reports whether qw matches the word at position p.
+func (qw *queryWord) matches(p int32) bool {
+	return p >= qw.lo && p < qw.hi || qw.isTypo(p)
 }
 
 // Search returns the page of q's matches: documents of the asked kinds in
-// which every query word is a prefix of some word, ranked best first.
+// which every query word is a prefix of some word or that word with a typo
+// (see MaxEdits), ranked best first.
 func (ix *Index) Search(q Query) Result {
 	toks := Tokens(q.Text)
 	if len(toks) == 0 || q.Limit <= 0 || q.Offset < 0 {
@@ -91,7 +138,7 @@ func (ix *Index) Search(q Query) Result {
 	}
 	kinds := kindSet(q.Kinds)
 
-	ix.mu.RLock()
+	ix.rlockSorted()
 	defer ix.mu.RUnlock()
 
 	qws := make([]queryWord, len(toks))
@@ -103,10 +150,16 @@ func (ix *Index) Search(q Query) Result {
 		if qw.lo < qw.hi && ix.words[qw.lo] == tok {
 			qw.exact = qw.lo
 		}
-		for p := qw.lo; p < qw.hi && qw.n <= countCap; p++ {
-			l := &ix.lists[ix.wordIDs[p]]
-			for _, k := range kinds {
-				qw.n += len(l[k].slots)
+		qw.n = ix.count(qw.lo, qw.hi, kinds)
+		// A word is only taken for a typo when nothing has a word it
+		// prefixes: what was typed is what was meant whenever it finds
+		// something. Fuzzing every word would widen every query (a 4-letter
+		// word has dozens of neighbours) for matches that rank below
+		// the exact ones anyway.
+		if qw.n == 0 {
+			qw.typos = ix.typoPositions(tok)
+			for _, p := range qw.typos {
+				qw.n += ix.count(p, p+1, kinds)
 			}
 		}
 		if qw.n == 0 {
@@ -118,6 +171,10 @@ func (ix *Index) Search(q Query) Result {
 	}
 	// The rarest word drives the search; the others only check candidates.
 	qws[0], qws[rarest] = qws[rarest], qws[0]
+	// After the swap: spans may point into the word's own array.
+	for i := range qws {
+		qws[i].setSpans()
+	}
 
 	m := matcher{ix: ix, qws: qws, top: topK{k: q.Offset + q.Limit}}
 	scanned := min(qws[0].n, broadPops)
@@ -145,14 +202,29 @@ func (ix *Index) Search(q Query) Result {
 	return res
 }
 
+// count returns the postings of the words at positions [lo, hi) for the
+// kinds asked, stopping past countCap.
+func (ix *Index) count(lo, hi int32, kinds []Kind) int {
+	n := 0
+	for p := lo; p < hi && n <= countCap; p++ {
+		l := &ix.lists[ix.wordIDs[p]]
+		for _, k := range kinds {
+			n += len(l[k].slots)
+		}
+	}
+	return n
+}
+
 // bitmap returns the set of slots of the documents qw matches.
 func (ix *Index) bitmap(qw *queryWord, kinds []Kind) []uint64 {
 	bits := make([]uint64, (len(ix.slots)+63)/64)
-	for p := qw.lo; p < qw.hi; p++ {
-		l := &ix.lists[ix.wordIDs[p]]
-		for _, k := range kinds {
-			for _, s := range l[k].slots {
-				bits[s>>6] |= 1 << (s & 63)
+	for _, sp := range qw.spans {
+		for p := sp.lo; p < sp.hi; p++ {
+			l := &ix.lists[ix.wordIDs[p]]
+			for _, k := range kinds {
+				for _, s := range l[k].slots {
+					bits[s>>6] |= 1 << (s & 63)
+				}
 			}
 		}
 	}
@@ -202,17 +274,30 @@ func (m *matcher) passes(s uint32) bool {
 }
 
 // examine scores d, reached through the word at position p of the rarest
-// query word's range. It reports false when d does not match every query
-// word, or when d holds an earlier word of that range: a document is
-// considered once, at the first of its words the range holds.
+// query word's spans. It reports false when d does not match every query
+// word, or when d holds an earlier word of those spans: a document is
+// considered once, at the first of its words they hold.
 func (m *matcher) examine(d *doc, p int32) (int, bool) {
 	// The positions of d's words, looked up once for every query word.
 	var buf [24]int32
 	pos := buf[:0]
-	lo := m.qws[0].lo
+	rare := &m.qws[0]
+	if len(rare.typos) == 0 {
+		// The usual case, kept to one comparison per word: p is in the
+		// prefix range, so the range's positions before p are [lo, p).
+		lo := rare.lo
+		for _, dw := range d.words {
+			q := m.ix.positions[dw&wordIDMask]
+			if q >= lo && q < p {
+				return 0, false
+			}
+			pos = append(pos, q)
+		}
+		return m.score(d, pos)
+	}
 	for _, dw := range d.words {
 		q := m.ix.positions[dw&wordIDMask]
-		if q >= lo && q < p {
+		if q < p && rare.matches(q) {
 			return 0, false
 		}
 		pos = append(pos, q)
@@ -231,6 +316,12 @@ func (m *matcher) score(d *doc, pos []int32) (int, bool) {
 		for j, dw := range d.words {
 			p := pos[j]
 			if p < qw.lo || p >= qw.hi {
+				if best < scorePrimaryTypo && qw.isTypo(p) {
+					best = scoreSecondaryTypo
+					if dw&fieldPrimary != 0 {
+						best = scorePrimaryTypo
+					}
+				}
 				continue
 			}
 			s := scoreSecondaryPrefix
@@ -262,17 +353,19 @@ func (m *matcher) score(d *doc, pos []int32) (int, bool) {
 func (m *matcher) rankAll(kinds []Kind) int {
 	total := 0
 	ix := m.ix
-	for p := m.qws[0].lo; p < m.qws[0].hi; p++ {
-		l := &ix.lists[ix.wordIDs[p]]
-		for _, k := range kinds {
-			for _, slot := range l[k].slots {
-				if !m.passes(slot) {
-					continue
-				}
-				d := ix.slots[slot]
-				if s, ok := m.examine(d, p); ok {
-					total++
-					m.top.push(candidate{d: d, score: s})
+	for _, sp := range m.qws[0].spans {
+		for p := sp.lo; p < sp.hi; p++ {
+			l := &ix.lists[ix.wordIDs[p]]
+			for _, k := range kinds {
+				for _, slot := range l[k].slots {
+					if !m.passes(slot) {
+						continue
+					}
+					d := ix.slots[slot]
+					if s, ok := m.examine(d, p); ok {
+						total++
+						m.top.push(candidate{d: d, score: s})
+					}
 				}
 			}
 		}
@@ -293,11 +386,13 @@ func (m *matcher) rankPopular(kinds []Kind) (int, bool) {
 		cursorPool.Put(hp)
 	}()
 	h := *hp
-	for p := rare.lo; p < rare.hi; p++ {
-		l := &ix.lists[ix.wordIDs[p]]
-		for _, k := range kinds {
-			if pl := &l[k]; len(pl.slots) > 0 {
-				h = append(h, cursor{exact: p == rare.exact, pos: p, list: pl, pop: pl.headPop, slot: pl.headSlt})
+	for _, sp := range rare.spans {
+		for p := sp.lo; p < sp.hi; p++ {
+			l := &ix.lists[ix.wordIDs[p]]
+			for _, k := range kinds {
+				if pl := &l[k]; len(pl.slots) > 0 {
+					h = append(h, cursor{exact: p == rare.exact, pos: p, list: pl, pop: pl.headPop, slot: pl.headSlt})
+				}
 			}
 		}
 	}

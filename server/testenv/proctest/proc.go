@@ -25,8 +25,17 @@ type Proc struct {
 // exits, not the process, and the Go runtime may retire threads. So the
 // fork happens on a goroutine locked to its thread, and that goroutine
 // stays there in Wait until the child is gone.
+//
+// A Credential already set on cmd.SysProcAttr is kept, so a server that
+// refuses to run as root can be started as another user. The parent-death
+// signal still holds: the child sets it after switching user, which would
+// otherwise clear it.
 func Spawn(cmd *exec.Cmd) (*Proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if cmd.SysProcAttr != nil {
+		attr.Credential = cmd.SysProcAttr.Credential
+	}
+	cmd.SysProcAttr = attr
 	p := &Proc{cmd: cmd, done: make(chan struct{})}
 	started := make(chan error, 1)
 	go func() {
