@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -324,4 +325,39 @@ func TestUploadsBoundedAndTranscodeBacklog(t *testing.T) {
 		}
 	}
 	wantRefused(t, "upload URL with the transcode backlog full", refused, connect.CodeUnavailable)
+}
+
+// TestRateLimitFlags: the limits are on by default, --rate-limit=false
+// turns them off, and bad values are refused naming the flag.
+func TestRateLimitFlags(t *testing.T) {
+	c := app.Defaults()
+	if !c.RateLimit.Enabled {
+		t.Fatal("limits are off by default")
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.BindFlags(fs)
+	if err := fs.Parse([]string{"--rate-limit=false", "--trusted-proxies", "10.0.0.0/8", "--precheck-timeout", "5s", "--max-counted-per-hour", "30"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit.Enabled || len(c.RateLimit.TrustedProxies) != 1 || c.Media.PrecheckTimeout != 5*time.Second || c.MaxCountedPerHour != 30 {
+		t.Fatalf("flags not applied: %+v, precheck %s, counted %d", c.RateLimit, c.Media.PrecheckTimeout, c.MaxCountedPerHour)
+	}
+	for _, tc := range []struct {
+		change func(*app.Config)
+		want   string
+	}{
+		{func(c *app.Config) { c.RateLimit.TrustedProxies = []string{"10.0.0.0/99"} }, "--trusted-proxies (BACKBEAT_TRUSTED_PROXIES)"},
+		{func(c *app.Config) { c.RateLimit.SignIn.Limit = -1 }, "--rate-limit-sign-in (BACKBEAT_RATE_LIMIT_SIGN_IN)"},
+		{func(c *app.Config) { c.RateLimit.Address.Burst = 0 }, "--rate-limit-address-burst (BACKBEAT_RATE_LIMIT_ADDRESS_BURST)"},
+		{func(c *app.Config) { c.RateLimit.Hashes = -2 }, "--max-concurrent-hashes (BACKBEAT_MAX_CONCURRENT_HASHES)"},
+		{func(c *app.Config) { c.RateLimit.LoginAccount.Max = 0 }, "--login-delay-max-account (BACKBEAT_LOGIN_DELAY_MAX_ACCOUNT)"},
+		{func(c *app.Config) { c.Media.PrecheckTimeout = 0 }, "--precheck-timeout (BACKBEAT_PRECHECK_TIMEOUT)"},
+		{func(c *app.Config) { c.MaxCountedPerHour = 0 }, "--max-counted-per-hour (BACKBEAT_MAX_COUNTED_PER_HOUR)"},
+	} {
+		c := app.Defaults()
+		tc.change(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate: %v; want an error naming %s", err, tc.want)
+		}
+	}
 }

@@ -3,7 +3,8 @@
 # and 10k playlists, serves it, and drives GetTrack, Search and GetPlaylist
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
-#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+# MODE=limits measures the rate limiter instead (see the end of this file).
 # With STORE=cassandra it starts a real single Cassandra node (the test
 # environment's, through server/testenv/cmd/cassandranode) and measures the
 # same load against the Cassandra store.
@@ -35,6 +36,50 @@ if [ "${STORE:-embedded}" = cassandra ]; then
     -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
 else
   "$work/loadgen" seed -data-dir "$work/data" -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
+fi
+
+if [ "${MODE:-read}" = limits ]; then
+  # The limiter's cost and its protection, each against a baseline of the
+  # same run:
+  #  - GetTrack throughput with the limiter on vs off (servers alternate
+  #    off, on, off, on on the same data). The load comes from one address,
+  #    so the per-address budget is raised out of the way: what is measured
+  #    is the bookkeeping every request pays, not a refusal.
+  #  - another user's Search p99 (4 callers from 127.0.0.2) while 64
+  #    connections from 127.0.0.1 flood Login with wrong passwords, vs the
+  #    same Search unloaded; and the same flood with the limiter off, for
+  #    reference. The per-address budget is raised here too, so the flood
+  #    meets the sign-in budget and the failed-login delays, as a flood from
+  #    many addresses would.
+  raised=(--rate-limit-address 1000000 --rate-limit-address-burst 1000000)
+  serve() {
+    "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" "$@" >"$work/server.out" 2>&1 &
+    server_pid=$!
+    addr=$(wait_addr "$work/server.out")
+  }
+  stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+  ids="$work/data/bench-ids.json"
+  field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+  gettrack() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc get-track -c "$conc" -d "$dur"; }
+  search() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc search -c 4 -d "$dur" -from 127.0.0.2 "$@"; }
+  declare -a off on
+  for round in 1 2; do
+    serve --rate-limit=false; l=$(gettrack); echo "limiter off: $l"; off+=("$(field rps "$l")")
+    if [ "$round" = 2 ]; then l=$(search -flood 64); echo "limiter off, login flood: $l"; floodoff=$(field p99 "$l"); fi
+    stop
+    serve "${raised[@]}"; l=$(gettrack); echo "limiter on:  $l"; on+=("$(field rps "$l")")
+    if [ "$round" = 1 ]; then
+      l=$(search); echo "limiter on, unloaded:    $l"; quiet=$(field p99 "$l")
+      l=$(search -flood 64); echo "limiter on, login flood: $l"; flood=$(field p99 "$l")
+    fi
+    stop
+  done
+  awk -v on1="${on[0]}" -v on2="${on[1]}" -v off1="${off[0]}" -v off2="${off[1]}" -v q="$quiet" -v f="$flood" -v fo="$floodoff" 'BEGIN {
+    printf "GetTrack rps, limiter on / off: (%s + %s) / (%s + %s) = %.1f%% (goal >= 95%%)\n", on1, on2, off1, off2, 100 * (on1 + on2) / (off1 + off2)
+    printf "Search p99 during a 64-connection Login flood / unloaded, limiter on: %s ms / %s ms = %.2fx (goal <= 2x)\n", f, q, f / q
+    printf "the same flood with the limiter off: p99 %s ms = %.2fx unloaded\n", fo, fo / q
+  }'
+  exit 0
 fi
 
 "$work/loadgen" baseline >"$work/baseline.out" 2>&1 &

@@ -42,6 +42,8 @@ func run(args []string) error {
 	conc := fs.Int("c", 16, "concurrent callers (closed loop)")
 	dur := fs.Duration("d", 10*time.Second, "how long to run")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up")
+	flood := fs.Int("flood", 0, "connections flooding Login with wrong passwords meanwhile (not measured)")
+	from := fs.String("from", "", "local address the measured calls leave from, e.g. 127.0.0.2 (another client than the flood)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,7 +59,7 @@ func run(args []string) error {
 	}
 	p := new(http.Protocols)
 	p.SetUnencryptedHTTP2(true)
-	hc := &http.Client{Transport: &http.Transport{Protocols: p, MaxIdleConnsPerHost: *conc}}
+	hc := &http.Client{Transport: fromAddr(&http.Transport{Protocols: p, MaxIdleConnsPerHost: *conc}, *from)}
 	ctx := context.Background()
 
 	var call func(ctx context.Context, r *rand.Rand) error
@@ -103,9 +105,23 @@ func run(args []string) error {
 	if err := call(ctx, rand.New(rand.NewPCG(1, 2))); err != nil {
 		return fmt.Errorf("first %s call: %w", *rpc, err)
 	}
+	var (
+		fl        *floodStats
+		floodDone = func() {}
+	)
+	if *flood > 0 {
+		fctx, stop := context.WithTimeout(ctx, *warm+*dur)
+		defer stop()
+		fl, floodDone = floodLogins(fctx, *url, "flooder", *flood)
+	}
 	res := load(ctx, call, *conc, *warm, *dur)
-	fmt.Printf("%-12s %-11s c=%-3d rps=%8.0f p50=%7.2fms p99=%7.2fms errors=%d calls=%d\n",
+	floodDone()
+	fmt.Printf("%-12s %-11s c=%-3d rps=%8.0f p50=%7.2fms p99=%7.2fms errors=%d calls=%d",
 		*rpc, *proto, *conc, res.rps, ms(res.p50), ms(res.p99), res.errors, res.calls)
+	if fl != nil {
+		fmt.Printf(" flood=%d logins=%d refused=%d checked=%d", *flood, fl.calls.Load(), fl.refused.Load(), fl.checked.Load())
+	}
+	fmt.Println()
 	if res.firstErr != nil {
 		fmt.Printf("first error: %v\n", res.firstErr)
 	}
