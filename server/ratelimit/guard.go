@@ -161,7 +161,9 @@ func (g *Guard) SignIn() connect.Interceptor {
 			name := loginKey(g.procs.LoginName(req.Any()))
 			if g.enabled {
 				if wait := max(g.accountFails.Blocked(name), g.addressFails.Blocked(addr)); wait > 0 {
-					g.log.InfoContext(ctx, "login refused after failed attempts", "client_addr", addr, "login", name, "retry_in", roundUp(wait))
+					// Debug: a flood of refusals must not become a flood of
+					// log lines; the failures that caused the block were logged.
+					g.log.DebugContext(ctx, "login refused after failed attempts", "client_addr", addr, "login", name, "retry_in", roundUp(wait))
 					return nil, Limited("too many failed sign-ins", wait)
 				}
 			}
