@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
@@ -56,6 +57,36 @@ type Guard struct {
 	accountFails, addressFails         *Failures
 	hashes, searchSlots, uploads       *Slots
 	backlog                            backlogCache
+	held                               atomic.Int64
+}
+
+// TarpitHold is how long a request refused for a spent budget (per address,
+// sign-in) is held before its answer, and MaxHeld how many are held at once.
+// A client that honours the retry delay waits longer than this anyway; a
+// flood that sends its next request as soon as the last is answered is
+// slowed to a few requests a second per connection, instead of thousands of
+// refusals a second taking the cores from everyone else. Past MaxHeld (a
+// few MB of goroutines) refusals are answered at once: holding must not
+// become a queue of its own.
+const (
+	TarpitHold = 500 * time.Millisecond
+	MaxHeld    = 512
+)
+
+// tarpit holds a refused request for TarpitHold, if fewer than MaxHeld are
+// held already.
+func (g *Guard) tarpit(ctx context.Context) {
+	if g.held.Add(1) > MaxHeld {
+		g.held.Add(-1)
+		return
+	}
+	defer g.held.Add(-1)
+	t := time.NewTimer(TarpitHold)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // New builds a guard; an invalid TrustedProxies entry is an error.
@@ -112,6 +143,7 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		ctx := WithAddr(r.Context(), key)
 		if g.enabled {
 			if ok, wait := g.address.Take(key); !ok {
+				g.tarpit(ctx)
 				writeRefusal(errw, w, r, Limited("too many requests from this address", wait))
 				return
 			}
@@ -152,6 +184,7 @@ func (g *Guard) SignIn() connect.Interceptor {
 			addr := AddrFrom(ctx)
 			if g.enabled && g.signIn[proc] {
 				if ok, wait := g.signInRate.Take(addr); !ok {
+					g.tarpit(ctx)
 					return nil, Limited("too many sign-in requests from this address", wait)
 				}
 			}

@@ -277,3 +277,24 @@ func TestDisabledGuardLimitsNothing(t *testing.T) {
 		t.Fatal("disabled guard bounds hashing")
 	}
 }
+
+// TestRefusedFloodIsHeld: a client over its address budget is answered
+// after TarpitHold, so a closed-loop flood gets a few refusals a second
+// per connection, not thousands.
+func TestRefusedFloodIsHeld(t *testing.T) {
+	g, err := New(Config{Enabled: true, Address: Rate{Limit: 1, Per: time.Hour, Burst: 1}}, Procedures{}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := g.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	start := time.Now()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("over budget: %d", w.Code)
+	}
+	if held := time.Since(start); held < TarpitHold {
+		t.Fatalf("refusal answered after %s; want it held %s", held, TarpitHold)
+	}
+}

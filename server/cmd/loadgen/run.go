@@ -43,6 +43,7 @@ func run(args []string) error {
 	dur := fs.Duration("d", 10*time.Second, "how long to run")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up")
 	flood := fs.Int("flood", 0, "connections flooding Login with wrong passwords meanwhile (not measured)")
+	pace := fs.Float64("rate", 0, "calls per second per caller (0: back to back); a paced caller is a user, not a load")
 	from := fs.String("from", "", "local address the measured calls leave from, e.g. 127.0.0.2 (another client than the flood)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -114,8 +115,11 @@ func run(args []string) error {
 		defer stop()
 		fl, floodDone = floodLogins(fctx, *url, "flooder", *flood)
 	}
-	res := load(ctx, call, *conc, *warm, *dur)
+	res := load(ctx, call, *conc, *warm, *dur, *pace)
 	floodDone()
+	if *pace > 0 {
+		fmt.Printf("paced=%g/s ", *pace)
+	}
 	fmt.Printf("%-12s %-11s c=%-3d rps=%8.0f p50=%7.2fms p99=%7.2fms errors=%d calls=%d",
 		*rpc, *proto, *conc, res.rps, ms(res.p50), ms(res.p99), res.errors, res.calls)
 	if fl != nil {
@@ -166,7 +170,7 @@ type result struct {
 
 // load runs conc callers back to back (closed loop) and records every
 // measured call's latency.
-func load(ctx context.Context, call func(context.Context, *rand.Rand) error, conc int, warm, dur time.Duration) result {
+func load(ctx context.Context, call func(context.Context, *rand.Rand) error, conc int, warm, dur time.Duration, pace float64) result {
 	start := time.Now()
 	measureFrom, stopAt := start.Add(warm), start.Add(warm+dur)
 	var (
@@ -184,7 +188,13 @@ func load(ctx context.Context, call func(context.Context, *rand.Rand) error, con
 			lat := make([]time.Duration, 0, 1<<16)
 			var nerr int
 			var ferr error
+			next := time.Now()
 			for {
+				if pace > 0 {
+					// Paced: one call per interval, whatever the last one took.
+					next = next.Add(time.Duration(float64(time.Second) / pace))
+					time.Sleep(time.Until(next))
+				}
 				t0 := time.Now()
 				if t0.After(stopAt) {
 					break
