@@ -282,34 +282,32 @@ func TestUploadsBoundedAndTranscodeBacklog(t *testing.T) {
 	u2, err := newUpload("two")
 	apptest.MustOK(t, "second upload URL", err)
 
-	// A slow first upload holds the only slot.
+	// A slow first upload holds the only slot: the server asks for its body
+	// (100 Continue) only once the handler, past the guard, reads it.
 	conn, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 1024\r\n\r\nx", u1.RequestURI(), s.Addr())
-	deadline := time.Now().Add(10 * time.Second)
-	var res *http.Response
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, s.URL()+u2.RequestURI(), strings.NewReader(strings.Repeat("y", 1024)))
-		res, err = http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode == http.StatusServiceUnavailable || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // the slow upload has not reached the server yet
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 1024\r\nExpect: 100-continue\r\n\r\n", u1.RequestURI(), s.Addr())
+	br := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(br, nil)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("first upload: no 100 Continue (%v, %v)", cont, err)
 	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, s.URL()+u2.RequestURI(), strings.NewReader(strings.Repeat("y", 1024)))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
 	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Fatalf("second upload while one is in flight: %d, Retry-After %q; want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 	// Finish the first upload: its job waits (no workers here) and fills the backlog.
-	fmt.Fprint(conn, strings.Repeat("x", 1023))
-	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-	first, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	fmt.Fprint(conn, strings.Repeat("x", 1024))
+	first, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +316,7 @@ func TestUploadsBoundedAndTranscodeBacklog(t *testing.T) {
 		t.Fatalf("first upload: %d", first.StatusCode)
 	}
 	var refused error
-	for time.Now().Before(deadline) && refused == nil {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && refused == nil; {
 		time.Sleep(300 * time.Millisecond) // the backlog figure is at most a second old
 		if _, err := newUpload("three"); err != nil {
 			refused = err
