@@ -49,12 +49,14 @@ type Config struct {
 	// Limits bounds connections and slow request bodies; zero fields take
 	// httpserver.DefaultLimits.
 	Limits httpserver.Limits
+	Media  MediaConfig
+
 	// RateLimit budgets clients per address and per account and bounds the
 	// expensive work in flight, per replica (see server/ratelimit).
 	RateLimit ratelimit.Config
 	// MaxCountedPerHour caps a user's counted plays per hour.
 	MaxCountedPerHour int
-	Media             MediaConfig
+
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo bool
 	// LogLevel and LogFormat ("text" or "json") shape the logger that
@@ -85,9 +87,11 @@ type MediaConfig struct {
 	StreamTTL, UploadTTL time.Duration
 	MaxUploadBytes       int64
 	MaxDuration          time.Duration
+
 	// PrecheckTimeout bounds the cheap decode pass that refuses silent or
 	// over-long audio before the ladder is encoded.
 	PrecheckTimeout time.Duration
+
 	// NATSURL points at a NATS cluster; empty runs one embedded in-process,
 	// storing in <data-dir>/nats, reachable by other replicas at NATSListen
 	// when that is set (host:port with the host named; NATSUser and
@@ -118,33 +122,35 @@ type MediaConfig struct {
 // from these values, and tests start from them too.
 func Defaults() Config {
 	return Config{
-		Addr:              "127.0.0.1:8080",
-		DataDir:           "./data",
-		Store:             "embedded",
-		Cassandra:         CassandraDefaults(),
-		OIDCAudience:      "backbeat",
-		CORSOrigins:       []string{"*"},
-		AccessTTL:         15 * time.Minute,
-		RefreshTTL:        30 * 24 * time.Hour,
-		RPCTimeout:        30 * time.Second,
-		MaxRequestBytes:   4 << 20,
-		Limits:            httpserver.DefaultLimits,
+		Addr:            "127.0.0.1:8080",
+		DataDir:         "./data",
+		Store:           "embedded",
+		Cassandra:       CassandraDefaults(),
+		OIDCAudience:    "backbeat",
+		CORSOrigins:     []string{"*"},
+		AccessTTL:       15 * time.Minute,
+		RefreshTTL:      30 * 24 * time.Hour,
+		RPCTimeout:      30 * time.Second,
+		MaxRequestBytes: 4 << 20,
+		Limits:          httpserver.DefaultLimits,
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "text",
+		Media: MediaConfig{
+			StreamTTL:      time.Hour,
+			UploadTTL:      time.Hour,
+			MaxUploadBytes: 512 << 20,
+			MaxDuration:    30 * time.Minute,
+			Workers:        1,
+			JobAckWait:     30 * time.Second,
+			JobAttempts:    5,
+			FFmpeg:         "ffmpeg",
+			FFprobe:        "ffprobe",
+
+			PrecheckTimeout: transcode.DefaultPrecheckTimeout,
+		},
+
 		RateLimit:         RateLimitDefaults(),
 		MaxCountedPerHour: domain.DefaultMaxCountedPerHour,
-		LogLevel:          slog.LevelInfo,
-		LogFormat:         "text",
-		Media: MediaConfig{
-			StreamTTL:       time.Hour,
-			UploadTTL:       time.Hour,
-			MaxUploadBytes:  512 << 20,
-			MaxDuration:     30 * time.Minute,
-			PrecheckTimeout: transcode.DefaultPrecheckTimeout,
-			Workers:         1,
-			JobAckWait:      30 * time.Second,
-			JobAttempts:     5,
-			FFmpeg:          "ffmpeg",
-			FFprobe:         "ffprobe",
-		},
 	}
 }
 
