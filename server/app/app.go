@@ -160,11 +160,15 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", valid)
 	}
 	janitor := domain.NewJanitor(broker, cfg.Media.CleanupGrace, log, nil)
+	limiter, err := newGuard(cfg, broker)
+	if err != nil {
+		return nil, err
+	}
 
 	// Accounts are cached briefly in front of every request; a change made
 	// here is forgotten at once, one made by another replica within the TTL.
 	accounts := newAccountCache(AccountCacheTTL, nil)
-	users := domain.NewUsers(stores, credentials{issuer: issuer}, domain.UsersConfig{
+	users := domain.NewUsers(stores, limitCredentials(credentials{issuer: issuer}, limiter), domain.UsersConfig{
 		ExternalIssuer: cfg.OIDCIssuer, RefreshTTL: cfg.RefreshTTL, Janitor: janitor,
 		AccountChanged: accounts.forget,
 	})
@@ -183,7 +187,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	media := domain.NewMedia(stores, catalog, broker, janitor, signer, cfg.Media.MaxUploadBytes)
-	playback := domain.NewPlayback(stores, playlists, signer, broker, nil)
+	playback := domain.NewPlaybackConfig(stores, playlists, signer, broker, domain.PlaybackConfig{MaxCountedPerHour: cfg.MaxCountedPerHour})
 	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
@@ -231,10 +235,15 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// is a few dozen KiB, not the buffers for MaxRequestBytes.
 	readCap := readLimit(cfg.MaxRequestBytes)
 	smallReadCap := readLimit(min(cfg.MaxRequestBytes, smallRequestBytes))
+	// The limiter's sign-in interceptor goes outside the error conversion, to
+	// see the codes clients see; its account interceptor inside auth, to
+	// know the caller.
 	interceptors := connect.WithInterceptors(
+		limiter.SignIn(),
 		apierr.NewInterceptor(log),
 		timeoutInterceptor(cfg.RPCTimeout),
 		auth.NewInterceptor(verifier, resolver, publicProcedures),
+		limiter.Account(),
 	)
 	opts := []connect.HandlerOption{interceptors, readCap}
 	// The token is checked from the headers before connect reads the body
@@ -263,7 +272,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// have their own limit (MaxUploadBytes) in mediahttp.
 	bodyCap := int64(cfg.MaxRequestBytes) + 64<<10
 	limited := httpserver.MaxBody(bodyCap, mediahttp.IsUpload, mux)
-	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, limited)))
+	// The limiter sits inside CORS, so a browser can read its refusals, and in
+	// front of the token check and any body read.
+	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, limiter.Middleware(limited))))
 	return s, nil
 }
 

@@ -5,11 +5,15 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
+	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/media/urlsign"
+	"github.com/backbeat/backbeat/server/ratelimit"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 )
 
@@ -46,6 +50,13 @@ type Config struct {
 	// httpserver.DefaultLimits.
 	Limits httpserver.Limits
 	Media  MediaConfig
+
+	// RateLimit budgets clients per address and per account and bounds the
+	// expensive work in flight, per replica (see server/ratelimit).
+	RateLimit ratelimit.Config
+	// MaxCountedPerHour caps a user's counted plays per hour.
+	MaxCountedPerHour int
+
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo bool
 	// LogLevel and LogFormat ("text" or "json") shape the logger that
@@ -76,6 +87,11 @@ type MediaConfig struct {
 	StreamTTL, UploadTTL time.Duration
 	MaxUploadBytes       int64
 	MaxDuration          time.Duration
+
+	// PrecheckTimeout bounds the cheap decode pass that refuses silent or
+	// over-long audio before the ladder is encoded.
+	PrecheckTimeout time.Duration
+
 	// NATSURL points at a NATS cluster; empty runs one embedded in-process,
 	// storing in <data-dir>/nats, reachable by other replicas at NATSListen
 	// when that is set (host:port with the host named; NATSUser and
@@ -129,7 +145,43 @@ func Defaults() Config {
 			JobAttempts:    5,
 			FFmpeg:         "ffmpeg",
 			FFprobe:        "ffprobe",
+
+			PrecheckTimeout: transcode.DefaultPrecheckTimeout,
 		},
+
+		RateLimit:         RateLimitDefaults(),
+		MaxCountedPerHour: domain.DefaultMaxCountedPerHour,
+	}
+}
+
+// RateLimitDefaults suit a small deployment on a few cores: a browser
+// session or an SDK never meets them, a script hammering one address or one
+// account does.
+func RateLimitDefaults() ratelimit.Config {
+	return ratelimit.Config{
+		Enabled: true,
+		// 50 requests/s per address with a burst of 200: a page load, a
+		// playlist import or a player fetching segments stays well under.
+		Address: ratelimit.Rate{Limit: 50, Per: time.Second, Burst: 200},
+		// 30 sign-ins (Login, Register, RefreshToken) a minute per address:
+		// a household or an office behind one NAT, not a password sprayer.
+		SignIn: ratelimit.Rate{Limit: 30, Per: time.Minute},
+		Writes: ratelimit.Rate{Limit: 300, Per: time.Minute},
+		// A player reports every few seconds at most.
+		Plays: ratelimit.Rate{Limit: 60, Per: time.Minute},
+		// An account (a login name) gets 5 free failures, then 1 s doubling
+		// to 30 s: a guesser from many addresses gets two tries a minute, and
+		// the owner is never kept out for more than 30 s at a time.
+		LoginAccount: ratelimit.Backoff{Free: 5, Base: time.Second, Max: 30 * time.Second, Forget: 15 * time.Minute},
+		// An address gets 20 (a NAT shares it), then 1 s doubling to 15 min:
+		// the guesser's own address bears the long delays.
+		LoginAddress: ratelimit.Backoff{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},
+		// Argon2 uses one core per hash: twice the cores keeps them busy
+		// without a queue of 19 MiB computations.
+		Hashes:           2 * runtime.GOMAXPROCS(0),
+		Searches:         8,
+		Uploads:          4,
+		TranscodeBacklog: 20,
 	}
 }
 

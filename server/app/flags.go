@@ -54,6 +54,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.intVar(&c.Limits.MaxConns, "max-connections", "open connections the listener holds at most; more wait in the backlog")
 	f.durationVar(&c.Limits.BodyGrace, "body-grace", "time any request body may take before --body-min-rate applies")
 	f.int64Var(&c.Limits.BodyMinRate, "body-min-rate", "slowest average request body rate after --body-grace, bytes/s; slower bodies are cut")
+	c.bindRateLimitFlags(f)
+	f.intVar(&c.MaxCountedPerHour, "max-counted-per-hour", "plays counted per user per hour at most; later plays stay in the history uncounted")
 	f.durationVar(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
 	f.durationVar(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, f.help("log-level", "log level: debug, info, warn, error"))
@@ -72,6 +74,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.durationVar(&m.UploadTTL, "upload-url-ttl", "how long upload URLs stay valid")
 	f.int64Var(&m.MaxUploadBytes, "max-upload-bytes", "largest accepted upload, in bytes")
 	f.durationVar(&m.MaxDuration, "max-audio-duration", "longest accepted audio")
+	f.durationVar(&m.PrecheckTimeout, "precheck-timeout", "time the decode pass that refuses silent or over-long audio may take before the ladder is encoded")
 	f.stringVar(&m.NATSURL, "nats-url", "NATS cluster URL(s) with JetStream; empty runs an embedded broker in <data-dir>/nats")
 	f.stringVar(&m.NATSListen, "nats-listen", "host:port where the embedded broker accepts other replicas, with --nats-user and --nats-password (empty: in-process only)")
 	f.stringVar(&m.NATSUser, "nats-user", "broker user: required of clients by --nats-listen, presented to --nats-url")
@@ -86,6 +89,24 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.stringVar(&m.FFmpeg, "ffmpeg", "ffmpeg binary")
 	f.stringVar(&m.FFprobe, "ffprobe", "ffprobe binary")
 	f.boolVar(&c.Demo, "demo", "seed a demo catalog and demo users into an empty store")
+}
+
+// bindRateLimitFlags registers the limits of server/ratelimit.
+func (c *Config) bindRateLimitFlags(f flags) {
+	r := &c.RateLimit
+	f.boolVar(&r.Enabled, "rate-limit", "rate limits and load shedding; --rate-limit=false turns every limit off")
+	f.listVar(&r.TrustedProxies, "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client; empty: the peer address is the client")
+	f.intVar(&r.Address.Limit, "rate-limit-address", "requests per second per client address (IPv6 per /64); 0: unlimited")
+	f.intVar(&r.Address.Burst, "rate-limit-address-burst", "requests a client address may send at once above --rate-limit-address")
+	f.intVar(&r.SignIn.Limit, "rate-limit-sign-in", "Login, Register and RefreshToken calls per minute per client address; 0: unlimited")
+	f.intVar(&r.Writes.Limit, "rate-limit-writes", "changing RPCs per minute per account; 0: unlimited")
+	f.intVar(&r.Plays.Limit, "rate-limit-plays", "ReportPlayback calls per minute per account; 0: unlimited")
+	f.durationVar(&r.LoginAccount.Max, "login-delay-max-account", "longest delay after failed logins to one account (after 5 failures: 1s, doubling)")
+	f.durationVar(&r.LoginAddress.Max, "login-delay-max-address", "longest delay after failed logins from one client address (after 20 failures: 1s, doubling)")
+	f.intVar(&r.Hashes, "max-concurrent-hashes", "password hashes in flight; more wait briefly, then get unavailable; 0: unbounded")
+	f.intVar(&r.Searches, "max-concurrent-searches", "searches in flight; more wait briefly, then get unavailable; 0: unbounded")
+	f.intVar(&r.Uploads, "max-concurrent-uploads", "upload bodies in flight; more get 503; 0: unbounded")
+	f.intVar(&r.TranscodeBacklog, "max-transcode-backlog", "waiting transcode jobs past which new upload URLs are refused (unavailable); 0: unbounded")
 }
 
 // BindStoreFlags registers the flags that say which store to open (data

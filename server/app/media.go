@@ -79,6 +79,7 @@ func newTranscoder(cfg Config) *transcode.Transcoder {
 	return transcode.New(transcode.Config{
 		FFmpeg: cfg.Media.FFmpeg, FFprobe: cfg.Media.FFprobe,
 		MaxDuration: cfg.Media.MaxDuration, MaxBytes: cfg.Media.MaxUploadBytes, Logger: cfg.Logger,
+		PrecheckTimeout: cfg.Media.PrecheckTimeout,
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backbeat/backbeat/server/ratelimit"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 )
 
@@ -85,6 +86,10 @@ func (c Config) Validate() error {
 	if c.Limits.BodyMinRate < 0 {
 		bad("body-min-rate", "want a positive number of bytes/s, or 0 for the default, got %d", c.Limits.BodyMinRate)
 	}
+	errs = append(errs, c.validateRateLimit())
+	if c.MaxCountedPerHour < 1 {
+		bad("max-counted-per-hour", "want 1 or more, got %d", c.MaxCountedPerHour)
+	}
 	if c.RPCTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("RPC timeout: want a positive duration, got %s", c.RPCTimeout))
 	}
@@ -95,6 +100,40 @@ func (c Config) Validate() error {
 		bad("log-format", "want text or json, got %q", c.LogFormat)
 	}
 	errs = append(errs, c.Media.validate())
+	return errors.Join(errs...)
+}
+
+// validateRateLimit refuses limits that are typos (negative) or that
+// could not work; zero means unlimited where the flag says so.
+func (c Config) validateRateLimit() error {
+	var errs []error
+	bad := func(name, format string, args ...any) { errs = append(errs, configError(name, format, args...)) }
+	r := c.RateLimit
+	if _, err := ratelimit.ParseProxies(r.TrustedProxies); err != nil {
+		bad("trusted-proxies", "%v", err)
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{
+		{"rate-limit-address", r.Address.Limit}, {"rate-limit-sign-in", r.SignIn.Limit},
+		{"rate-limit-writes", r.Writes.Limit}, {"rate-limit-plays", r.Plays.Limit},
+		{"max-concurrent-hashes", r.Hashes}, {"max-concurrent-searches", r.Searches},
+		{"max-concurrent-uploads", r.Uploads}, {"max-transcode-backlog", r.TranscodeBacklog},
+	} {
+		if n.v < 0 {
+			bad(n.name, "want 0 (unlimited) or more, got %d", n.v)
+		}
+	}
+	if r.Address.Limit > 0 && r.Address.Burst < 1 {
+		bad("rate-limit-address-burst", "want 1 or more, got %d", r.Address.Burst)
+	}
+	if r.LoginAccount.Max < r.LoginAccount.Base {
+		bad("login-delay-max-account", "want at least %s, got %s", r.LoginAccount.Base, r.LoginAccount.Max)
+	}
+	if r.LoginAddress.Max < r.LoginAddress.Base {
+		bad("login-delay-max-address", "want at least %s, got %s", r.LoginAddress.Base, r.LoginAddress.Max)
+	}
 	return errors.Join(errs...)
 }
 
@@ -131,6 +170,7 @@ func (m MediaConfig) validate() error {
 	positive("upload-url-ttl", m.UploadTTL)
 	positive("max-audio-duration", m.MaxDuration)
 	positive("transcode-ack-wait", m.JobAckWait)
+	positive("precheck-timeout", m.PrecheckTimeout)
 	if m.CleanupGrace < 0 {
 		bad("media-cleanup-grace", "want a positive duration, or 0 for the default, got %s", m.CleanupGrace)
 	}

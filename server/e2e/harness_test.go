@@ -102,7 +102,10 @@ func startServer(t testing.TB, dataDir string, flags ...string) *server {
 	t.Helper()
 	requireE2E(t)
 	stores := storeFlags(t, dataDir)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, stores...)
+	// Every client of a test comes from 127.0.0.1, standing for many users at
+	// many addresses, so the limits are off unless a test turns them on
+	// (a later --rate-limit wins): ratelimit_test.go does.
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug", "--rate-limit=false"}, stores...)
 	args = append(args, flags...)
 	cmd := exec.Command(binary, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -3,7 +3,8 @@
 # and 10k playlists, serves it, and drives GetTrack, Search and GetPlaylist
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
-#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+# MODE=limits measures the rate limiter instead (see the end of this file).
 # With STORE=cassandra it starts a real single Cassandra node (the test
 # environment's, through server/testenv/cmd/cassandranode) and measures the
 # same load against the Cassandra store.
@@ -35,6 +36,50 @@ if [ "${STORE:-embedded}" = cassandra ]; then
     -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
 else
   "$work/loadgen" seed -data-dir "$work/data" -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
+fi
+
+if [ "${MODE:-read}" = limits ]; then
+  # The limiter's cost and its protection, each against a baseline of the
+  # same run:
+  #  - GetTrack throughput with the limiter on vs off, servers alternating
+  #    off, on, off, on, off, on on the same data. The load comes from one
+  #    address, so the per-address budget is raised out of its way: what is
+  #    measured is the bookkeeping every request pays, not a refusal.
+  #  - another user's Search p99 while 64 connections from 127.0.0.1 flood
+  #    Login with wrong passwords, vs the same Search unloaded, with the
+  #    default limits. The user is 4 callers at 127.0.0.2, each paced at 10
+  #    searches a second (a user, not a load: the default budget is 50
+  #    requests/s per address). The same flood with the limiter off, for
+  #    reference. The flood's client shares this machine's cores.
+  raised=(--rate-limit-address 1000000 --rate-limit-address-burst 1000000)
+  serve() {
+    "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" "$@" >"$work/server.out" 2>&1 &
+    server_pid=$!
+    addr=$(wait_addr "$work/server.out")
+  }
+  stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+  ids="$work/data/bench-ids.json"
+  field() { sed -n "s/.* $1= *\([0-9.]*\).*/\1/p" <<<"$2"; }
+  gettrack() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc get-track -c "$conc" -d "$dur"; }
+  search() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc search -c 4 -rate 10 -d "$dur" -from 127.0.0.2 "$@"; }
+  on=0 off=0
+  for round in 1 2 3; do
+    serve --rate-limit=false; l=$(gettrack); echo "limiter off: $l"; off=$(awk -v a="$off" -v b="$(field rps "$l")" 'BEGIN{print a+b}'); stop
+    serve "${raised[@]}"; l=$(gettrack); echo "limiter on:  $l"; on=$(awk -v a="$on" -v b="$(field rps "$l")" 'BEGIN{print a+b}'); stop
+  done
+  serve
+  l=$(search); echo "limiter on, unloaded:    $l"; quiet=$(field p99 "$l")
+  l=$(search -flood 64); echo "limiter on, login flood: $l"; flood=$(field p99 "$l")
+  stop
+  serve --rate-limit=false
+  l=$(search -flood 64); echo "limiter off, login flood: $l"; floodoff=$(field p99 "$l")
+  stop
+  awk -v on="$on" -v off="$off" -v q="$quiet" -v f="$flood" -v fo="$floodoff" 'BEGIN {
+    printf "GetTrack rps, limiter on / off (3 runs each): %.0f / %.0f = %.1f%% (goal >= 95%%)\n", on / 3, off / 3, 100 * on / off
+    printf "Search p99 during a 64-connection Login flood / unloaded, limiter on: %s ms / %s ms = %.2fx (goal <= 2x)\n", f, q, f / q
+    printf "the same flood with the limiter off: p99 %s ms = %.2fx unloaded\n", fo, fo / q
+  }'
+  exit 0
 fi
 
 "$work/loadgen" baseline >"$work/baseline.out" 2>&1 &

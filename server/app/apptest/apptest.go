@@ -43,6 +43,9 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 	// The queue's consumers finish their current pull, up to the ack wait,
 	// before Close returns; nothing here transcodes, so keep it short.
 	cfg.Media.JobAckWait = time.Second
+	// One loopback address stands for every user of a test here, so the
+	// limits are off; the tests of the limits turn them on.
+	cfg.RateLimit.Enabled = false
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, f := range configure {
 		f(&cfg)

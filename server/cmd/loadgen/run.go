@@ -42,6 +42,9 @@ func run(args []string) error {
 	conc := fs.Int("c", 16, "concurrent callers (closed loop)")
 	dur := fs.Duration("d", 10*time.Second, "how long to run")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up")
+	flood := fs.Int("flood", 0, "connections flooding Login with wrong passwords meanwhile (not measured)")
+	pace := fs.Float64("rate", 0, "calls per second per caller (0: back to back); a paced caller is a user, not a load")
+	from := fs.String("from", "", "local address the measured calls leave from, e.g. 127.0.0.2 (another client than the flood)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,7 +60,7 @@ func run(args []string) error {
 	}
 	p := new(http.Protocols)
 	p.SetUnencryptedHTTP2(true)
-	hc := &http.Client{Transport: &http.Transport{Protocols: p, MaxIdleConnsPerHost: *conc}}
+	hc := &http.Client{Transport: fromAddr(&http.Transport{Protocols: p, MaxIdleConnsPerHost: *conc}, *from)}
 	ctx := context.Background()
 
 	var call func(ctx context.Context, r *rand.Rand) error
@@ -103,9 +106,26 @@ func run(args []string) error {
 	if err := call(ctx, rand.New(rand.NewPCG(1, 2))); err != nil {
 		return fmt.Errorf("first %s call: %w", *rpc, err)
 	}
-	res := load(ctx, call, *conc, *warm, *dur)
-	fmt.Printf("%-12s %-11s c=%-3d rps=%8.0f p50=%7.2fms p99=%7.2fms errors=%d calls=%d\n",
+	var (
+		fl        *floodStats
+		floodDone = func() {}
+	)
+	if *flood > 0 {
+		fctx, stop := context.WithTimeout(ctx, *warm+*dur)
+		defer stop()
+		fl, floodDone = floodLogins(fctx, *url, "flooder", *flood)
+	}
+	res := load(ctx, call, *conc, *warm, *dur, *pace)
+	floodDone()
+	if *pace > 0 {
+		fmt.Printf("paced=%g/s ", *pace)
+	}
+	fmt.Printf("%-12s %-11s c=%-3d rps=%8.0f p50=%7.2fms p99=%7.2fms errors=%d calls=%d",
 		*rpc, *proto, *conc, res.rps, ms(res.p50), ms(res.p99), res.errors, res.calls)
+	if fl != nil {
+		fmt.Printf(" flood=%d logins=%d refused=%d checked=%d", *flood, fl.calls.Load(), fl.refused.Load(), fl.checked.Load())
+	}
+	fmt.Println()
 	if res.firstErr != nil {
 		fmt.Printf("first error: %v\n", res.firstErr)
 	}
@@ -150,7 +170,7 @@ type result struct {
 
 // load runs conc callers back to back (closed loop) and records every
 // measured call's latency.
-func load(ctx context.Context, call func(context.Context, *rand.Rand) error, conc int, warm, dur time.Duration) result {
+func load(ctx context.Context, call func(context.Context, *rand.Rand) error, conc int, warm, dur time.Duration, pace float64) result {
 	start := time.Now()
 	measureFrom, stopAt := start.Add(warm), start.Add(warm+dur)
 	var (
@@ -168,7 +188,13 @@ func load(ctx context.Context, call func(context.Context, *rand.Rand) error, con
 			lat := make([]time.Duration, 0, 1<<16)
 			var nerr int
 			var ferr error
+			next := time.Now()
 			for {
+				if pace > 0 {
+					// Paced: one call per interval, whatever the last one took.
+					next = next.Add(time.Duration(float64(time.Second) / pace))
+					time.Sleep(time.Until(next))
+				}
 				t0 := time.Now()
 				if t0.After(stopAt) {
 					break
