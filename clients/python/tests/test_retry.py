@@ -8,7 +8,7 @@ import pytest
 from support import unique_username
 
 from backbeat_sdk import BackbeatError, ResourceExhaustedError, UnauthenticatedError, create_client
-from backbeat_sdk.retry import retry_delay
+from backbeat_sdk import retry_delay
 
 
 @pytest.mark.parametrize("protocol", ["connect", "grpc", "grpc-web"])

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Code } from "../src/index.js";
-import { retryDelay } from "../src/retry.js";
+import { Code, retryDelay } from "../src/index.js";
 import { client, rejection, TRANSPORTS, uniqueName } from "./helpers.js";
 
 describe.each(TRANSPORTS)("retry delay over $name", (transport) => {

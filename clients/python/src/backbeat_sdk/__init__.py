@@ -37,6 +37,7 @@ from .errors import (
     UnknownError,
 )
 from .paging import apages, apaginate, pages, paginate
+from .retry import retry_delay
 
 __version__ = "0.1.0"
 
@@ -71,4 +72,5 @@ __all__ = [
     "create_client",
     "pages",
     "paginate",
+    "retry_delay",
 ]
