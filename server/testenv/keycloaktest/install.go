@@ -1,7 +1,6 @@
 package keycloaktest
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -164,7 +163,7 @@ func installDist(ctx context.Context, root string, in *install, logf func(string
 		return fmt.Errorf("keycloaktest: %w", err)
 	}
 	unzipStart := time.Now()
-	if err := unzipStripped(zipPath, tmp); err != nil {
+	if err := proctest.UnzipStripped(zipPath, tmp, 0o600); err != nil {
 		return fmt.Errorf("keycloaktest: unpacking %s: %w", zipPath, err)
 	}
 	logf("keycloaktest: unpacked Keycloak %s in %s", Version, time.Since(unzipStart).Round(time.Millisecond))
@@ -234,62 +233,6 @@ func fetchZip(ctx context.Context, root, java string, logf func(string, ...any))
 	}
 	logf("keycloaktest: fetched in %s", time.Since(began).Round(time.Millisecond))
 	return p, cleanup, nil
-}
-
-// unzipStripped extracts the archive into dest, dropping the top-level
-// keycloak-<version>/ directory every entry sits under.
-func unzipStripped(zipPath, dest string) error {
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		_, rel, ok := strings.Cut(f.Name, "/")
-		if !ok || rel == "" {
-			continue
-		}
-		target := filepath.Join(dest, filepath.FromSlash(rel))
-		if !strings.HasPrefix(target, dest+string(os.PathSeparator)) {
-			return fmt.Errorf("entry %q escapes the destination", f.Name)
-		}
-		mode := f.Mode()
-		switch {
-		case mode.IsDir():
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case mode.IsRegular():
-			if err := extractFile(f, target, mode.Perm()|0o600); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("entry %q has unsupported type %v", f.Name, mode.Type())
-		}
-	}
-	return nil
-}
-
-func extractFile(f *zip.File, target string, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return err
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	// The zip reader checks each entry's CRC at EOF, so a truncated or
-	// corrupt download fails here rather than as a baffling JVM error.
-	if _, err := io.Copy(w, rc); err != nil {
-		w.Close()
-		return fmt.Errorf("%s: %w", f.Name, err)
-	}
-	return w.Close()
 }
 
 // importRealm runs Keycloak's offline "import" command, which creates the

@@ -1,11 +1,9 @@
 package opensearchtest
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,7 +113,7 @@ func install(ctx context.Context, java string, logf func(string, ...any)) (strin
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return "", fmt.Errorf("opensearchtest: %w", err)
 	}
-	if err := unzipStripped(zipPath, tmp); err != nil {
+	if err := proctest.UnzipStripped(zipPath, tmp, 0o644); err != nil {
 		return "", fmt.Errorf("opensearchtest: unpacking %s: %w", zipPath, err)
 	}
 	if err := os.Rename(tmp, dist); err != nil {
@@ -168,61 +166,4 @@ func fetchZip(ctx context.Context, root, javaHome string, logf func(string, ...a
 		return "", nil, fmt.Errorf("opensearchtest: Maven reported success but %s is missing\n%s", p, buf.String())
 	}
 	return p, cleanup, nil
-}
-
-// unzipStripped extracts the archive into dest, dropping the top-level
-// opensearch-<version>/ directory every entry sits under. Everything is
-// left readable by all: the node may run as another user.
-func unzipStripped(zipPath, dest string) error {
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		_, rel, ok := strings.Cut(f.Name, "/")
-		if !ok || rel == "" {
-			continue
-		}
-		target := filepath.Join(dest, filepath.FromSlash(rel))
-		if !strings.HasPrefix(target, dest+string(os.PathSeparator)) {
-			return fmt.Errorf("entry %q escapes the destination", f.Name)
-		}
-		mode := f.Mode()
-		switch {
-		case mode.IsDir():
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case mode.IsRegular():
-			if err := extractFile(f, target, mode.Perm()|0o644); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("entry %q has unsupported type %v", f.Name, mode.Type())
-		}
-	}
-	return nil
-}
-
-func extractFile(f *zip.File, target string, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return err
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	// The zip reader checks each entry's CRC at EOF, so a truncated or
-	// corrupt download fails here rather than as a baffling JVM error.
-	if _, err := io.Copy(w, rc); err != nil {
-		w.Close()
-		return fmt.Errorf("%s: %w", f.Name, err)
-	}
-	return w.Close()
 }
