@@ -28,9 +28,10 @@ var limitedProcedures = ratelimit.Procedures{
 		}
 		return ""
 	},
-	Plays:     playbackv1connect.PlaybackServiceReportPlaybackProcedure,
-	Searches:  []string{catalogv1connect.CatalogServiceSearchProcedure},
-	UploadURL: catalogv1connect.CatalogServiceCreateTrackUploadProcedure,
+	PasswordCheck: userv1connect.UserServiceChangePasswordProcedure,
+	Plays:         playbackv1connect.PlaybackServiceReportPlaybackProcedure,
+	Searches:      []string{catalogv1connect.CatalogServiceSearchProcedure},
+	UploadURL:     catalogv1connect.CatalogServiceCreateTrackUploadProcedure,
 }
 
 // backlogCounter is the broker's count of waiting transcode jobs.
@@ -47,7 +48,9 @@ func newGuard(cfg Config, broker backlogCounter) (*ratelimit.Guard, error) {
 			return p.UserID
 		},
 		IsUpload: func(r *http.Request) bool { return mediahttp.IsUpload(r) },
-		Backlog:  broker.TranscodeBacklog,
+		// ChangePassword's only permission_denied is a wrong current password.
+		WrongPassword: func(err error) bool { return domain.IsKind(err, domain.KindPermissionDenied) },
+		Backlog:       broker.TranscodeBacklog,
 	})
 }
 

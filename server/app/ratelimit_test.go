@@ -187,6 +187,33 @@ func TestFailedLoginsGrowingDelay(t *testing.T) {
 	}
 }
 
+// TestChangePasswordGuessesDelayed: a stolen access token is no password
+// oracle. Wrong current passwords given to ChangePassword grow the account's
+// delay as failed logins do, and the right one is refused while it runs;
+// other accounts are untouched.
+func TestChangePasswordGuessesDelayed(t *testing.T) {
+	s := startLimited(t, func(c *ratelimit.Config) {
+		c.LoginAccount = ratelimit.Backoff{Free: 3, Base: 300 * time.Millisecond, Max: 5 * time.Second, Forget: time.Hour}
+	})
+	ctx := apptest.Context(t)
+	anaTok, _ := s.Register(t, "ana")
+	bobTok, _ := s.Register(t, "bob")
+	change := func(token, current string) error {
+		_, err := s.As(token).Users.ChangePassword(ctx, connect.NewRequest(&userv1.ChangePasswordRequest{CurrentPassword: current, NewPassword: "a brand new passphrase"}))
+		return err
+	}
+	for i := range 3 {
+		apptest.WantCode(t, change(anaTok, fmt.Sprint("guess", i)), connect.CodePermissionDenied)
+	}
+	wait := wantRefused(t, "the right password after 3 wrong ones", change(anaTok, apptest.Password), connect.CodeResourceExhausted)
+	apptest.WantCode(t, change(bobTok, "bob's own typo"), connect.CodePermissionDenied)
+	time.Sleep(wait)
+	apptest.MustOK(t, "the right password after the delay", change(anaTok, apptest.Password))
+	if !strings.Contains(s.Logs.String(), `msg="password check failed"`) {
+		t.Fatalf("wrong current passwords not logged:\n%s", s.Logs.String())
+	}
+}
+
 // TestAccountBudgets: each account's writes and ReportPlayback calls are
 // budgeted apart; reads and other accounts are untouched.
 func TestAccountBudgets(t *testing.T) {

@@ -21,6 +21,10 @@ type Procedures struct {
 	// login name from its request message.
 	Login     string
 	LoginName func(msg any) string
+	// PasswordCheck is ChangePassword: it checks the current password, so
+	// its failures (permission_denied) grow the account's delay as failed
+	// logins do; a stolen access token must not become a password oracle.
+	PasswordCheck string
 	// Plays is ReportPlayback, budgeted apart from the writes.
 	Plays string
 	// Searches are bounded by Config.Searches in flight.
@@ -36,6 +40,10 @@ type Deps struct {
 	UserID func(ctx context.Context) string
 	// IsUpload tells an upload body's request.
 	IsUpload func(r *http.Request) bool
+	// WrongPassword tells a PasswordCheck call refused for its password
+	// (the account interceptor sits inside the error conversion, so it sees
+	// the domain's errors, not codes).
+	WrongPassword func(err error) bool
 	// Backlog counts waiting transcode jobs.
 	Backlog func(ctx context.Context) (int, error)
 	// Now is the clock (time.Now when nil).
@@ -223,7 +231,11 @@ func (g *Guard) Account() connect.Interceptor {
 		}
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			spec := req.Spec()
-			if uid := g.userID(ctx); uid != "" {
+			uid := g.userID(ctx)
+			if uid != "" && spec.Procedure == g.procs.PasswordCheck {
+				return g.checkPassword(ctx, uid, req, next)
+			}
+			if uid != "" {
 				switch {
 				case spec.Procedure == g.procs.Plays:
 					if ok, wait := g.plays.Take(uid); !ok {
@@ -251,6 +263,29 @@ func (g *Guard) Account() connect.Interceptor {
 			return next(ctx, req)
 		}
 	})
+}
+
+// checkPassword guards a call that checks the caller's current password:
+// refused while the account is blocked after failures, and a wrong password
+// counts as a failed login of the account (keyed by user id, which a login
+// name cannot take) and is logged like one. It also spends the write budget.
+func (g *Guard) checkPassword(ctx context.Context, uid string, req connect.AnyRequest, next connect.UnaryFunc) (connect.AnyResponse, error) {
+	key := "user:" + uid
+	if wait := g.accountFails.Blocked(key); wait > 0 {
+		return nil, Limited("too many wrong passwords", wait)
+	}
+	if ok, wait := g.writes.Take(uid); !ok {
+		return nil, Limited("too many changes from this account", wait)
+	}
+	resp, err := next(ctx, req)
+	switch {
+	case err == nil:
+		g.accountFails.Reset(key)
+	case g.deps.WrongPassword != nil && g.deps.WrongPassword(err):
+		blocked := g.accountFails.Fail(key)
+		g.log.InfoContext(ctx, "password check failed", "client_addr", AddrFrom(ctx), "user_id", uid, "blocked_for", blocked)
+	}
+	return resp, err
 }
 
 func (g *Guard) userID(ctx context.Context) string {
