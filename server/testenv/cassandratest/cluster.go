@@ -281,11 +281,26 @@ func (c *Cluster) Close() error {
 	// BACKBEAT_CASSANDRA_KEEP=1 keeps configuration, data and logs for a
 	// post-mortem of a failed test.
 	if c.removeDir && os.Getenv("BACKBEAT_CASSANDRA_KEEP") != "1" {
-		if err := os.RemoveAll(c.dir); err != nil {
+		if err := removeAllSettled(c.dir); err != nil {
 			return fmt.Errorf("cassandratest: %w", err)
 		}
 	}
 	return nil
+}
+
+// removeAllSettled removes dir, trying again for a moment when a file
+// appears in it meanwhile ("directory not empty"): on a loaded machine a
+// straggler of a killed node (a nodetool JVM, a flush thread's last write)
+// has been seen writing while the tree was being removed.
+func removeAllSettled(dir string) error {
+	var err error
+	for range 10 {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return err
 }
 
 // startNode launches node i's JVM and waits until it is ready.
