@@ -91,6 +91,7 @@ type Indexer struct {
 	// renewed is when the lease was last taken or renewed; only Run's
 	// goroutine uses it.
 	renewed time.Time
+	asked   bool // whether the lease was asked for yet (to log the first answer)
 
 	mu     sync.Mutex
 	status Status
@@ -185,6 +186,11 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		if worked && err == nil {
 			continue
 		}
+		if !ix.Status().Holding {
+			// A standby asks for the lease a few times per TTL, not per
+			// poll: each ask is a lightweight transaction.
+			wait = max(wait, ix.cfg.LeaseTTL/4)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -262,7 +268,8 @@ func (ix *Indexer) holdLease(ctx context.Context) (bool, error) {
 		held = false
 	}
 	was := ix.Status().Holding
-	if held != was {
+	if held != was || ix.renewed.IsZero() && !ix.asked {
+		ix.asked = true
 		if held {
 			ix.log.Info("search indexer: lease taken; this replica indexes")
 		} else {
