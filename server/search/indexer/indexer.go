@@ -88,8 +88,9 @@ type Indexer struct {
 	cfg    Config
 	log    *slog.Logger
 
-	// renewed is when the lease was last taken or renewed; only Run's
-	// goroutine uses it.
+	// leaseMu serializes lease renewals (shards are read concurrently);
+	// renewed is when the lease was last taken or renewed.
+	leaseMu sync.Mutex
 	renewed time.Time
 	asked   bool // whether the lease was asked for yet (to log the first answer)
 
@@ -239,18 +240,25 @@ func (ix *Indexer) pass(ctx context.Context) (worked bool, err error) {
 		}
 		return true, nil
 	}
+	// Shards are independent (a document's records are all in one), so
+	// they are read side by side: a pass takes as long as its busiest
+	// shard, not the sum.
 	until := time.Now().Add(-ix.cfg.Settle)
-	watermark := until
-	for shard := range ix.feed.FeedShards() {
-		did, err := ix.shard(ctx, shard, cps[shard], until)
-		worked = worked || did
-		if err != nil {
-			// The shards read so far keep their positions; the watermark
-			// stays that of the last full pass.
-			return worked, err
-		}
+	n := ix.feed.FeedShards()
+	did := make([]bool, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for shard := range n {
+		wg.Go(func() { did[shard], errs[shard] = ix.shard(ctx, shard, cps[shard], until) })
 	}
-	ix.update(func(s *Status) { s.Watermark = watermark })
+	wg.Wait()
+	worked = slices.Contains(did, true)
+	if err := errors.Join(errs...); err != nil {
+		// Shards that succeeded keep their positions; the watermark stays
+		// that of the last full pass.
+		return worked, err
+	}
+	ix.update(func(s *Status) { s.Watermark = until })
 	return worked, nil
 }
 
@@ -259,6 +267,8 @@ func (ix *Indexer) pass(ctx context.Context) (worked bool, err error) {
 // again: a lightweight transaction per poll would be most of the
 // indexer's load on an idle feed.
 func (ix *Indexer) holdLease(ctx context.Context) (bool, error) {
+	ix.leaseMu.Lock()
+	defer ix.leaseMu.Unlock()
 	if ix.Status().Holding && time.Since(ix.renewed) < ix.cfg.LeaseTTL/3 {
 		return true, nil
 	}
@@ -335,8 +345,9 @@ func (ix *Indexer) after(a, b string) bool {
 	return err1 == nil && err2 == nil && ta.After(tb)
 }
 
-// fetchParallel bounds the concurrent document reads of one batch.
-const fetchParallel = 16
+// fetchParallel bounds the concurrent document reads of one batch (one
+// per shard at a time).
+const fetchParallel = 8
 
 // apply indexes the documents the records name, each once, as the store
 // has them now: an upsert if it is there, a delete if not.

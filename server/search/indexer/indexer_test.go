@@ -37,7 +37,7 @@ type env struct {
 
 // newEnv opens a keyspace and an index of the test's own; url, when set,
 // is where the engine reaches OpenSearch (a proxy the test controls).
-func newEnv(t *testing.T, url string) *env {
+func newEnv(t testing.TB, url string) *env {
 	t.Helper()
 	opensearchtest.Skip(t)
 	node := opensearchtest.Shared(t)
@@ -62,7 +62,7 @@ func newEnv(t *testing.T, url string) *env {
 	return e
 }
 
-func (e *env) newEngine(t *testing.T, index, url string) *opensearch.Engine {
+func (e *env) newEngine(t testing.TB, index, url string) *opensearch.Engine {
 	t.Helper()
 	eng, err := opensearch.New(opensearch.Config{URL: url, Index: index, Timeout: 2 * time.Second})
 	if err != nil {
@@ -97,7 +97,7 @@ func run(t *testing.T, ix *indexer.Indexer) (stop func()) {
 	return stop
 }
 
-func (e *env) artist(t *testing.T, name string) *domain.Artist {
+func (e *env) artist(t testing.TB, name string) *domain.Artist {
 	t.Helper()
 	now := time.Now().UTC()
 	a := &domain.Artist{ID: domain.NewID(), Name: name, OwnerIDs: []string{"owner"}, CreateTime: now, UpdateTime: now}
@@ -107,7 +107,7 @@ func (e *env) artist(t *testing.T, name string) *domain.Artist {
 	return a
 }
 
-func (e *env) tracks(t *testing.T, artist *domain.Artist, n int, title string) []string {
+func (e *env) tracks(t testing.TB, artist *domain.Artist, n int, title string) []string {
 	t.Helper()
 	ids := make([]string, n)
 	var wg sync.WaitGroup
@@ -469,4 +469,53 @@ func (p *proxy) stop() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// BenchmarkFeed prints the index lag under a write load and the time to
+// rebuild the index: n tracks written by 16 concurrent writers through the
+// store while an indexer with the serving defaults (Settle 2 s, Poll
+// 250 ms) tails the feed; then the lag percentiles of those records (write
+// to searchable, before OpenSearch's 1 s refresh), then a Reindex of
+// everything into an empty index. Run with
+//
+//	BACKBEAT_CASSANDRA=1 BACKBEAT_OPENSEARCH=1 go test ./server/search/indexer -run '^$' -bench Feed -benchtime 1x
+func BenchmarkFeed(b *testing.B) {
+	const n = 5000
+	for range b.N {
+		benchFeed(b, n)
+	}
+}
+
+func benchFeed(b *testing.B, n int) {
+	e := newEnv(b, "")
+	ix := indexer.New(e.feed, e.engine.Port(), indexer.Config{Holder: "bench"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ix.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for ix.Status().Watermark.IsZero() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	a := e.artist(b, "Bench Artist")
+	began := time.Now()
+	e.tracks(b, a, n, "Bench Song")
+	wrote := time.Since(began)
+	for ix.Status().Indexed < int64(n+1) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.ReportMetric(float64(n)/wrote.Seconds(), "writes/s")
+	b.ReportMetric(float64(ix.LagPercentile(50).Milliseconds()), "lag-p50-ms")
+	b.ReportMetric(float64(ix.LagPercentile(99).Milliseconds()), "lag-p99-ms")
+	b.Logf("%d tracks written in %s (%.0f/s); index lag p50 %s, p99 %s (settle 2 s included)",
+		n, wrote.Round(time.Millisecond), float64(n)/wrote.Seconds(), ix.LagPercentile(50).Round(time.Millisecond), ix.LagPercentile(99).Round(time.Millisecond))
+
+	rebuilt := e.newEngine(b, e.index+"-rebuilt", e.url)
+	began = time.Now()
+	docs, err := indexer.Reindex(context.Background(), e.feed, rebuilt.Port(), 500, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(began)
+	b.ReportMetric(took.Seconds(), "reindex-s")
+	b.Logf("reindex of %d documents: %s (%.0f docs/s)", docs, took.Round(time.Millisecond), float64(docs)/took.Seconds())
 }
