@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -93,7 +94,8 @@ type SearchFeed interface {
 func (c *Catalog) SetSearchEngine(e SearchEngine) { c.engine = e }
 
 // searchEngine answers Search from the engine, reading the entities it
-// names from the store. A document the engine still has but the store no
+// names from the store, a few at a time (a page is up to MaxPageSize
+// single-row reads). A document the engine still has but the store no
 // longer does (the feed not yet indexed its delete) is left out of the
 // page rather than failing it.
 func (c *Catalog) searchEngine(ctx context.Context, query string, types []ItemType, pg Page) ([]SearchHit, string, error) {
@@ -101,27 +103,46 @@ func (c *Catalog) searchEngine(ctx context.Context, query string, types []ItemTy
 	if err != nil {
 		return nil, "", err
 	}
-	hits := make([]SearchHit, 0, len(refs))
-	for _, r := range refs {
-		h := SearchHit{Score: r.Score}
-		var err error
-		switch r.Kind {
-		case ItemArtist:
-			h.Artist, err = c.stores.Catalog.GetArtist(ctx, r.ID)
-		case ItemAlbum:
-			h.Album, err = c.stores.Catalog.GetAlbum(ctx, r.ID)
-		case ItemTrack:
-			h.Track, err = c.stores.Catalog.GetTrack(ctx, r.ID)
-		default:
-			continue
-		}
-		if IsKind(err, KindNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		hits = append(hits, h)
+	hits := make([]SearchHit, len(refs))
+	errs := make([]error, len(refs))
+	sem := make(chan struct{}, searchFetchParallel)
+	var wg sync.WaitGroup
+	for i, r := range refs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			hits[i], errs[i] = c.searchHit(ctx, r)
+		})
 	}
-	return hits, next, nil
+	wg.Wait()
+	out := hits[:0]
+	for i, h := range hits {
+		switch {
+		case IsKind(errs[i], KindNotFound):
+		case errs[i] != nil:
+			return nil, "", errs[i]
+		case h.Artist != nil || h.Album != nil || h.Track != nil:
+			out = append(out, h)
+		}
+	}
+	return out, next, nil
+}
+
+// searchFetchParallel bounds the concurrent reads of one search page.
+const searchFetchParallel = 8
+
+// searchHit reads the entity r names; an empty hit for a kind Search does
+// not return.
+func (c *Catalog) searchHit(ctx context.Context, r SearchRef) (SearchHit, error) {
+	h := SearchHit{Score: r.Score}
+	var err error
+	switch r.Kind {
+	case ItemArtist:
+		h.Artist, err = c.stores.Catalog.GetArtist(ctx, r.ID)
+	case ItemAlbum:
+		h.Album, err = c.stores.Catalog.GetAlbum(ctx, r.ID)
+	case ItemTrack:
+		h.Track, err = c.stores.Catalog.GetTrack(ctx, r.ID)
+	}
+	return h, err
 }
