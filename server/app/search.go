@@ -21,6 +21,9 @@ func SearchIndex(keyspace string) string { return "backbeat-" + strings.ToLower(
 // IndexerName names the lease and checkpoints of the serving indexer.
 const IndexerName = "search"
 
+// indexTimeout bounds each of the indexer's requests to OpenSearch.
+const indexTimeout = 15 * time.Second
+
 // searchLagLogEvery is how often the active indexer logs its lag.
 const searchLagLogEvery = time.Minute
 
@@ -32,15 +35,22 @@ func (s *Server) openSearch(bg context.Context, cfg Config, feed domain.SearchFe
 	if feed == nil {
 		return fmt.Errorf("%s: store %q has no change feed", flagRef("search-url"), cfg.Store)
 	}
+	// Search waits for OpenSearch the default 2 s, so an outage answers
+	// quickly; the indexer's bulk writes may take longer on a busy node,
+	// and waiting costs nobody a response.
 	eng, err := opensearch.New(opensearch.Config{URL: cfg.SearchURL, Index: SearchIndex(cfg.Cassandra.Keyspace)})
 	if err != nil {
 		return err
 	}
+	writer, err := opensearch.New(opensearch.Config{URL: cfg.SearchURL, Index: SearchIndex(cfg.Cassandra.Keyspace), Timeout: indexTimeout})
+	if err != nil {
+		return err
+	}
 	catalog.SetSearchEngine(eng.Port())
-	ix := indexer.New(feed, eng.Port(), indexer.Config{Name: IndexerName, Logger: s.log})
+	ix := indexer.New(feed, writer.Port(), indexer.Config{Name: IndexerName, Logger: s.log})
 	s.indexer = ix
 	s.background(func() {
-		if !ensureIndex(bg, eng, s.log) {
+		if !ensureIndex(bg, writer, s.log) {
 			return
 		}
 		go logLag(bg, ix, s.log)

@@ -96,6 +96,7 @@ type Indexer struct {
 
 	mu     sync.Mutex
 	status Status
+	saved  map[int]time.Time // when each shard's position was last saved
 	lags   []time.Duration // ring of recent record lags
 	next   int
 }
@@ -120,7 +121,8 @@ const lagSamples = 4096
 // New returns an indexer of feed into engine.
 func New(feed domain.SearchFeed, engine domain.SearchEngine, cfg Config) *Indexer {
 	cfg = cfg.withDefaults()
-	return &Indexer{feed: feed, engine: engine, cfg: cfg, log: cfg.Logger.With("indexer", cfg.Name, "holder", cfg.Holder)}
+	return &Indexer{feed: feed, engine: engine, cfg: cfg, log: cfg.Logger.With("indexer", cfg.Name, "holder", cfg.Holder),
+		saved: make(map[int]time.Time)}
 }
 
 // Status returns a snapshot of the indexer's state.
@@ -330,13 +332,28 @@ func (ix *Indexer) shard(ctx context.Context, shard int, pos string, until time.
 		}
 	}
 	// Read through to until: start there next time, so an idle shard's
-	// reads stay within the current minute's partition.
+	// reads stay within the current minute's partition. An idle shard's
+	// position is saved every idleSave only, not every poll: all it saves
+	// is a re-read of empty partitions after a restart, and the lag
+	// 'backbeat search status' shows is that much coarser.
 	end := ix.feed.FeedPos(until)
-	if pos == "" || ix.after(end, pos) {
-		return worked, ix.feed.SaveCheckpoint(ctx, ix.cfg.Name, shard, end)
+	ix.mu.Lock()
+	due := worked || time.Since(ix.saved[shard]) >= idleSave
+	ix.mu.Unlock()
+	if !due || !(pos == "" || ix.after(end, pos)) {
+		return worked, nil
 	}
+	if err := ix.feed.SaveCheckpoint(ctx, ix.cfg.Name, shard, end); err != nil {
+		return worked, err
+	}
+	ix.mu.Lock()
+	ix.saved[shard] = time.Now()
+	ix.mu.Unlock()
 	return worked, nil
 }
+
+// idleSave is how often an idle shard's position is saved.
+const idleSave = 5 * time.Second
 
 // after reports whether position a is later than b.
 func (ix *Indexer) after(a, b string) bool {
