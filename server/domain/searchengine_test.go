@@ -17,7 +17,7 @@ type fixedEngine struct {
 func (e fixedEngine) Search(context.Context, string, []domain.ItemType, domain.Page) ([]domain.SearchRef, string, error) {
 	return e.refs, "next", e.err
 }
-func (fixedEngine) Upsert(context.Context, []domain.SearchDoc) error  { return nil }
+func (fixedEngine) Upsert(context.Context, []domain.SearchDoc) error { return nil }
 func (fixedEngine) Delete(context.Context, []domain.SearchRef) error { return nil }
 
 // TestSearchUsesTheEngine: with an engine set, Search answers from it, in

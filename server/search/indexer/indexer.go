@@ -97,7 +97,7 @@ type Indexer struct {
 	mu     sync.Mutex
 	status Status
 	saved  map[int]time.Time // when each shard's position was last saved
-	lags   []time.Duration // ring of recent record lags
+	lags   []time.Duration   // ring of recent record lags
 	next   int
 }
 
