@@ -5,7 +5,10 @@
 // back from the store, so what it indexes is always the store's current
 // state and replaying a record is harmless. It saves, per shard, the
 // position of the last record indexed, after the engine took it: a crash
-// or an engine outage replays from there, losing nothing. Writes carry the
+// or an engine outage replays from there, losing nothing. A record whose
+// write lands after the position passed its time (a batch retried for
+// seconds) is caught by a periodic re-read of each shard's recent past.
+// Writes carry the
 // time the document was read as their version, and the engine keeps the
 // highest, so a stale write (an old lease holder's, late) loses to a newer
 // one and a delete wins over any upsert read before it.
@@ -43,11 +46,16 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Poll is the pause between passes that found nothing. Default 250 ms.
 	Poll time.Duration
-	// Settle is how old a record must be before it is read: writes whose
-	// batch took longer than Settle to land after its record's time was
-	// taken could otherwise be passed by the checkpoint. Default 2 s; the
-	// index lag is at least Settle.
+	// Settle is how old a record must be before it is read, so the
+	// position rarely passes a record whose write is still landing (those
+	// that land later are caught by the recheck, see Late). Default 2 s;
+	// the index lag is at least Settle.
 	Settle time.Duration
+	// Late is how long after its time a record may still land (a batch
+	// retried until the Cassandra timeout) and be indexed: every
+	// RecheckEvery, each shard's last Late before its position is read
+	// again for records not indexed yet. Default 10 s.
+	Late time.Duration
 	// Batch is how many records are indexed per engine request. Default 500.
 	Batch  int
 	Logger *slog.Logger
@@ -74,6 +82,9 @@ func (c Config) withDefaults() Config {
 	if c.Batch <= 0 {
 		c.Batch = 500
 	}
+	if c.Late <= 0 {
+		c.Late = 10 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -97,8 +108,14 @@ type Indexer struct {
 	mu     sync.Mutex
 	status Status
 	saved  map[int]time.Time // when each shard's position was last saved
-	lags   []time.Duration   // ring of recent record lags
-	next   int
+
+	// Per shard, each used only by its shard's goroutine of a pass: the
+	// positions indexed within Late of the shard's position (so a recheck
+	// indexes only what it had not), and when the shard was last rechecked.
+	seen      []map[string]time.Time
+	rechecked []time.Time
+	lags      []time.Duration // ring of recent record lags
+	next      int
 }
 
 // Status is what an indexer reports about itself.
@@ -121,8 +138,13 @@ const lagSamples = 4096
 // New returns an indexer of feed into engine.
 func New(feed domain.SearchFeed, engine domain.SearchEngine, cfg Config) *Indexer {
 	cfg = cfg.withDefaults()
-	return &Indexer{feed: feed, engine: engine, cfg: cfg, log: cfg.Logger.With("indexer", cfg.Name, "holder", cfg.Holder),
-		saved: make(map[int]time.Time)}
+	ix := &Indexer{feed: feed, engine: engine, cfg: cfg, log: cfg.Logger.With("indexer", cfg.Name, "holder", cfg.Holder),
+		saved: make(map[int]time.Time), rechecked: make([]time.Time, feed.FeedShards())}
+	ix.seen = make([]map[string]time.Time, feed.FeedShards())
+	for i := range ix.seen {
+		ix.seen[i] = make(map[string]time.Time)
+	}
+	return ix
 }
 
 // Status returns a snapshot of the indexer's state.
@@ -251,7 +273,15 @@ func (ix *Indexer) pass(ctx context.Context) (worked bool, err error) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for shard := range n {
-		wg.Go(func() { did[shard], errs[shard] = ix.shard(ctx, shard, cps[shard], until) })
+		wg.Go(func() {
+			if cps[shard] != "" && time.Since(ix.rechecked[shard]) >= recheckEvery {
+				if did[shard], errs[shard] = ix.recheck(ctx, shard, cps[shard]); errs[shard] != nil {
+					return
+				}
+			}
+			d, err := ix.shard(ctx, shard, cps[shard], until)
+			did[shard], errs[shard] = did[shard] || d, err
+		})
 	}
 	wg.Wait()
 	worked = slices.Contains(did, true)
@@ -314,6 +344,7 @@ func (ix *Indexer) shard(ctx context.Context, shard int, pos string, until time.
 			if err := ix.apply(ctx, recs); err != nil {
 				return worked, err
 			}
+			ix.markSeen(shard, recs)
 			worked = true
 			pos = recs[len(recs)-1].Pos
 			if err := ix.feed.SaveCheckpoint(ctx, ix.cfg.Name, shard, pos); err != nil {
@@ -350,6 +381,64 @@ func (ix *Indexer) shard(ctx context.Context, shard int, pos string, until time.
 	ix.saved[shard] = time.Now()
 	ix.mu.Unlock()
 	return worked, nil
+}
+
+// recheckEvery is how often each shard's last Late is read again.
+const recheckEvery = 5 * time.Second
+
+// recheck indexes the records of the shard's last Late before its
+// position cp that it has not indexed: records whose write landed after
+// the position had passed their time. Records are read back, not
+// indexed again, so the cost is a read of Late's records every
+// recheckEvery. After a restart nothing is remembered, and the window is
+// indexed once more (harmless: writes are idempotent).
+func (ix *Indexer) recheck(ctx context.Context, shard int, cp string) (worked bool, err error) {
+	defer derrors.Wrap(&err, "indexer.recheck(%d)", shard)
+	t, err := ix.feed.FeedPosTime(cp)
+	if err != nil {
+		return false, err
+	}
+	after := ix.feed.FeedPos(t.Add(-ix.cfg.Late))
+	var missed []domain.FeedRecord
+	for {
+		recs, err := ix.feed.ReadFeed(ctx, shard, after, time.Time{}, t, ix.cfg.Batch)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range recs {
+			if _, ok := ix.seen[shard][r.Pos]; !ok {
+				missed = append(missed, r)
+			}
+		}
+		if len(recs) < ix.cfg.Batch {
+			break
+		}
+		after = recs[len(recs)-1].Pos
+	}
+	for i := 0; i < len(missed); i += ix.cfg.Batch {
+		batch := missed[i:min(i+ix.cfg.Batch, len(missed))]
+		if err := ix.apply(ctx, batch); err != nil {
+			return false, err
+		}
+		ix.markSeen(shard, batch)
+	}
+	if len(missed) > 0 && !ix.rechecked[shard].IsZero() {
+		ix.log.Info("search indexer: indexed records that landed after the position passed them", "shard", shard, "records", len(missed))
+	}
+	for pos, at := range ix.seen[shard] {
+		if at.Before(t.Add(-ix.cfg.Late)) {
+			delete(ix.seen[shard], pos)
+		}
+	}
+	ix.rechecked[shard] = time.Now()
+	return len(missed) > 0, nil
+}
+
+// markSeen remembers the records as indexed, for recheck.
+func (ix *Indexer) markSeen(shard int, recs []domain.FeedRecord) {
+	for _, r := range recs {
+		ix.seen[shard][r.Pos] = r.Time
+	}
 }
 
 // idleSave is how often an idle shard's position is saved.

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocql/gocql"
+
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search/indexer"
 	"github.com/backbeat/backbeat/server/search/opensearch"
@@ -28,6 +30,7 @@ import (
 const lagBound = 15 * time.Second
 
 type env struct {
+	cfg    cassandra.Config
 	store  *cassandra.Store
 	feed   domain.SearchFeed
 	url    string // OpenSearch, possibly through a proxy
@@ -57,7 +60,7 @@ func newEnv(t testing.TB, url string) *env {
 	if url == "" {
 		url = node.URL
 	}
-	e := &env{store: st, feed: st.SearchFeed(), url: url, index: "ix-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
+	e := &env{cfg: cfg, store: st, feed: st.SearchFeed(), url: url, index: "ix-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
 	e.engine = e.newEngine(t, e.index, url)
 	return e
 }
@@ -403,6 +406,55 @@ func TestReindexMatchesLiveIndex(t *testing.T) {
 	if len(got) != len(live) {
 		t.Errorf("rebuilt %d documents, live %d", len(got), len(live))
 	}
+}
+
+// TestLateRecordIsIndexed: a record whose write lands after the indexer's
+// position passed its time (a batch retried for seconds) is still indexed,
+// by the recheck of the positions' recent past.
+func TestLateRecordIsIndexed(t *testing.T) {
+	e := newEnv(t, "")
+	ix := e.indexer("a", 500)
+	run(t, ix)
+	ctx := t.Context()
+	now := time.Now().UTC()
+	u := &domain.User{ID: domain.NewID(), Username: "late", Email: "late@example.com", CreateTime: now, UpdateTime: now}
+	if err := e.store.Stores().Users.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	pl := &domain.Playlist{ID: domain.NewID(), OwnerID: u.ID, Name: "Late Night", CreateTime: now, UpdateTime: now}
+	if err := e.store.Stores().Playlists.CreatePlaylist(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	// Every shard's saved position (where a pass starts reading) past the
+	// time the record will bear.
+	waitFor(t, "positions past the record's time to be", func() bool {
+		lag, err := indexer.Lag(ctx, e.feed, "search", time.Now())
+		return err == nil && time.Now().Add(-lag).After(now.Add(time.Second))
+	})
+
+	// Made public behind the store's back, with its record written now
+	// but timed before the indexer's position, as a late-landing write's.
+	cluster := gocql.NewCluster(e.cfg.Hosts...)
+	cluster.Keyspace, cluster.Timeout = e.cfg.Keyspace, 30*time.Second
+	sess, err := cluster.CreateSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.Query(`UPDATE playlists SET public = true WHERE id = ?`, pl.ID).WithContext(ctx).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	at := gocql.UUIDFromTime(now.Add(500 * time.Millisecond))
+	for shard := range e.feed.FeedShards() { // whichever shard the store would pick
+		if err := sess.Query(`INSERT INTO search_feed (bucket, shard, at, kind, id) VALUES (?, ?, ?, ?, ?)`,
+			at.Time().Unix()/60, shard, at, "playlist", pl.ID).WithContext(ctx).Exec(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the late record indexed", func() bool {
+		_, ok := indexed(t, e.url, e.index)["playlist:"+pl.ID]
+		return ok
+	})
 }
 
 // proxy forwards TCP to OpenSearch until stopped, so a test can take
