@@ -44,7 +44,7 @@ func OpenUsers(ctx context.Context, cfg Config) (_ *domain.Users, close func() e
 			return nil, nil, fmt.Errorf("no embedded store in %s (%v): give the --data-dir serve uses", cfg.DataDir, err)
 		}
 	}
-	stores, closeStore, err := openStore(ctx, cfg)
+	stores, _, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/media/worker"
 	"github.com/backbeat/backbeat/server/queue"
+	"github.com/backbeat/backbeat/server/search/indexer"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 	"github.com/backbeat/backbeat/server/store/embedded"
 )
@@ -78,6 +79,9 @@ type Server struct {
 	wg         sync.WaitGroup
 	broker     *queue.Broker
 	closeStore func() error
+	// indexer tails the store's change feed into the search engine; nil
+	// without --search-url.
+	indexer *indexer.Indexer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -101,7 +105,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
-	stores, closeStore, err := openStore(ctx, cfg)
+	stores, feed, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +177,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		AccountChanged: accounts.forget,
 	})
 	catalog := domain.NewCatalog(stores, janitor, nil)
+	if cfg.SearchURL != "" {
+		if err := s.openSearch(bg, cfg, feed, catalog); err != nil {
+			return nil, err
+		}
+	}
 	playlists := domain.NewPlaylists(stores, nil)
 	blobs, err := openBlobs(cfg)
 	if err != nil {
@@ -359,7 +368,13 @@ type store interface {
 	Close() error
 }
 
-func openStore(ctx context.Context, cfg Config) (domain.Stores, func() error, error) {
+// feeder is a store with a search change feed (the Cassandra store).
+type feeder interface {
+	SearchFeed() domain.SearchFeed
+}
+
+// openStore opens the configured store, and its change feed if it has one.
+func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFeed, func() error, error) {
 	var (
 		st  store
 		err error
@@ -368,19 +383,23 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, func() error, er
 	case "embedded":
 		st, err = embedded.Open(ctx, cfg.DataDir, cfg.Logger)
 		if err != nil {
-			return domain.Stores{}, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
+			return domain.Stores{}, nil, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
 		}
 	case "cassandra":
 		cc := cfg.Cassandra
 		cc.Logger = cfg.Logger
 		st, err = cassandra.Open(ctx, cc)
 		if err != nil {
-			return domain.Stores{}, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
+			return domain.Stores{}, nil, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
 		}
 	default:
-		return domain.Stores{}, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
+		return domain.Stores{}, nil, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
 	}
-	return st.Stores(), func() error {
+	var feed domain.SearchFeed
+	if f, ok := st.(feeder); ok {
+		feed = f.SearchFeed()
+	}
+	return st.Stores(), feed, func() error {
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("close store: %w", err)
 		}

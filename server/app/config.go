@@ -33,6 +33,11 @@ type Config struct {
 	// Cassandra is used with Store "cassandra". An empty Replication means
 	// <LocalDC>:1.
 	Cassandra cassandra.Config
+	// SearchURL, with Store "cassandra", is the OpenSearch endpoint the
+	// Search RPC queries; the store's change feed keeps it indexed. Empty:
+	// the store searches itself (the embedded store's in-memory index, the
+	// Cassandra store's prefix table).
+	SearchURL string
 	TLSCert   string
 	TLSKey    string
 	// OIDCIssuer and OIDCAudience switch auth to an external provider.

@@ -45,6 +45,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.stringVar(&c.Addr, "addr", "listen address host:port")
 	f.stringVar(&c.PublicURL, "public-url", "externally visible base URL (default http://<addr>)")
 	c.BindStoreFlags(fs)
+	BindSearchFlags(fs, &c.SearchURL)
 	f.stringVar(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
 	f.stringVar(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
 	f.stringVar(&c.OIDCIssuer, "oidc-issuer", "external OIDC issuer URL to trust instead of the embedded issuer")
@@ -117,6 +118,12 @@ func (c *Config) BindStoreFlags(fs *flag.FlagSet) {
 	f.stringVar(&c.DataDir, "data-dir", "directory of the embedded store and signing keys")
 	f.stringVar(&c.Store, "store", "store: embedded or cassandra")
 	BindCassandraFlags(fs, &c.Cassandra)
+}
+
+// BindSearchFlags registers --search-url on fs, bound to url. Serve and
+// 'backbeat search' share it.
+func BindSearchFlags(fs *flag.FlagSet, url *string) {
+	flags{fs}.stringVar(url, "search-url", "OpenSearch URL (http://host:9200) that serves Search for --store cassandra, kept indexed from the store's change feed")
 }
 
 // ErrAdminsRemoved is what --admins (BACKBEAT_ADMINS) answers: it made

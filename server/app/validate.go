@@ -55,6 +55,14 @@ func (c Config) Validate() error {
 	default:
 		bad("store", "want embedded or cassandra, got %q", c.Store)
 	}
+	if c.SearchURL != "" {
+		if err := ValidateSearchURL(c.SearchURL); err != nil {
+			bad("search-url", "%v", err)
+		}
+		if c.Store != "cassandra" {
+			bad("search-url", "needs --store cassandra: the embedded store answers Search from its own in-memory index")
+		}
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		if c.TLSCert == "" {
 			bad("tls-key", "needs --tls-cert too")
@@ -276,3 +284,6 @@ func checkURL(s string) error {
 	}
 	return nil
 }
+
+// ValidateSearchURL checks an OpenSearch endpoint URL.
+func ValidateSearchURL(s string) error { return checkURL(s) }

@@ -48,6 +48,8 @@ func TestValidate(t *testing.T) {
 		{"blob dir and bucket", func(c *app.Config) { c.Media.BlobDir, c.Media.S3Bucket = "/blobs", "b" }, []string{"--blob-dir (BACKBEAT_BLOB_DIR)", "--blob-s3-bucket"}},
 		{"unknown store", func(c *app.Config) { c.Store = "postgres" }, []string{"--store (BACKBEAT_STORE)", "postgres"}},
 		{"cassandra without hosts", func(c *app.Config) { c.Store, c.Cassandra.Hosts = "cassandra", nil }, []string{"--cassandra-hosts (BACKBEAT_CASSANDRA_HOSTS)"}},
+		{"search url with the embedded store", func(c *app.Config) { c.SearchURL = "http://127.0.0.1:9200" }, []string{"--search-url (BACKBEAT_SEARCH_URL)", "--store cassandra"}},
+		{"malformed search url", func(c *app.Config) { c.Store, c.SearchURL = "cassandra", "opensearch:9200" }, []string{"--search-url (BACKBEAT_SEARCH_URL)", "http://"}},
 		{"zero cassandra timeout", func(c *app.Config) { c.Store, c.Cassandra.Timeout = "cassandra", 0 }, []string{"--cassandra-timeout (BACKBEAT_CASSANDRA_TIMEOUT)"}},
 		{"zero access ttl", func(c *app.Config) { c.AccessTTL = 0 }, []string{"--access-ttl (BACKBEAT_ACCESS_TTL)"}},
 		{"negative refresh ttl", func(c *app.Config) { c.RefreshTTL = -time.Hour }, []string{"--refresh-ttl (BACKBEAT_REFRESH_TTL)"}},

@@ -14,6 +14,8 @@ type Catalog struct {
 	stores  Stores
 	janitor *Janitor
 	now     func() time.Time
+	// engine, when set, answers Search instead of the store.
+	engine SearchEngine
 }
 
 // NewCatalog keeps the catalog in stores; janitor removes deleted tracks'
@@ -516,7 +518,11 @@ func missingTracks(ids []string, found []*Track) []string {
 
 func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg Page) (_ []SearchHit, _ string, err error) {
 	defer derrors.Wrap(&err, "Catalog.Search(%q)", query)
-	hits, next, err := c.stores.Catalog.Search(ctx, query, types, pg)
+	search := c.stores.Catalog.Search
+	if c.engine != nil {
+		search = c.searchEngine
+	}
+	hits, next, err := search(ctx, query, types, pg)
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -59,10 +60,14 @@ func TestGrpcurl(t *testing.T) {
 		t.Fatalf("Login via grpcurl: %v\n%s", err, out)
 	}
 	auth := "authorization: Bearer " + lr.Tokens.AccessToken
-	out = grpcurl(t, "-plaintext", "-H", auth, "-d", `{"query":"daft"}`, s.addr, "backbeat.catalog.v1.CatalogService/Search")
-	if !strings.Contains(out, "Daft Pulse") {
-		t.Fatalf("Search via grpcurl:\n%s", out)
-	}
+	err := apptest.Eventually(t, func() error {
+		out = grpcurl(t, "-plaintext", "-H", auth, "-d", `{"query":"daft"}`, s.addr, "backbeat.catalog.v1.CatalogService/Search")
+		if !strings.Contains(out, "Daft Pulse") {
+			return fmt.Errorf("Search via grpcurl:\n%s", out)
+		}
+		return nil
+	})
+	apptest.MustOK(t, "Search via grpcurl", err)
 
 	// Errors come back with their gRPC code.
 	cmd := exec.CommandContext(apptest.Context(t), "grpcurl", "-plaintext", "-d", `{"query":"daft"}`, s.addr, "backbeat.catalog.v1.CatalogService/Search")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/app/apptest"
 	"github.com/backbeat/backbeat/server/testenv/cassandratest"
+	"github.com/backbeat/backbeat/server/testenv/opensearchtest"
 )
 
 // binary is the backbeat server built once for the whole test run.
@@ -106,6 +107,9 @@ func startServer(t testing.TB, dataDir string, flags ...string) *server {
 	// many addresses, so the limits are off unless a test turns them on
 	// (a later --rate-limit wins): ratelimit_test.go does.
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug", "--rate-limit=false"}, stores...)
+	// Before the test's flags, so a test's own --search-url (a proxy it
+	// can take away) wins.
+	args = append(args, searchFlags(t)...)
 	args = append(args, flags...)
 	cmd := exec.Command(binary, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -201,6 +205,23 @@ func storeFlags(t testing.TB, dataDir string) []string {
 		t.Fatalf("backbeat migrate: %v\n%s", err, out)
 	}
 	return append([]string{"--store", "cassandra"}, conn...)
+}
+
+// searchFlags points a Cassandra server at the shared OpenSearch node
+// (BACKBEAT_OPENSEARCH=1), as a deployment runs it: Search then queries
+// OpenSearch, kept indexed by the server's indexer from the change feed.
+// Each keyspace has its own index (backbeat-<keyspace>). Without OpenSearch
+// the Cassandra store searches its prefix table.
+func searchFlags(t testing.TB) []string {
+	if !searchEngine() {
+		return nil
+	}
+	return []string{"--search-url", opensearchtest.Shared(t).URL}
+}
+
+// searchEngine reports whether Cassandra servers run with OpenSearch.
+func searchEngine() bool {
+	return os.Getenv("BACKBEAT_E2E_STORE") == "cassandra" && opensearchtest.Enabled()
 }
 
 // stop sends SIGTERM, as an orchestrator would, and waits for a graceful exit.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -52,9 +53,15 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if len(got.Msg.Entries) != 2 || got.Msg.Entries[0].TrackId != trk.Msg.Track.Id {
 		t.Fatalf("playlist after restart has %d entries, want 2 of %s", len(got.Msg.Entries), trk.Msg.Track.Id)
 	}
-	sr, err := c2.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "echos still"}))
+	err = apptest.Eventually(t, func() error {
+		sr, err := c2.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "echos still"}))
+		if err != nil {
+			return err
+		}
+		if titles := apptest.SearchTitles(sr.Msg); !slices.Contains(titles, "track:Still Here") {
+			return fmt.Errorf("Search(echos still) after restart = %v, want the track", titles)
+		}
+		return nil
+	})
 	apptest.MustOK(t, "Search after restart", err)
-	if titles := apptest.SearchTitles(sr.Msg); !slices.Contains(titles, "track:Still Here") {
-		t.Fatalf("Search(echos still) after restart = %v, want the track", titles)
-	}
 }

@@ -128,7 +128,8 @@ fi
 # node for the conformance suite, a two-datacenter Cassandra cluster, an
 # S3-compatible server (versitygw, built once with go install into
 # ~/.cache/backbeat) for the blob store and a single-node OpenSearch for
-# the search engine adapter.
+# the search engine adapter, its indexer, and the Cassandra end-to-end run
+# (whose servers serve Search from it, --search-url).
 export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1 BACKBEAT_OPENSEARCH=1
 wait "$prebuild" || { echo "versitygw pre-build failed (the S3 tests will say why):"; tail -20 "$prebuild_log"; }
 rm -f "$prebuild_log"

@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -26,18 +27,31 @@ func ListenerJourney(t testing.TB, c API) (mix string) {
 		t.Fatalf("GetMe username = %q, want demo", me.Msg.User.Username)
 	}
 
-	sr, err := c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "daft pu"}))
+	// The demo catalog is searchable at once on the embedded store, and
+	// once indexed where a search engine follows the store.
+	err = Eventually(t, func() error {
+		sr, err := c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "daft pu"}))
+		if err != nil {
+			return err
+		}
+		if titles := SearchTitles(sr.Msg); len(titles) == 0 || titles[0] != "artist:Daft Pulse" {
+			return fmt.Errorf("Search(daft pu) = %v, want the artist Daft Pulse first", titles)
+		}
+		return nil
+	})
 	MustOK(t, "Search", err)
-	titles := SearchTitles(sr.Msg)
-	if len(titles) == 0 || titles[0] != "artist:Daft Pulse" {
-		t.Fatalf("Search(daft pu) = %v, want the artist Daft Pulse first", titles)
-	}
 	// Accent folding: "lodz" finds "Łódź".
-	sr, err = c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "lodz", Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_ARTIST}}))
+	err = Eventually(t, func() error {
+		sr, err := c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "lodz", Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_ARTIST}}))
+		if err != nil {
+			return err
+		}
+		if got := SearchTitles(sr.Msg); !slices.Contains(got, "artist:Łódź Brass Ensemble") {
+			return fmt.Errorf("Search(lodz) = %v, want Łódź Brass Ensemble", got)
+		}
+		return nil
+	})
 	MustOK(t, "Search lodz", err)
-	if got := SearchTitles(sr.Msg); !slices.Contains(got, "artist:Łódź Brass Ensemble") {
-		t.Fatalf("Search(lodz) = %v, want Łódź Brass Ensemble", got)
-	}
 
 	tracks, err := c.Catalog.ListTracks(ctx, connect.NewRequest(&catalogv1.ListTracksRequest{PageSize: 3}))
 	MustOK(t, "ListTracks", err)

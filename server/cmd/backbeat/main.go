@@ -4,6 +4,8 @@
 //	backbeat migrate [flags]   create the Cassandra keyspace and apply migrations
 //	backbeat admin grant|revoke USERNAME, backbeat admin list [flags]
 //	                           who is admin, changed in the store by the operator
+//	backbeat search reindex|status [flags]
+//	                           the OpenSearch index of a Cassandra deployment
 package main
 
 import (
@@ -58,6 +60,7 @@ commands:
   serve    serve the API (see 'backbeat serve -h')
   migrate  create the Cassandra keyspace and apply schema migrations (see 'backbeat migrate -h')
   admin    grant, revoke or list the admin role in the store (see 'backbeat admin -h')
+  search   rebuild the search index or show its lag (see 'backbeat search -h')
 `
 
 func (e environ) run(args []string) error {
@@ -72,6 +75,8 @@ func (e environ) run(args []string) error {
 		return e.migrateCmd(args[1:])
 	case "admin":
 		return e.adminCmd(args[1:])
+	case "search":
+		return e.searchCmd(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, usage)
 		return nil

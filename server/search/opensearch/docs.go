@@ -44,12 +44,26 @@ type Doc struct {
 	Name       string
 	Artists    []string
 	Popularity int64
+	// Version, when above 0, orders the writes of a document: OpenSearch
+	// keeps the write with the highest version and ignores an older one
+	// (external_gte versioning), so a stale write arriving late loses.
+	Version int64
 }
 
-// Ref names a document.
+// Ref names a document; Version orders its delete as Doc.Version does.
 type Ref struct {
-	Kind Kind
-	ID   string
+	Kind    Kind
+	ID      string
+	Version int64
+}
+
+// action is a bulk action's metadata line.
+func action(op string, k Kind, id string, version int64) map[string]any {
+	meta := map[string]any{"_id": docID(k, id)}
+	if version > 0 {
+		meta["version"], meta["version_type"] = version, "external_gte"
+	}
+	return map[string]any{op: meta}
 }
 
 // docID is the document's id in the index: ids are unique per kind only.
@@ -83,7 +97,7 @@ func (e *Engine) Upsert(ctx context.Context, docs []Doc) (err error) {
 				src.Artists = append(src.Artists, f)
 			}
 		}
-		if err := enc.Encode(map[string]any{"index": map[string]string{"_id": docID(d.Kind, d.ID)}}); err != nil {
+		if err := enc.Encode(action("index", d.Kind, d.ID, d.Version)); err != nil {
 			return err
 		}
 		if err := enc.Encode(src); err != nil {
@@ -102,7 +116,7 @@ func (e *Engine) Delete(ctx context.Context, refs []Ref) (err error) {
 	var body bytes.Buffer
 	enc := json.NewEncoder(&body)
 	for _, r := range refs {
-		if err := enc.Encode(map[string]any{"delete": map[string]string{"_id": docID(r.Kind, r.ID)}}); err != nil {
+		if err := enc.Encode(action("delete", r.Kind, r.ID, r.Version)); err != nil {
 			return err
 		}
 	}
@@ -118,11 +132,13 @@ func (e *Engine) bulk(ctx context.Context, body *bytes.Buffer) error {
 	}
 	// The client reports item failures only as the first of them, and
 	// counts a delete of a missing document (a 404 item) as one, which it
-	// is not here: the items are checked instead.
+	// is not here: the items are checked instead. A version conflict (409)
+	// means a newer write of the document is already in: the stale one is
+	// meant to lose, so it is no failure either.
 	var errs []error
 	for _, item := range resp.Items {
 		for op, r := range item {
-			if r.Status >= 300 && !(op == "delete" && r.Status == 404) {
+			if r.Status >= 300 && !(op == "delete" && r.Status == 404) && r.Status != 409 {
 				reason := ""
 				if r.Error != nil {
 					reason = r.Error.Type + ": " + r.Error.Reason

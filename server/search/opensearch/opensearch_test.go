@@ -182,7 +182,7 @@ func TestUpsertReplacesAndDeleteRemoves(t *testing.T) {
 	if err := e.Upsert(ctx, []Doc{{Kind: KindArtist, ID: "bjork", Name: "Bjørk Guðmundsdóttir", Popularity: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Delete(ctx, []Ref{{KindPlaylist, "roadtrip"}, {KindTrack, "never-indexed"}}); err != nil {
+	if err := e.Delete(ctx, []Ref{{Kind: KindPlaylist, ID: "roadtrip"}, {Kind: KindTrack, ID: "never-indexed"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Refresh(ctx); err != nil {

@@ -52,6 +52,7 @@ func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err err
 			b.add(`INSERT INTO albums_by_artist (artist_id, release_date, album_id) VALUES (?, ?, ?)`, ar, a.ReleaseDate, a.ID)
 		}
 		addListing(b, kindAlbum, a.ID)
+		b.feed(kindAlbum, a.ID)
 		err = c.exec(b)
 	}
 	if err == nil {
@@ -88,6 +89,7 @@ func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 			b.add(`INSERT INTO albums_by_artist (artist_id, release_date, album_id) VALUES (?, ?, ?)`, ar, a.ReleaseDate, a.ID)
 		}
 	}
+	b.feed(kindAlbum, a.ID)
 	if err := s.exec(b); err != nil {
 		return err
 	}
@@ -103,6 +105,9 @@ func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 	// Tracks are found by their album's title too.
 	tracks, err := s.trackIDsOfAlbum(ctx, a.ID)
 	if err != nil {
+		return err
+	}
+	if err := s.feed(ctx, kindTrack, tracks...); err != nil {
 		return err
 	}
 	for _, id := range tracks {
@@ -148,7 +153,10 @@ func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, e
 	if err := s.unindex(ctx, kindAlbum, id); err != nil {
 		return deleted, err
 	}
-	if err := s.write(ctx, `DELETE FROM albums WHERE id = ?`, id).Exec(); err != nil {
+	last := s.logged(ctx)
+	last.add(`DELETE FROM albums WHERE id = ?`, id)
+	last.feed(kindAlbum, id)
+	if err := s.exec(last); err != nil {
 		return deleted, err
 	}
 	return deleted, nil

@@ -44,6 +44,7 @@ func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err e
 			b.add(`INSERT INTO artists_by_owner (owner_id, artist_id) VALUES (?, ?)`, o, a.ID)
 		}
 		addListing(b, kindArtist, a.ID)
+		b.feed(kindArtist, a.ID)
 		err = c.exec(b)
 	}
 	if err == nil {
@@ -82,6 +83,7 @@ func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 			b.add(`INSERT INTO artists_by_owner (owner_id, artist_id) VALUES (?, ?)`, o, a.ID)
 		}
 	}
+	b.feed(kindArtist, a.ID)
 	if err := s.exec(b); err != nil {
 		return err
 	}
@@ -96,6 +98,9 @@ func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 	if err != nil {
 		return err
 	}
+	if err := s.feed(ctx, kindAlbum, albums...); err != nil {
+		return err
+	}
 	for _, id := range albums {
 		if err := s.reindexAlbum(ctx, id); err != nil {
 			return err
@@ -103,6 +108,9 @@ func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 	}
 	tracks, err := s.trackIDsOfArtist(ctx, a.ID)
 	if err != nil {
+		return err
+	}
+	if err := s.feed(ctx, kindTrack, tracks...); err != nil {
 		return err
 	}
 	for _, id := range tracks {
@@ -199,7 +207,12 @@ func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, 
 	if err := s.unindex(ctx, kindArtist, id); err != nil {
 		return deleted, err
 	}
-	if err := s.write(ctx, `DELETE FROM artists WHERE id = ?`, id).Exec(); err != nil {
+	// The row and its feed record land together, so the indexer never
+	// reads the artist back after being told it is gone.
+	last := s.logged(ctx)
+	last.add(`DELETE FROM artists WHERE id = ?`, id)
+	last.feed(kindArtist, id)
+	if err := s.exec(last); err != nil {
 		return deleted, err
 	}
 	return deleted, nil

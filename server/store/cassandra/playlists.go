@@ -67,6 +67,7 @@ func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) 
 		if pl.Public {
 			b.add(`INSERT INTO public_playlists_by_owner (owner_id, create_time, playlist_id) VALUES (?, ?, ?)`, pl.OwnerID, msTime(pl.CreateTime), pl.ID)
 		}
+		b.feed(kindPlaylist, pl.ID)
 		err = p.exec(b)
 	}
 	if err != nil {
@@ -95,7 +96,12 @@ func (p playlistStore) UpdatePlaylist(ctx context.Context, pl *domain.Playlist) 
 	case !pl.Public && old.Public:
 		err = p.write(ctx, `DELETE FROM public_playlists_by_owner WHERE owner_id = ? AND create_time = ? AND playlist_id = ?`, old.OwnerID, old.CreateTime, pl.ID).Exec()
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// The update was a lightweight transaction, which cannot share a batch
+	// with other partitions: the record follows it.
+	return p.feed(ctx, kindPlaylist, pl.ID)
 }
 
 // deletePlaylist removes entries, follows, memberships and listings, and
@@ -154,7 +160,7 @@ func (p playlistStore) DeletePlaylist(ctx context.Context, id string) (err error
 	if !applied {
 		return domain.NotFound("playlist", id)
 	}
-	return nil
+	return p.feed(ctx, kindPlaylist, id)
 }
 
 type entryRow struct {

@@ -314,6 +314,11 @@ func (s *Store) addPlay(ctx context.Context, trackID string) error {
 	if rankStep(total) == rankStep(count) {
 		return nil
 	}
+	// Popularity reaches the search engine through the feed, once per
+	// step of rankStep: the batching that keeps the play path cheap.
+	if err := s.feed(ctx, kindTrack, trackID); err != nil {
+		return err
+	}
 	t, err := catalogStore{s}.GetTrack(ctx, trackID)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return nil

@@ -77,6 +77,7 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err err
 			b.add(`INSERT INTO tracks_by_artist (artist_id, track_id) VALUES (?, ?)`, ar, t.ID)
 		}
 		addListing(b, kindTrack, t.ID)
+		b.feed(kindTrack, t.ID)
 		err = c.exec(b)
 	}
 	if err == nil {
@@ -129,6 +130,7 @@ func (s catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err err
 			b.add(`INSERT INTO tracks_by_artist (artist_id, track_id) VALUES (?, ?)`, ar, t.ID)
 		}
 	}
+	b.feed(kindTrack, t.ID)
 	if err := s.exec(b); err != nil {
 		return err
 	}
@@ -166,7 +168,10 @@ func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
 			return err
 		}
 	}
-	return s.write(ctx, `DELETE FROM tracks WHERE id = ?`, id).Exec()
+	last := s.logged(ctx)
+	last.add(`DELETE FROM tracks WHERE id = ?`, id)
+	last.feed(kindTrack, id)
+	return s.exec(last)
 }
 
 func (c catalogStore) ListTracks(ctx context.Context, p domain.Page) (_ []*domain.Track, _ string, err error) {
