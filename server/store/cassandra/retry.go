@@ -3,6 +3,7 @@ package cassandra
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -133,7 +134,7 @@ func (r retrying) do(ctx context.Context, st Statement, try func(ctx context.Con
 		// The attempt's own deadline passing is a timeout like the
 		// driver's; the caller's is not retried.
 		if err != nil && ctx.Err() == nil && actx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			err = errors.Join(gocql.ErrTimeoutNoResponse, err)
+			err = fmt.Errorf("%w (attempt cut at %s to fit the caller's deadline)", gocql.ErrTimeoutNoResponse, budget)
 		}
 		cancel()
 		if err == nil || !retryable(err) {
