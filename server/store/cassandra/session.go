@@ -86,5 +86,5 @@ func isSelect(cql string) bool {
 // decided elsewhere.
 type noRetry struct{}
 
-func (noRetry) Attempt(gocql.RetryableQuery) bool      { return false }
-func (noRetry) GetRetryType(error) gocql.RetryType      { return gocql.Rethrow }
+func (noRetry) Attempt(gocql.RetryableQuery) bool  { return false }
+func (noRetry) GetRetryType(error) gocql.RetryType { return gocql.Rethrow }
