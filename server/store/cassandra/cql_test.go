@@ -359,7 +359,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 	}
 }
 
-// TestMigrationComments guards gocqlx's migrate, which splits files at every
+// TestMigrationComments guards the migration runner, which (like gocqlx's
+// migrate before it) splits files at every
 // semicolon, comments included.
 func TestMigrationComments(t *testing.T) {
 	files, _ := fs.Glob(cql.Files, "*.cql")
