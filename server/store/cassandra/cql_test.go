@@ -360,8 +360,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 }
 
 // TestMigrationComments guards the migration runner, which (like gocqlx's
-// migrate before it) splits files at every
-// semicolon, comments included.
+// migrate before it) splits files at every semicolon, comments included.
 func TestMigrationComments(t *testing.T) {
 	files, _ := fs.Glob(cql.Files, "*.cql")
 	for _, name := range files {
