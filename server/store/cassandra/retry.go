@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gocql/gocql"
@@ -45,6 +46,10 @@ func retryable(err error) bool {
 		return false
 	case errors.As(err, &unavailable), errors.As(err, &writeTimeout), errors.As(err, &readTimeout),
 		errors.Is(err, gocql.ErrTimeoutNoResponse), errors.Is(err, gocql.ErrUnavailable):
+		return true
+	case errors.Is(err, gocql.ErrConnectionClosed), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		// The node went away with the request in flight: unavailable, as
+		// far as this statement goes. Another replica may answer.
 		return true
 	}
 	return false
