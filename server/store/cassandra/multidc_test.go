@@ -18,8 +18,10 @@ import (
 const EnvMultiDC = "BACKBEAT_CASSANDRA_MULTIDC"
 
 // TestMultiDC runs a store in each of two data centres over one keyspace
-// replicated once to each: writes in dc1 reach dc2; with dc2's node down,
-// dc1 keeps reading and writing at LOCAL_QUORUM/LOCAL_SERIAL; when it comes
+// replicated once to each: Migrate refuses to guess the replication of a
+// keyspace on two data centres; writes in dc1 reach dc2; with dc2's node
+// down, dc1 keeps reading and writing at LOCAL_QUORUM/LOCAL_SERIAL while
+// dc2's store fails instead of falling back to dc1's node; when it comes
 // back, dc2 catches up (hints).
 func TestMultiDC(t *testing.T) {
 	cassandratest.SkipUnlessEnabled(t)
