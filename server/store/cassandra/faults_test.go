@@ -113,6 +113,15 @@ func (f *failingSession) Scan(ctx context.Context, st Statement, dest ...any) er
 	return f.run(ctx, st, func(ctx context.Context) error { return f.next.Scan(ctx, st, dest...) })
 }
 
+// Batch is faulted as a whole when any of its statements matches.
+func (f *failingSession) Batch(ctx context.Context, stmts []Statement) error {
+	var cqls []string
+	for _, st := range stmts {
+		cqls = append(cqls, st.CQL)
+	}
+	return f.run(ctx, Statement{CQL: strings.Join(cqls, "; ")}, func(ctx context.Context) error { return f.next.Batch(ctx, stmts) })
+}
+
 func (f *failingSession) AwaitSchemaAgreement(ctx context.Context) error {
 	return f.next.AwaitSchemaAgreement(ctx)
 }
@@ -148,6 +157,7 @@ func (n nopSession) ExecCAS(ctx context.Context, _ Statement) (bool, error) {
 	return err == nil, err
 }
 func (n nopSession) Scan(ctx context.Context, _ Statement, _ ...any) error { return n.do(ctx) }
+func (n nopSession) Batch(ctx context.Context, _ []Statement) error        { return n.do(ctx) }
 func (n nopSession) AwaitSchemaAgreement(context.Context) error            { return nil }
 
 var errInvalid = errors.New("invalid request")

@@ -165,12 +165,20 @@ func (r retrying) Scan(ctx context.Context, st Statement, dest ...any) error {
 	return r.do(ctx, st, func(ctx context.Context) error { return r.next.Scan(ctx, st, dest...) })
 }
 
+func (r retrying) Batch(ctx context.Context, stmts []Statement) error {
+	all := Statement{Idempotent: true}
+	for _, st := range stmts {
+		all.Idempotent = all.Idempotent && st.Idempotent
+	}
+	return r.do(ctx, all, func(ctx context.Context) error { return r.next.Batch(ctx, stmts) })
+}
+
 func (r retrying) AwaitSchemaAgreement(ctx context.Context) error {
 	return r.next.AwaitSchemaAgreement(ctx)
 }
 
 // queryRetry is the same policy for statements the driver runs itself (the
-// gocqlx queries and batches of the store's operations): one instance per
+// gocqlx queries of the store's operations): one instance per
 // statement, bound to its context. gocql asks Attempt before it knows the
 // error and GetRetryType after, so the wait happens in GetRetryType, only
 // for an error worth retrying, and ends early when the context does.

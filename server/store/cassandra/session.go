@@ -19,6 +19,10 @@ type Session interface {
 	ExecCAS(ctx context.Context, st Statement) (applied bool, err error)
 	// Scan reads the first row into dest; gocql.ErrNotFound if none.
 	Scan(ctx context.Context, st Statement, dest ...any) error
+	// Batch runs statements as one logged batch: all of them land or, if
+	// the batch log was written, eventually will. It is idempotent when
+	// every statement is.
+	Batch(ctx context.Context, stmts []Statement) error
 	// AwaitSchemaAgreement waits until every reachable node reports the
 	// same schema version.
 	AwaitSchemaAgreement(ctx context.Context) error
@@ -64,6 +68,15 @@ func (d driverSession) ExecCAS(ctx context.Context, st Statement) (bool, error) 
 
 func (d driverSession) Scan(ctx context.Context, st Statement, dest ...any) error {
 	return d.query(ctx, st).Scan(dest...)
+}
+
+func (d driverSession) Batch(ctx context.Context, stmts []Statement) error {
+	b := d.s.NewBatch(gocql.LoggedBatch).WithContext(ctx)
+	b.RetryPolicy(noRetry{})
+	for _, st := range stmts {
+		b.Entries = append(b.Entries, gocql.BatchEntry{Stmt: st.CQL, Args: st.Args, Idempotent: st.Idempotent})
+	}
+	return d.s.ExecuteBatch(b)
 }
 
 func (d driverSession) AwaitSchemaAgreement(ctx context.Context) error {

@@ -234,28 +234,29 @@ func (s *Store) once(ctx context.Context, stmt string, args ...any) *gocqlx.Quer
 	return q
 }
 
-// batch collects idempotent writes that must land together.
+// batch collects idempotent writes that must land together, run as one
+// logged batch through the Session (so retried like any idempotent
+// statement, and open to a test's failing session).
 type batch struct {
-	b *gocql.Batch
+	ctx   context.Context
+	stmts []Statement
 }
 
 func (s *Store) logged(ctx context.Context) *batch {
-	b := s.session.NewBatch(gocql.LoggedBatch).WithContext(ctx)
-	b.RetryPolicy(newQueryRetry(ctx, s.retry))
-	return &batch{b}
+	return &batch{ctx: ctx}
 }
 
 func (b *batch) add(stmt string, args ...any) {
-	b.b.Entries = append(b.b.Entries, gocql.BatchEntry{Stmt: stmt, Args: args, Idempotent: true})
+	b.stmts = append(b.stmts, Statement{CQL: stmt, Args: args, Idempotent: true})
 }
 
-func (b *batch) len() int { return len(b.b.Entries) }
+func (b *batch) len() int { return len(b.stmts) }
 
 func (s *Store) exec(b *batch) error {
 	if b.len() == 0 {
 		return nil
 	}
-	return s.session.ExecuteBatch(b.b)
+	return s.sess.Batch(b.ctx, b.stmts)
 }
 
 // stmt is one bound statement.
