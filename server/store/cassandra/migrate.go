@@ -96,12 +96,16 @@ func migrateWith(ctx context.Context, cfg Config, opts migrateOptions) (applied 
 	// Bookkeeping and lease are read and written at QUORUM/SERIAL: the
 	// processes migrating may sit in different data centres.
 	session.SetConsistency(gocql.Quorum)
-	retry := defaultRetry(cfg.timeout())
+	base := opts.session(driverSession{session})
 	m := &migrator{
-		s:     withRetries(opts.session(driverSession{session}), retry),
-		opts:  opts,
-		log:   logger(cfg),
-		files: cql.Files,
+		s: withRetries(base, defaultRetry(cfg.timeout())),
+		// A schema statement's answer waits for schema agreement (the
+		// driver's, up to a minute on a large or busy cluster): it is
+		// bounded by the caller's context, not by the per-request timeout.
+		ddlSession: withRetries(base, defaultRetry(0)),
+		opts:       opts,
+		log:        logger(cfg),
+		files:      cql.Files,
 	}
 	return m.run(ctx)
 }
@@ -196,10 +200,11 @@ const (
 )
 
 type migrator struct {
-	s     Session
-	opts  migrateOptions
-	log   *slog.Logger
-	files fs.FS
+	s          Session
+	ddlSession Session
+	opts       migrateOptions
+	log        *slog.Logger
+	files      fs.FS
 }
 
 func (m *migrator) run(ctx context.Context) (applied []string, err error) {
@@ -236,7 +241,7 @@ func (m *migrator) ddl(ctx context.Context, stmt string) error {
 	if err := m.s.AwaitSchemaAgreement(ctx); err != nil {
 		return fmt.Errorf("await schema agreement: %w", err)
 	}
-	return m.s.Exec(ctx, Statement{CQL: stmt, Idempotent: true})
+	return m.ddlSession.Exec(ctx, Statement{CQL: stmt, Idempotent: true})
 }
 
 // apply runs every statement of every file not recorded as done, in order,

@@ -8,9 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/gocql/gocql"
+	"github.com/scylladb/gocqlx/v2"
+	"github.com/scylladb/gocqlx/v2/migrate"
 
 	"github.com/backbeat/backbeat/cassandra/cql"
 	"github.com/backbeat/backbeat/server/testenv/cassandratest"
@@ -206,4 +209,58 @@ func TestSplitStatementsLikeGocqlx(t *testing.T) {
 	if !slices.Equal(names, knownMigrations()) {
 		t.Fatalf("knownMigrations %v, files %v", knownMigrations(), names)
 	}
+}
+
+// TestMigrateUpgradesGocqlxKeyspace: a keyspace that gocqlx's migrate
+// brought to 008, from the files as they were then (ALTER ... ADD without
+// IF NOT EXISTS, so other checksums), is accepted by this runner, which
+// applies only the newer files, and then by Open: applied files are
+// identified by name, not checksum.
+func TestMigrateUpgradesGocqlxKeyspace(t *testing.T) {
+	cfg := migrateConfig(t, "backbeat_upgrade")
+	dropAfter(t, cfg)
+	ctx := t.Context()
+	old := fstest.MapFS{}
+	for _, name := range knownMigrations() {
+		if name > "008" {
+			continue
+		}
+		b, err := fs.ReadFile(cql.Files, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old[name] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(string(b), " ADD IF NOT EXISTS ", " ADD "))}
+	}
+	if err := ensureKeyspace(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	session, err := connect(ctx, cfg, cfg.Keyspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	if err := migrate.FromFS(ctx, gocqlx.NewSession(session), old); err != nil {
+		t.Fatalf("gocqlx migrate of the old files: %v", err)
+	}
+	if _, err := Open(ctx, cfg); !errors.Is(err, ErrSchemaVersion) {
+		t.Fatalf("Open of the old keyspace: %v; want ErrSchemaVersion (older)", err)
+	}
+	applied, err := migrateWith(ctx, cfg, migrateOptions{})
+	if err != nil {
+		t.Fatalf("migrating the old keyspace: %v", err)
+	}
+	var want []string
+	for _, name := range knownMigrations() {
+		if name > "008" {
+			want = append(want, name)
+		}
+	}
+	if !slices.Equal(applied, want) {
+		t.Fatalf("applied %v; want only the files after 008: %v", applied, want)
+	}
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Open after upgrading: %v", err)
+	}
+	s.Close()
 }
