@@ -40,9 +40,9 @@ func TestStoreUnderFailingSession(t *testing.T) {
 	}
 	t.Cleanup(session.Close)
 	f := newFailingSession(driverSession{session},
-		&fault{match: "INSERT INTO artist_follows_by_user", kind: applyThenTimeout, times: 1},
-		&fault{match: "INSERT INTO artists_by_owner", kind: applyThenTimeout, times: 1},
-		&fault{match: "DELETE FROM artist_follows_by_user", kind: timeoutBefore})
+		&fault{match: "INTO artist_follows_by_user", kind: applyThenTimeout, times: 1},
+		&fault{match: "INTO artists_by_owner", kind: applyThenTimeout, times: 1},
+		&fault{match: "FROM artist_follows_by_user WHERE", kind: timeoutBefore})
 	st := newStore(cfg, session, f).Stores()
 
 	// Create: the artist's insert is a lightweight transaction (not
@@ -63,7 +63,7 @@ func TestStoreUnderFailingSession(t *testing.T) {
 	if err := st.Users.FollowArtist(ctx, "u1", a.ID); err != nil {
 		t.Fatalf("FollowArtist with an ambiguous batch: %v", err)
 	}
-	if attempts, applied := f.attemptsMatching("INSERT INTO artist_follows_by_user"); attempts != 2 || applied != 2 {
+	if attempts, applied := f.attemptsMatching("INTO artist_follows_by_user"); attempts != 2 || applied != 2 {
 		t.Fatalf("follow batch: %d attempts, %d applied; want 2 and 2 (retried after the lost answer)", attempts, applied)
 	}
 	ids, _, err := st.Users.ListFollowedArtists(ctx, "u1", domain.Page{Size: 10})
@@ -79,7 +79,7 @@ func TestStoreUnderFailingSession(t *testing.T) {
 	if !domain.IsKind(err, domain.KindUnavailable) {
 		t.Fatalf("FollowArtist with batches timing out: %v; want Unavailable", err)
 	}
-	if attempts, applied := f.attemptsMatching("DELETE FROM artist_follows_by_user"); attempts != 3 || applied != 0 {
+	if attempts, applied := f.attemptsMatching("FROM artist_follows_by_user WHERE"); attempts != 3 || applied != 0 {
 		t.Fatalf("re-follow batch: %d attempts, %d applied; want 3 and 0", attempts, applied)
 	}
 	if ids, _, err := st.Users.ListFollowedArtists(ctx, "u1", domain.Page{Size: 10}); err != nil || !slices.Equal(ids, []string{a.ID}) {
