@@ -88,7 +88,7 @@ func migrateWith(ctx context.Context, cfg Config, opts migrateOptions) (applied 
 	if err := ensureKeyspace(ctx, cfg); err != nil {
 		return nil, err
 	}
-	session, err := connect(ctx, cfg, cfg.Keyspace)
+	session, err := connectKeyspace(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,23 @@ func migrateWith(ctx context.Context, cfg Config, opts migrateOptions) (applied 
 		files:      cql.Files,
 	}
 	return m.run(ctx)
+}
+
+// connectKeyspace connects to the keyspace, trying again for a while: a
+// keyspace another process has just created can be listed in the schema
+// before a node lets connections USE it.
+func connectKeyspace(ctx context.Context, cfg Config) (*gocql.Session, error) {
+	retry := defaultRetry(0)
+	for n := 1; ; n++ {
+		session, err := connect(ctx, cfg, cfg.Keyspace)
+		if err == nil || n == 5 {
+			return session, err
+		}
+		logger(cfg).Info("cassandra: connecting to the new keyspace failed, trying again", "err", err)
+		if !sleep(ctx, retry.backoff(n+2)) {
+			return nil, err
+		}
+	}
 }
 
 // ensureKeyspace creates the keyspace unless it exists, with the configured
