@@ -157,7 +157,7 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 	// centre's nodes out of the pool: with the local one down, requests
 	// fail (and the service is unavailable there) instead.
 	cc.HostFilter = gocql.DataCentreHostFilter(cfg.LocalDC)
-	cc.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(cfg.LocalDC))
+	cc.PoolConfig.HostSelectionPolicy = replanned{gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(cfg.LocalDC))}
 	// Retries are decided per statement (queryRetry, retrying): the
 	// cluster-wide policy retries nothing.
 	cc.RetryPolicy = noRetry{}
@@ -188,6 +188,37 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 			}
 		}()
 		return nil, fmt.Errorf("connect to %v: %w", cfg.Hosts, ctx.Err())
+	}
+}
+
+// replanned lets a query plan, once it has handed out every host, hand
+// them out again (a bounded number of times) instead of nothing. gocql runs
+// a speculative execution on the same plan as the first attempt: on a data
+// centre with one live replica the speculative run finds the plan empty and
+// wins the race with ErrNoConnections, failing a read that was merely slow.
+// With the hosts handed out again it asks the same node a second time
+// instead, which is harmless for the idempotent reads that are speculated.
+type replanned struct{ gocql.HostSelectionPolicy }
+
+// replanExtra bounds the repeats: one speculative run and its retries.
+const replanExtra = 4
+
+func (p replanned) Pick(q gocql.ExecutableQuery) gocql.NextHost {
+	next := p.HostSelectionPolicy.Pick(q)
+	var seen []gocql.SelectedHost
+	extra := 0
+	// gocql serialises calls to a plan shared by speculative runs.
+	return func() gocql.SelectedHost {
+		if h := next(); h != nil {
+			seen = append(seen, h)
+			return h
+		}
+		if len(seen) == 0 || extra >= replanExtra {
+			return nil
+		}
+		h := seen[extra%len(seen)]
+		extra++
+		return h
 	}
 }
 

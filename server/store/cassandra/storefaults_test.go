@@ -86,3 +86,28 @@ func TestStoreUnderFailingSession(t *testing.T) {
 		t.Fatalf("followed artists after the failed re-follow: %v, err %v; want the artist", ids, err)
 	}
 }
+
+// TestSpeculativeReadsOnOneNode: with speculative execution firing at once,
+// reads on a single node still get their answer (a missing track is
+// NotFound), not the "no connections" of a speculative run that found no
+// second host.
+func TestSpeculativeReadsOnOneNode(t *testing.T) {
+	cfg := migrateConfig(t, "backbeat_speculate")
+	dropAfter(t, cfg)
+	ctx := t.Context()
+	if err := Migrate(ctx, cfg); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	cfg.SpeculativeDelay = time.Microsecond
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st := s.Stores()
+	for i := range 50 {
+		if _, err := st.Catalog.GetTrack(ctx, "no-such-track"); !domain.IsKind(err, domain.KindNotFound) {
+			t.Fatalf("read %d: %v; want NotFound", i, err)
+		}
+	}
+}
