@@ -6,9 +6,10 @@ package cql
 
 import "embed"
 
-// Files are the migrations, applied in name order by gocqlx's migrate
-// package. An applied file must never change (migrate checks its checksum):
-// schema changes go in a new file.
+// Files are the migrations, applied in name order by the store's migration
+// runner (server/store/cassandra, Migrate). An applied file's effect must
+// never change (edits only make statements idempotent): schema changes go
+// in a new file. See README.md.
 //
 //go:embed *.cql
 var Files embed.FS

@@ -31,7 +31,8 @@ type Config struct {
 	DataDir   string
 	Store     string
 	// Cassandra is used with Store "cassandra". An empty Replication means
-	// <LocalDC>:1.
+	// <LocalDC>:1 on a single-datacenter cluster, and is refused on a
+	// cluster of several.
 	Cassandra cassandra.Config
 	// SearchURL, with Store "cassandra", is the OpenSearch endpoint the
 	// Search RPC queries; the store's change feed keeps it indexed. Empty:
@@ -218,12 +219,11 @@ func (c Config) derived() Config {
 	return c
 }
 
-// CassandraDerived fills the replication default, one copy in the local
-// datacenter, once --cassandra-dc is final.
+// CassandraDerived fills what follows from other Cassandra settings. The
+// replication is deliberately not defaulted here: cassandra.Migrate gives a
+// single-datacenter cluster one replica in it, and refuses to guess for a
+// cluster of several datacenters (ErrReplicationRequired).
 func CassandraDerived(c cassandra.Config) cassandra.Config {
-	if len(c.Replication) == 0 && c.LocalDC != "" {
-		c.Replication = map[string]int{c.LocalDC: 1}
-	}
 	return c
 }
 

@@ -155,7 +155,7 @@ func BindCassandraFlags(fs *flag.FlagSet, c *cassandra.Config) {
 	f.stringVar(&c.LocalDC, "cassandra-dc", "the local datacenter: queries stay in it (LOCAL_QUORUM)")
 	f.stringVar(&c.Keyspace, "cassandra-keyspace", "keyspace")
 	fs.Var((*replicationValue)(&c.Replication), "cassandra-replication",
-		f.help("cassandra-replication", "replication per datacenter for 'migrate', e.g. dc1:3,dc2:3 (default <local dc>:1)"))
+		f.help("cassandra-replication", "replication per datacenter for 'migrate', e.g. dc1:3,dc2:3 (default <local dc>:1 on a single-datacenter cluster, required on several)"))
 	f.durationVar(&c.Timeout, "cassandra-timeout", "per-query timeout")
 }
 

@@ -17,6 +17,10 @@ import (
 // environment variable.
 func flagRef(name string) string { return "--" + name + " (" + EnvVar(name) + ")" }
 
+// FlagRef names a flag and its environment variable the way configuration
+// errors do, for commands that find a setting missing only later.
+func FlagRef(name string) string { return flagRef(name) }
+
 // configError is a refused setting; Validate joins all it finds so an
 // operator fixes them in one go.
 func configError(name, format string, args ...any) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"reflect"
@@ -227,8 +228,10 @@ func TestMigrate(t *testing.T) {
 		t.Fatal(in.err)
 	}
 	m := in.migrated
-	if m.Keyspace != "music" || m.LocalDC != "east" || !reflect.DeepEqual(m.Replication, map[string]int{"east": 1}) || m.Timeout != 5*time.Second {
-		t.Fatalf("migrate configured %+v; want keyspace music, dc east, replication east:1 by default, timeout 5s", m)
+	// No replication given: the store decides (east:1 on a cluster of
+	// one datacenter, refused on several), so none is passed on.
+	if m.Keyspace != "music" || m.LocalDC != "east" || len(m.Replication) != 0 || m.Timeout != 5*time.Second {
+		t.Fatalf("migrate configured %+v; want keyspace music, dc east, no replication by default, timeout 5s", m)
 	}
 	if !strings.Contains(in.stdout.String(), "keyspace music migrated") {
 		t.Fatalf("migrate printed %q", in.stdout.String())
@@ -240,6 +243,25 @@ func TestMigrate(t *testing.T) {
 	in = invoke(t, nil, "migrate", "--cassandra-replication", "dc1:0")
 	if in.err == nil || in.migrated != nil || !strings.Contains(in.err.Error(), "cassandra-replication") {
 		t.Fatalf("migrate with replication dc1:0: migrated %v, err %v; want refused", in.migrated != nil, in.err)
+	}
+}
+
+// TestMigrateReplicationRequired: the store's refusal to guess the
+// replication of a multi-datacenter keyspace reaches the operator naming the
+// flag to set.
+func TestMigrateReplicationRequired(t *testing.T) {
+	var out, errOut bytes.Buffer
+	e := environ{
+		lookup: func(string) (string, bool) { return "", false },
+		stdout: &out, stderr: &errOut,
+		migrate: func(ctx context.Context, cfg cassandra.Config) error {
+			return fmt.Errorf("cassandra.Migrate: %w: the cluster has data centres dc1, dc2", cassandra.ErrReplicationRequired)
+		},
+	}
+	err := e.run([]string{"migrate"})
+	if err == nil || !strings.Contains(err.Error(), "--cassandra-replication (BACKBEAT_CASSANDRA_REPLICATION)") ||
+		!strings.Contains(err.Error(), "dc1, dc2") {
+		t.Fatalf("migrate on two datacenters without replication: err %v; want it to name the flag and the datacenters", err)
 	}
 }
 

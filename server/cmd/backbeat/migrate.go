@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -29,8 +30,16 @@ func (e environ) migrateCmd(args []string) error {
 		migrate = cassandra.Migrate
 	}
 	if err := migrate(ctx, cfg); err != nil {
+		if errors.Is(err, cassandra.ErrReplicationRequired) {
+			return fmt.Errorf("migrate: %s: a new keyspace on several datacenters needs its replication given explicitly: %w",
+				app.FlagRef("cassandra-replication"), err)
+		}
 		return fmt.Errorf("migrate: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "backbeat: keyspace %s migrated (replication %v)\n", cfg.Keyspace, cfg.Replication)
+	replication := fmt.Sprint(cfg.Replication)
+	if len(cfg.Replication) == 0 {
+		replication = "as found, or " + cfg.LocalDC + ":1 if new"
+	}
+	fmt.Fprintf(e.stdout, "backbeat: keyspace %s migrated (replication %s)\n", cfg.Keyspace, replication)
 	return nil
 }

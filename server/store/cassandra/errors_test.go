@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gocql/gocql"
-	"github.com/scylladb/gocqlx/v2"
 
 	"github.com/backbeat/backbeat/server/domain"
 )
@@ -21,8 +20,7 @@ func closedStore(t *testing.T) domain.Stores {
 	t.Helper()
 	session := new(gocql.Session)
 	session.Close()
-	s := &Store{session: session, x: gocqlx.NewSession(session), log: slog.New(slog.DiscardHandler)}
-	return s.Stores()
+	return newStore(Config{Logger: slog.New(slog.DiscardHandler)}, session, driverSession{session}).Stores()
 }
 
 // TestDriverErrorsAreClassified checks that a transient driver error comes

@@ -2,8 +2,10 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +18,10 @@ import (
 const EnvMultiDC = "BACKBEAT_CASSANDRA_MULTIDC"
 
 // TestMultiDC runs a store in each of two data centres over one keyspace
-// replicated once to each: writes in dc1 reach dc2; with dc2's node down,
-// dc1 keeps reading and writing at LOCAL_QUORUM/LOCAL_SERIAL; when it comes
+// replicated once to each: Migrate refuses to guess the replication of a
+// keyspace on two data centres; writes in dc1 reach dc2; with dc2's node
+// down, dc1 keeps reading and writing at LOCAL_QUORUM/LOCAL_SERIAL while
+// dc2's store fails instead of falling back to dc1's node; when it comes
 // back, dc2 catches up (hints).
 func TestMultiDC(t *testing.T) {
 	cassandratest.SkipUnlessEnabled(t)
@@ -49,9 +53,22 @@ func TestMultiDC(t *testing.T) {
 		c.LocalDC, c.Hosts = dc, cluster.HostsIn(dc)
 		return c
 	}
+	// A new keyspace on two data centres with no replication given is
+	// refused, and nothing is created: one replica in dc1 alone would
+	// leave dc2 without data.
+	guess := in("dc1")
+	guess.Replication = nil
+	if err := Migrate(ctx, guess); !errors.Is(err, ErrReplicationRequired) || !strings.Contains(err.Error(), "dc1, dc2") {
+		t.Fatalf("Migrate on two data centres without replication: %v; want ErrReplicationRequired naming dc1, dc2", err)
+	}
+	if missing, err := keyspaceMissing(ctx, guess); err != nil || !missing {
+		t.Fatalf("after the refused Migrate: keyspace missing %v, err %v; want it not created", missing, err)
+	}
+	migrating := time.Now()
 	if err := Migrate(ctx, in("dc1")); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
+	t.Logf("migrated in %s", time.Since(migrating).Round(time.Millisecond))
 	open := func(dc string) domain.Stores {
 		s, err := Open(ctx, in(dc))
 		if err != nil {
@@ -79,6 +96,15 @@ func TestMultiDC(t *testing.T) {
 	if err := w.check(dc1, during); err != nil {
 		t.Fatalf("dc1 reading new data with dc2 down: %v", err)
 	}
+	// dc2's store, with its own data centre down, fails rather than
+	// quietly reading and writing through dc1: LOCAL_QUORUM there would
+	// mean dc1's quorum, and LOCAL_SERIAL claims taken in two data
+	// centres at once could both succeed.
+	refused := time.Now()
+	if _, err := dc2.Catalog.GetTrack(ctx, first.track.ID); !domain.IsKind(err, domain.KindUnavailable) {
+		t.Fatalf("dc2's store reading with dc2 down: %v; want Unavailable, not an answer from dc1", err)
+	}
+	t.Logf("dc2's store refused to read through dc1 in %s", time.Since(refused).Round(time.Millisecond))
 	dup := *during.user
 	dup.ID = domain.NewID()
 	if err := dc1.Users.CreateUser(ctx, &dup); !domain.IsKind(err, domain.KindAlreadyExists) {

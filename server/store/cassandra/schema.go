@@ -10,51 +10,9 @@ import (
 	"strings"
 
 	"github.com/gocql/gocql"
-	"github.com/scylladb/gocqlx/v2"
-	"github.com/scylladb/gocqlx/v2/migrate"
 
 	"github.com/backbeat/backbeat/cassandra/cql"
 )
-
-// Migrate creates the keyspace if it does not exist and applies the schema
-// migrations not applied yet. It is safe to run again, and is what
-// "backbeat migrate" runs; Open does not change the schema.
-//
-// The keyspace is created here rather than in a migration because its
-// replication is the deployment's choice. An existing keyspace's
-// replication is left alone: changing it needs a repair, an operator's job.
-func Migrate(ctx context.Context, cfg Config) (err error) {
-	defer wrap(&err, "cassandra.Migrate(%q)", cfg.Keyspace)
-	if err := cfg.check(); err != nil {
-		return err
-	}
-	stmt, err := createKeyspace(cfg.Keyspace, cfg.Replication)
-	if err != nil {
-		return err
-	}
-	admin, err := connect(ctx, cfg, "")
-	if err != nil {
-		return err
-	}
-	err = admin.Query(stmt).WithContext(ctx).Exec()
-	if err == nil {
-		err = admin.AwaitSchemaAgreement(ctx)
-	}
-	admin.Close()
-	if err != nil {
-		return fmt.Errorf("create keyspace: %w", err)
-	}
-
-	session, err := connect(ctx, cfg, cfg.Keyspace)
-	if err != nil {
-		return err
-	}
-	defer session.Close()
-	if err := migrate.FromFS(ctx, gocqlx.NewSession(session), cql.Files); err != nil {
-		return fmt.Errorf("apply migrations: %w", err)
-	}
-	return nil
-}
 
 // createKeyspace spells the CREATE KEYSPACE statement. Names are checked, not
 // quoted: they are configuration, and a bad one should fail loudly.
@@ -114,13 +72,25 @@ func knownMigrations() []string {
 // schema changes in Migrate alone.
 func checkSchema(ctx context.Context, session *gocql.Session, keyspace string) error {
 	known := knownMigrations()
+	statementCounts := map[string]int{}
+	for _, name := range known {
+		b, err := fs.ReadFile(cql.Files, name)
+		if err != nil {
+			return err
+		}
+		statementCounts[name] = len(splitStatements(string(b)))
+	}
 	var applied []string
 	var name string
+	var done int
 	// The bookkeeping table holds one row per migration file, so reading it
-	// whole is one small read, as gocqlx's migrate.List does.
-	iter := session.Query(`SELECT name FROM gocqlx_migrate`).WithContext(ctx).Iter()
-	for iter.Scan(&name) {
-		applied = append(applied, name)
+	// whole is one small read. A file counts once all its statements are
+	// done: a run that stopped half-way must be completed first.
+	iter := session.Query(`SELECT name, done FROM gocqlx_migrate`).WithContext(ctx).Iter()
+	for iter.Scan(&name, &done) {
+		if n, ok := statementCounts[name]; !ok || done >= n {
+			applied = append(applied, name)
+		}
 	}
 	err := iter.Close()
 	var reqErr gocql.RequestError

@@ -34,8 +34,14 @@ type Config struct {
 	// Replication is the replication factor per data centre, used when
 	// Migrate creates the keyspace, e.g. {"dc1": 3, "dc2": 3}.
 	Replication map[string]int
-	// Timeout bounds one request to a node; 0 means 10s.
+	// Timeout bounds one request to a node; 0 means 10s. A request
+	// made with a nearer deadline gets a share of what is left instead
+	// (RetryConfig.attemptBudget).
 	Timeout time.Duration
+	// SpeculativeDelay is how long an idempotent read waits for its first
+	// replica before asking a second one as well; 0 means 100ms, negative
+	// turns speculative reads off.
+	SpeculativeDelay time.Duration
 	// Logger receives the driver's messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -50,6 +56,25 @@ func (c Config) check() error {
 		return fmt.Errorf("config: keyspace %q is not a valid CQL name", c.Keyspace)
 	}
 	return nil
+}
+
+func (c Config) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return 10 * time.Second
+	}
+	return c.Timeout
+}
+
+// speculation is the speculative execution policy of idempotent reads: a
+// slow replica (GC pause, compaction) costs one delay, not the timeout.
+func (c Config) speculation() gocql.SpeculativeExecutionPolicy {
+	switch {
+	case c.SpeculativeDelay < 0:
+		return gocql.NonSpeculativeExecution{}
+	case c.SpeculativeDelay == 0:
+		return &gocql.SimpleSpeculativeExecution{NumAttempts: 1, TimeoutDelay: 100 * time.Millisecond}
+	}
+	return &gocql.SimpleSpeculativeExecution{NumAttempts: 1, TimeoutDelay: c.SpeculativeDelay}
 }
 
 // validName accepts unquoted CQL identifiers, which is also what keeps the
@@ -72,7 +97,12 @@ type Store struct {
 	cfg     Config
 	session *gocql.Session
 	x       gocqlx.Session
-	log     *slog.Logger
+	// sess runs the statements that go through the thin Session
+	// interface, with retries and per-attempt timeouts.
+	sess  Session
+	retry RetryConfig
+	spec  gocql.SpeculativeExecutionPolicy
+	log   *slog.Logger
 }
 
 // Open connects to the keyspace, which Migrate must have created and brought
@@ -94,7 +124,15 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		session.Close()
 		return nil, err
 	}
-	return &Store{cfg: cfg, session: session, x: gocqlx.NewSession(session), log: logger(cfg)}, nil
+	return newStore(cfg, session, driverSession{session}), nil
+}
+
+// newStore assembles a Store; sess is the driver surface (a failing one in
+// tests) under the retry wrapper.
+func newStore(cfg Config, session *gocql.Session, sess Session) *Store {
+	retry := defaultRetry(cfg.timeout())
+	return &Store{cfg: cfg, session: session, x: gocqlx.NewSession(session), sess: withRetries(sess, retry),
+		retry: retry, spec: cfg.speculation(), log: logger(cfg)}
 }
 
 func logger(cfg Config) *slog.Logger {
@@ -113,12 +151,17 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 	cc.ProtoVersion = 4
 	cc.Consistency = gocql.LocalQuorum
 	cc.SerialConsistency = gocql.LocalSerial
-	cc.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(cfg.LocalDC))
-	cc.RetryPolicy = idempotentOnly{&gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}}
-	cc.Timeout = cfg.Timeout
-	if cc.Timeout <= 0 {
-		cc.Timeout = 10 * time.Second
-	}
+	// gocql 1.7's DC-aware policy hands out remote data centres' hosts
+	// once the local ones are down, so "LOCAL_QUORUM" would silently mean
+	// the other data centre's quorum. The filter keeps every other data
+	// centre's nodes out of the pool: with the local one down, requests
+	// fail (and the service is unavailable there) instead.
+	cc.HostFilter = gocql.DataCentreHostFilter(cfg.LocalDC)
+	cc.PoolConfig.HostSelectionPolicy = replanned{gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(cfg.LocalDC))}
+	// Retries are decided per statement (queryRetry, retrying): the
+	// cluster-wide policy retries nothing.
+	cc.RetryPolicy = noRetry{}
+	cc.Timeout = cfg.timeout()
 	cc.ConnectTimeout = cc.Timeout
 	cc.Logger = slogLogger{logger(cfg)}
 	type result struct {
@@ -148,16 +191,35 @@ func connect(ctx context.Context, cfg Config, keyspace string) (*gocql.Session, 
 	}
 }
 
-// idempotentOnly retries only statements marked idempotent: retrying a
-// counter update or a lightweight transaction after a timeout could apply
-// it twice or report a write that did happen as lost.
-type idempotentOnly struct{ gocql.RetryPolicy }
+// replanned lets a query plan, once it has handed out every host, hand
+// them out again (a bounded number of times) instead of nothing. gocql runs
+// a speculative execution on the same plan as the first attempt: on a data
+// centre with one live replica the speculative run finds the plan empty and
+// wins the race with ErrNoConnections, failing a read that was merely slow.
+// With the hosts handed out again it asks the same node a second time
+// instead, which is harmless for the idempotent reads that are speculated.
+type replanned struct{ gocql.HostSelectionPolicy }
 
-func (p idempotentOnly) Attempt(q gocql.RetryableQuery) bool {
-	if iq, ok := q.(interface{ IsIdempotent() bool }); !ok || !iq.IsIdempotent() {
-		return false
+// replanExtra bounds the repeats: one speculative run and its retries.
+const replanExtra = 4
+
+func (p replanned) Pick(q gocql.ExecutableQuery) gocql.NextHost {
+	next := p.HostSelectionPolicy.Pick(q)
+	var seen []gocql.SelectedHost
+	extra := 0
+	// gocql serialises calls to a plan shared by speculative runs.
+	return func() gocql.SelectedHost {
+		if h := next(); h != nil {
+			seen = append(seen, h)
+			return h
+		}
+		if len(seen) == 0 || extra >= replanExtra {
+			return nil
+		}
+		h := seen[extra%len(seen)]
+		extra++
+		return h
 	}
-	return p.RetryPolicy.Attempt(q)
 }
 
 // slogLogger adapts slog to the driver's logger.
@@ -178,43 +240,54 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// read prepares an idempotent statement: a read, or a write whose effect is
-// the same however often it lands.
+// read prepares an idempotent read: retried on timeouts and
+// unavailability, and sent to a second replica when the first is slow.
 func (s *Store) read(ctx context.Context, stmt string, args ...any) *gocqlx.Queryx {
-	return s.x.ContextQuery(ctx, stmt, nil).Bind(args...).Idempotent(true)
+	q := s.write(ctx, stmt, args...)
+	q.SetSpeculativeExecutionPolicy(s.spec)
+	return q
 }
 
-// write is read under the name that says why retrying it is safe.
+// write prepares a write whose effect is the same however often it lands,
+// which is what makes retrying it after a timeout safe. It is not sent
+// speculatively: a second copy of every write would double the write load.
 func (s *Store) write(ctx context.Context, stmt string, args ...any) *gocqlx.Queryx {
-	return s.read(ctx, stmt, args...)
+	q := s.x.ContextQuery(ctx, stmt, nil).Bind(args...).Idempotent(true)
+	q.RetryPolicy(newQueryRetry(ctx, s.retry))
+	return q
 }
 
 // once prepares a statement the driver must not retry: a lightweight
-// transaction or a counter update.
+// transaction or a counter update, which a timeout may have applied.
 func (s *Store) once(ctx context.Context, stmt string, args ...any) *gocqlx.Queryx {
-	return s.x.ContextQuery(ctx, stmt, nil).Bind(args...).Idempotent(false)
+	q := s.x.ContextQuery(ctx, stmt, nil).Bind(args...).Idempotent(false)
+	q.RetryPolicy(noRetry{})
+	return q
 }
 
-// batch collects idempotent writes that must land together.
+// batch collects idempotent writes that must land together, run as one
+// logged batch through the Session (so retried like any idempotent
+// statement, and open to a test's failing session).
 type batch struct {
-	b *gocql.Batch
+	ctx   context.Context
+	stmts []Statement
 }
 
 func (s *Store) logged(ctx context.Context) *batch {
-	return &batch{s.session.NewBatch(gocql.LoggedBatch).WithContext(ctx)}
+	return &batch{ctx: ctx}
 }
 
 func (b *batch) add(stmt string, args ...any) {
-	b.b.Entries = append(b.b.Entries, gocql.BatchEntry{Stmt: stmt, Args: args, Idempotent: true})
+	b.stmts = append(b.stmts, Statement{CQL: stmt, Args: args, Idempotent: true})
 }
 
-func (b *batch) len() int { return len(b.b.Entries) }
+func (b *batch) len() int { return len(b.stmts) }
 
 func (s *Store) exec(b *batch) error {
 	if b.len() == 0 {
 		return nil
 	}
-	return s.session.ExecuteBatch(b.b)
+	return s.sess.Batch(b.ctx, b.stmts)
 }
 
 // stmt is one bound statement.
@@ -235,7 +308,7 @@ func (s *Store) writeEach(ctx context.Context, stmts []stmt) error {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			errs[i] = s.write(ctx, st.cql, st.args...).Exec()
+			errs[i] = s.sess.Exec(ctx, Statement{CQL: st.cql, Args: st.args, Idempotent: true})
 		})
 	}
 	wg.Wait()
