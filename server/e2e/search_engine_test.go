@@ -5,14 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -20,6 +17,7 @@ import (
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/server/app/apptest"
+	"github.com/backbeat/backbeat/server/testenv/netcut"
 	"github.com/backbeat/backbeat/server/testenv/opensearchtest"
 )
 
@@ -71,8 +69,8 @@ func searchFor(t *testing.T, c apptest.API, query, want string) error {
 func TestSearchEngineOnCassandra(t *testing.T) {
 	requireSearchEngine(t)
 	node := opensearchtest.Shared(t)
-	p := startProxy(t, strings.TrimPrefix(node.URL, "http://"))
-	searchURL := "http://" + p.addr
+	p := netcut.Start(t, strings.TrimPrefix(node.URL, "http://"))
+	searchURL := "http://" + p.Addr()
 	s := startServer(t, t.TempDir(), "--search-url", searchURL)
 	ctx := apptest.Context(t)
 	c := as(s, registerAdmin(t, s, "root"))
@@ -92,7 +90,7 @@ func TestSearchEngineOnCassandra(t *testing.T) {
 	}
 	t.Logf("%s", strings.TrimSpace(status))
 
-	p.stop()
+	p.Cut()
 	_, err = c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "sigur"}))
 	apptest.WantCode(t, err, connect.CodeUnavailable)
 	if !strings.Contains(err.Error(), "search is unavailable") {
@@ -106,7 +104,7 @@ func TestSearchEngineOnCassandra(t *testing.T) {
 	_, err = c.Users.GetMe(ctx, connect.NewRequest(&userv1.GetMeRequest{}))
 	apptest.MustOK(t, "GetMe while OpenSearch is down", err)
 
-	p.start()
+	p.Restore(t)
 	apptest.MustOK(t, "catch-up after OpenSearch is back", searchFor(t, c, "svefn", "track:Svefn-g-englar"))
 
 	live := "backbeat-" + keyspaceOf(s.dataDir)
@@ -202,72 +200,4 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// proxy forwards TCP to OpenSearch until stopped, so a test can take
-// OpenSearch away from a running server and bring it back on the same
-// address.
-type proxy struct {
-	addr, target string
-	mu           sync.Mutex
-	l            net.Listener
-	conns        []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{addr: l.Addr().String(), target: target}
-	p.serve(l)
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) start() {
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		panic(err)
-	}
-	p.serve(l)
-}
-
-func (p *proxy) serve(l net.Listener) {
-	p.mu.Lock()
-	p.l = l
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-// stop refuses new connections and cuts the open ones.
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.l != nil {
-		p.l.Close()
-		p.l = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }

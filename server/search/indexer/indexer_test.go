@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -21,6 +19,7 @@ import (
 	"github.com/backbeat/backbeat/server/search/opensearch"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 	"github.com/backbeat/backbeat/server/testenv/cassandratest"
+	"github.com/backbeat/backbeat/server/testenv/netcut"
 	"github.com/backbeat/backbeat/server/testenv/opensearchtest"
 )
 
@@ -321,8 +320,8 @@ func TestOneIndexerAcrossReplicas(t *testing.T) {
 // indexer catches up on what was written meanwhile.
 func TestEngineOutage(t *testing.T) {
 	node := opensearchtest.Shared(t)
-	p := startProxy(t, strings.TrimPrefix(node.URL, "http://"))
-	e := newEnv(t, "http://"+p.addr)
+	p := netcut.Start(t, strings.TrimPrefix(node.URL, "http://"))
+	e := newEnv(t, "http://"+p.Addr())
 	ix := e.indexer("a", 500)
 	run(t, ix)
 	before := e.artist(t, "Before Outage")
@@ -330,7 +329,7 @@ func TestEngineOutage(t *testing.T) {
 		refs, err := search(t, e, "before outage")
 		return err == nil && hasRef(refs, domain.ItemArtist, before.ID)
 	})
-	p.stop()
+	p.Cut()
 	began := time.Now()
 	_, err := search(t, e, "before")
 	if !domain.IsKind(err, domain.KindUnavailable) {
@@ -339,7 +338,7 @@ func TestEngineOutage(t *testing.T) {
 	t.Logf("Search during the outage: %v after %s", err, time.Since(began).Round(time.Millisecond))
 	during := e.artist(t, "During Outage") // the store is not affected
 	waitFor(t, "indexer notices the outage", func() bool { return ix.Status().LastError != "" })
-	p.start()
+	p.Restore(t)
 	waitFor(t, "caught up after the outage", func() bool {
 		refs, err := search(t, e, "during outage")
 		return err == nil && hasRef(refs, domain.ItemArtist, during.ID)
@@ -455,72 +454,6 @@ func TestLateRecordIsIndexed(t *testing.T) {
 		_, ok := indexed(t, e.url, e.index)["playlist:"+pl.ID]
 		return ok
 	})
-}
-
-// proxy forwards TCP to OpenSearch until stopped, so a test can take
-// OpenSearch away and bring it back on the same address.
-type proxy struct {
-	addr, target string
-	mu           sync.Mutex
-	l            net.Listener
-	conns        []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{addr: l.Addr().String(), target: target}
-	p.serve(l)
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) start() {
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		panic(err)
-	}
-	p.serve(l)
-}
-
-func (p *proxy) serve(l net.Listener) {
-	p.mu.Lock()
-	p.l = l
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-// stop refuses new connections and cuts the open ones.
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.l != nil {
-		p.l.Close()
-		p.l = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }
 
 // BenchmarkFeed prints the index lag under a write load and the time to
