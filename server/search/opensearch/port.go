@@ -33,15 +33,8 @@ const ofSearch = "search-engine"
 // past OpenSearch's result window (10,000) there is no next page.
 func (p Port) Search(ctx context.Context, query string, types []domain.ItemType, pg domain.Page) (_ []domain.SearchRef, _ string, err error) {
 	defer derrors.Wrap(&err, "opensearch.Port.Search(%q)", query)
-	cur, resume, err := pagetoken.Read(pg, ofSearch)
-	if err != nil {
-		return nil, "", err
-	}
 	folded := search.Fold(query)
-	if resume && cur.Key != folded {
-		return nil, "", domain.Invalid("page_token", "not a page token of this search")
-	}
-	offset, err := cur.Offset()
+	offset, err := pagetoken.ReadOffset(pg, ofSearch, folded)
 	if err != nil {
 		return nil, "", err
 	}
@@ -94,7 +87,7 @@ func (p Port) Search(ctx context.Context, query string, types []domain.ItemType,
 	}
 	next := ""
 	if end := offset + len(page); end < total && end < maxWindow {
-		next = pagetoken.Cursor{List: ofSearch, Key: folded, N: int64(end)}.Token()
+		next = pagetoken.OffsetToken(ofSearch, folded, end)
 	}
 	return refs, next, nil
 }

@@ -199,17 +199,8 @@ type prefixRow struct {
 // offsets into that ranking.
 func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (_ []domain.SearchHit, _ string, err error) {
 	defer wrap(&err, "cassandra.Search(%q)", query)
-	cur, resume, err := pagetoken.Read(p, ofSearch)
-	if err != nil {
-		return nil, "", err
-	}
-	// A token is an offset into one query's ranking: it means nothing for
-	// another query, so it carries its query and is refused for any other.
 	folded := search.Fold(query)
-	if resume && cur.Key != folded {
-		return nil, "", domain.Invalid("page_token", "not a page token of this search")
-	}
-	offset, err := cur.Offset()
+	offset, err := pagetoken.ReadOffset(p, ofSearch, folded)
 	if err != nil {
 		return nil, "", err
 	}
@@ -255,7 +246,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	}
 	next := ""
 	if offset+len(res.Hits) < res.Total {
-		next = pagetoken.Cursor{List: ofSearch, Key: folded, N: int64(offset + len(res.Hits))}.Token()
+		next = pagetoken.OffsetToken(ofSearch, folded, offset+len(res.Hits))
 	}
 	return hits, next, nil
 }

@@ -204,17 +204,8 @@ var itemKinds = map[domain.ItemType]search.Kind{
 // is bounded by the index's own limits on broad queries.
 func (c catalogStore) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) (hits []domain.SearchHit, next string, err error) {
 	defer derrors.Wrap(&err, "embedded.Search(%q)", query)
-	cur, resume, err := pagetoken.Read(p, listSearch)
-	if err != nil {
-		return nil, "", err
-	}
-	// A token is an offset into one query's ranking: it means nothing for
-	// another query, so it carries its query and is refused for any other.
 	folded := search.Fold(query)
-	if resume && cur.Key != folded {
-		return nil, "", domain.Invalid("page_token", "not a page token of this search")
-	}
-	offset, err := cur.Offset()
+	offset, err := pagetoken.ReadOffset(p, listSearch, folded)
 	if err != nil {
 		return nil, "", err
 	}
@@ -250,7 +241,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		hits = append(hits, hit)
 	}
 	if offset+p.Size < res.Total {
-		next = pagetoken.Cursor{List: listSearch, Key: folded, N: int64(offset + p.Size)}.Token()
+		next = pagetoken.OffsetToken(listSearch, folded, offset+p.Size)
 	}
 	return hits, next, nil
 }

@@ -61,6 +61,27 @@ func Read(p domain.Page, list string) (c Cursor, resume bool, err error) {
 	return c, true, nil
 }
 
+// ReadOffset reads the token of an offset-paged listing ranked for one key
+// (a search's folded query) and returns the offset to start at, 0 for the
+// first page. An offset into one query's ranking means nothing for another,
+// so the token carries its key and is refused for any other.
+func ReadOffset(p domain.Page, list, key string) (int, error) {
+	c, resume, err := Read(p, list)
+	if err != nil {
+		return 0, err
+	}
+	if resume && c.Key != key {
+		return 0, domain.Invalid("page_token", "not a page token of this search")
+	}
+	return c.Offset()
+}
+
+// OffsetToken is the token of the page at offset n of key's ranking, for
+// ReadOffset.
+func OffsetToken(list, key string, n int) string {
+	return Cursor{List: list, Key: key, N: int64(n)}.Token()
+}
+
 // Page cuts items, read one past the page size, to the page, and makes the
 // next token with next from the last item kept.
 func Page[T any](items []T, size int, next func(last T) Cursor) ([]T, string) {

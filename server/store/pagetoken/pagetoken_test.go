@@ -56,3 +56,25 @@ func TestRead(t *testing.T) {
 		t.Errorf("token of another list: %v, want invalid", err)
 	}
 }
+
+// An offset token is bound to its list and its key (a search's folded
+// query): another query, a forged offset or another list is invalid.
+func TestReadOffset(t *testing.T) {
+	if n, err := ReadOffset(domain.Page{Size: 10}, "search", "river"); err != nil || n != 0 {
+		t.Errorf("first page: %d %v, want 0", n, err)
+	}
+	tok := OffsetToken("search", "river", 20)
+	if n, err := ReadOffset(domain.Page{Size: 10, Token: tok}, "search", "river"); err != nil || n != 20 {
+		t.Errorf("next page: %d %v, want 20", n, err)
+	}
+	for name, tc := range map[string]struct{ token, list, key string }{
+		"another query":   {tok, "search", "rivers"},
+		"another list":    {tok, "tracks", "river"},
+		"a forged offset": {OffsetToken("search", "river", MaxOffset+1), "search", "river"},
+		"a negative one":  {OffsetToken("search", "river", -1), "search", "river"},
+	} {
+		if _, err := ReadOffset(domain.Page{Size: 10, Token: tc.token}, tc.list, tc.key); !domain.IsKind(err, domain.KindInvalid) {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
+}
