@@ -3,6 +3,7 @@ package opensearch
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/opensearch-project/opensearch-go/v4/opensearchapi"
 
@@ -32,10 +33,16 @@ const mapping = `{
   }
 }`
 
+// indexAdminTimeout bounds creating and deleting the index. These change
+// the cluster state and wait for shards to be allocated, which takes seconds
+// on a busy node (a CI run saw index creation outlast the 2 s search
+// timeout); they run at start-up and in tools, never on a request's path.
+const indexAdminTimeout = 30 * time.Second
+
 // EnsureIndex creates the index with its mapping unless it exists.
 func (e *Engine) EnsureIndex(ctx context.Context) (err error) {
 	defer derrors.Wrap(&err, "EnsureIndex(%q)", e.index)
-	ctx, cancel := e.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, max(e.timeout, indexAdminTimeout))
 	defer cancel()
 	resp, err := e.api.Indices.Exists(ctx, opensearchapi.IndicesExistsReq{Indices: []string{e.index}})
 	if resp != nil && resp.StatusCode == 200 {
@@ -51,7 +58,7 @@ func (e *Engine) EnsureIndex(ctx context.Context) (err error) {
 // DropIndex deletes the index, for a rebuild from scratch and for tests.
 func (e *Engine) DropIndex(ctx context.Context) (err error) {
 	defer derrors.Wrap(&err, "DropIndex(%q)", e.index)
-	ctx, cancel := e.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, max(e.timeout, indexAdminTimeout))
 	defer cancel()
 	_, err = e.api.Indices.Delete(ctx, opensearchapi.IndicesDeleteReq{Indices: []string{e.index}})
 	return classify(err)
