@@ -30,6 +30,7 @@ func seed(args []string) error {
 	store := fs.String("store", "embedded", "embedded or cassandra (ids file still goes to -data-dir)")
 	hosts := fs.String("cassandra-hosts", "127.0.0.1", "Cassandra contact points")
 	keyspace := fs.String("cassandra-keyspace", "backbeat", "migrated keyspace to fill")
+	concurrency := fs.Int("concurrency", storeseed.DefaultConcurrency, "writes in flight on a store without batches (cassandra)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,14 +59,20 @@ func seed(args []string) error {
 		return fmt.Errorf("-store: unknown %q", *store)
 	}
 
+	if *concurrency < 1 {
+		return fmt.Errorf("-concurrency: %d, want at least 1", *concurrency)
+	}
 	start := time.Now()
-	cat, err := storeseed.FillCatalog(ctx, stores, *tracks)
+	opts := storeseed.Options{Concurrency: *concurrency, Progress: func(p storeseed.Progress) {
+		log.Info("seeding", "phase", p.Phase, "done", p.Done, "total", p.Total, "elapsed", time.Since(start).Round(time.Millisecond))
+	}}
+	cat, err := storeseed.FillCatalog(ctx, stores, *tracks, opts)
 	if err != nil {
 		return err
 	}
 	log.Info("catalog seeded", "tracks", len(cat.TrackIDs), "took", time.Since(start))
 	start = time.Now()
-	plIDs, err := storeseed.FillPlaylists(ctx, stores, cat.TrackIDs, *playlists, *entries)
+	plIDs, err := storeseed.FillPlaylists(ctx, stores, cat.TrackIDs, *playlists, *entries, opts)
 	if err != nil {
 		return err
 	}

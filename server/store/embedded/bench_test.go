@@ -72,13 +72,13 @@ func seed() {
 			return
 		}
 		start := time.Now()
-		bench.catalog, bench.err = storeseed.FillCatalog(ctx, s.Stores(), benchTracks)
+		bench.catalog, bench.err = storeseed.FillCatalog(ctx, s.Stores(), benchTracks, storeseed.Options{})
 		if bench.err != nil {
 			return
 		}
 		catalogTook := time.Since(start)
 		start = time.Now()
-		bench.playlists, bench.err = storeseed.FillPlaylists(ctx, s.Stores(), bench.catalog.TrackIDs, benchPlaylists, benchEntries)
+		bench.playlists, bench.err = storeseed.FillPlaylists(ctx, s.Stores(), bench.catalog.TrackIDs, benchPlaylists, benchEntries, storeseed.Options{})
 		if bench.err != nil {
 			return
 		}

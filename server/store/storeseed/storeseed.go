@@ -19,19 +19,10 @@ import (
 
 // Batcher is offered by stores that can run many writes in one transaction
 // (the embedded store does): FillCatalog and FillPlaylists use it when the
-// store has it,
-// which makes seeding many times faster.
+// store has it, which makes seeding many times faster there; stores without
+// it are written concurrently instead (see Options).
 type Batcher interface {
 	Batch(ctx context.Context, fn func(ctx context.Context) error) error
-}
-
-// inBatches returns a function running fn in one batch of s's store, or
-// directly when the store has no batches.
-func inBatches(s domain.Stores) func(ctx context.Context, fn func(ctx context.Context) error) error {
-	if b, ok := s.Catalog.(Batcher); ok {
-		return b.Batch
-	}
-	return func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
 }
 
 // Catalog lists what FillCatalog created.
@@ -101,12 +92,9 @@ func IDAfter(last string) string {
 
 // seeder holds the state of one seeding run.
 type seeder struct {
-	s     domain.Stores
-	g     nameGen
-	now   time.Time
-	last  string // the last id made
-	album *domain.Album
-	out   *Catalog
+	g    nameGen
+	now  time.Time
+	last string // the last id made
 }
 
 func (sd *seeder) id() string {
@@ -117,129 +105,130 @@ func (sd *seeder) id() string {
 // FillCatalog fills s, through its interfaces, with about tracks tracks:
 // one artist per 20 tracks, albums of 10 tracks, a fifth of the tracks
 // crediting a second artist, play counts spread like real ones (few hits,
-// a long tail). The same tracks value always generates the same names. It
-// writes in batches when the store offers them (see Batcher).
-func FillCatalog(ctx context.Context, s domain.Stores, tracks int) (*Catalog, error) {
+// a long tail). The same tracks value always generates the same names.
+// It generates everything first, then writes artists, albums and tracks in
+// that order (a track's album and artists exist before it does): in
+// batches when the store offers them (see Batcher), else with o.Concurrency
+// writes in flight.
+func FillCatalog(ctx context.Context, s domain.Stores, tracks int, o Options) (*Catalog, error) {
 	sd := &seeder{
-		s:   s,
 		g:   nameGen{rand.New(rand.NewPCG(uint64(tracks), 42))},
 		now: time.Now().UTC().Truncate(time.Millisecond),
-		out: &Catalog{Words: append([]string(nil), commonWords...)},
 	}
-	batch := inBatches(s)
-	err := batch(ctx, func(ctx context.Context) error {
-		for i := range max(1, tracks/20) {
-			a := &domain.Artist{ID: sd.id(), Name: sd.g.title(2), Genres: []string{"pop"}, CreateTime: sd.now, UpdateTime: sd.now}
-			if err := s.Catalog.CreateArtist(ctx, a); err != nil {
-				return fmt.Errorf("seed artist %d: %w", i, err)
-			}
-			sd.out.ArtistIDs = append(sd.out.ArtistIDs, a.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		return sd.out, err
+	out := &Catalog{Words: append([]string(nil), commonWords...)}
+	artists := make([]*domain.Artist, max(1, tracks/20))
+	for i := range artists {
+		artists[i] = &domain.Artist{ID: sd.id(), Name: sd.g.title(2), Genres: []string{"pop"}, CreateTime: sd.now, UpdateTime: sd.now}
+		out.ArtistIDs = append(out.ArtistIDs, artists[i].ID)
 	}
-	const perBatch = 2000
-	for start := 0; start < tracks; start += perBatch {
-		err := batch(ctx, func(ctx context.Context) error {
-			for i := start; i < min(start+perBatch, tracks); i++ {
-				if err := sd.track(ctx, i); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return sd.out, err
+	var albums []*domain.Album
+	all := make([]*domain.Track, tracks)
+	for i := range all {
+		primary := out.ArtistIDs[i/20%len(artists)]
+		if i%10 == 0 {
+			al := &domain.Album{ID: sd.id(), Title: sd.g.title(3), ArtistIDs: []string{primary}, Type: domain.AlbumTypeAlbum,
+				ReleaseDate: fmt.Sprintf("%d-%02d-%02d", 1970+sd.g.rng.IntN(55), 1+sd.g.rng.IntN(12), 1+sd.g.rng.IntN(28)),
+				CreateTime:  sd.now, UpdateTime: sd.now}
+			albums = append(albums, al)
+			out.AlbumIDs = append(out.AlbumIDs, al.ID)
 		}
+		credits := []string{primary}
+		if sd.g.rng.IntN(5) == 0 {
+			if other := out.ArtistIDs[sd.g.rng.IntN(len(artists))]; other != primary {
+				credits = append(credits, other)
+			}
+		}
+		all[i] = &domain.Track{
+			ID: sd.id(), Title: sd.g.title(4), ArtistIDs: credits, AlbumID: albums[len(albums)-1].ID,
+			DiscNumber: 1, TrackNumber: 1 + i%10, Duration: time.Duration(120+sd.g.rng.IntN(240)) * time.Second,
+			Status: domain.TrackReady, PlayCount: int64(1e7 / (1 + sd.g.rng.Float64()*1e4)),
+			CreateTime: sd.now, UpdateTime: sd.now,
+		}
+		out.TrackIDs = append(out.TrackIDs, all[i].ID)
 	}
 	for range 20 {
-		sd.out.Words = append(sd.out.Words, sd.g.word())
+		out.Words = append(out.Words, sd.g.word())
 	}
-	return sd.out, nil
-}
 
-// track creates track i, and its album first when it starts one.
-func (sd *seeder) track(ctx context.Context, i int) error {
-	artists := sd.out.ArtistIDs
-	primary := artists[i/20%len(artists)]
-	if i%10 == 0 {
-		sd.album = &domain.Album{ID: sd.id(), Title: sd.g.title(3), ArtistIDs: []string{primary}, Type: domain.AlbumTypeAlbum,
-			ReleaseDate: fmt.Sprintf("%d-%02d-%02d", 1970+sd.g.rng.IntN(55), 1+sd.g.rng.IntN(12), 1+sd.g.rng.IntN(28)),
-			CreateTime:  sd.now, UpdateTime: sd.now}
-		if err := sd.s.Catalog.CreateAlbum(ctx, sd.album); err != nil {
-			return fmt.Errorf("seed album %d: %w", i/10, err)
+	const perBatch = 2000
+	if err := writeAll(ctx, s.Catalog, "artists", len(artists), perBatch, o, func(ctx context.Context, i int) error {
+		if err := s.Catalog.CreateArtist(ctx, artists[i]); err != nil {
+			return fmt.Errorf("seed artist %d: %w", i, err)
 		}
-		sd.out.AlbumIDs = append(sd.out.AlbumIDs, sd.album.ID)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	credits := []string{primary}
-	if sd.g.rng.IntN(5) == 0 {
-		if other := artists[sd.g.rng.IntN(len(artists))]; other != primary {
-			credits = append(credits, other)
+	if err := writeAll(ctx, s.Catalog, "albums", len(albums), perBatch, o, func(ctx context.Context, i int) error {
+		if err := s.Catalog.CreateAlbum(ctx, albums[i]); err != nil {
+			return fmt.Errorf("seed album %d: %w", i, err)
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	t := &domain.Track{
-		ID: sd.id(), Title: sd.g.title(4), ArtistIDs: credits, AlbumID: sd.album.ID,
-		DiscNumber: 1, TrackNumber: 1 + i%10, Duration: time.Duration(120+sd.g.rng.IntN(240)) * time.Second,
-		Status: domain.TrackReady, PlayCount: int64(1e7 / (1 + sd.g.rng.Float64()*1e4)),
-		CreateTime: sd.now, UpdateTime: sd.now,
+	if err := writeAll(ctx, s.Catalog, "tracks", len(all), perBatch, o, func(ctx context.Context, i int) error {
+		if err := s.Catalog.CreateTrack(ctx, all[i]); err != nil {
+			return fmt.Errorf("seed track %d: %w", i, err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	if err := sd.s.Catalog.CreateTrack(ctx, t); err != nil {
-		return fmt.Errorf("seed track %d: %w", i, err)
-	}
-	sd.out.TrackIDs = append(sd.out.TrackIDs, t.ID)
-	return nil
+	return out, nil
 }
 
 // FillPlaylists creates n public playlists, owned by n/10 new users, each
 // with 1 to 2*avgEntries entries drawn from trackIDs, and returns their ids.
-func FillPlaylists(ctx context.Context, s domain.Stores, trackIDs []string, n, avgEntries int) ([]string, error) {
+// Like FillCatalog it writes in batches or concurrently, as o and the store
+// allow; one playlist and its entries are written by one worker, in order.
+func FillPlaylists(ctx context.Context, s domain.Stores, trackIDs []string, n, avgEntries int, o Options) ([]string, error) {
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
-	sd := &seeder{s: s, now: time.Now().UTC().Truncate(time.Millisecond)}
-	batch := inBatches(s)
-	owners := make([]string, max(1, n/10))
-	err := batch(ctx, func(ctx context.Context) error {
-		for i := range owners {
-			name := fmt.Sprintf("seeduser%06d", i)
-			u := &domain.User{ID: sd.id(), Username: name, Email: name + "@example.com", DisplayName: name,
-				Roles: []domain.Role{domain.RoleListener}, CreateTime: sd.now, UpdateTime: sd.now}
-			if err := s.Users.CreateUser(ctx, u); err != nil {
-				return fmt.Errorf("seed user %d: %w", i, err)
-			}
-			owners[i] = u.ID
+	sd := &seeder{now: time.Now().UTC().Truncate(time.Millisecond)}
+	users := make([]*domain.User, max(1, n/10))
+	for i := range users {
+		name := fmt.Sprintf("seeduser%06d", i)
+		users[i] = &domain.User{ID: sd.id(), Username: name, Email: name + "@example.com", DisplayName: name,
+			Roles: []domain.Role{domain.RoleListener}, CreateTime: sd.now, UpdateTime: sd.now}
+	}
+	type playlist struct {
+		pl      *domain.Playlist
+		entries []*domain.PlaylistEntry
+	}
+	pls := make([]playlist, n)
+	ids := make([]string, n)
+	for i := range pls {
+		pl := &domain.Playlist{ID: sd.id(), OwnerID: users[i%len(users)].ID, Name: fmt.Sprintf("Mix %d", i), Public: true,
+			CreateTime: sd.now, UpdateTime: sd.now}
+		entries := make([]*domain.PlaylistEntry, 1+rng.IntN(2*avgEntries))
+		for j := range entries {
+			entries[j] = &domain.PlaylistEntry{ID: sd.id(), TrackID: trackIDs[rng.IntN(len(trackIDs))], AddedBy: pl.OwnerID, AddTime: sd.now}
+		}
+		pls[i] = playlist{pl, entries}
+		ids[i] = pl.ID
+	}
+
+	if err := writeAll(ctx, s.Catalog, "users", len(users), 2000, o, func(ctx context.Context, i int) error {
+		if err := s.Users.CreateUser(ctx, users[i]); err != nil {
+			return fmt.Errorf("seed user %d: %w", i, err)
 		}
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
-	ids := make([]string, n)
-	const perBatch = 200
-	for start := 0; start < n; start += perBatch {
-		err := batch(ctx, func(ctx context.Context) error {
-			for i := start; i < min(start+perBatch, n); i++ {
-				pl := &domain.Playlist{ID: sd.id(), OwnerID: owners[i%len(owners)], Name: fmt.Sprintf("Mix %d", i), Public: true,
-					CreateTime: sd.now, UpdateTime: sd.now}
-				if err := s.Playlists.CreatePlaylist(ctx, pl); err != nil {
-					return fmt.Errorf("seed playlist %d: %w", i, err)
-				}
-				entries := make([]*domain.PlaylistEntry, 1+rng.IntN(2*avgEntries))
-				for j := range entries {
-					entries[j] = &domain.PlaylistEntry{ID: sd.id(), TrackID: trackIDs[rng.IntN(len(trackIDs))], AddedBy: pl.OwnerID, AddTime: sd.now}
-				}
-				for from := 0; from < len(entries); from += domain.MaxBatch {
-					if err := s.Playlists.AddEntries(ctx, pl.ID, entries[from:min(from+domain.MaxBatch, len(entries))], -1); err != nil {
-						return fmt.Errorf("seed entries of playlist %d: %w", i, err)
-					}
-				}
-				ids[i] = pl.ID
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+	if err := writeAll(ctx, s.Catalog, "playlists", n, 200, o, func(ctx context.Context, i int) error {
+		pl, entries := pls[i].pl, pls[i].entries
+		if err := s.Playlists.CreatePlaylist(ctx, pl); err != nil {
+			return fmt.Errorf("seed playlist %d: %w", i, err)
 		}
+		for from := 0; from < len(entries); from += domain.MaxBatch {
+			if err := s.Playlists.AddEntries(ctx, pl.ID, entries[from:min(from+domain.MaxBatch, len(entries))], -1); err != nil {
+				return fmt.Errorf("seed entries of playlist %d: %w", i, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return ids, nil
 }

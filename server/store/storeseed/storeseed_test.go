@@ -20,7 +20,7 @@ func TestFillCatalogAndPlaylists(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	s := st.Stores()
 
-	cat, err := storeseed.FillCatalog(ctx, s, 45)
+	cat, err := storeseed.FillCatalog(ctx, s, 45, storeseed.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestFillCatalogAndPlaylists(t *testing.T) {
 		t.Errorf("track 44: album %s number %d, want %s 5", tr.AlbumID, tr.TrackNumber, cat.AlbumIDs[4])
 	}
 
-	ids, err := storeseed.FillPlaylists(ctx, s, cat.TrackIDs, 12, 3)
+	ids, err := storeseed.FillPlaylists(ctx, s, cat.TrackIDs, 12, 3, storeseed.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
