@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/backbeat/backbeat/server/app"
+)
+
+// backupFlags are the flags of backup and restore: where the data
+// directory and the blobs are (the same flags as serve).
+func backupFlags(name string) (*flag.FlagSet, *app.Config) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfg := app.Defaults()
+	cfg.BindStoreFlags(fs)
+	fs.StringVar(&cfg.Media.BlobDir, "blob-dir", "", "directory of uploads and transcoded media (default <data-dir>/blobs) (env "+app.EnvVar("blob-dir")+")")
+	fs.StringVar(&cfg.Media.S3Bucket, "blob-s3-bucket", "", "S3 bucket of the media: its blobs are not listed (env "+app.EnvVar("blob-s3-bucket")+")")
+	return fs, &cfg
+}
+
+// backupCmd is 'backbeat backup DIR': a consistent copy of a (possibly
+// serving) embedded deployment's database and signing keys, with a blob
+// manifest.
+func (e environ) backupCmd(args []string) error {
+	fs, cfg := backupFlags("backup")
+	pos, err := e.parseArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("backup: want the backup directory to create: backbeat backup [flags] DIR")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	m, err := app.Backup(ctx, *cfg, pos[0])
+	if err != nil {
+		return err
+	}
+	var size int64
+	for _, f := range m.Files {
+		size += f.Size
+	}
+	fmt.Fprintf(e.stdout, "backbeat: backed up %d files (%d bytes) and a manifest of %d blobs to %s in %s\n",
+		len(m.Files), size, len(m.Blobs), pos[0], time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// restoreCmd is 'backbeat restore DIR': the backup in DIR into an empty
+// data directory.
+func (e environ) restoreCmd(args []string) error {
+	fs, cfg := backupFlags("restore")
+	pos, err := e.parseArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("restore: want the backup directory: backbeat restore [flags] DIR")
+	}
+	start := time.Now()
+	r, err := app.Restore(context.Background(), *cfg, pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "backbeat: restored %d files into %s in %s\n", len(r.Manifest.Files), cfg.DataDir, time.Since(start).Round(time.Millisecond))
+	if n := len(r.MissingBlobs); n > 0 {
+		fmt.Fprintf(e.stderr, "backbeat: %d of the %d blobs the backup lists are missing from the blob directory (first: %s); restore them from the blob storage's own backup\n",
+			n, len(r.Manifest.Blobs), r.MissingBlobs[0])
+	}
+	return nil
+}
