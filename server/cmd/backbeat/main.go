@@ -9,6 +9,8 @@
 //	backbeat backup DIR, backbeat restore DIR [flags]
 //	                           copy an embedded deployment's store and keys
 //	                           while it serves; restore into an empty data dir
+//	backbeat healthcheck [--addr] [--path /healthz]
+//	                           exit 0 if the server answers 200 (HEALTHCHECK)
 package main
 
 import (
@@ -66,6 +68,7 @@ commands:
   search   rebuild the search index or show its lag (see 'backbeat search -h')
   backup   copy the embedded store and signing keys, while serving, to a new directory (see 'backbeat backup -h')
   restore  restore a backup into an empty data directory (see 'backbeat restore -h')
+  healthcheck  ask a running server's /healthz (the container's health check)
 `
 
 func (e environ) run(args []string) error {
@@ -86,6 +89,8 @@ func (e environ) run(args []string) error {
 		return e.backupCmd(args[1:])
 	case "restore":
 		return e.restoreCmd(args[1:])
+	case "healthcheck":
+		return e.healthcheckCmd(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, usage)
 		return nil
