@@ -23,22 +23,32 @@ func backupFlags(name string) (*flag.FlagSet, *app.Config) {
 	return fs, &cfg
 }
 
+// parseDir parses the flags and the one backup directory of backup and
+// restore.
+func (e environ) parseDir(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := e.parseArgs(fs, args, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", fmt.Errorf("%s: want the backup directory: backbeat %s [flags] DIR", fs.Name(), fs.Name())
+	}
+	return pos[0], nil
+}
+
 // backupCmd is 'backbeat backup DIR': a consistent copy of a (possibly
 // serving) embedded deployment's database and signing keys, with a blob
 // manifest.
 func (e environ) backupCmd(args []string) error {
 	fs, cfg := backupFlags("backup")
-	pos, err := e.parseArgs(fs, args, 1)
+	dir, err := e.parseDir(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("backup: want the backup directory to create: backbeat backup [flags] DIR")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	m, err := app.Backup(ctx, *cfg, pos[0])
+	m, err := app.Backup(ctx, *cfg, dir)
 	if err != nil {
 		return err
 	}
@@ -47,7 +57,7 @@ func (e environ) backupCmd(args []string) error {
 		size += f.Size
 	}
 	fmt.Fprintf(e.stdout, "backbeat: backed up %d files (%d bytes) and a manifest of %d blobs to %s in %s\n",
-		len(m.Files), size, len(m.Blobs), pos[0], time.Since(start).Round(time.Millisecond))
+		len(m.Files), size, len(m.Blobs), dir, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -55,15 +65,12 @@ func (e environ) backupCmd(args []string) error {
 // data directory.
 func (e environ) restoreCmd(args []string) error {
 	fs, cfg := backupFlags("restore")
-	pos, err := e.parseArgs(fs, args, 1)
+	dir, err := e.parseDir(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("restore: want the backup directory: backbeat restore [flags] DIR")
-	}
 	start := time.Now()
-	r, err := app.Restore(context.Background(), *cfg, pos[0])
+	r, err := app.Restore(context.Background(), *cfg, dir)
 	if err != nil {
 		return err
 	}
