@@ -206,7 +206,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 			log.Error("media cleanup worker stopped", "err", err)
 		}
 	})
-	if cfg.Media.Workers > 0 {
+	if cfg.transcodes() {
 		s.background(func() {
 			err := broker.ConsumeTranscodes(bg, queue.ConsumeConfig{
 				Concurrency: cfg.Media.Workers, AckWait: cfg.Media.JobAckWait,
@@ -261,19 +261,22 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return path, auth.NewMiddleware(verifier, publicProcedures, h)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(guard(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), interceptors, smallReadCap)))
-	mux.Handle(guard(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...)))
-	mux.Handle(guard(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...)))
-	mux.Handle(guard(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...)))
-
-	reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), smallReadCap))
-	mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
-	if issuer != nil {
-		mux.Handle("/.well-known/", issuer.Handler())
+	// A worker serves health checks only: its RPCs and media URLs are the
+	// API replicas' (a client reaching one gets 404).
+	if cfg.serves() {
+		mux.Handle(guard(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), interceptors, smallReadCap)))
+		mux.Handle(guard(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...)))
+		mux.Handle(guard(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...)))
+		mux.Handle(guard(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...)))
+		reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
+		mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
+		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
+		mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
+		if issuer != nil {
+			mux.Handle("/.well-known/", issuer.Handler())
+		}
 	}
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), smallReadCap))
 
 	// The raw body cap: a message of MaxRequestBytes, its 5-byte envelope
 	// and compression's worst-case growth on incompressible data (well

@@ -30,6 +30,12 @@ type Config struct {
 	PublicURL string
 	DataDir   string
 	Store     string
+	// Role is what this process does: RoleAll (the default) serves the API
+	// and transcodes; RoleAPI only serves the API (as --transcode-workers
+	// 0); RoleWorker only transcodes and cleans up media, answering health
+	// checks but no RPC, so it scales apart from the API (Kubernetes'
+	// transcode-worker Deployment).
+	Role string
 	// Cassandra is used with Store "cassandra". An empty Replication means
 	// <LocalDC>:1 on a single-datacenter cluster, and is refused on a
 	// cluster of several.
@@ -131,6 +137,7 @@ func Defaults() Config {
 		Addr:            "127.0.0.1:8080",
 		DataDir:         "./data",
 		Store:           "embedded",
+		Role:            RoleAll,
 		Cassandra:       CassandraDefaults(),
 		OIDCAudience:    "backbeat",
 		CORSOrigins:     []string{"*"},
@@ -159,6 +166,18 @@ func Defaults() Config {
 		MaxCountedPerHour: domain.DefaultMaxCountedPerHour,
 	}
 }
+
+// The roles of a process (Config.Role).
+const (
+	RoleAll    = "all"
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+)
+
+// serves reports whether the process serves the API; transcodes whether
+// it takes transcode jobs.
+func (c Config) serves() bool     { return c.Role != RoleWorker }
+func (c Config) transcodes() bool { return c.Role != RoleAPI && c.Media.Workers > 0 }
 
 // RateLimitDefaults suit a small deployment on a few cores: a browser
 // session or an SDK never meets them, a script hammering one address or one

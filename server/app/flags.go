@@ -45,6 +45,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.stringVar(&c.Addr, "addr", "listen address host:port")
 	f.stringVar(&c.PublicURL, "public-url", "externally visible base URL (default http://<addr>)")
 	c.BindStoreFlags(fs)
+	f.stringVar(&c.Role, "role", "what this process does: all (API and transcoding), api (API only) or worker (transcoding only, no RPC)")
 	BindSearchFlags(fs, &c.SearchURL)
 	f.stringVar(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS/HTTP2")
 	f.stringVar(&c.TLSKey, "tls-key", "TLS private key file (PEM)")

@@ -28,7 +28,7 @@ func signingKey(cfg MediaConfig, dataDir string) ([]byte, error) {
 		}
 		return k, nil
 	}
-	path := filepath.Join(dataDir, "media-signing.key")
+	path := filepath.Join(dataDir, mediaKeyFile)
 	k, err := readSigningKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return k, err

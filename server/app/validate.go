@@ -52,6 +52,15 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		bad("data-dir", "must not be empty")
 	}
+	switch c.Role {
+	case RoleAll, RoleAPI:
+	case RoleWorker:
+		if c.Media.Workers < 1 {
+			bad("role", "worker transcodes only: give it %s 1 or more", flagRef("transcode-workers"))
+		}
+	default:
+		bad("role", "want all, api or worker, got %q", c.Role)
+	}
 	switch c.Store {
 	case "embedded":
 	case "cassandra":

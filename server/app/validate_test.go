@@ -60,6 +60,8 @@ func TestValidate(t *testing.T) {
 		{"negative cleanup grace", func(c *app.Config) { c.Media.CleanupGrace = -time.Minute }, []string{"--media-cleanup-grace (BACKBEAT_MEDIA_CLEANUP_GRACE)"}},
 		{"no attempts", func(c *app.Config) { c.Media.JobAttempts = 0 }, []string{"--transcode-attempts (BACKBEAT_TRANSCODE_ATTEMPTS)"}},
 		{"negative workers", func(c *app.Config) { c.Media.Workers = -1 }, []string{"--transcode-workers (BACKBEAT_TRANSCODE_WORKERS)"}},
+		{"unknown role", func(c *app.Config) { c.Role = "transcoder" }, []string{"--role (BACKBEAT_ROLE)", "transcoder"}},
+		{"worker without workers", func(c *app.Config) { c.Role, c.Media.Workers = app.RoleWorker, 0 }, []string{"--role (BACKBEAT_ROLE)", "--transcode-workers"}},
 		{"zero upload size", func(c *app.Config) { c.Media.MaxUploadBytes = 0 }, []string{"--max-upload-bytes (BACKBEAT_MAX_UPLOAD_BYTES)"}},
 		{"log format", func(c *app.Config) { c.LogFormat = "xml" }, []string{"--log-format (BACKBEAT_LOG_FORMAT)", "xml"}},
 		{"public url without scheme", func(c *app.Config) { c.PublicURL = "music.example" }, []string{"--public-url (BACKBEAT_PUBLIC_URL)"}},

@@ -3,8 +3,9 @@
 # and 10k playlists, serves it, and drives GetTrack, Search and GetPlaylist
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
-#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
-# MODE=limits measures the rate limiter instead (see the end of this file).
+#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+# MODE=limits measures the rate limiter instead (see the end of this file);
+# MODE=backup times backbeat backup and restore of the seeded store.
 # With STORE=cassandra it starts a real single Cassandra node (the test
 # environment's, through server/testenv/cmd/cassandranode) and measures the
 # same load against the Cassandra store.
@@ -36,6 +37,21 @@ if [ "${STORE:-embedded}" = cassandra ]; then
     -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
 else
   "$work/loadgen" seed -data-dir "$work/data" -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
+fi
+
+if [ "${MODE:-read}" = backup ]; then
+  # backbeat backup and restore of the seeded store (the embedded store
+  # only: Cassandra's is nodetool snapshot, see server/docs/operations.md),
+  # each timed once: the recovery point and time objectives of
+  # server/docs/operations.md come from these figures.
+  t0=$(date +%s.%N)
+  "$work/backbeat" backup --data-dir "$work/data" "$work/backup" >/dev/null
+  t1=$(date +%s.%N)
+  "$work/backbeat" restore --data-dir "$work/restored" "$work/backup" >/dev/null 2>&1
+  t2=$(date +%s.%N)
+  echo "backup: tracks=${TRACKS:-100000} db_bytes=$(stat -c %s "$work/data/backbeat.db") backup_bytes=$(du -sb "$work/backup" | cut -f1)" \
+    "backup_s=$(awk "BEGIN { print $t1 - $t0 }") restore_s=$(awk "BEGIN { print $t2 - $t1 }")"
+  exit 0
 fi
 
 if [ "${MODE:-read}" = limits ]; then

@@ -18,6 +18,10 @@ command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v pgrep >/dev/null || need_apt+=(procps)
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v jq >/dev/null || need_apt+=(jq)
+# The container image test (BACKBEAT_IMAGE=1) builds a Debian root file
+# system and an OCI image without Docker (server/deploy/image/build.sh).
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v umoci >/dev/null || need_apt+=(umoci)
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive

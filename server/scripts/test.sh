@@ -85,7 +85,7 @@ checks() {
 if [ "$mode" = quick ]; then
   # The switches below turn on tests that start real components; the quick
   # tier runs without them even if the caller's environment sets them.
-  unset BACKBEAT_E2E BACKBEAT_E2E_STORE BACKBEAT_KEYCLOAK BACKBEAT_CASSANDRA BACKBEAT_CASSANDRA_MULTIDC BACKBEAT_S3 BACKBEAT_OPENSEARCH
+  unset BACKBEAT_E2E BACKBEAT_E2E_STORE BACKBEAT_KEYCLOAK BACKBEAT_CASSANDRA BACKBEAT_CASSANDRA_MULTIDC BACKBEAT_S3 BACKBEAT_OPENSEARCH BACKBEAT_IMAGE
   race_ready
   checks
   step "go test -race -short (every package; no real components)"
@@ -129,8 +129,10 @@ fi
 # S3-compatible server (versitygw, built once with go install into
 # ~/.cache/backbeat) for the blob store and a single-node OpenSearch for
 # the search engine adapter, its indexer, and the Cassandra end-to-end run
-# (whose servers serve Search from it, --search-url).
-export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1 BACKBEAT_OPENSEARCH=1
+# (whose servers serve Search from it, --search-url); and the container
+# image, built from Debian's packages and run (server/deploy, its Debian
+# base cached in ~/.cache/backbeat/image).
+export BACKBEAT_E2E=1 BACKBEAT_KEYCLOAK=1 BACKBEAT_CASSANDRA=1 BACKBEAT_CASSANDRA_MULTIDC=1 BACKBEAT_S3=1 BACKBEAT_OPENSEARCH=1 BACKBEAT_IMAGE=1
 wait "$prebuild" || { echo "versitygw pre-build failed (the S3 tests will say why):"; tail -20 "$prebuild_log"; }
 rm -f "$prebuild_log"
 

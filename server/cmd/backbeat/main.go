@@ -6,6 +6,11 @@
 //	                           who is admin, changed in the store by the operator
 //	backbeat search reindex|status [flags]
 //	                           the OpenSearch index of a Cassandra deployment
+//	backbeat backup DIR, backbeat restore DIR [flags]
+//	                           copy an embedded deployment's store and keys
+//	                           while it serves; restore into an empty data dir
+//	backbeat healthcheck [--addr] [--path /healthz]
+//	                           exit 0 if the server answers 200 (HEALTHCHECK)
 package main
 
 import (
@@ -61,6 +66,9 @@ commands:
   migrate  create the Cassandra keyspace and apply schema migrations (see 'backbeat migrate -h')
   admin    grant, revoke or list the admin role in the store (see 'backbeat admin -h')
   search   rebuild the search index or show its lag (see 'backbeat search -h')
+  backup   copy the embedded store and signing keys, while serving, to a new directory (see 'backbeat backup -h')
+  restore  restore a backup into an empty data directory (see 'backbeat restore -h')
+  healthcheck  ask a running server's /healthz (the container's health check)
 `
 
 func (e environ) run(args []string) error {
@@ -77,6 +85,12 @@ func (e environ) run(args []string) error {
 		return e.adminCmd(args[1:])
 	case "search":
 		return e.searchCmd(args[1:])
+	case "backup":
+		return e.backupCmd(args[1:])
+	case "restore":
+		return e.restoreCmd(args[1:])
+	case "healthcheck":
+		return e.healthcheckCmd(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, usage)
 		return nil

@@ -72,8 +72,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err e
 	if err := privateFiles(path, logger); err != nil {
 		return nil, err
 	}
-	// SQLite reads the name as a URI: escape what it would take for syntax.
-	name := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	name := fileURI(path)
 	// temp_store(MEMORY) keeps sorts and the savepoint journal of batches off
 	// the disk, where they cost a syscall per page.
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
@@ -125,6 +124,12 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err e
 	debug.FreeOSMemory()
 	logger.Info("embedded: search index built", "documents", n, "took", time.Since(start).Round(time.Millisecond))
 	return s, nil
+}
+
+// fileURI is the URI naming the database file at path. SQLite reads the
+// name as a URI: escape what it would take for syntax.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // privateFiles makes the database at path, and its WAL and shared-memory
