@@ -53,7 +53,7 @@ if [ "${MODE:-read}" = limits ]; then
   #    reference. The flood's client shares this machine's cores.
   raised=(--rate-limit-address 1000000 --rate-limit-address-burst 1000000)
   serve() {
-    "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" "$@" >"$work/server.out" 2>&1 &
+    "$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" "$@" >"$work/server.out" 2>&1 &
     server_pid=$!
     addr=$(wait_addr "$work/server.out")
   }
@@ -84,7 +84,7 @@ fi
 
 "$work/loadgen" baseline >"$work/baseline.out" 2>&1 &
 base=$(wait_addr "$work/baseline.out")
-"$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" >"$work/server.out" 2>&1 &
+"$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" >"$work/server.out" 2>&1 &
 addr=$(wait_addr "$work/server.out")
 
 echo "== baseline: bare connect-go GetTrack from an in-memory map, no auth, no store"
