@@ -114,13 +114,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	s.tel = tel
 
-	rawStores, feed, closeStore, err := openStore(ctx, cfg)
+	rawStores, feed, closeStore, probe, err := openStoreProbe(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.closeStore = closeStore
 	stores := tel.stores(rawStores, cfg)
-	tel.ready.Checks = append(tel.ready.Checks, obs.Check{Name: "store", Probe: storeProbe(rawStores)})
+	tel.ready.Checks = append(tel.ready.Checks, obs.Check{Name: "store", Probe: probe})
 
 	// Bind before building auth: the embedded issuer's URL contains the real
 	// port when the configured one is 0. Nothing is served until Serve runs,
@@ -454,8 +454,36 @@ type feeder interface {
 	SearchFeed() domain.SearchFeed
 }
 
+// pinger is a store with its own readiness probe (the embedded store).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// storeProbe is the store's readiness probe: its own Ping, else a read of
+// a user that does not exist, a round trip whose only right answer is
+// "not found".
+func storeProbe(st store) func(context.Context) error {
+	if p, ok := st.(pinger); ok {
+		return p.Ping
+	}
+	s := st.Stores()
+	return func(ctx context.Context) error {
+		_, err := s.Users.GetUser(ctx, "readyz-probe")
+		if err == nil || domain.IsKind(err, domain.KindNotFound) {
+			return nil
+		}
+		return err
+	}
+}
+
 // openStore opens the configured store, and its change feed if it has one.
 func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFeed, func() error, error) {
+	stores, feed, closeStore, _, err := openStoreProbe(ctx, cfg)
+	return stores, feed, closeStore, err
+}
+
+// openStoreProbe is openStore, with the store's readiness probe.
+func openStoreProbe(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFeed, func() error, func(context.Context) error, error) {
 	var (
 		st  store
 		err error
@@ -464,17 +492,17 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFee
 	case "embedded":
 		st, err = embedded.Open(ctx, cfg.DataDir, cfg.Logger)
 		if err != nil {
-			return domain.Stores{}, nil, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
+			return domain.Stores{}, nil, nil, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
 		}
 	case "cassandra":
 		cc := cfg.Cassandra
 		cc.Logger = cfg.Logger
 		st, err = cassandra.Open(ctx, cc)
 		if err != nil {
-			return domain.Stores{}, nil, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
+			return domain.Stores{}, nil, nil, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
 		}
 	default:
-		return domain.Stores{}, nil, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
+		return domain.Stores{}, nil, nil, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
 	}
 	var feed domain.SearchFeed
 	if f, ok := st.(feeder); ok {
@@ -485,7 +513,7 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFee
 			return fmt.Errorf("close store: %w", err)
 		}
 		return nil
-	}, nil
+	}, storeProbe(st), nil
 }
 
 func firstNonEmpty(s ...string) string {

@@ -203,15 +203,3 @@ func userID(ctx context.Context) string {
 	p, _ := auth.PrincipalFrom(ctx)
 	return p.UserID
 }
-
-// storeProbe reads a user that does not exist: a round trip to the store
-// whose only right answer is "not found".
-func storeProbe(s domain.Stores) func(context.Context) error {
-	return func(ctx context.Context) error {
-		_, err := s.Users.GetUser(ctx, "readyz-probe")
-		if err == nil || domain.IsKind(err, domain.KindNotFound) {
-			return nil
-		}
-		return err
-	}
-}

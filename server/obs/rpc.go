@@ -10,18 +10,25 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
 )
 
 // Trace starts the server span of every HTTP request, continuing a trace
 // the caller's traceparent header names, so the access-log line and every
-// log line inside carry its trace id. The RPC interceptor renames the span
-// after the procedure; other requests keep "HTTP <method>".
+// log line inside carry its trace id, and lets the domain's operations
+// start their spans under it. The RPC interceptor renames the span after
+// the procedure; other requests keep "HTTP <method>".
 func Trace(tracer trace.Tracer, next http.Handler) http.Handler {
+	starter := func(ctx context.Context, op string) (context.Context, func(error)) {
+		ctx, span := tracer.Start(ctx, op)
+		return ctx, func(err error) { endSpan(span, err) }
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span := tracer.Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer))
 		defer span.End()
+		ctx = domain.WithSpanStarter(ctx, starter)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
