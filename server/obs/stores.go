@@ -258,7 +258,10 @@ func (w catalog) BatchGetTracks(ctx context.Context, ids []string) ([]*domain.Tr
 	return call1(ctx, w.o, "catalog.BatchGetTracks", func(ctx context.Context) ([]*domain.Track, error) { return w.next.BatchGetTracks(ctx, ids) })
 }
 
+// Search is also a search engine's query (the store's own index), so it is
+// timed as one too: backbeat_search_duration_seconds{engine="store"}.
 func (w catalog) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+	defer w.o.m.searched("store", time.Now())
 	return call2(ctx, w.o, "catalog.Search", func(ctx context.Context) ([]domain.SearchHit, string, error) {
 		return w.next.Search(ctx, query, types, p)
 	})
