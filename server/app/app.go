@@ -203,10 +203,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}
 	playlists := domain.NewPlaylists(stores, nil)
-	blobs, err := openBlobs(cfg)
+	rawBlobs, err := openBlobs(cfg)
 	if err != nil {
 		return nil, err
 	}
+	blobs := obs.Blobs(rawBlobs, cfg.Breaker, tel.metrics)
 	key, err := signingKey(cfg.Media, cfg.DataDir)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ import (
 
 // demoServer runs a server with the demo catalog (no audio: no ffmpeg) and
 // returns it with an API signed in as the demo listener.
-func demoServer(t *testing.T, configure ...func(*app.Config)) (*apptest.Server, apptest.API) {
+func demoServer(t testing.TB, configure ...func(*app.Config)) (*apptest.Server, apptest.API) {
 	t.Helper()
 	s := apptest.Start(t, append([]func(*app.Config){func(c *app.Config) {
 		c.Demo = true
@@ -58,7 +58,7 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-func firstTrack(t *testing.T, c apptest.API) *catalogv1.Track {
+func firstTrack(t testing.TB, c apptest.API) *catalogv1.Track {
 	t.Helper()
 	tracks, err := c.Catalog.ListTracks(apptest.Context(t), connect.NewRequest(&catalogv1.ListTracksRequest{PageSize: 1}))
 	apptest.MustOK(t, "ListTracks", err)

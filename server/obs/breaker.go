@@ -19,6 +19,10 @@ type BreakerConfig struct {
 	Open time.Duration
 }
 
+// isAnswer tells an error that is the dependency's answer (a missing blob),
+// not its failure; nil: only domain kinds tell.
+type isAnswer func(err error) bool
+
 // DefaultBreaker opens after 5 failures in a row and tries again after 5 s.
 var DefaultBreaker = BreakerConfig{Failures: 5, Open: 5 * time.Second}
 
@@ -37,6 +41,12 @@ type Breaker struct {
 // NewBreaker makes the breaker of dependency dep, reporting its state on m
 // (backbeat_breaker_state) and its refusals (breaker_open).
 func NewBreaker(dep string, cfg BreakerConfig, m *Metrics) *Breaker {
+	return newBreaker(dep, cfg, m, nil)
+}
+
+// newBreaker is NewBreaker for a dependency whose errors are not domain
+// errors: answered tells those that are answers.
+func newBreaker(dep string, cfg BreakerConfig, m *Metrics, answered isAnswer) *Breaker {
 	b := &Breaker{dep: dep, open: cfg.Open}
 	st := gobreaker.Settings{
 		Name:    dep,
@@ -45,7 +55,7 @@ func NewBreaker(dep string, cfg BreakerConfig, m *Metrics) *Breaker {
 			return c.ConsecutiveFailures >= cfg.Failures
 		},
 		IsSuccessful: func(err error) bool {
-			if err == nil {
+			if err == nil || answered != nil && answered(err) {
 				return true
 			}
 			k := domain.KindOf(err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"path"
 	"regexp"
@@ -151,6 +152,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 				log.Error("remove unqueued upload", "err", derr)
 			}
 			log.Error("queue upload", "err", err)
+			retryAfter(w, err)
 			httpError(w, http.StatusServiceUnavailable, "the upload could not be queued; please retry the PUT")
 		}
 		return
@@ -172,6 +174,7 @@ func (h *Handler) acceptUpload(w http.ResponseWriter, r *http.Request, log *slog
 		return false
 	case !errors.Is(err, blob.ErrNotFound):
 		log.Error("check upload", "err", err)
+		retryAfter(w, err)
 		httpError(w, http.StatusServiceUnavailable, "media storage is unavailable; please retry")
 		return false
 	}
@@ -248,7 +251,8 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.Error("open media", "track_id", track, "media_id", media, "file", file, "err", err)
-		httpError(w, http.StatusInternalServerError, "media storage is unavailable")
+		retryAfter(w, err)
+		httpError(w, http.StatusServiceUnavailable, "media storage is unavailable")
 		return
 	}
 	defer obj.Close()
@@ -262,6 +266,15 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w}
 	http.ServeContent(cw, r, file, obj.ModTime(), obj)
 	h.count("stream", cw.n)
+}
+
+// retryAfter sets Retry-After when err says when to retry (a dependency's
+// circuit breaker is open).
+func retryAfter(w http.ResponseWriter, err error) {
+	var de *domain.Error
+	if errors.As(err, &de) && de.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
+	}
 }
 
 // LogPath is path with a streaming URL's token replaced, for logs: the
