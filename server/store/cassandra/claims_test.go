@@ -130,7 +130,7 @@ func TestClaims(t *testing.T) {
 		if err := users.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		f.setFaults(&fault{match: "UPDATE users SET username", kind: applyThenTimeout, times: 1})
+		f.setFaults(&fault{match: "users SET username = ?", kind: applyThenTimeout, times: 1})
 		renamed := *u
 		renamed.Username, renamed.UpdateTime = "newname", u.UpdateTime.Add(time.Millisecond)
 		if err := users.UpdateUser(ctx, &renamed); err != nil {
