@@ -175,6 +175,6 @@ func (n nopSession) BatchCAS(ctx context.Context, _ []Statement) (bool, error) {
 	err := n.do(ctx)
 	return err == nil, err
 }
-func (n nopSession) AwaitSchemaAgreement(context.Context) error            { return nil }
+func (n nopSession) AwaitSchemaAgreement(context.Context) error { return nil }
 
 var errInvalid = errors.New("invalid request")
