@@ -16,19 +16,9 @@ import (
 // retry of the same request succeeds; a write that never applied gives its
 // claims back.
 func TestClaims(t *testing.T) {
-	cfg := migrateConfig(t, "backbeat_claims")
-	dropAfter(t, cfg)
 	ctx := t.Context()
-	if err := Migrate(ctx, cfg); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	session, err := connect(ctx, cfg, cfg.Keyspace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(session.Close)
-	f := newFailingSession(driverSession{session})
-	users := newStore(cfg, session, f).Stores().Users
+	s, f := failingStore(t, "backbeat_claims")
+	users := s.Stores().Users
 	newUser := func(name string) *domain.User {
 		now := time.Now().UTC().Truncate(time.Millisecond)
 		return &domain.User{ID: domain.NewID(), Username: name, Email: name + "@example.test", DisplayName: name,

@@ -17,19 +17,8 @@ import (
 // removed entry stays removed, and an edit whose outcome a timeout hid is
 // settled by the version, not undone.
 func TestPlaylistEntries(t *testing.T) {
-	cfg := migrateConfig(t, "backbeat_entries")
-	dropAfter(t, cfg)
 	ctx := t.Context()
-	if err := Migrate(ctx, cfg); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	session, err := connect(ctx, cfg, cfg.Keyspace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(session.Close)
-	f := newFailingSession(driverSession{session})
-	s := newStore(cfg, session, f)
+	s, f := failingStore(t, "backbeat_entries")
 	st := s.Stores()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	tr := &domain.Track{ID: domain.NewID(), Title: "Song", Status: domain.TrackReady, CreateTime: now, UpdateTime: now}
@@ -88,9 +77,72 @@ func TestPlaylistEntries(t *testing.T) {
 		return ids
 	}
 
-	t.Run("Concurrent", func(t *testing.T) {
+	// race runs each of fns at once, once, and returns their errors.
+	race := func(fns ...func() error) []error {
+		errs := make([]error, len(fns))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, fn := range fns {
+			wg.Go(func() {
+				<-start
+				errs[i] = fn()
+			})
+		}
+		close(start)
+		wg.Wait()
+		return errs
+	}
+	refused := func(err error) bool {
+		return err == nil || domain.IsKind(err, domain.KindNotFound)
+	}
+
+	t.Run("MovesOfOneEntry", func(t *testing.T) {
 		id := newPlaylist()
-		seed := newEntries(30)
+		add := newEntries(10)
+		if err := st.Playlists.AddEntries(ctx, id, add, -1); err != nil {
+			t.Fatal(err)
+		}
+		var moves []func() error
+		for i := 1; i < len(add); i++ {
+			moves = append(moves, func() error { return st.Playlists.MoveEntries(ctx, id, []string{add[0].ID}, add[i].ID) })
+		}
+		for i, err := range race(moves...) {
+			if err != nil {
+				t.Errorf("move %d: %v", i, err)
+			}
+		}
+		if got := listed(id); len(got) != len(add) {
+			t.Fatalf("entries %v after concurrent moves of one, want %d", got, len(add))
+		}
+	})
+
+	t.Run("MovesRacingRemove", func(t *testing.T) {
+		id := newPlaylist()
+		add := newEntries(10)
+		if err := st.Playlists.AddEntries(ctx, id, add, -1); err != nil {
+			t.Fatal(err)
+		}
+		var fns []func() error
+		for i := 1; i < len(add); i++ {
+			fns = append(fns, func() error { return st.Playlists.MoveEntries(ctx, id, []string{add[0].ID}, add[i].ID) })
+			if i%2 == 0 {
+				fns = append(fns, func() error { return st.Playlists.RemoveEntries(ctx, id, []string{add[0].ID}) })
+			}
+		}
+		for i, err := range race(fns...) {
+			if !refused(err) {
+				t.Errorf("edit %d: %v", i, err)
+			}
+		}
+		got := listed(id)
+		if slices.Contains(got, add[0].ID) || len(got) != len(add)-1 {
+			t.Fatalf("entries %v: want the removed entry gone and the other %d", got, len(add)-1)
+		}
+	})
+
+	t.Run("Mixed", func(t *testing.T) {
+		id := newPlaylist()
+		seed := newEntries(8)
 		if err := st.Playlists.AddEntries(ctx, id, seed, -1); err != nil {
 			t.Fatal(err)
 		}

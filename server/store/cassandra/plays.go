@@ -2,7 +2,6 @@ package cassandra
 
 import (
 	"context"
-	"hash/fnv"
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
@@ -88,13 +87,7 @@ const (
 
 func countBucketOf(t time.Time) int64 { return t.UnixMilli() / countBucket.Milliseconds() }
 
-func countShard(userID, playbackID string) int {
-	h := fnv.New32a()
-	h.Write([]byte(userID))
-	h.Write([]byte{0})
-	h.Write([]byte(playbackID))
-	return int(h.Sum32() % countShards)
-}
+func countShard(userID, playbackID string) int { return hashShard(countShards, userID, playbackID) }
 
 // CountPlay writes, in one logged batch, the play's counted flag, its count
 // bucket (the earliest wins, see firstWins) and the intent in the bucket's

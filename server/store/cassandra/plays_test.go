@@ -19,19 +19,8 @@ import (
 // nothing; and the count's move to another rank step appends the track to
 // the search change feed.
 func TestPlayCounts(t *testing.T) {
-	cfg := migrateConfig(t, "backbeat_plays")
-	dropAfter(t, cfg)
 	ctx := t.Context()
-	if err := Migrate(ctx, cfg); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	session, err := connect(ctx, cfg, cfg.Keyspace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(session.Close)
-	f := newFailingSession(driverSession{session})
-	s := newStore(cfg, session, f)
+	s, f := failingStore(t, "backbeat_plays")
 	st := s.Stores()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	u := &domain.User{ID: domain.NewID(), Username: "counter", CreateTime: now, UpdateTime: now}
@@ -114,7 +103,7 @@ func TestPlayCounts(t *testing.T) {
 		}
 	}
 	var through int64
-	if err := session.Query(`SELECT through FROM play_rollup WHERE name = ?`, rollupLease).WithContext(ctx).Scan(&through); err != nil {
+	if err := s.session.Query(`SELECT through FROM play_rollup WHERE name = ?`, rollupLease).WithContext(ctx).Scan(&through); err != nil {
 		t.Fatal(err)
 	}
 	if want := countBucketOf(later.Add(-countGrace)) - 1; through != want {
@@ -123,7 +112,7 @@ func TestPlayCounts(t *testing.T) {
 	// 7 -> 9 is a move of rank step: the track is in the change feed.
 	var kinds []string
 	for _, at := range []time.Time{time.Now().Add(-feedBucket), time.Now()} {
-		iter := session.Query(`SELECT kind, id FROM search_feed WHERE bucket = ? AND shard = ?`,
+		iter := s.session.Query(`SELECT kind, id FROM search_feed WHERE bucket = ? AND shard = ?`,
 			feedBucketOf(at), feedShard(kindTrack, tr.ID)).WithContext(ctx).Iter()
 		var kind, id string
 		for iter.Scan(&kind, &id) {

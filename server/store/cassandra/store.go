@@ -5,8 +5,10 @@
 //
 // The schema (cassandra/cql) is modelled query first: one table per read
 // path, every read names a full partition key, and writes that must agree go
-// in logged batches. Uniqueness and counts that must be exact use lightweight
-// transactions. See cassandra/cql/README.md for the tables and their bounds.
+// in logged batches. Uniqueness uses lightweight transactions at SERIAL; a
+// playlist's entries change by one conditional batch per edit; plays are
+// counted without either, by upserts rolled up in the background (rollup.go).
+// See cassandra/cql/README.md for the tables and their bounds.
 package cassandra
 
 import (
