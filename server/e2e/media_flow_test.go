@@ -365,12 +365,12 @@ func TestMediaPipeline(t *testing.T) {
 }
 
 // awaitPlayCount reads the track's play count until it is want, for up to
-// 30 s, and returns the last one read: the Cassandra store adds counted
+// 60 s, and returns the last one read: the Cassandra store adds counted
 // plays in the background (every --play-rollup-period, 200ms here), the
 // embedded store at once.
 func awaitPlayCount(t testing.TB, st *studio, trackID string, want int64) int64 {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := st.fan.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
 		apptest.MustOK(t, "GetTrack", err)

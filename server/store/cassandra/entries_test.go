@@ -42,7 +42,7 @@ func TestPlaylistEntries(t *testing.T) {
 	}
 	// listed returns the playlist's entry ids in order, checking that the
 	// count and the by-id rows agree with them.
-	listed := func(id string) []string {
+	listed := func(t *testing.T, id string) []string {
 		t.Helper()
 		var ids []string
 		for token := ""; ; {
@@ -111,7 +111,7 @@ func TestPlaylistEntries(t *testing.T) {
 				t.Errorf("move %d: %v", i, err)
 			}
 		}
-		if got := listed(id); len(got) != len(add) {
+		if got := listed(t, id); len(got) != len(add) {
 			t.Fatalf("entries %v after concurrent moves of one, want %d", got, len(add))
 		}
 	})
@@ -134,7 +134,7 @@ func TestPlaylistEntries(t *testing.T) {
 				t.Errorf("edit %d: %v", i, err)
 			}
 		}
-		got := listed(id)
+		got := listed(t, id)
 		if slices.Contains(got, add[0].ID) || len(got) != len(add)-1 {
 			t.Fatalf("entries %v: want the removed entry gone and the other %d", got, len(add)-1)
 		}
@@ -199,7 +199,7 @@ func TestPlaylistEntries(t *testing.T) {
 		for err := range errs {
 			t.Errorf("edit: %v", err)
 		}
-		got := listed(id)
+		got := listed(t, id)
 		for _, e := range got {
 			if removed[e] {
 				t.Errorf("removed entry %s is back", e)
@@ -218,7 +218,7 @@ func TestPlaylistEntries(t *testing.T) {
 			t.Fatalf("AddEntries whose batch applied and timed out: %v; want it settled as added", err)
 		}
 		f.setFaults()
-		if got := listed(id); !slices.Equal(got, []string{add[0].ID, add[1].ID, add[2].ID}) {
+		if got := listed(t, id); !slices.Equal(got, []string{add[0].ID, add[1].ID, add[2].ID}) {
 			t.Fatalf("entries %v, want the three added once", got)
 		}
 		if n := usesOf(t, s, tr.ID, id); n != 3 {
@@ -237,7 +237,7 @@ func TestPlaylistEntries(t *testing.T) {
 			t.Fatal("AddEntries whose batch failed: nil error")
 		}
 		f.setFaults()
-		if got := listed(id); !slices.Equal(got, []string{keep[0].ID}) {
+		if got := listed(t, id); !slices.Equal(got, []string{keep[0].ID}) {
 			t.Fatalf("entries %v, want only the first", got)
 		}
 		if n := usesOf(t, s, tr.ID, id); n != 1 {
@@ -260,7 +260,7 @@ func TestPlaylistEntries(t *testing.T) {
 			t.Fatalf("MoveEntries whose batch applied and timed out: %v", err)
 		}
 		f.setFaults()
-		if got, want := listed(id), []string{add[3].ID, add[0].ID, add[2].ID}; !slices.Equal(got, want) {
+		if got, want := listed(t, id), []string{add[3].ID, add[0].ID, add[2].ID}; !slices.Equal(got, want) {
 			t.Fatalf("entries %v, want %v", got, want)
 		}
 		if err := st.Playlists.RemoveEntries(ctx, id, []string{add[1].ID}); !domain.IsKind(err, domain.KindNotFound) {
