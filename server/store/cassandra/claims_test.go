@@ -9,15 +9,14 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 )
 
-// TestClaims races sign-ups for one username and makes the user and claim
+// testClaims races sign-ups for one username and makes the user and claim
 // writes apply and then time out (the ambiguous case), against a real
 // Cassandra: exactly one racer wins; an ambiguous write is settled by a
 // SERIAL read, so the username stays held by the user that has it and a
 // retry of the same request succeeds; a write that never applied gives its
 // claims back.
-func TestClaims(t *testing.T) {
+func testClaims(t *testing.T, s *Store, f *failingSession) {
 	ctx := t.Context()
-	s, f := failingStore(t, "backbeat_claims")
 	users := s.Stores().Users
 	newUser := func(name string) *domain.User {
 		now := time.Now().UTC().Truncate(time.Millisecond)

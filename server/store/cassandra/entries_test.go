@@ -10,15 +10,14 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 )
 
-// TestPlaylistEntries edits one playlist from many goroutines at once
+// testPlaylistEntries edits one playlist from many goroutines at once
 // (moves, removes, adds) against a real Cassandra, then makes each edit's
 // batch apply and time out, or never get through: the entries converge
 // with no duplicate, ghost or lost entry, the count equals the rows, a
 // removed entry stays removed, and an edit whose outcome a timeout hid is
 // settled by the version, not undone.
-func TestPlaylistEntries(t *testing.T) {
+func testPlaylistEntries(t *testing.T, s *Store, f *failingSession) {
 	ctx := t.Context()
-	s, f := failingStore(t, "backbeat_entries")
 	st := s.Stores()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	tr := &domain.Track{ID: domain.NewID(), Title: "Song", Status: domain.TrackReady, CreateTime: now, UpdateTime: now}

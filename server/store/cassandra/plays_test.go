@@ -10,7 +10,7 @@ import (
 	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
-// TestPlayCounts runs the play path against a real Cassandra through a
+// testPlayCounts runs the play path against a real Cassandra through a
 // counting, failing session: a counted play costs two statements (the
 // play's upsert and one logged batch), neither a read nor a lightweight
 // transaction; the same count delivered twice, retried after its batch
@@ -18,9 +18,8 @@ import (
 // another data centre (other buckets) adds one play; rolling up again adds
 // nothing; and the count's move to another rank step appends the track to
 // the search change feed.
-func TestPlayCounts(t *testing.T) {
+func testPlayCounts(t *testing.T, s *Store, f *failingSession) {
 	ctx := t.Context()
-	s, f := failingStore(t, "backbeat_plays")
 	st := s.Stores()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	u := &domain.User{ID: domain.NewID(), Username: "counter", CreateTime: now, UpdateTime: now}
