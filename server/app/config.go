@@ -163,7 +163,7 @@ func Defaults() Config {
 		DataDir:         "./data",
 		Store:           "embedded",
 		Role:            RoleAll,
-		Cassandra:       CassandraDefaults(),
+		Cassandra:       serveCassandraDefaults(),
 		OIDCAudience:    "backbeat",
 		CORSOrigins:     []string{"*"},
 		AccessTTL:       15 * time.Minute,
@@ -249,6 +249,19 @@ func CassandraDefaults() cassandra.Config {
 		Keyspace: "backbeat",
 		Timeout:  5 * time.Second,
 	}
+}
+
+// DefaultPlayRollupPeriod is how often a serving replica's play rollup runs
+// (--play-rollup-period) on the Cassandra store.
+const DefaultPlayRollupPeriod = 15 * time.Second
+
+// serveCassandraDefaults are CassandraDefaults with the play rollup on:
+// serving replicas run it (the one holding its lease does the work); the
+// other commands open the store without it.
+func serveCassandraDefaults() cassandra.Config {
+	c := CassandraDefaults()
+	c.PlayRollupPeriod = DefaultPlayRollupPeriod
+	return c
 }
 
 // derived fills the defaults that depend on other fields, once they are

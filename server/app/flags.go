@@ -58,6 +58,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.int64Var(&c.Limits.BodyMinRate, "body-min-rate", "slowest average request body rate after --body-grace, bytes/s; slower bodies are cut")
 	c.bindRateLimitFlags(f)
 	f.intVar(&c.MaxCountedPerHour, "max-counted-per-hour", "plays counted per user per hour at most; later plays stay in the history uncounted")
+	f.durationVar(&c.Cassandra.PlayRollupPeriod, "play-rollup-period", "with --store cassandra, how often counted plays are added to play counts (a count shows within this plus 20s); 0: this replica never rolls up")
 	f.durationVar(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
 	f.durationVar(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, f.help("log-level", "log level: debug, info, warn, error"))

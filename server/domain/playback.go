@@ -446,7 +446,7 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 			continue
 		}
 		sp := started[e.PlaybackID]
-		_, err := pb.stores.Plays.RecordPlay(ctx, &Play{
+		err := pb.stores.Plays.RecordPlay(ctx, &Play{
 			UserID: p.UserID, PlaybackID: e.PlaybackID, TrackID: e.TrackID, DeviceID: e.DeviceID, PlayTime: e.OccurTime,
 		})
 		if err != nil {
@@ -463,7 +463,7 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 		if n >= pb.cfg.MaxCountedPerHour {
 			continue
 		}
-		if _, err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID); err != nil {
+		if err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID, e.TrackID); err != nil {
 			return err
 		}
 	}

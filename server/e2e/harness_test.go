@@ -204,7 +204,8 @@ func storeFlags(t testing.TB, dataDir string) []string {
 	if err != nil {
 		t.Fatalf("backbeat migrate: %v\n%s", err, out)
 	}
-	return append([]string{"--store", "cassandra"}, conn...)
+	// Counted plays reach play counts by the rollup: soon, for the tests.
+	return append([]string{"--store", "cassandra", "--play-rollup-period", "200ms"}, conn...)
 }
 
 // searchFlags points a Cassandra server at the shared OpenSearch node

@@ -339,12 +339,12 @@ type plays struct {
 	o    *observer
 }
 
-func (w plays) RecordPlay(ctx context.Context, p *domain.Play) (bool, error) {
-	return call1(ctx, w.o, "plays.RecordPlay", func(ctx context.Context) (bool, error) { return w.next.RecordPlay(ctx, p) })
+func (w plays) RecordPlay(ctx context.Context, p *domain.Play) error {
+	return call0(ctx, w.o, "plays.RecordPlay", func(ctx context.Context) error { return w.next.RecordPlay(ctx, p) })
 }
 
-func (w plays) CountPlay(ctx context.Context, userID, playbackID string) (bool, error) {
-	return call1(ctx, w.o, "plays.CountPlay", func(ctx context.Context) (bool, error) { return w.next.CountPlay(ctx, userID, playbackID) })
+func (w plays) CountPlay(ctx context.Context, userID, playbackID, trackID string) error {
+	return call0(ctx, w.o, "plays.CountPlay", func(ctx context.Context) error { return w.next.CountPlay(ctx, userID, playbackID, trackID) })
 }
 
 func (w plays) ListPlays(ctx context.Context, userID string, p domain.Page) ([]*domain.Play, string, error) {
