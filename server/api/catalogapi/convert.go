@@ -105,6 +105,8 @@ func hitToProto(h domain.SearchHit) (*catalogv1.SearchResult, error) {
 		r.Item = &catalogv1.SearchResult_Album{Album: albumToProto(h.Album)}
 	case h.Artist != nil:
 		r.Item = &catalogv1.SearchResult_Artist{Artist: artistToProto(h.Artist)}
+	case h.Playlist != nil:
+		r.Item = &catalogv1.SearchResult_Playlist{Playlist: edge.Playlist(h.Playlist)}
 	default:
 		return nil, fmt.Errorf("search hit with score %v has no item", h.Score)
 	}
@@ -168,7 +170,23 @@ func itemTypeFromProto(t catalogv1.ItemType) (domain.ItemType, bool) {
 		return domain.ItemAlbum, true
 	case catalogv1.ItemType_ITEM_TYPE_ARTIST:
 		return domain.ItemArtist, true
+	case catalogv1.ItemType_ITEM_TYPE_PLAYLIST:
+		return domain.ItemPlaylist, true
 	default:
 		return "", false
 	}
+}
+
+func itemTypeToProto(t domain.ItemType) catalogv1.ItemType {
+	switch t {
+	case domain.ItemTrack:
+		return catalogv1.ItemType_ITEM_TYPE_TRACK
+	case domain.ItemAlbum:
+		return catalogv1.ItemType_ITEM_TYPE_ALBUM
+	case domain.ItemArtist:
+		return catalogv1.ItemType_ITEM_TYPE_ARTIST
+	case domain.ItemPlaylist:
+		return catalogv1.ItemType_ITEM_TYPE_PLAYLIST
+	}
+	return catalogv1.ItemType_ITEM_TYPE_UNSPECIFIED
 }
