@@ -293,10 +293,11 @@ func TestSearchConvertsHits(t *testing.T) {
 	if store.page.Size != searchDefaultPageSize {
 		t.Fatalf("page %+v", store.page)
 	}
-	rs := resp.Msg.GetResults()
+	//lint:ignore SA1019 the deprecated results must keep working.
+	rs, next := resp.Msg.GetResults(), resp.Msg.GetNextPageToken()
 	if len(rs) != 3 || rs[0].GetArtist().GetName() != "Daft Punk" || rs[0].GetScore() != 3 ||
 		rs[1].GetAlbum().GetAlbumType() != catalogv1.AlbumType_ALBUM_TYPE_ALBUM ||
-		rs[2].GetTrack().GetDurationMs() != 300_000 || resp.Msg.GetNextPageToken() != "next" {
+		rs[2].GetTrack().GetDurationMs() != 300_000 || next != "next" {
 		t.Fatalf("results %v", resp.Msg)
 	}
 

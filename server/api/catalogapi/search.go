@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 Search fills the deprecated results for the clients written before the groups.
+
 package catalogapi
 
 import (
