@@ -160,33 +160,26 @@ func trackStatusToProto(s domain.TrackStatus) catalogv1.TrackStatus {
 	}
 }
 
+// itemTypes pairs the API's item types with the domain's, both ways.
+var itemTypes = map[catalogv1.ItemType]domain.ItemType{
+	catalogv1.ItemType_ITEM_TYPE_TRACK:    domain.ItemTrack,
+	catalogv1.ItemType_ITEM_TYPE_ALBUM:    domain.ItemAlbum,
+	catalogv1.ItemType_ITEM_TYPE_ARTIST:   domain.ItemArtist,
+	catalogv1.ItemType_ITEM_TYPE_PLAYLIST: domain.ItemPlaylist,
+}
+
 // itemTypeFromProto refuses UNSPECIFIED and unknown numbers: "all types" is
 // said with an empty list, not with a placeholder value.
 func itemTypeFromProto(t catalogv1.ItemType) (domain.ItemType, bool) {
-	switch t {
-	case catalogv1.ItemType_ITEM_TYPE_TRACK:
-		return domain.ItemTrack, true
-	case catalogv1.ItemType_ITEM_TYPE_ALBUM:
-		return domain.ItemAlbum, true
-	case catalogv1.ItemType_ITEM_TYPE_ARTIST:
-		return domain.ItemArtist, true
-	case catalogv1.ItemType_ITEM_TYPE_PLAYLIST:
-		return domain.ItemPlaylist, true
-	default:
-		return "", false
-	}
+	dt, ok := itemTypes[t]
+	return dt, ok
 }
 
 func itemTypeToProto(t domain.ItemType) catalogv1.ItemType {
-	switch t {
-	case domain.ItemTrack:
-		return catalogv1.ItemType_ITEM_TYPE_TRACK
-	case domain.ItemAlbum:
-		return catalogv1.ItemType_ITEM_TYPE_ALBUM
-	case domain.ItemArtist:
-		return catalogv1.ItemType_ITEM_TYPE_ARTIST
-	case domain.ItemPlaylist:
-		return catalogv1.ItemType_ITEM_TYPE_PLAYLIST
+	for pb, dt := range itemTypes {
+		if dt == t {
+			return pb
+		}
 	}
 	return catalogv1.ItemType_ITEM_TYPE_UNSPECIFIED
 }

@@ -1,14 +1,11 @@
 package opensearch
 
 import (
-	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search/searchtest"
-	"github.com/backbeat/backbeat/server/testenv/opensearchtest"
 )
 
 // TestVersionedWritesKeepTheNewest: of two writes of one document, the one
@@ -88,16 +85,6 @@ func TestPortRanksOneList(t *testing.T) {
 // OpenSearch through the port, as the embedded index runs it in
 // server/search: both must find the same documents.
 func TestConformance(t *testing.T) {
-	node := opensearchtest.Shared(t)
-	e, err := New(Config{URL: node.URL, Index: "t-conformance", Timeout: 30 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	_ = e.DropIndex(ctx)
-	if err := e.EnsureIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.DropIndex(context.Background()) })
+	e := emptyEngine(t)
 	searchtest.Run(t, e.Port(), e.Refresh)
 }
