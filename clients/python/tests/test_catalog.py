@@ -89,7 +89,7 @@ def test_search_groups_with_an_exact_artist_on_top(demo: Backbeat) -> None:
 
 
 def test_group_results_pages_one_group(demo: Backbeat) -> None:
-    whole = demo.catalog.search(SearchRequest(query="daft pulse", types=[ITEM_TYPE_TRACK], page_size=100))
+    whole = demo.catalog.search(SearchRequest(query="daft pulse", types=[ITEM_TYPE_TRACK], page_size=50))
     want = [result_item(r).id for r in search_group(whole, ITEM_TYPE_TRACK).results]
     got = [result_item(r).id for r in group_results(demo.catalog.search, "daft pulse", ITEM_TYPE_TRACK, page_size=2)]
     assert len(want) > 2

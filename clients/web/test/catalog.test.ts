@@ -32,7 +32,7 @@ describe.each(TRANSPORTS)("catalog over $name", (transport) => {
 
   it("pages one search group by its own token", async () => {
     const bb = await signedIn("demo", transport);
-    const first = await bb.catalog.search({ query: "daft pulse", types: [ItemType.TRACK], pageSize: 100 });
+    const first = await bb.catalog.search({ query: "daft pulse", types: [ItemType.TRACK], pageSize: 50 });
     const all = searchGroup(first, ItemType.TRACK)!.results.map((r) => describeResult(r)!.id);
     const paged = await collect(searchGroupResults(bb.catalog, "daft pulse", ItemType.TRACK, 2));
     expect(paged.map((r) => describeResult(r)!.id)).toEqual(all);

@@ -124,7 +124,7 @@ class BackbeatClientTest {
                 searchRequest {
                     query = "daft pulse"
                     types.add(Catalog.ItemType.ITEM_TYPE_TRACK)
-                    pageSize = 100
+                    pageSize = 50
                 },
             ).orThrow().group(Catalog.ItemType.ITEM_TYPE_TRACK)!!.resultsList.map { it.track.id }
             val paged = backbeat.catalog
