@@ -173,20 +173,37 @@ func testSearchPlaylists(t *testing.T, f *searchFixture) {
 	road.Name = "Summer Drive"
 	update(road)
 	f.wantMatches(t, []matchCase{{"road", []string{kept.ID}}, {"summer drive", []string{road.ID}}})
+	// The index itself follows, not only what a page shows: a stale entry
+	// ranked first would leave a page of one empty.
+	extended := f.playlist(other, "Summer Drive Extended")
 	road.Public = false
 	update(road)
-	f.wantMatches(t, []matchCase{{"summer", nil}})
+	f.wantMatches(t, []matchCase{{"summer", []string{extended.ID}}})
+	wantIDs(t, "first page of summer drive", f.firstPlaylist("summer drive"), []string{extended.ID})
 	road.Public = true
 	update(road)
-	f.wantMatches(t, []matchCase{{"summer", []string{road.ID}}})
+	f.wantMatches(t, []matchCase{{"summer", []string{road.ID, extended.ID}}})
 	secret.Public = true
 	update(secret)
 	f.wantMatches(t, []matchCase{{"secrets", []string{secret.ID}}})
 
 	must(t, f.s.Playlists.DeletePlaylist(f.ctx, secret.ID))
 	f.wantMatches(t, []matchCase{{"secrets", nil}})
+	f.playlist(owner, "Road")
 	must(t, f.s.Users.DeleteUser(f.ctx, owner.ID))
-	f.wantMatches(t, []matchCase{{"summer", nil}, {"road", []string{kept.ID}}})
+	f.wantMatches(t, []matchCase{{"summer", []string{extended.ID}}, {"road", []string{kept.ID}}})
+	wantIDs(t, "first page of road", f.firstPlaylist("road"), []string{kept.ID})
+}
+
+// firstPlaylist returns the ids on the first page of one playlist.
+func (f *searchFixture) firstPlaylist(query string) []string {
+	f.t.Helper()
+	if f.sync != nil {
+		f.sync(f.t)
+	}
+	res, err := f.cat.SearchGrouped(f.ctx, query, []domain.ItemType{domain.ItemPlaylist}, domain.Page{Size: 1})
+	must(f.t, err)
+	return hitIDs(res.Groups[0].Hits)
 }
 
 // testSearchTopResult: an artist whose whole name is the query is the top
