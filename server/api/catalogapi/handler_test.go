@@ -3,6 +3,7 @@ package catalogapi
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,7 +241,9 @@ type fakeCatalog struct {
 	domain.CatalogStore
 	created *domain.Track
 	search  []domain.SearchHit
-	page    domain.Page
+	// Search runs once per group, concurrently.
+	mu   sync.Mutex
+	page domain.Page
 }
 
 func (f *fakeCatalog) GetArtist(_ context.Context, id string) (*domain.Artist, error) {
@@ -253,6 +256,8 @@ func (f *fakeCatalog) CreateTrack(_ context.Context, t *domain.Track) error {
 }
 
 func (f *fakeCatalog) Search(_ context.Context, _ string, _ []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.page = p
 	return f.search, "next", nil
 }
