@@ -446,6 +446,8 @@ func hitID(h domain.SearchHit) string {
 		return h.Album.ID
 	case h.Artist != nil:
 		return h.Artist.ID
+	case h.Playlist != nil:
+		return h.Playlist.ID
 	}
 	return ""
 }
