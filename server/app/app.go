@@ -181,6 +181,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err := s.openSearch(bg, cfg, feed, catalog); err != nil {
 			return nil, err
 		}
+	} else if feed != nil {
+		// The Cassandra store has no search of its own (migration 014):
+		// everything else serves, Search answers unavailable.
+		log.Warn("no --search-url: Search answers unavailable; the Cassandra store serves Search through OpenSearch")
 	}
 	playlists := domain.NewPlaylists(stores, nil)
 	blobs, err := openBlobs(cfg)
