@@ -43,12 +43,17 @@ if [ "${MODE:-read}" = search ]; then
   search() { "$work/loadgen" run -url "http://$1" -ids "$2" -rpc search -c "$conc" -d "$dur"; }
 
   "$work/loadgen" seed -data-dir "$work/emb" -tracks "$n" -playlists "${PLAYLISTS:-10000}"
-  "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/emb" --log-level warn --rate-limit=false >"$work/emb.out" 2>&1 &
-  pid=$!; addr=$(wait_addr "$work/emb.out")
-  rss0=$(rss_mb $pid)
-  emb=$(search "$addr" "$work/emb/bench-ids.json"); echo "embedded:           $emb"
-  echo "embedded RSS: ${rss0} MB at start, $(rss_mb $pid) MB after the load ($n tracks)"
-  kill $pid; wait $pid 2>/dev/null || true
+  # The embedded server twice: with the Go runtime's default GOGC=100 (as
+  # before serve set its own), then as serve runs by default; RSS at start
+  # and right after the Search load.
+  for gc in GOGC=100 ""; do
+    env $gc "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/emb" --log-level warn --rate-limit=false >"$work/emb.out" 2>&1 &
+    pid=$!; addr=$(wait_addr "$work/emb.out")
+    rss0=$(rss_mb $pid)
+    emb=$(search "$addr" "$work/emb/bench-ids.json"); echo "embedded ${gc:-(serve's GC default)}: $emb"
+    echo "embedded ${gc:-(serve's GC default)} RSS: ${rss0} MB at start, $(rss_mb $pid) MB after the load ($n tracks)"
+    kill $pid; wait $pid 2>/dev/null || true
+  done
 
   hosts=$(wait_addr "$work/cassandra.out"); osurl=$(wait_addr "$work/opensearch.out")
   cass=(--store cassandra --cassandra-hosts "$hosts" --cassandra-keyspace bench)
