@@ -43,30 +43,19 @@ func newSearchHarness(t *testing.T, s *Store, keyspace string) *searchHarness {
 }
 
 // stores returns the store's ports for subtest t, with Search through the
-// engine. Call it on an empty store: it empties the index and starts an
-// indexer that runs until t ends.
+// engine. Call it on an empty store. The first Search of the subtest
+// empties the index and starts an indexer, which builds the index from
+// the store (no saved position) and then tails the feed until t ends;
+// subtests that do not search pay nothing for it.
 func (h *searchHarness) stores(t *testing.T) domain.Stores {
 	st := h.store.Stores()
 	if h.engine == nil {
 		st.Catalog = noSearch{st.Catalog, t}
 		return st
 	}
-	if _, err := h.engine.DeleteOlderThan(t.Context(), math.MaxInt64); err != nil {
-		t.Fatalf("emptying the search index: %v", err)
-	}
-	ix := indexer.New(h.store.SearchFeed(), h.engine.Port(), indexer.Config{
-		Name: "conformance", LeaseTTL: 5 * time.Second, Poll: 20 * time.Millisecond, Settle: 100 * time.Millisecond,
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = ix.Run(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
 	catalog := domain.NewCatalog(st, nil, nil)
 	catalog.SetSearchEngine(h.engine.Port())
-	st.Catalog = engineSearch{CatalogStore: st.Catalog, catalog: catalog, ix: ix, engine: h.engine}
+	st.Catalog = &engineSearch{CatalogStore: st.Catalog, t: t, h: h, catalog: catalog}
 	return st
 }
 
@@ -74,16 +63,39 @@ func (h *searchHarness) stores(t *testing.T) domain.Stores {
 // before the call: the suite checks what a search finds, not how soon.
 type engineSearch struct {
 	domain.CatalogStore
+	t       *testing.T
+	h       *searchHarness
 	catalog *domain.Catalog
-	ix      *indexer.Indexer
-	engine  *opensearch.Engine
+	ix      *indexer.Indexer // started by the first Search
 }
 
 // caughtUpWithin bounds the wait for the indexer, generously: a loaded
 // machine slows it, and a failure here names the indexer's state.
 const caughtUpWithin = time.Minute
 
-func (c engineSearch) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+func (c *engineSearch) start(ctx context.Context) error {
+	if _, err := c.h.engine.DeleteOlderThan(ctx, math.MaxInt64); err != nil {
+		return fmt.Errorf("emptying the search index: %w", err)
+	}
+	c.ix = indexer.New(c.h.store.SearchFeed(), c.h.engine.Port(), indexer.Config{
+		Name: "conformance", LeaseTTL: 5 * time.Second, Poll: 20 * time.Millisecond, Settle: 100 * time.Millisecond,
+	})
+	run, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.ix.Run(run)
+	}()
+	c.t.Cleanup(func() { cancel(); <-done })
+	return nil
+}
+
+func (c *engineSearch) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+	if c.ix == nil {
+		if err := c.start(ctx); err != nil {
+			return nil, "", err
+		}
+	}
 	mark := time.Now()
 	for !c.ix.Status().Watermark.After(mark) {
 		if time.Since(mark) > caughtUpWithin {
@@ -91,7 +103,7 @@ func (c engineSearch) Search(ctx context.Context, query string, types []domain.I
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := c.engine.Refresh(ctx); err != nil {
+	if err := c.h.engine.Refresh(ctx); err != nil {
 		return nil, "", err
 	}
 	return c.catalog.Search(ctx, query, types, p)
