@@ -50,8 +50,9 @@ if [ "${MODE:-read}" = search ]; then
     env $gc "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/emb" --log-level warn --rate-limit=false >"$work/emb.out" 2>&1 &
     pid=$!; addr=$(wait_addr "$work/emb.out")
     rss0=$(rss_mb $pid)
-    emb=$(search "$addr" "$work/emb/bench-ids.json"); echo "embedded ${gc:-(serve's GC default)}: $emb"
-    echo "embedded ${gc:-(serve's GC default)} RSS: ${rss0} MB at start, $(rss_mb $pid) MB after the load ($n tracks)"
+    label=${gc:-serve-default}
+    emb=$(search "$addr" "$work/emb/bench-ids.json"); echo "embedded $label: $emb"
+    echo "embedded $label RSS: ${rss0} MB at start, $(rss_mb $pid) MB after the load ($n tracks)"
     kill $pid; wait $pid 2>/dev/null || true
   done
 
