@@ -75,6 +75,9 @@ if [ "${MODE:-read}" = search ]; then
   # (each a feed record) for a bit over a minute, the interval at which the
   # indexer logs its record lag percentiles.
   "$work/loadgen" run -url "http://$addr" -ids "$work/cas/bench-ids.json" -rpc create-playlist -c 4 -d 65s -warmup 0s
+  # The first lag line logged after the load covers its records.
+  lines=$(grep -c 'search indexer lag' "$work/cas.out" || true)
+  for _ in $(seq 70); do [ "$(grep -c 'search indexer lag' "$work/cas.out" || true)" -gt "$lines" ] && break; sleep 1; done
   grep 'search indexer lag' "$work/cas.out" | tail -1
   "$work/backbeat" search reindex "${cass[@]}" --search-url "$osurl" --index bench-rebuilt | tail -1
   kill $pid; wait $pid 2>/dev/null || true
