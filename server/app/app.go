@@ -201,6 +201,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err := s.openSearch(bg, cfg, feed, catalog); err != nil {
 			return nil, err
 		}
+	case feed != nil:
+		// The Cassandra store has no search of its own (migration 014):
+		// everything else serves, Search answers unavailable.
+		log.Warn("no --search-url: Search answers unavailable; the Cassandra store serves Search through OpenSearch")
 	}
 	playlists := domain.NewPlaylists(stores, nil)
 	rawBlobs, err := openBlobs(cfg)
