@@ -32,6 +32,8 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/source"
+	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/media/worker"
 	"github.com/backbeat/backbeat/server/queue"
@@ -196,8 +198,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	media := domain.NewMedia(stores, catalog, broker, janitor, signer, cfg.Media.MaxUploadBytes)
-	playback := domain.NewPlaybackConfig(stores, playlists, signer, broker, domain.PlaybackConfig{MaxCountedPerHour: cfg.MaxCountedPerHour})
-	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
+	sources := source.New(blobs)
+	playback := domain.NewPlaybackConfig(stores, playlists, signer, broker, domain.PlaybackConfig{
+		MaxCountedPerHour: cfg.MaxCountedPerHour, Sources: sources, Signer: signer, Urgent: broker,
+	})
+	transcoder := newTranscoder(cfg)
+	w := worker.New(blobs, media, transcoder, filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
 	s.background(func() {
@@ -270,7 +276,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), smallReadCap))
-	mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
+	mh := mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log)
+	mh.EnablePlayBeforeLadder(mediahttp.EarlyPlay{
+		Sources: sources, Live: transcoder, LiveContentType: transcode.LiveContentType,
+		MaxLive: cfg.Media.LiveTranscodes, WorkDir: filepath.Join(cfg.DataDir, "live"),
+	})
+	mh.Register(mux)
 	if issuer != nil {
 		mux.Handle("/.well-known/", issuer.Handler())
 	}

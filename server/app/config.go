@@ -113,7 +113,10 @@ type MediaConfig struct {
 	// Workers bounds concurrent transcodes in this process (0 disables the
 	// worker, for API-only replicas: another replica transcodes).
 	Workers     int
-	JobAckWait  time.Duration
+	// LiveTranscodes bounds the on-the-fly transcodes this process streams
+	// at once, for tracks played before their ladder is ready.
+	LiveTranscodes int
+	JobAckWait     time.Duration
 	JobAttempts int
 	// CleanupGrace is how long a media set replaced by a new upload stays in
 	// blob storage. Zero: StreamTTL plus the 5-minute rounding of URL
@@ -147,6 +150,7 @@ func Defaults() Config {
 			MaxUploadBytes: 512 << 20,
 			MaxDuration:    30 * time.Minute,
 			Workers:        1,
+			LiveTranscodes: 8,
 			JobAckWait:     30 * time.Second,
 			JobAttempts:    5,
 			FFmpeg:         "ffmpeg",
