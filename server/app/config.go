@@ -113,11 +113,11 @@ type MediaConfig struct {
 	// Workers bounds concurrent transcodes in this process (0 disables the
 	// worker, for API-only replicas: another replica transcodes).
 	Workers     int
+	JobAckWait  time.Duration
+	JobAttempts int
 	// LiveTranscodes bounds the on-the-fly transcodes this process streams
 	// at once, for tracks played before their ladder is ready.
 	LiveTranscodes int
-	JobAckWait     time.Duration
-	JobAttempts int
 	// CleanupGrace is how long a media set replaced by a new upload stays in
 	// blob storage. Zero: StreamTTL plus the 5-minute rounding of URL
 	// expiries, plus 5 minutes for clocks, so URLs already handed out for it
