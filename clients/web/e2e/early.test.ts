@@ -15,14 +15,14 @@ import { DEMO_ARTIST, DEMO_LISTENER, signedIn, uniqueName } from "../test/helper
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Writes 3 s of a chord over quiet noise with ffmpeg's options for the format. */
-function audio(dir: string, name: string, ...args: string[]): Uint8Array {
+function audio(dir: string, name: string, ...args: string[]): Blob {
   const path = join(dir, name);
   execFileSync("ffmpeg", [
     "-hide_banner", "-loglevel", "error", "-y",
     "-filter_complex", "sine=f=220:d=3[a];sine=f=330:d=3[b];anoisesrc=d=3:c=pink:a=0.05[n];[a][b][n]amix=inputs=3,aformat=channel_layouts=stereo",
     ...args, path,
   ]);
-  return readFileSync(path);
+  return new Blob([readFileSync(path)]);
 }
 
 describe.sequential("just-uploaded audio in headless Chromium", () => {
@@ -51,7 +51,7 @@ describe.sequential("just-uploaded audio in headless Chromium", () => {
   ])("plays $name before any transcode", { timeout: 60_000 }, async ({ name, args, type }) => {
     const artist = await signedIn(DEMO_ARTIST);
     const { artist: a } = await artist.catalog.createArtist({ artist: { name: uniqueName("Early ") } });
-    const { track } = await artist.catalog.createTrack({ track: { title: name, artistIds: [a!.id], durationMs: 3000 } });
+    const { track } = await artist.catalog.createTrack({ track: { title: name, artistIds: [a!.id], durationMs: 3000n } });
     const up = await artist.catalog.createTrackUpload({ trackId: track!.id });
     const put = await fetch(up.uploadUrl, { method: "PUT", body: audio(dir, name, ...args) });
     expect(put.status).toBe(200);
