@@ -119,7 +119,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, err := h.localCopy(r.Context(), obj, upload)
+	in, err := h.localCopy(obj, upload)
 	obj.Close()
 	if err != nil {
 		log.Error("copy upload for live transcode", "err", err)
@@ -145,7 +145,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) localCopy(ctx context.Context, obj blob.Object, upload string) (string, error) {
+func (h *Handler) localCopy(obj blob.Object, upload string) (string, error) {
 	if err := os.MkdirAll(h.early.WorkDir, 0o755); err != nil {
 		return "", err
 	}
@@ -153,7 +153,7 @@ func (h *Handler) localCopy(ctx context.Context, obj blob.Object, upload string)
 	if err != nil {
 		return "", err
 	}
-	_, err = io.Copy(f, ctxReader{ctx, obj})
+	_, err = io.Copy(f, obj)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -162,18 +162,6 @@ func (h *Handler) localCopy(ctx context.Context, obj blob.Object, upload string)
 		return "", fmt.Errorf("copy %s: %w", filepath.Base(f.Name()), err)
 	}
 	return f.Name(), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // flushWriter sends each write to the client at once.
