@@ -22,6 +22,7 @@ from backbeat.playback.v1.playback_pb2 import (
     ReportPlaybackRequest,
     StartPlaybackRequest,
     StartPlaybackResponse,
+    StreamKind,
 )
 from backbeat.playlist.v1.playlist_pb2 import GetPlaylistRequest, ListPlaylistsRequest
 from backbeat.user.v1.user_pb2 import GetMeRequest
@@ -147,6 +148,9 @@ def test_start_stream_report_and_history(listener: Backbeat, demo_mix: DemoMix) 
     assert start.track_id == track.id
     assert len(start.playback_id) == 26
     assert start.position_ms == 0
+    # A READY track plays its ladder.
+    assert start.stream_kind == StreamKind.STREAM_KIND_LADDER
+    assert start.ladder_ready
     # The demo tunes are 12 seconds long.
     assert start.duration_ms == track.duration_ms
     assert 11_000 <= start.duration_ms <= 13_000

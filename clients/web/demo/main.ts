@@ -222,14 +222,16 @@ async function play(track: Track, row: HTMLLIElement) {
   ui.playerStatus.textContent = "Starting…";
   try {
     const res = await bb.playback.startPlayback({ trackId: track.id });
-    if (!res.hlsUrl) throw new Error("the server returned no HLS URL");
+    if (!res.hlsUrl && !res.progressiveUrl) throw new Error("the server returned no stream URL");
     stopPlayback();
     for (const li of ui.results.querySelectorAll("li.playing")) li.classList.remove("playing");
     row.classList.add("playing");
     ui.nowPlaying.textContent = track.title;
     ui.nowPlaying.classList.remove("muted");
     ui.audio.dataset.trackId = track.id;
-    ui.audio.dataset.engine = attach(res.hlsUrl);
+    // Before its ladder is ready a track streams its upload (as it is, or
+    // transcoded on the fly) at progressiveUrl only.
+    ui.audio.dataset.engine = res.hlsUrl ? attach(res.hlsUrl) : attachProgressive(res.progressiveUrl);
     await ui.audio.play();
     ui.playerStatus.textContent = `Playing (${ui.audio.dataset.engine})`;
   } catch (err) {
@@ -253,6 +255,12 @@ function attach(url: string): string {
     return "native HLS";
   }
   throw new Error("this browser cannot play HLS");
+}
+
+/** Plays one progressive file with the audio element itself. */
+function attachProgressive(url: string): string {
+  ui.audio.src = url;
+  return "progressive";
 }
 
 // --- playlists -----------------------------------------------------------

@@ -1,6 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Code } from "../src/index.js";
+import { Code, StreamKind } from "../src/index.js";
 import { rejection, serverUrl, signedIn, TRANSPORTS, waitForReady } from "./helpers.js";
 
 describe("playback of a demo track", () => {
@@ -23,6 +23,9 @@ describe("playback of a demo track", () => {
     expect(res.trackId).toBe(trackId);
     expect(res.durationMs).toBeGreaterThan(0n);
     expect(res.playbackId).toBeTruthy();
+    // A READY track plays its ladder.
+    expect(res.streamKind).toBe(StreamKind.LADDER);
+    expect(res.ladderReady).toBe(true);
     expect(timestampDate(res.expireTime!).getTime()).toBeGreaterThan(Date.now());
     const hls = new URL(res.hlsUrl);
     expect(hls.origin).toBe(new URL(serverUrl()).origin);

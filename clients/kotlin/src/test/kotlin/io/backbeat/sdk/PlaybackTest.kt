@@ -129,6 +129,9 @@ class PlaybackTest {
             assertEquals(26, start.playbackId.length, "playback id: ${start.playbackId}")
             assertTrue(start.durationMs in 11_000..13_000, "duration of the 12 s demo tune: ${start.durationMs} ms")
             assertEquals(0, start.positionMs)
+            // A READY track plays its ladder.
+            assertEquals(Playback.StreamKind.STREAM_KIND_LADDER, start.streamKind)
+            assertTrue(start.ladderReady)
             assertTrue(start.loudness.integratedLufs < 0, "loudness: ${start.loudness}")
             assertTrue(start.expireTime.seconds > Instant.now().epochSecond, "expires ${start.expireTime}")
             for (url in listOf(start.hlsUrl, start.dashUrl, start.progressiveUrl)) {
