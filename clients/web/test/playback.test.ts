@@ -9,10 +9,10 @@ describe("playback of a demo track", () => {
   beforeAll(async () => {
     // The demo seeds audio for the tracks of its "Demo Mix" playlist.
     const bb = await signedIn("demo");
-    const { playlists } = await bb.playlist.listPlaylists({});
+    const { playlists } = await bb.playlists.listPlaylists({});
     const mix = playlists.find((p) => p.name === "Demo Mix");
     if (!mix) throw new Error("demo playlist 'Demo Mix' not found");
-    const { entries } = await bb.playlist.getPlaylist({ playlistId: mix.id, pageSize: 1 });
+    const { entries } = await bb.playlists.getPlaylist({ playlistId: mix.id, pageSize: 1 });
     trackId = entries[0]?.trackId ?? "";
     await waitForReady(bb, trackId);
   });
