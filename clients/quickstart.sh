@@ -11,21 +11,27 @@
 # fails the run. It expects what the READMEs say a reader has: BACKBEAT_URL
 # (a demo server, clients/with-server.sh sets it) and BACKBEAT_DIST (the
 # packed SDKs, clients/pack.sh writes them).
+#   bash clients/quickstart.sh --name quickstart-gradle README.md
+#                                                  runs the blocks marked
+#                                                  <!-- quickstart-gradle:... --> instead
 #   bash clients/quickstart.sh --print README.md   prints the script only
 #   bash clients/quickstart.sh --selftest          checks that a broken line
 #                                                  fails and a good one passes
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
+name=quickstart
+
 # extract README prints the quickstart of README as one bash script.
 extract() {
-  python3 - "$1" <<'PY'
+  python3 - "$1" "$name" <<'PY'
 import re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-marker = re.compile(r"<!-- quickstart:(sh|file ([^ ]+)) -->\n```[a-z]*\n(.*?)^```$", re.S | re.M)
+path, name = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+marker = re.compile(r"<!-- " + re.escape(name) + r":(sh|file ([^ ]+)) -->\n```[a-z]*\n(.*?)^```$", re.S | re.M)
 blocks = marker.findall(text)
 if not blocks:
-    sys.exit(f"quickstart: {sys.argv[1]} has no <!-- quickstart:... --> block")
+    sys.exit(f"quickstart: {path} has no <!-- {name}:... --> block")
 out = []
 for kind, name, body in blocks:
     if kind == "sh":
@@ -86,6 +92,10 @@ EOF
   echo "quickstart selftest: 2 passed, 0 failed"
 }
 
+if [ "${1:-}" = --name ]; then
+  name="$2"
+  shift 2
+fi
 case "${1:-}" in
 --print) extract "$2" ;;
 --selftest) selftest ;;
