@@ -53,6 +53,18 @@ pack_kotlin() {
   echo "pack: kotlin io.backbeat:backbeat-sdk-kotlin:$version: $(($(stat -c %s "target/backbeat-sdk-kotlin-$version.jar") / 1024)) KiB jar in $dist/maven"
 }
 
+# One version everywhere (VERSION at the root, see CHANGELOG.md).
+version="$(cat "$here/../VERSION")"
+mismatch=""
+grep -q "\"version\": \"$version\"" "$here/web/package.json" || mismatch+=" web/package.json"
+grep -q "^version = \"$version\"" "$here/python/pyproject.toml" || mismatch+=" python/pyproject.toml"
+grep -q "^__version__ = \"$version\"" "$here/python/src/backbeat_sdk/__init__.py" || mismatch+=" python/src/backbeat_sdk/__init__.py"
+grep -q "^  <version>$version</version>" "$here/kotlin/pom.xml" || mismatch+=" kotlin/pom.xml"
+if [ -n "$mismatch" ]; then
+  echo "pack: VERSION is $version, but these manifests say otherwise:$mismatch" >&2
+  exit 1
+fi
+
 langs=("$@")
 if [ "${#langs[@]}" -eq 0 ]; then langs=(web python kotlin); fi
 for lang in "${langs[@]}"; do
