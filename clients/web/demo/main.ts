@@ -61,7 +61,7 @@ function showSignIn(message = "") {
 }
 
 async function showApp() {
-  const { user } = await bb.user.getMe({});
+  const { user } = await bb.users.getMe({});
   ui.whoami.textContent = user ? `${user.displayName || user.username} (${user.username})` : "?";
   ui.signin.hidden = true;
   ui.app.hidden = false;
@@ -266,7 +266,7 @@ function attachProgressive(url: string): string {
 // --- playlists -----------------------------------------------------------
 
 async function loadPlaylists(select?: string) {
-  const { playlists } = await bb.playlist.listPlaylists({ pageSize: 100 });
+  const { playlists } = await bb.playlists.listPlaylists({ pageSize: 100 });
   const options = playlists.map((p: Playlist) => new Option(`${p.name} (${p.trackCount})`, p.id));
   options.push(new Option("New playlist…", NEW_PLAYLIST));
   ui.playlistSelect.replaceChildren(...options);
@@ -285,10 +285,10 @@ async function addToPlaylist(track: Track) {
   try {
     let playlistId = ui.playlistSelect.value;
     if (playlistId === NEW_PLAYLIST) {
-      const { playlist } = await bb.playlist.createPlaylist({ playlist: { name: ui.newPlaylistName.value.trim() } });
+      const { playlist } = await bb.playlists.createPlaylist({ playlist: { name: ui.newPlaylistName.value.trim() } });
       playlistId = playlist!.id;
     }
-    const res = await bb.playlist.addTracks({ playlistId, trackIds: [track.id] });
+    const res = await bb.playlists.addTracks({ playlistId, trackIds: [track.id] });
     await loadPlaylists(playlistId);
     const n = res.playlist?.trackCount ?? 0;
     ui.playlistStatus.textContent = `Added “${track.title}” to “${res.playlist?.name}” (${n} track${n === 1 ? "" : "s"}).`;

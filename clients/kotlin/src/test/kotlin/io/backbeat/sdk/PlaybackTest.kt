@@ -208,6 +208,21 @@ class PlaybackTest {
     }
 
     @Test
+    fun `playPlaylist plays the track at an index in the playlist's context, playAlbum an unknown album is NotFound`() = liveTest {
+        freshListener().use { backbeat ->
+            val mix = demoMix(backbeat)
+            val ready = readyTracks(backbeat, mix.id, 2)
+            val ids = backbeat.playlists.entries(mix.id).map { it.trackId }.toList()
+            val index = ids.indexOf(ready[1].id)
+            val play = backbeat.playPlaylist(mix.id, index = index, deviceId = DEVICE)
+            assertEquals(ready[1].id, play.trackId)
+            assertTrue(play.hlsUrl.isNotEmpty())
+            val e = assertThrows<BackbeatException.NotFound> { backbeat.playAlbum(UNKNOWN_ID) }
+            assertEquals("not_found", e.codeName)
+        }
+    }
+
+    @Test
     fun `StartPlayback for an unknown track is NotFound`() = liveTest {
         freshListener().use { backbeat ->
             val e = assertThrows<BackbeatException.NotFound> {
