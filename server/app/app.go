@@ -28,6 +28,7 @@ import (
 	"github.com/backbeat/backbeat/server/api/playlistapi"
 	"github.com/backbeat/backbeat/server/api/userapi"
 	"github.com/backbeat/backbeat/server/auth"
+	"github.com/backbeat/backbeat/server/cache"
 	"github.com/backbeat/backbeat/server/demo"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
@@ -79,6 +80,8 @@ type Server struct {
 	wg         sync.WaitGroup
 	broker     *queue.Broker
 	closeStore func() error
+	// cache is the metadata cache in front of the store; nil when off.
+	cache *cache.Cache
 	// indexer tails the store's change feed into the search engine; nil
 	// without --search-url.
 	indexer *indexer.Indexer
@@ -159,6 +162,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.broker = broker
+	if stores, err = s.cacheStores(bg, stores, broker); err != nil {
+		return nil, err
+	}
 	if valid := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < valid {
 		log.Warn("replaced media is removed before the streaming URLs handed out for it expire: plays in progress may break",
 			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", valid)

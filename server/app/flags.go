@@ -59,6 +59,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.intVar(&c.MaxCountedPerHour, "max-counted-per-hour", "plays counted per user per hour at most; later plays stay in the history uncounted")
 	f.durationVar(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
 	f.durationVar(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
+	f.int64Var(&c.CacheSize, "cache-size", "bytes the metadata cache (tracks, albums, artists, playlists) may hold; 0 turns it off")
+	f.durationVar(&c.CacheTTL, "cache-ttl", "longest a cached entity is served: how stale a replica may be when it misses another replica's invalidation (broker down)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, f.help("log-level", "log level: debug, info, warn, error"))
 	f.stringVar(&c.LogFormat, "log-format", "log format: text or json")
 	f.stringVar(&m.BlobDir, "blob-dir", "directory of uploads and transcoded media, shared by replicas (default <data-dir>/blobs)")
