@@ -52,6 +52,10 @@ var publicProcedures = []string{
 	userv1connect.UserServiceLogoutProcedure,
 }
 
+// publicMaxAge is how long a shared cache may keep a Connect GET answer that
+// does not depend on the caller (one asked without a token).
+const publicMaxAge = time.Minute
+
 // smallRequestBytes caps a message to UserService, health and reflection:
 // credentials, names and symbols, a few KiB at most.
 const smallRequestBytes = 64 << 10
@@ -263,8 +267,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	opts := []connect.HandlerOption{interceptors, readCap}
 	// The token is checked from the headers before connect reads the body
 	// (auth.NewMiddleware); the interceptor then only resolves the principal.
+	// Connect GET answers carry an ETag and Cache-Control, and revalidate to
+	// 304 (httpserver.ConditionalGET).
 	guard := func(path string, h http.Handler) (string, http.Handler) {
-		return path, auth.NewMiddleware(verifier, publicProcedures, h)
+		return path, httpserver.ConditionalGET(publicMaxAge, auth.NewMiddleware(verifier, publicProcedures, h))
 	}
 	mux := http.NewServeMux()
 	mux.Handle(guard(userv1connect.NewUserServiceHandler(userapi.New(users, auth.PrincipalFrom), interceptors, smallReadCap)))
