@@ -301,9 +301,14 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 
 // readLimit caps each message at n bytes once decompressed, and bounds
 // gzip so that refusing an oversized message does not inflate all of it.
+// It also leaves answers under compressMinBytes uncompressed.
 func readLimit(n int) connect.HandlerOption {
-	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n))
+	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n), connect.WithCompressMinBytes(compressMinBytes))
 }
+
+// compressMinBytes: a smaller answer (a track, an album, a user) is sent as
+// is; compressing it costs more CPU than its few saved bytes are worth.
+const compressMinBytes = 1 << 10
 
 // background runs f until the Server closes; Close waits for it.
 func (s *Server) background(f func()) {

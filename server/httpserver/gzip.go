@@ -17,7 +17,14 @@ import (
 func BoundedGzip(max int) connect.HandlerOption {
 	return connect.WithCompression("gzip",
 		func() connect.Decompressor { return &boundedGzip{max: int64(max) + 1} },
-		func() connect.Compressor { return gzip.NewWriter(io.Discard) },
+		// Responses are compressed at the fastest level: the default level
+		// clears a half-MiB hash table for every message (a GetTrack
+		// profile spent two thirds of the handler's CPU there) for a few
+		// percent more ratio.
+		func() connect.Compressor {
+			w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+			return w
+		},
 	)
 }
 
