@@ -56,6 +56,11 @@ if [ "${MODE:-read}" = cache ]; then
   fi
   "$work/loadgen" baseline >"$work/baseline.out" 2>&1 &
   base=$(wait_addr "$work/baseline.out")
+  # The same floor leaving answers under 1 KiB uncompressed, as Backbeat
+  # does: connect-go's default gzips every answer, which costs a small one
+  # more than the rest of the floor's work.
+  "$work/loadgen" baseline -compress-min-bytes 1024 >"$work/baseline2.out" 2>&1 &
+  base2=$(wait_addr "$work/baseline2.out")
   field() { sed -n "s/.* $1= *\([0-9.]*\).*/\1/p" <<<"$2"; }
   configs=("embedded on" "embedded off")
   [ "${STORE:-embedded}" = cassandra ] && configs+=("cassandra on" "cassandra off")
@@ -65,6 +70,8 @@ if [ "${MODE:-read}" = cache ]; then
   for pass in $(seq 1 "$passes"); do
     l=$("$work/loadgen" run -url "http://$base" -rpc baseline -c "$conc" -d "$dur"); echo "pass $pass floor:               $l"
     add floor "$(field rps "$l")"
+    l=$("$work/loadgen" run -url "http://$base2" -rpc baseline -c "$conc" -d "$dur"); echo "pass $pass floor, small uncompressed: $l"
+    add floor2 "$(field rps "$l")"
     for cfg in "${configs[@]}"; do
       read -r st cache <<<"$cfg"
       # The load comes from one address: its budget is raised out of the
@@ -90,9 +97,9 @@ if [ "${MODE:-read}" = cache ]; then
   for k in "${!sum[@]}"; do echo "$k=${sum[$k]}"; done | sort | awk -F= -v n="$passes" '
     { v[$1] = $2 / n }
     END {
-      f = v["floor"]
-      printf "floor (bare connect-go): %.0f rps\n", f
-      for (k in v) if (k != "floor") printf "%-33s %7.0f rps = %5.1f%% of the floor\n", k, v[k], 100 * v[k] / f
+      f = v["floor"]; f2 = v["floor2"]
+      printf "floor (bare connect-go, defaults): %.0f rps; floor with answers under 1 KiB uncompressed: %.0f rps\n", f, f2
+      for (k in v) if (k != "floor" && k != "floor2") printf "%-30s %7.0f rps = %5.1f%% of the floor, %5.1f%% of the uncompressed floor\n", k, v[k], 100 * v[k] / f, 100 * v[k] / f2
       print "goals: GetTrack >= 85%, GetPlaylist >= 70% of the floor with the cache on"
       if (("cassandra on get-track") in v) {
         printf "cassandra / embedded, cache on: GetTrack %.2fx, GetPlaylist %.2fx (goal >= 0.8x)\n",
