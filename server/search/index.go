@@ -75,6 +75,19 @@ type docKey struct {
 	id   string
 }
 
+// docSlots finds a document's slot by kind and id. One map per kind keyed
+// by the id alone takes 24 bytes an entry where one keyed by kind and id
+// pointing at the document took 32.
+type docSlots [numKinds]map[string]uint32
+
+func newDocSlots(n int) docSlots {
+	var m docSlots
+	for k := range m {
+		m[k] = make(map[string]uint32, n)
+	}
+	return m
+}
+
 // postings are the documents holding one word, split by kind so a kinds
 // filter costs nothing. A kind without the word has no list (nil): most
 // words belong to one or two kinds, and four inline lists cost 256 bytes a
@@ -143,7 +156,7 @@ func (l *plist) resetHead() {
 // Delete exclude them briefly.
 type Index struct {
 	mu   sync.RWMutex
-	docs map[docKey]*doc
+	docs docSlots
 	// slots numbers the documents densely; freed slots are reused.
 	slots []*doc
 	free  []uint32
@@ -171,14 +184,18 @@ type Index struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{docs: make(map[docKey]*doc)}
+	return &Index{docs: newDocSlots(0)}
 }
 
 // Len returns the number of documents indexed.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.docs)
+	n := 0
+	for _, m := range ix.docs {
+		n += len(m)
+	}
+	return n
 }
 
 // docText is a document's folded words before they get ids.
@@ -329,7 +346,11 @@ func (ix *Index) Build(docs []Doc) {
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.docs, ix.slots, ix.free = built, slots, nil
+	byID := newDocSlots(0)
+	for _, nd := range slots {
+		byID[nd.kind][nd.id] = nd.slot
+	}
+	ix.docs, ix.slots, ix.free = byID, slots, nil
 	ix.words, ix.wordIDs, ix.positions, ix.sigs, ix.lists = words, wordIDs, positions, sigs, lists
 	ix.pending = nil
 }
@@ -408,11 +429,10 @@ func (ix *Index) Upsert(d Doc) {
 	t := textOf(d, plainTokens)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	key := docKey{d.Kind, d.ID}
 	nd := newDoc(d, t, ix.wordID)
-	if old, ok := ix.docs[key]; ok {
-		ix.unlink(old)
-		nd.slot = old.slot
+	if slot, ok := ix.docs[d.Kind][d.ID]; ok {
+		ix.unlink(ix.slots[slot])
+		nd.slot = slot
 	} else if n := len(ix.free); n > 0 {
 		nd.slot = ix.free[n-1]
 		ix.free = ix.free[:n-1]
@@ -421,7 +441,7 @@ func (ix *Index) Upsert(d Doc) {
 		ix.slots = append(ix.slots, nil)
 	}
 	ix.slots[nd.slot] = nd
-	ix.docs[key] = nd
+	ix.docs[d.Kind][d.ID] = nd.slot
 	for _, dw := range nd.words {
 		ix.lists[dw&wordIDMask].list(nd.kind).add(nd)
 	}
@@ -431,12 +451,11 @@ func (ix *Index) Upsert(d Doc) {
 func (ix *Index) Delete(kind Kind, id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	key := docKey{kind, id}
-	if old, ok := ix.docs[key]; ok {
-		ix.unlink(old)
-		delete(ix.docs, key)
-		ix.slots[old.slot] = nil
-		ix.free = append(ix.free, old.slot)
+	if slot, ok := ix.docs[kind][id]; ok {
+		ix.unlink(ix.slots[slot])
+		delete(ix.docs[kind], id)
+		ix.slots[slot] = nil
+		ix.free = append(ix.free, slot)
 	}
 }
 
