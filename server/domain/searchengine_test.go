@@ -24,18 +24,23 @@ func (e fixedEngine) Search(context.Context, string, []domain.ItemType, domain.P
 func (fixedEngine) Upsert(context.Context, []domain.SearchDoc) error { return nil }
 func (fixedEngine) Delete(context.Context, []domain.SearchRef) error { return nil }
 
+// openStores opens an empty embedded store for the test.
+func openStores(tb testing.TB) domain.Stores {
+	s, err := embedded.Open(context.Background(), tb.TempDir(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s.Stores()
+}
+
 // TestSearchUsesTheEngine: with an engine set, Search answers from it, in
 // its order, with the entities read from the store; a document the store
 // no longer has (its delete not yet indexed) is left out; an engine that
 // is down makes Search unavailable.
 func TestSearchUsesTheEngine(t *testing.T) {
 	ctx := context.Background()
-	s, err := embedded.Open(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	stores := s.Stores()
+	stores := openStores(t)
 	a := &domain.Artist{ID: domain.NewID(), Name: "Daft Punk"}
 	if err := stores.Catalog.CreateArtist(ctx, a); err != nil {
 		t.Fatal(err)
@@ -116,12 +121,7 @@ func (c *countingCatalog) BatchGetTracks(ctx context.Context, ids []string) ([]*
 // deleted track in the middle.
 func engineFixture(tb testing.TB, n int, perHit bool) (*domain.Catalog, *countingCatalog, []string) {
 	ctx := context.Background()
-	s, err := embedded.Open(ctx, tb.TempDir(), nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	stores := s.Stores()
+	stores := openStores(tb)
 	var ids []string
 	var refs []domain.SearchRef
 	for i := range n {
