@@ -41,7 +41,7 @@ type Handler struct {
 	// counted is told the media bytes served ("stream") and received
 	// ("upload"); nil counts nothing.
 	counted func(kind string, n int64)
-	early    *earlyPlay // nil: uploads play only once transcoded
+	early   *earlyPlay // nil: uploads play only once transcoded
 }
 
 // CountBytes has f told of every response's media bytes (kind "stream")
