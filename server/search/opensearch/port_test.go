@@ -71,8 +71,8 @@ func TestPortRanksOneList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(refs) == 0 || refs[0] != (domain.SearchRef{Kind: domain.ItemArtist, ID: "beyonce", Score: refs[0].Score}) {
-		t.Errorf("beyonce: %+v, want the artist first", refs)
+	if len(refs) == 0 || refs[0].Kind != domain.ItemArtist || refs[0].ID != "beyonce" || !refs[0].Exact {
+		t.Errorf("beyonce: %+v, want the artist first, as an exact match", refs)
 	}
 	for _, r := range refs {
 		if r.Kind == domain.ItemAlbum {
