@@ -1,11 +1,14 @@
 package cassandra
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
 // TestShardedCatalogListing: artists created together (one time bucket)
@@ -82,4 +85,89 @@ func TestShardedCatalogListing(t *testing.T) {
 	if got := listAll(); !slices.Equal(got, rest) {
 		t.Fatalf("ListArtists after deleting %q:\n got %q\nwant %q", gone, got, rest)
 	}
+}
+
+// BenchmarkCatalogListingPage prints the latency of a ListTracks page of 20
+// (p50, p99) over 300 tracks in one time bucket, read the way this file's
+// listing does (the bucket's 16 shards in parallel) and, on the same rows
+// copied to catalog_by_bucket, the way it was read before the shards (one
+// partition per bucket), in the same run. Both then read each track.
+func BenchmarkCatalogListingPage(b *testing.B) {
+	cfg := Config{Hosts: cassandratest.Shared(b), LocalDC: cassandratest.SharedDC, Keyspace: testKeyspace("backbeat_bench_listing"),
+		Replication: map[string]int{cassandratest.SharedDC: 1}, Timeout: 30 * time.Second}
+	ctx := b.Context()
+	if err := Migrate(ctx, cfg); err != nil {
+		b.Fatal(err)
+	}
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = s.session.Query(`DROP KEYSPACE IF EXISTS ` + cfg.Keyspace).WithContext(context.Background()).Exec()
+		_ = s.Close()
+	})
+	st := s.Stores()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	const tracks, size = 300, 20
+	for i := range tracks {
+		tr := &domain.Track{ID: domain.NewID(), Title: fmt.Sprintf("Bench %d", i), Duration: time.Minute, CreateTime: now, UpdateTime: now}
+		if err := st.Catalog.CreateTrack(ctx, tr); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.write(ctx, `INSERT INTO catalog_by_bucket (kind, bucket, id) VALUES (?, ?, ?)`, kindTrack, catalogBucket(tr.ID), tr.ID).Exec(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cat := catalogStore{s}
+	// before is the read path before the shards: one partition per bucket.
+	before := func(after string) ([]*domain.Track, error) {
+		var ids []string
+		err := s.walkBuckets(ctx, kindTrack, catalogBucket(after), func(bucket string) (bool, error) {
+			var got []string
+			err := s.read(ctx, `SELECT id FROM catalog_by_bucket WHERE kind = ? AND bucket = ? AND id > ? LIMIT ?`,
+				kindTrack, bucket, after, size+1-len(ids)).Select(&got)
+			ids = append(ids, got...)
+			return len(ids) < size+1, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return fetchAll(ctx, ids, cat.GetTrack)
+	}
+	after := func(token string) (string, error) {
+		_, next, err := cat.ListTracks(ctx, domain.Page{Size: size, Token: token})
+		return next, err
+	}
+	var tBefore, tAfter []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		var token, last string
+		for {
+			t0 := time.Now()
+			ts, err := before(last)
+			tBefore = append(tBefore, time.Since(t0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 = time.Now()
+			token, err = after(token)
+			tAfter = append(tAfter, time.Since(t0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if token == "" || len(ts) <= size {
+				break
+			}
+			last = ts[size-1].ID
+		}
+	}
+	b.StopTimer()
+	pct := func(ds []time.Duration, p float64) time.Duration {
+		slices.Sort(ds)
+		return ds[int(float64(len(ds)-1)*p)]
+	}
+	b.Logf("ListTracks page of %d over %d tracks in one bucket, %d pages each: one partition per bucket p50 %v p99 %v; %d shards p50 %v p99 %v (p99 ratio %.2f)",
+		size, tracks, len(tAfter), pct(tBefore, .5), pct(tBefore, .99), listingShards, pct(tAfter, .5), pct(tAfter, .99),
+		float64(pct(tAfter, .99))/float64(pct(tBefore, .99)))
 }
