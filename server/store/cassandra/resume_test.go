@@ -8,39 +8,30 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 )
 
-// TestResumableCreates: each create's INSERT ... IF NOT EXISTS applies but
+// testResumableCreates: each create's INSERT ... IF NOT EXISTS applies but
 // its answer is lost, so the create fails before writing its index rows.
 // The caller's retry with the same request completes them: the entity is
 // listed and has a search feed record. A create with the same id and other
 // content still gets AlreadyExists.
-func TestResumableCreates(t *testing.T) {
-	cfg := migrateConfig(t, "backbeat_resume")
-	dropAfter(t, cfg)
+func testResumableCreates(t *testing.T, s *Store, f *failingSession) {
 	ctx := t.Context()
-	if err := Migrate(ctx, cfg); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	session, err := connect(ctx, cfg, cfg.Keyspace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(session.Close)
-	f := newFailingSession(driverSession{session},
+	f.setFaults(
 		&fault{match: "INSERT INTO artists (", kind: applyThenTimeout, times: 1},
 		&fault{match: "INSERT INTO albums (", kind: applyThenTimeout, times: 1},
 		&fault{match: "INSERT INTO tracks (", kind: applyThenTimeout, times: 1},
 		&fault{match: "INSERT INTO playlists (", kind: applyThenTimeout, times: 1})
-	s := newStore(cfg, session, f)
+	defer f.setFaults()
 	st := s.Stores()
 	since := time.Now().Add(-time.Second)
 
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	ar := &domain.Artist{ID: domain.NewID(), Name: "Resumed", OwnerIDs: []string{"u1"}, CreateTime: now, UpdateTime: now}
+	owner := "resume-" + domain.NewID() // listings of this test's own
+	ar := &domain.Artist{ID: domain.NewID(), Name: "Resumed", OwnerIDs: []string{owner}, CreateTime: now, UpdateTime: now}
 	al := &domain.Album{ID: domain.NewID(), Title: "Resumed LP", ArtistIDs: []string{ar.ID}, Type: domain.AlbumTypeAlbum,
 		ReleaseDate: "2024-01-02", CreateTime: now, UpdateTime: now}
 	tr := &domain.Track{ID: domain.NewID(), Title: "Resumed Song", ArtistIDs: []string{ar.ID}, AlbumID: al.ID,
 		DiscNumber: 1, TrackNumber: 1, Duration: time.Minute, CreateTime: now, UpdateTime: now}
-	pl := &domain.Playlist{ID: domain.NewID(), OwnerID: "u1", Name: "Resumed mix", Public: true, CreateTime: now, UpdateTime: now}
+	pl := &domain.Playlist{ID: domain.NewID(), OwnerID: owner, Name: "Resumed mix", Public: true, CreateTime: now, UpdateTime: now}
 	creates := []struct {
 		kind   domain.ItemType
 		id     string
@@ -50,7 +41,7 @@ func TestResumableCreates(t *testing.T) {
 	}{
 		{domain.ItemType(kindArtist), ar.ID, func() error { return st.Catalog.CreateArtist(ctx, ar) },
 			func() (bool, error) {
-				got, _, err := st.Catalog.ListArtists(ctx, domain.Page{Size: 10})
+				got, err := st.Catalog.ListArtistsByOwner(ctx, owner)
 				return slices.ContainsFunc(got, func(a *domain.Artist) bool { return a.ID == ar.ID }), err
 			},
 			func() error { c := *ar; c.Name = "Other"; return st.Catalog.CreateArtist(ctx, &c) }},
@@ -68,7 +59,7 @@ func TestResumableCreates(t *testing.T) {
 			func() error { c := *tr; c.Title = "Other"; return st.Catalog.CreateTrack(ctx, &c) }},
 		{domain.ItemType(kindPlaylist), pl.ID, func() error { return st.Playlists.CreatePlaylist(ctx, pl) },
 			func() (bool, error) {
-				got, _, err := st.Playlists.ListPlaylistsByOwner(ctx, "u1", true, domain.Page{Size: 10})
+				got, _, err := st.Playlists.ListPlaylistsByOwner(ctx, owner, true, domain.Page{Size: 10})
 				return slices.ContainsFunc(got, func(p *domain.Playlist) bool { return p.ID == pl.ID }), err
 			},
 			func() error { c := *pl; c.Name = "Other"; return st.Playlists.CreatePlaylist(ctx, &c) }},
