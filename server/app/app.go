@@ -32,6 +32,8 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/source"
+	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/media/worker"
 	"github.com/backbeat/backbeat/server/obs"
@@ -201,6 +203,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err := s.openSearch(bg, cfg, feed, catalog); err != nil {
 			return nil, err
 		}
+	case feed != nil:
+		// The Cassandra store has no search of its own (migration 014):
+		// everything else serves, Search answers unavailable.
+		log.Warn("no --search-url: Search answers unavailable; the Cassandra store serves Search through OpenSearch")
 	}
 	playlists := domain.NewPlaylists(stores, nil)
 	rawBlobs, err := openBlobs(cfg)
@@ -217,8 +223,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	media := domain.NewMedia(stores, catalog, jobs, janitor, signer, cfg.Media.MaxUploadBytes)
-	playback := domain.NewPlaybackConfig(stores, playlists, signer, events, domain.PlaybackConfig{MaxCountedPerHour: cfg.MaxCountedPerHour})
-	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
+	sources := source.New(blobs)
+	playback := domain.NewPlaybackConfig(stores, playlists, signer, events, domain.PlaybackConfig{
+		MaxCountedPerHour: cfg.MaxCountedPerHour, Sources: sources, Signer: signer, Urgent: broker,
+	})
+	transcoder := newTranscoder(cfg)
+	w := worker.New(blobs, media, transcoder, filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 	w.OnTranscoded(tel.transcoded)
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
@@ -299,6 +309,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
 		mediaHandler := mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log)
 		mediaHandler.CountBytes(tel.metrics.AddMediaBytes)
+		mediaHandler.EnablePlayBeforeLadder(mediahttp.EarlyPlay{
+			Sources: sources, Live: transcoder, LiveContentType: transcode.LiveContentType,
+			MaxLive: cfg.Media.LiveTranscodes, WorkDir: filepath.Join(cfg.DataDir, "live"),
+		})
 		mediaHandler.Register(mux)
 		if issuer != nil {
 			mux.Handle("/.well-known/", issuer.Handler())

@@ -146,6 +146,9 @@ type MediaConfig struct {
 	Workers     int
 	JobAckWait  time.Duration
 	JobAttempts int
+	// LiveTranscodes bounds the on-the-fly transcodes this process streams
+	// at once, for tracks played before their ladder is ready.
+	LiveTranscodes int
 	// CleanupGrace is how long a media set replaced by a new upload stays in
 	// blob storage. Zero: StreamTTL plus the 5-minute rounding of URL
 	// expiries, plus 5 minutes for clocks, so URLs already handed out for it
@@ -179,6 +182,7 @@ func Defaults() Config {
 			MaxUploadBytes: 512 << 20,
 			MaxDuration:    30 * time.Minute,
 			Workers:        1,
+			LiveTranscodes: 8,
 			JobAckWait:     30 * time.Second,
 			JobAttempts:    5,
 			FFmpeg:         "ffmpeg",

@@ -91,6 +91,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.stringVar(&m.NATSTLSKey, "nats-tls-key", "TLS private key file (PEM) of --nats-listen")
 	f.stringVar(&m.NATSTLSCA, "nats-tls-ca", "CA certificate file (PEM) trusted for --nats-url's server certificate")
 	f.intVar(&m.Workers, "transcode-workers", "concurrent transcodes in this process; 0 leaves transcoding to other replicas")
+	f.intVar(&m.LiveTranscodes, "live-transcodes", "on-the-fly transcodes streamed at once, for tracks played before their ladder is ready (more are refused with 503 and Retry-After)")
 	f.durationVar(&m.JobAckWait, "transcode-ack-wait", "how long a silent worker keeps a job before it returns to the queue")
 	f.intVar(&m.JobAttempts, "transcode-attempts", "attempts before a failing transcode marks the track failed")
 	f.durationVar(&m.CleanupGrace, "media-cleanup-grace", "how long media replaced by a new upload stays in blob storage (default: --stream-url-ttl + 10m, so URLs handed out keep working)")

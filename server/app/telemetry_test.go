@@ -91,6 +91,10 @@ func TestMetricsAfterACall(t *testing.T) {
 		`backbeat_store_op_errors_total{kind="not_found",op="catalog.GetTrack",store="embedded"} 1`,
 		`backbeat_breaker_state{dependency="nats"} 0`,
 		`backbeat_ready `,
+		// One series per transcode priority (bulk work and ladders a
+		// listener waits for).
+		`backbeat_queue_depth{kind="transcode"} `,
+		`backbeat_queue_depth{kind="transcode_urgent"} `,
 		`go_goroutines `,
 		`process_resident_memory_bytes `,
 	} {

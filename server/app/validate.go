@@ -212,6 +212,9 @@ func (m MediaConfig) validate() error {
 	if m.Workers < 0 {
 		bad("transcode-workers", "want 0 or more, got %d", m.Workers)
 	}
+	if m.LiveTranscodes < 1 {
+		bad("live-transcodes", "want 1 or more, got %d", m.LiveTranscodes)
+	}
 	if m.JobAttempts < 1 {
 		bad("transcode-attempts", "want 1 or more, got %d", m.JobAttempts)
 	}

@@ -3,10 +3,13 @@
 # and 10k playlists, serves it, and drives GetTrack, Search and GetPlaylist
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
-#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup|obs] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup|obs|search] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
 # MODE=limits measures the rate limiter instead, MODE=obs the cost of
 # metrics and tracing (see below); MODE=backup times backbeat backup and
-# restore of the seeded store.
+# restore of the seeded store. MODE=search measures Search on both stores in
+# one run (STORE is ignored): the embedded store against Cassandra with
+# OpenSearch (--search-url), the index lag under a write load and the time
+# to rebuild the index.
 # With STORE=cassandra it starts a real single Cassandra node (the test
 # environment's, through server/testenv/cmd/cassandranode) and measures the
 # same load against the Cassandra store.
@@ -26,6 +29,65 @@ wait_addr() { # file -> address once the process printed it
   done
   echo "no address in $1:" >&2; cat "$1" >&2; exit 1
 }
+
+rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+if [ "${MODE:-read}" = search ]; then
+  # Search on the embedded store vs Cassandra + OpenSearch, same catalog
+  # size, same load, same run; then what the Cassandra side costs to keep
+  # indexed. Servers run without the rate limiter: the load is one user.
+  n="${TRACKS:-100000}"
+  go build -o "$work/cassandranode" ./server/testenv/cmd/cassandranode
+  go build -o "$work/opensearchnode" ./server/testenv/cmd/opensearchnode
+  "$work/cassandranode" -dir "$work/cassandra" >"$work/cassandra.out" 2>&1 &
+  "$work/opensearchnode" >"$work/opensearch.out" 2>&1 &
+  field() { sed -n "s/.* $1= *\([0-9.]*\).*/\1/p" <<<"$2"; }
+  search() { "$work/loadgen" run -url "http://$1" -ids "$2" -rpc search -c "$conc" -d "$dur"; }
+
+  "$work/loadgen" seed -data-dir "$work/emb" -tracks "$n" -playlists "${PLAYLISTS:-10000}"
+  # The embedded server twice: with the Go runtime's default GOGC=100 (as
+  # before serve set its own), then as serve runs by default; RSS at start
+  # and right after the Search load.
+  for gc in GOGC=100 ""; do
+    env $gc "$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$work/emb" --log-level warn --rate-limit=false >"$work/emb.out" 2>&1 &
+    pid=$!; addr=$(wait_addr "$work/emb.out")
+    rss0=$(rss_mb $pid)
+    label=${gc:-serve-default}
+    emb=$(search "$addr" "$work/emb/bench-ids.json"); echo "embedded $label: $emb"
+    echo "embedded $label RSS: ${rss0} MB at start, $(rss_mb $pid) MB after the load ($n tracks)"
+    kill $pid; wait $pid 2>/dev/null || true
+  done
+
+  hosts=$(wait_addr "$work/cassandra.out"); osurl=$(wait_addr "$work/opensearch.out")
+  cass=(--store cassandra --cassandra-hosts "$hosts" --cassandra-keyspace bench)
+  "$work/backbeat" migrate "${cass[@]:2}"
+  t0=$(date +%s)
+  "$work/loadgen" seed -data-dir "$work/cas" -store cassandra -cassandra-hosts "$hosts" -cassandra-keyspace bench \
+    -tracks "$n" -playlists "${PLAYLISTS:-10000}"
+  echo "cassandra seeded in $(( $(date +%s) - t0 )) s"
+  # The server's indexer finds no saved position and builds the index from
+  # Cassandra first; 'search status' answers once it has.
+  t0=$(date +%s)
+  "$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$work/cas" --log-level info --rate-limit=false "${cass[@]}" --search-url "$osurl" >"$work/cas.out" 2>&1 &
+  pid=$!; addr=$(wait_addr "$work/cas.out")
+  until "$work/backbeat" search status "${cass[@]}" --search-url "$osurl" >/dev/null 2>&1; do sleep 2; done
+  echo "initial index build by the server: $(( $(date +%s) - t0 )) s ($(sed -n 's/.*index built.*documents=\([0-9]*\).*/\1/p' "$work/cas.out" | head -1) documents)"
+  cas=$(search "$addr" "$work/cas/bench-ids.json"); echo "cassandra+opensearch: $cas"
+  # Index lag under a write load: 4 callers creating public playlists
+  # (each a feed record) for a bit over a minute, the interval at which the
+  # indexer logs its record lag percentiles.
+  "$work/loadgen" run -url "http://$addr" -ids "$work/cas/bench-ids.json" -rpc create-playlist -c 4 -d 65s -warmup 0s
+  # The first lag line logged after the load covers its records.
+  lines=$(grep -c 'search indexer lag' "$work/cas.out" || true)
+  for _ in $(seq 70); do [ "$(grep -c 'search indexer lag' "$work/cas.out" || true)" -gt "$lines" ] && break; sleep 1; done
+  grep 'search indexer lag' "$work/cas.out" | tail -1
+  "$work/backbeat" search reindex "${cass[@]}" --search-url "$osurl" --index bench-rebuilt | tail -1
+  kill $pid; wait $pid 2>/dev/null || true
+  awk -v er="$(field rps "$emb")" -v ep="$(field p99 "$emb")" -v cr="$(field rps "$cas")" -v cp="$(field p99 "$cas")" 'BEGIN {
+    printf "Search, %d callers: cassandra+opensearch / embedded rps %.0f / %.0f = %.2f (goal >= 0.5); p99 %s ms (goal <= 50), embedded %s ms\n", '"$conc"', cr, er, cr / er, cp, ep
+  }'
+  exit 0
+fi
 
 store_flags=()
 if [ "${STORE:-embedded}" = cassandra ]; then

@@ -37,7 +37,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	url := fs.String("url", "http://127.0.0.1:8080", "server base URL")
 	idsFile := fs.String("ids", "", "ids file written by 'loadgen seed' (not needed for -rpc baseline)")
-	rpc := fs.String("rpc", "get-track", "get-track, search, get-playlist or baseline")
+	rpc := fs.String("rpc", "get-track", "get-track, search, get-playlist, create-playlist (a write) or baseline")
 	proto := fs.String("protocol", "connect", "connect, connect-get or grpc")
 	conc := fs.Int("c", 16, "concurrent callers (closed loop)")
 	dur := fs.Duration("d", 10*time.Second, "how long to run")
@@ -96,6 +96,15 @@ func run(args []string) error {
 		case "get-playlist":
 			call = func(ctx context.Context, r *rand.Rand) error {
 				_, err := pls.GetPlaylist(ctx, connect.NewRequest(&playlistv1.GetPlaylistRequest{PlaylistId: ids.PlaylistIDs[r.IntN(len(ids.PlaylistIDs))]}))
+				return err
+			}
+		case "create-playlist":
+			// A write load that any listener may make: each public
+			// playlist is a search document, so on Cassandra every call
+			// appends a change-feed record the indexer must index.
+			call = func(ctx context.Context, r *rand.Rand) error {
+				_, err := pls.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{
+					Name: fmt.Sprintf("Load Mix %08x", r.Uint32()), Public: true}}))
 				return err
 			}
 		default:

@@ -16,6 +16,5 @@ const (
 	ofTracksByAlbum  = "tracks_by_album"
 	ofPlaylists      = "playlists_by_owner"
 	ofEntries        = "entries"
-	ofSearch         = "search"
 	ofPlays          = "plays"
 )

@@ -222,6 +222,7 @@ func testSearchTopResult(t *testing.T, f *searchFixture) {
 		p := f.play(u, tr)
 		must(t, f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID, tr.ID))
 	}
+	f.settleCounts()
 	f.playlist(u, "River Mix")
 	res := f.grouped("river")
 	if res.Top == nil || res.Top.Artist == nil || res.Top.Artist.ID != river.ID {

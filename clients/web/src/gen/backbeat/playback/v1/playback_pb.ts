@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file backbeat/playback/v1/playback.proto.
  */
 export const file_backbeat_playback_v1_playback: GenFile = /*@__PURE__*/
-  fileDesc("CiNiYWNrYmVhdC9wbGF5YmFjay92MS9wbGF5YmFjay5wcm90bxIUYmFja2JlYXQucGxheWJhY2sudjEiRwoPUGxheWJhY2tDb250ZXh0EhUKC3BsYXlsaXN0X2lkGAEgASgJSAASEgoIYWxidW1faWQYAiABKAlIAEIJCgdjb250ZXh0Ip8BChRTdGFydFBsYXliYWNrUmVxdWVzdBIQCgh0cmFja19pZBgBIAEoCRI2Cgdjb250ZXh0GAIgASgLMiUuYmFja2JlYXQucGxheWJhY2sudjEuUGxheWJhY2tDb250ZXh0EhUKDWNvbnRleHRfaW5kZXgYAyABKAUSEwoLcG9zaXRpb25fbXMYBCABKAMSEQoJZGV2aWNlX2lkGAUgASgJIk0KCExvdWRuZXNzEhcKD2ludGVncmF0ZWRfbHVmcxgBIAEoARIWCg50cnVlX3BlYWtfZGJ0cBgCIAEoARIQCghyYW5nZV9sdRgDIAEoASKHAgoVU3RhcnRQbGF5YmFja1Jlc3BvbnNlEhAKCHRyYWNrX2lkGAEgASgJEg8KB2hsc191cmwYAiABKAkSEAoIZGFzaF91cmwYAyABKAkSFwoPcHJvZ3Jlc3NpdmVfdXJsGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkdXJhdGlvbl9tcxgGIAEoAxIwCghsb3VkbmVzcxgHIAEoCzIeLmJhY2tiZWF0LnBsYXliYWNrLnYxLkxvdWRuZXNzEhMKC3Bvc2l0aW9uX21zGAggASgDEhMKC3BsYXliYWNrX2lkGAkgASgJIr0BCg1QbGF5YmFja0V2ZW50EhMKC3BsYXliYWNrX2lkGAEgASgJEhAKCHRyYWNrX2lkGAIgASgJEi0KBHR5cGUYAyABKA4yHy5iYWNrYmVhdC5wbGF5YmFjay52MS5FdmVudFR5cGUSEwoLcG9zaXRpb25fbXMYBCABKAMSEQoJZGV2aWNlX2lkGAUgASgJEi4KCm9jY3VyX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKFVJlcG9ydFBsYXliYWNrUmVxdWVzdBIzCgZldmVudHMYASADKAsyIy5iYWNrYmVhdC5wbGF5YmFjay52MS5QbGF5YmFja0V2ZW50IhgKFlJlcG9ydFBsYXliYWNrUmVzcG9uc2UiYQoLUGxheWVkVHJhY2sSEAoIdHJhY2tfaWQYASABKAkSLQoJcGxheV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZXZpY2VfaWQYAyABKAkiQgoZTGlzdFJlY2VudGx5UGxheWVkUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJnChpMaXN0UmVjZW50bHlQbGF5ZWRSZXNwb25zZRIwCgVpdGVtcxgBIAMoCzIhLmJhY2tiZWF0LnBsYXliYWNrLnYxLlBsYXllZFRyYWNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSp/CglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEVWRU5UX1RZUEVfU1RBUlQQARIXChNFVkVOVF9UWVBFX1BST0dSRVNTEAISEgoORVZFTlRfVFlQRV9FTkQQAxITCg9FVkVOVF9UWVBFX1NLSVAQBDLmAgoPUGxheWJhY2tTZXJ2aWNlEmgKDVN0YXJ0UGxheWJhY2sSKi5iYWNrYmVhdC5wbGF5YmFjay52MS5TdGFydFBsYXliYWNrUmVxdWVzdBorLmJhY2tiZWF0LnBsYXliYWNrLnYxLlN0YXJ0UGxheWJhY2tSZXNwb25zZRJrCg5SZXBvcnRQbGF5YmFjaxIrLmJhY2tiZWF0LnBsYXliYWNrLnYxLlJlcG9ydFBsYXliYWNrUmVxdWVzdBosLmJhY2tiZWF0LnBsYXliYWNrLnYxLlJlcG9ydFBsYXliYWNrUmVzcG9uc2USfAoSTGlzdFJlY2VudGx5UGxheWVkEi8uYmFja2JlYXQucGxheWJhY2sudjEuTGlzdFJlY2VudGx5UGxheWVkUmVxdWVzdBowLmJhY2tiZWF0LnBsYXliYWNrLnYxLkxpc3RSZWNlbnRseVBsYXllZFJlc3BvbnNlIgOQAgFCRVpDZ2l0aHViLmNvbS9iYWNrYmVhdC9iYWNrYmVhdC9nZW4vZ28vYmFja2JlYXQvcGxheWJhY2svdjE7cGxheWJhY2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiNiYWNrYmVhdC9wbGF5YmFjay92MS9wbGF5YmFjay5wcm90bxIUYmFja2JlYXQucGxheWJhY2sudjEiRwoPUGxheWJhY2tDb250ZXh0EhUKC3BsYXlsaXN0X2lkGAEgASgJSAASEgoIYWxidW1faWQYAiABKAlIAEIJCgdjb250ZXh0Ip8BChRTdGFydFBsYXliYWNrUmVxdWVzdBIQCgh0cmFja19pZBgBIAEoCRI2Cgdjb250ZXh0GAIgASgLMiUuYmFja2JlYXQucGxheWJhY2sudjEuUGxheWJhY2tDb250ZXh0EhUKDWNvbnRleHRfaW5kZXgYAyABKAUSEwoLcG9zaXRpb25fbXMYBCABKAMSEQoJZGV2aWNlX2lkGAUgASgJIk0KCExvdWRuZXNzEhcKD2ludGVncmF0ZWRfbHVmcxgBIAEoARIWCg50cnVlX3BlYWtfZGJ0cBgCIAEoARIQCghyYW5nZV9sdRgDIAEoASLUAgoVU3RhcnRQbGF5YmFja1Jlc3BvbnNlEhAKCHRyYWNrX2lkGAEgASgJEg8KB2hsc191cmwYAiABKAkSEAoIZGFzaF91cmwYAyABKAkSFwoPcHJvZ3Jlc3NpdmVfdXJsGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkdXJhdGlvbl9tcxgGIAEoAxIwCghsb3VkbmVzcxgHIAEoCzIeLmJhY2tiZWF0LnBsYXliYWNrLnYxLkxvdWRuZXNzEhMKC3Bvc2l0aW9uX21zGAggASgDEhMKC3BsYXliYWNrX2lkGAkgASgJEjUKC3N0cmVhbV9raW5kGAogASgOMiAuYmFja2JlYXQucGxheWJhY2sudjEuU3RyZWFtS2luZBIUCgxsYWRkZXJfcmVhZHkYCyABKAgivQEKDVBsYXliYWNrRXZlbnQSEwoLcGxheWJhY2tfaWQYASABKAkSEAoIdHJhY2tfaWQYAiABKAkSLQoEdHlwZRgDIAEoDjIfLmJhY2tiZWF0LnBsYXliYWNrLnYxLkV2ZW50VHlwZRITCgtwb3NpdGlvbl9tcxgEIAEoAxIRCglkZXZpY2VfaWQYBSABKAkSLgoKb2NjdXJfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTAoVUmVwb3J0UGxheWJhY2tSZXF1ZXN0EjMKBmV2ZW50cxgBIAMoCzIjLmJhY2tiZWF0LnBsYXliYWNrLnYxLlBsYXliYWNrRXZlbnQiGAoWUmVwb3J0UGxheWJhY2tSZXNwb25zZSJhCgtQbGF5ZWRUcmFjaxIQCgh0cmFja19pZBgBIAEoCRItCglwbGF5X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWRldmljZV9pZBgDIAEoCSJCChlMaXN0UmVjZW50bHlQbGF5ZWRSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImcKGkxpc3RSZWNlbnRseVBsYXllZFJlc3BvbnNlEjAKBWl0ZW1zGAEgAygLMiEuYmFja2JlYXQucGxheWJhY2sudjEuUGxheWVkVHJhY2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKnsKClN0cmVhbUtpbmQSGwoXU1RSRUFNX0tJTkRfVU5TUEVDSUZJRUQQABIWChJTVFJFQU1fS0lORF9MQURERVIQARIYChRTVFJFQU1fS0lORF9PUklHSU5BTBACEh4KGlNUUkVBTV9LSU5EX0xJVkVfVFJBTlNDT0RFEAMqfwoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIUChBFVkVOVF9UWVBFX1NUQVJUEAESFwoTRVZFTlRfVFlQRV9QUk9HUkVTUxACEhIKDkVWRU5UX1RZUEVfRU5EEAMSEwoPRVZFTlRfVFlQRV9TS0lQEAQy5gIKD1BsYXliYWNrU2VydmljZRJoCg1TdGFydFBsYXliYWNrEiouYmFja2JlYXQucGxheWJhY2sudjEuU3RhcnRQbGF5YmFja1JlcXVlc3QaKy5iYWNrYmVhdC5wbGF5YmFjay52MS5TdGFydFBsYXliYWNrUmVzcG9uc2USawoOUmVwb3J0UGxheWJhY2sSKy5iYWNrYmVhdC5wbGF5YmFjay52MS5SZXBvcnRQbGF5YmFja1JlcXVlc3QaLC5iYWNrYmVhdC5wbGF5YmFjay52MS5SZXBvcnRQbGF5YmFja1Jlc3BvbnNlEnwKEkxpc3RSZWNlbnRseVBsYXllZBIvLmJhY2tiZWF0LnBsYXliYWNrLnYxLkxpc3RSZWNlbnRseVBsYXllZFJlcXVlc3QaMC5iYWNrYmVhdC5wbGF5YmFjay52MS5MaXN0UmVjZW50bHlQbGF5ZWRSZXNwb25zZSIDkAIBQkVaQ2dpdGh1Yi5jb20vYmFja2JlYXQvYmFja2JlYXQvZ2VuL2dvL2JhY2tiZWF0L3BsYXliYWNrL3YxO3BsYXliYWNrdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message backbeat.playback.v1.PlaybackContext
@@ -174,6 +174,23 @@ export type StartPlaybackResponse = Message<"backbeat.playback.v1.StartPlaybackR
    * @generated from field: string playback_id = 9;
    */
   playbackId: string;
+
+  /**
+   * What the URLs stream. Before a track's ladder is ready it plays its
+   * uploaded file: only progressive_url is set, and hls_url and dash_url
+   * are empty.
+   *
+   * @generated from field: backbeat.playback.v1.StreamKind stream_kind = 10;
+   */
+  streamKind: StreamKind;
+
+  /**
+   * Whether the track's ladder is ready: false while it plays its upload
+   * (a later StartPlayback returns the ladder once it is).
+   *
+   * @generated from field: bool ladder_ready = 11;
+   */
+  ladderReady: boolean;
 };
 
 /**
@@ -329,6 +346,46 @@ export const ListRecentlyPlayedResponseSchema: GenMessage<ListRecentlyPlayedResp
   messageDesc(file_backbeat_playback_v1_playback, 9);
 
 /**
+ * @generated from enum backbeat.playback.v1.StreamKind
+ */
+export enum StreamKind {
+  /**
+   * @generated from enum value: STREAM_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The transcoded ladder: HLS, DASH and progressive AAC; seeks anywhere.
+   *
+   * @generated from enum value: STREAM_KIND_LADDER = 1;
+   */
+  LADDER = 1,
+
+  /**
+   * The uploaded file as it is, in a format browsers play (MP3, AAC/M4A,
+   * FLAC, Opus/Vorbis in Ogg, WAV), at progressive_url; Range requests seek.
+   *
+   * @generated from enum value: STREAM_KIND_ORIGINAL = 2;
+   */
+  ORIGINAL = 2,
+
+  /**
+   * The upload transcoded to MP3 as it streams, at progressive_url; no
+   * Range requests, so seeking may be limited. Answers 503 with
+   * Retry-After when the server streams as many as it can.
+   *
+   * @generated from enum value: STREAM_KIND_LIVE_TRANSCODE = 3;
+   */
+  LIVE_TRANSCODE = 3,
+}
+
+/**
+ * Describes the enum backbeat.playback.v1.StreamKind.
+ */
+export const StreamKindSchema: GenEnum<StreamKind> = /*@__PURE__*/
+  enumDesc(file_backbeat_playback_v1_playback, 0);
+
+/**
  * @generated from enum backbeat.playback.v1.EventType
  */
 export enum EventType {
@@ -362,7 +419,7 @@ export enum EventType {
  * Describes the enum backbeat.playback.v1.EventType.
  */
 export const EventTypeSchema: GenEnum<EventType> = /*@__PURE__*/
-  enumDesc(file_backbeat_playback_v1_playback, 0);
+  enumDesc(file_backbeat_playback_v1_playback, 1);
 
 /**
  * PlaybackService starts playback with signed media URLs and records what was
