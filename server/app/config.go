@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backbeat/backbeat/server/cache"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/transcode"
@@ -93,6 +94,13 @@ type Config struct {
 	// SearchEngine, when set, answers Search instead of the store or
 	// OpenSearch (a test's engine). Not a flag.
 	SearchEngine domain.SearchEngine
+
+	// CacheSize bounds the metadata cache in front of the store (approximate
+	// bytes of its entries; 0 turns it off); CacheTTL is how long an entry is
+	// served, the staleness bound when another replica's invalidation is
+	// missed (see server/cache).
+	CacheSize int64
+	CacheTTL  time.Duration
 
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo bool
@@ -198,6 +206,8 @@ func Defaults() Config {
 
 		RateLimit:         RateLimitDefaults(),
 		MaxCountedPerHour: domain.DefaultMaxCountedPerHour,
+		CacheSize:         cache.DefaultMaxBytes,
+		CacheTTL:          cache.DefaultTTL,
 	}
 }
 

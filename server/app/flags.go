@@ -61,6 +61,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	f.durationVar(&c.Cassandra.PlayRollupPeriod, "play-rollup-period", "with --store cassandra, how often counted plays are added to play counts (a count shows within this plus 20s); 0: this replica never rolls up")
 	f.durationVar(&c.AccessTTL, "access-ttl", "lifetime of access tokens issued by the embedded issuer")
 	f.durationVar(&c.RefreshTTL, "refresh-ttl", "lifetime of refresh tokens")
+	f.int64Var(&c.CacheSize, "cache-size", "bytes the metadata cache (tracks, albums, artists, playlists) may hold; 0 turns it off")
+	f.durationVar(&c.CacheTTL, "cache-ttl", "longest a cached entity is served: how stale a replica may be when it misses another replica's invalidation (broker down)")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, f.help("log-level", "log level: debug, info, warn, error"))
 	f.stringVar(&c.LogFormat, "log-format", "log format: text or json")
 	f.stringVar(&c.AdminAddr, "admin-addr", "admin listener host:port serving /metrics, /healthz, /readyz and /debug/pprof/ (keep it private); empty: none")

@@ -95,6 +95,9 @@ func TestMetricsAfterACall(t *testing.T) {
 		// listener waits for).
 		`backbeat_queue_depth{kind="transcode"} `,
 		`backbeat_queue_depth{kind="transcode_urgent"} `,
+		`backbeat_cache_hits_total `,
+		`backbeat_cache_misses_total `,
+		`backbeat_cache_evictions_total `,
 		`go_goroutines `,
 		`process_resident_memory_bytes `,
 	} {

@@ -106,6 +106,12 @@ func (c Config) Validate() error {
 		bad("oidc-audience", "must not be empty")
 	}
 	positive("access-ttl", c.AccessTTL)
+	if c.CacheSize < 0 {
+		bad("cache-size", "want a number of bytes, or 0 to turn the cache off, got %d", c.CacheSize)
+	}
+	if c.CacheSize > 0 {
+		positive("cache-ttl", c.CacheTTL)
+	}
 	positive("refresh-ttl", c.RefreshTTL)
 	// Zero takes httpserver's default; a negative limit is a typo, not a
 	// wish for no limit.

@@ -3,13 +3,13 @@
 # and 10k playlists, serves it, and drives GetTrack, Search and GetPlaylist
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
-#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup|obs|search] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup|obs|search|cache] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
 # MODE=limits measures the rate limiter instead, MODE=obs the cost of
-# metrics and tracing (see below); MODE=backup times backbeat backup and
-# restore of the seeded store. MODE=search measures Search on both stores in
-# one run (STORE is ignored): the embedded store against Cassandra with
-# OpenSearch (--search-url), the index lag under a write load and the time
-# to rebuild the index.
+# metrics and tracing, MODE=cache the metadata cache (see their sections
+# below); MODE=backup times backbeat backup and restore of the seeded store.
+# MODE=search measures Search on both stores in one run (STORE is ignored):
+# the embedded store against Cassandra with OpenSearch (--search-url), the
+# index lag under a write load and the time to rebuild the index.
 # With STORE=cassandra it starts a real single Cassandra node (the test
 # environment's, through server/testenv/cmd/cassandranode) and measures the
 # same load against the Cassandra store.
@@ -144,6 +144,76 @@ if [ "${MODE:-read}" = obs ]; then
   awk -v on="$on" -v off="$off" 'BEGIN {
     printf "GetTrack rps, metrics+tracing (sampler off) on / off (3 runs each): %.0f / %.0f = %.1f%% (goal >= 95%%)\n", on / 3, off / 3, 100 * on / off
   }'
+  exit 0
+fi
+
+if [ "${MODE:-read}" = cache ]; then
+  # The hot read path with the metadata cache on (default size and TTL) and
+  # off (--cache-size 0), interleaved with the bare connect-go floor over
+  # PASSES passes (3 by default), on the embedded store and, with
+  # STORE=cassandra, on Cassandra too (the embedded store is then seeded as
+  # well, for the Cassandra / embedded ratio). Ids are picked with a Zipf
+  # distribution (ZIPF, 1.1 by default; 0 for uniform), as real reads favour
+  # popular tracks and playlists. Per pass: the floor, then GetTrack and
+  # GetPlaylist against each server, the server's RSS after the load and its
+  # cache hit ratio (from its shutdown log line).
+  zipf="${ZIPF:-1.1}" passes="${PASSES:-3}"
+  if [ "${STORE:-embedded}" = cassandra ]; then
+    mv "$work/data" "$work/cdata"
+    "$work/loadgen" seed -data-dir "$work/data" -tracks "${TRACKS:-100000}" -playlists "${PLAYLISTS:-10000}"
+  fi
+  "$work/loadgen" baseline >"$work/baseline.out" 2>&1 &
+  base=$(wait_addr "$work/baseline.out")
+  # The same floor leaving answers under 1 KiB uncompressed, as Backbeat
+  # does: connect-go's default gzips every answer, which costs a small one
+  # more than the rest of the floor's work.
+  "$work/loadgen" baseline -compress-min-bytes 1024 >"$work/baseline2.out" 2>&1 &
+  base2=$(wait_addr "$work/baseline2.out")
+  field() { sed -n "s/.* $1= *\([0-9.]*\).*/\1/p" <<<"$2"; }
+  configs=("embedded on" "embedded off")
+  [ "${STORE:-embedded}" = cassandra ] && configs+=("cassandra on" "cassandra off")
+  declare -A sum
+  add() { sum[$1]=$(awk -v a="${sum[$1]:-0}" -v b="$2" 'BEGIN{print a+b}'); }
+  echo "== load: $conc callers, $dur per run, ids Zipf $zipf; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for pass in $(seq 1 "$passes"); do
+    l=$("$work/loadgen" run -url "http://$base" -rpc baseline -c "$conc" -d "$dur"); echo "pass $pass floor:               $l"
+    add floor "$(field rps "$l")"
+    l=$("$work/loadgen" run -url "http://$base2" -rpc baseline -c "$conc" -d "$dur"); echo "pass $pass floor, small uncompressed: $l"
+    add floor2 "$(field rps "$l")"
+    for cfg in "${configs[@]}"; do
+      read -r st cache <<<"$cfg"
+      # The load comes from one address: its budget is raised out of the
+      # way, so the limiter's bookkeeping is measured, not its refusals.
+      dir="$work/data" flags=(--rate-limit-address 1000000 --rate-limit-address-burst 1000000)
+      [ "$st" = cassandra ] && dir="$work/cdata" flags+=("${store_flags[@]}")
+      [ "$cache" = off ] && flags+=(--cache-size 0)
+      "$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$dir" --log-level info "${flags[@]}" >"$work/server.out" 2>&1 &
+      pid=$!
+      addr=$(wait_addr "$work/server.out")
+      for rpc in get-track get-playlist; do
+        l=$("$work/loadgen" run -url "http://$addr" -ids "$dir/bench-ids.json" -rpc "$rpc" -zipf "$zipf" -c "$conc" -d "$dur")
+        printf 'pass %s %-9s cache %-3s %s\n' "$pass" "$st" "$cache" "$l"
+        add "$st $cache $rpc" "$(field rps "$l")"
+      done
+      rss=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      hit=$(sed -n 's/.*cache stats at shutdown.* hit_ratio=\([0-9.]*\).*/\1/p' "$work/server.out")
+      echo "pass $pass $st cache $cache: RSS after the load $((rss / 1024)) MB, hit ratio ${hit:-n/a}"
+    done
+  done
+  echo "== means over $passes passes; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for k in "${!sum[@]}"; do echo "$k=${sum[$k]}"; done | sort | awk -F= -v n="$passes" '
+    { v[$1] = $2 / n }
+    END {
+      f = v["floor"]; f2 = v["floor2"]
+      printf "floor (bare connect-go, defaults): %.0f rps; floor with answers under 1 KiB uncompressed: %.0f rps\n", f, f2
+      for (k in v) if (k != "floor" && k != "floor2") printf "%-30s %7.0f rps = %5.1f%% of the floor, %5.1f%% of the uncompressed floor\n", k, v[k], 100 * v[k] / f, 100 * v[k] / f2
+      print "goals: GetTrack >= 85%, GetPlaylist >= 70% of the floor with the cache on"
+      if (("cassandra on get-track") in v) {
+        printf "cassandra / embedded, cache on: GetTrack %.2fx, GetPlaylist %.2fx (goal >= 0.8x)\n",
+          v["cassandra on get-track"] / v["embedded on get-track"], v["cassandra on get-playlist"] / v["embedded on get-playlist"]
+      }
+    }'
   exit 0
 fi
 

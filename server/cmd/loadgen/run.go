@@ -44,6 +44,7 @@ func run(args []string) error {
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up")
 	flood := fs.Int("flood", 0, "connections flooding Login with wrong passwords meanwhile (not measured)")
 	pace := fs.Float64("rate", 0, "calls per second per caller (0: back to back); a paced caller is a user, not a load")
+	zipf := fs.Float64("zipf", 0, "pick ids with a Zipf distribution of this exponent (above 1: a few popular ids asked most, as real reads are); 0: uniformly")
 	from := fs.String("from", "", "local address the measured calls leave from, e.g. 127.0.0.2 (another client than the flood)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +65,12 @@ func run(args []string) error {
 	ctx := context.Background()
 
 	var call func(ctx context.Context, r *rand.Rand) error
+	pick := func(r *rand.Rand, ids []string) string {
+		if *zipf > 1 {
+			return ids[rand.NewZipf(r, *zipf, 1, uint64(len(ids)-1)).Uint64()]
+		}
+		return ids[r.IntN(len(ids))]
+	}
 	if *rpc == "baseline" {
 		c := catalogv1connect.NewCatalogServiceClient(hc, *url, opts...)
 		call = func(ctx context.Context, r *rand.Rand) error {
@@ -85,7 +92,7 @@ func run(args []string) error {
 		switch *rpc {
 		case "get-track":
 			call = func(ctx context.Context, r *rand.Rand) error {
-				_, err := cat.GetTrack(ctx, connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: ids.TrackIDs[r.IntN(len(ids.TrackIDs))]}))
+				_, err := cat.GetTrack(ctx, connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: pick(r, ids.TrackIDs)}))
 				return err
 			}
 		case "search":
@@ -95,7 +102,7 @@ func run(args []string) error {
 			}
 		case "get-playlist":
 			call = func(ctx context.Context, r *rand.Rand) error {
-				_, err := pls.GetPlaylist(ctx, connect.NewRequest(&playlistv1.GetPlaylistRequest{PlaylistId: ids.PlaylistIDs[r.IntN(len(ids.PlaylistIDs))]}))
+				_, err := pls.GetPlaylist(ctx, connect.NewRequest(&playlistv1.GetPlaylistRequest{PlaylistId: pick(r, ids.PlaylistIDs)}))
 				return err
 			}
 		case "create-playlist":
