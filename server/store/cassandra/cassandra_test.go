@@ -73,6 +73,13 @@ func TestConformance(t *testing.T) {
 		truncating += time.Since(start)
 		return search.stores(t)
 	})
+	// The same search-quality cases as the embedded store, through OpenSearch.
+	t.Run("SearchQuality", func(t *testing.T) {
+		storetest.RunSearchQuality(t, func(t *testing.T) storetest.SearchSetup {
+			truncateAll(t, s, tables)
+			return search.qualitySetup(t)
+		})
+	})
 	t.Logf("suite took %s, of which truncating tables %s", time.Since(began).Round(time.Millisecond), truncating.Round(time.Millisecond))
 	t.Run("PlayBaseOfOlderTracks", func(t *testing.T) {
 		truncateAll(t, s, tables)

@@ -10,6 +10,7 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/search/indexer"
 	"github.com/backbeat/backbeat/server/search/opensearch"
+	"github.com/backbeat/backbeat/server/store/storetest"
 	"github.com/backbeat/backbeat/server/testenv/opensearchtest"
 )
 
@@ -90,23 +91,50 @@ func (c *engineSearch) start(ctx context.Context) error {
 	return nil
 }
 
-func (c *engineSearch) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+// sync returns once every write made before the call is searchable,
+// starting the indexer on the first call.
+func (c *engineSearch) sync(ctx context.Context) error {
 	if c.ix == nil {
 		if err := c.start(ctx); err != nil {
-			return nil, "", err
+			return err
 		}
 	}
 	mark := time.Now()
 	for !c.ix.Status().Watermark.After(mark) {
 		if time.Since(mark) > caughtUpWithin {
-			return nil, "", fmt.Errorf("the indexer did not catch up within %s: %+v", caughtUpWithin, c.ix.Status())
+			return fmt.Errorf("the indexer did not catch up within %s: %+v", caughtUpWithin, c.ix.Status())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := c.h.engine.Refresh(ctx); err != nil {
+	return c.h.engine.Refresh(ctx)
+}
+
+func (c *engineSearch) Search(ctx context.Context, query string, types []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+	if err := c.sync(ctx); err != nil {
 		return nil, "", err
 	}
 	return c.catalog.Search(ctx, query, types, p)
+}
+
+// qualitySetup is the search path storetest.RunSearchQuality drives on
+// this store: the store's own ports, OpenSearch as the engine, and a Sync
+// that waits for the indexer. Call it on an empty store; without
+// OpenSearch it skips t.
+func (h *searchHarness) qualitySetup(t *testing.T) storetest.SearchSetup {
+	if h.engine == nil {
+		t.Skip("Search on the Cassandra store runs through OpenSearch and the indexer: set BACKBEAT_OPENSEARCH=1 to run the search-quality cases")
+	}
+	es := &engineSearch{t: t, h: h}
+	return storetest.SearchSetup{
+		Stores: h.store.Stores(),
+		Engine: h.engine.Port(),
+		Sync: func(t *testing.T) {
+			t.Helper()
+			if err := es.sync(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
 }
 
 // noSearch skips the case that searches.
