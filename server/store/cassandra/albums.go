@@ -41,10 +41,10 @@ func (c catalogStore) GetAlbum(ctx context.Context, id string) (_ *domain.Album,
 
 func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err error) {
 	defer wrap(&err, "cassandra.CreateAlbum(%q)", a.ID)
-	applied, err := c.once(ctx, `INSERT INTO albums (`+albumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		a.ID, a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime)).ExecCAS()
+	applied, err := c.cas(ctx, `INSERT INTO albums (`+albumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		a.ID, a.Title, a.ArtistIDs, string(a.Type), a.Genres, a.ReleaseDate, a.ArtworkURL, msTime(a.CreateTime), msTime(a.UpdateTime))
 	if err == nil && !applied {
-		err = domain.AlreadyExists("id", "album %q already exists", a.ID)
+		err = resumeCreate("album", a.ID, func() (bool, error) { return c.sameAlbum(ctx, a) })
 	}
 	if err == nil {
 		b := c.logged(ctx)

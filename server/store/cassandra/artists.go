@@ -33,10 +33,10 @@ func (c catalogStore) GetArtist(ctx context.Context, id string) (_ *domain.Artis
 
 func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err error) {
 	defer wrap(&err, "cassandra.CreateArtist(%q)", a.ID)
-	applied, err := c.once(ctx, `INSERT INTO artists (`+artistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		a.ID, a.Name, a.Bio, a.Genres, a.ImageURL, a.OwnerIDs, msTime(a.CreateTime), msTime(a.UpdateTime)).ExecCAS()
+	applied, err := c.cas(ctx, `INSERT INTO artists (`+artistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		a.ID, a.Name, a.Bio, a.Genres, a.ImageURL, a.OwnerIDs, msTime(a.CreateTime), msTime(a.UpdateTime))
 	if err == nil && !applied {
-		err = domain.AlreadyExists("id", "artist %q already exists", a.ID)
+		err = resumeCreate("artist", a.ID, func() (bool, error) { return c.sameArtist(ctx, a) })
 	}
 	if err == nil {
 		b := c.logged(ctx)

@@ -3,6 +3,7 @@ package cassandra
 import (
 	"context"
 	"hash/fnv"
+	"slices"
 	"sync"
 
 	"github.com/backbeat/backbeat/server/domain"
@@ -48,6 +49,11 @@ func (s *Store) walkBuckets(ctx context.Context, kind, start string, visit func(
 	return err
 }
 
+// listingShards is how many partitions of catalog_listing a bucket's ids
+// spread over (015_catalog_listing_shards.cql): a bulk import's writes go
+// to 16 partitions, not one.
+const listingShards = 16
+
 // listIDs returns up to n ids of kind after the id after ("" for the
 // start), in id order, walking the buckets.
 func (s *Store) listIDs(ctx context.Context, kind, after string, n int) ([]string, error) {
@@ -57,29 +63,56 @@ func (s *Store) listIDs(ctx context.Context, kind, after string, n int) ([]strin
 		start = catalogBucket(after)
 	}
 	err := s.walkBuckets(ctx, kind, start, func(bucket string) (bool, error) {
-		var got []string
-		var err error
+		from := ""
 		if after != "" && bucket == catalogBucket(after) {
-			err = s.read(ctx, `SELECT id FROM catalog_by_bucket WHERE kind = ? AND bucket = ? AND id > ? LIMIT ?`,
-				kind, bucket, after, n-len(ids)).Select(&got)
-		} else {
-			err = s.read(ctx, `SELECT id FROM catalog_by_bucket WHERE kind = ? AND bucket = ? LIMIT ?`,
-				kind, bucket, n-len(ids)).Select(&got)
+			from = after
 		}
+		got, err := s.bucketIDs(ctx, kind, bucket, from, n-len(ids))
 		ids = append(ids, got...)
 		return len(ids) < n, err
 	})
 	return ids, err
 }
 
+// bucketIDs returns the first n ids of one bucket after from, in order:
+// each shard's first n (one partition read each, run in parallel) and the
+// rows catalog_by_bucket holds from before the shards, merged.
+func (s *Store) bucketIDs(ctx context.Context, kind, bucket, after string, n int) ([]string, error) {
+	parts := make([]int, listingShards+1) // shards, then -1 for the old table
+	for i := range listingShards {
+		parts[i] = i
+	}
+	parts[listingShards] = -1
+	lists, err := fetchAll(ctx, parts, func(ctx context.Context, shard int) ([]string, error) {
+		table, key, args := `catalog_listing`, `kind = ? AND bucket = ? AND shard = ?`, []any{kind, bucket, shard}
+		if shard < 0 {
+			table, key, args = `catalog_by_bucket`, `kind = ? AND bucket = ?`, []any{kind, bucket}
+		}
+		var got []string
+		err := s.read(ctx, `SELECT id FROM `+table+` WHERE `+key+` AND id > ? LIMIT ?`, append(args, after, n)...).Select(&got)
+		return got, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, l := range lists {
+		ids = append(ids, l...)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids) // an id both in the old table and a shard
+	return ids[:min(n, len(ids))], nil
+}
+
 // addListing and removeListing add the statements that keep an id in its
 // kind's "list all".
 func addListing(b *batch, kind, id string) {
 	b.add(`INSERT INTO listing_buckets (kind, bucket) VALUES (?, ?)`, kind, catalogBucket(id))
-	b.add(`INSERT INTO catalog_by_bucket (kind, bucket, id) VALUES (?, ?, ?)`, kind, catalogBucket(id), id)
+	b.add(`INSERT INTO catalog_listing (kind, bucket, shard, id) VALUES (?, ?, ?, ?)`, kind, catalogBucket(id), shardOf(id, listingShards), id)
 }
 
 func removeListing(b *batch, kind, id string) {
+	b.add(`DELETE FROM catalog_listing WHERE kind = ? AND bucket = ? AND shard = ? AND id = ?`, kind, catalogBucket(id), shardOf(id, listingShards), id)
 	b.add(`DELETE FROM catalog_by_bucket WHERE kind = ? AND bucket = ? AND id = ?`, kind, catalogBucket(id), id)
 }
 

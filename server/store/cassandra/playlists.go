@@ -67,11 +67,11 @@ func (p playlistStore) GetPlaylist(ctx context.Context, id string) (_ *domain.Pl
 
 func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
 	defer wrap(&err, "cassandra.CreatePlaylist(%q)", pl.ID)
-	applied, err := p.once(ctx, `INSERT INTO playlists (id, owner_id, name, description, public, collaborative, track_count, create_time, update_time) `+
+	applied, err := p.cas(ctx, `INSERT INTO playlists (id, owner_id, name, description, public, collaborative, track_count, create_time, update_time) `+
 		`VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) IF NOT EXISTS`,
-		pl.ID, pl.OwnerID, pl.Name, pl.Description, pl.Public, pl.Collaborative, msTime(pl.CreateTime), msTime(pl.UpdateTime)).ExecCAS()
+		pl.ID, pl.OwnerID, pl.Name, pl.Description, pl.Public, pl.Collaborative, msTime(pl.CreateTime), msTime(pl.UpdateTime))
 	if err == nil && !applied {
-		err = domain.AlreadyExists("id", "playlist %q already exists", pl.ID)
+		err = resumeCreate("playlist", pl.ID, func() (bool, error) { return p.samePlaylist(ctx, pl) })
 	}
 	if err == nil {
 		b := p.logged(ctx)

@@ -123,11 +123,13 @@ func failingStore(t *testing.T, prefix string, faults ...*fault) (*Store, *faili
 }
 
 // TestWritePaths runs the write-path tests of issue 14 (claims, play counts,
-// playlist entries) on one migrated keyspace, through one failing session:
+// playlist entries, catalog listings, resumable creates) on one migrated keyspace, through one failing session:
 // migrating a keyspace costs more than all of them.
 func TestWritePaths(t *testing.T) {
 	s, f := failingStore(t, "backbeat_writepaths")
 	t.Run("Claims", func(t *testing.T) { testClaims(t, s, f) })
 	t.Run("PlayCounts", func(t *testing.T) { testPlayCounts(t, s, f) })
 	t.Run("PlaylistEntries", func(t *testing.T) { testPlaylistEntries(t, s, f) })
+	t.Run("ShardedCatalogListing", func(t *testing.T) { testShardedCatalogListing(t, s) })
+	t.Run("ResumableCreates", func(t *testing.T) { testResumableCreates(t, s, f) })
 }

@@ -60,12 +60,12 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err err
 	defer wrap(&err, "cassandra.CreateTrack(%q)", t.ID)
 	// The caller's PlayCount (a catalog import's history) is the base that
 	// counted plays add to (see CountPlay).
-	applied, err := c.once(ctx, `INSERT INTO tracks (`+trackColumns+`, play_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+	applied, err := c.cas(ctx, `INSERT INTO tracks (`+trackColumns+`, play_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		t.ID, t.Title, t.ArtistIDs, t.AlbumID, t.DiscNumber, t.TrackNumber, t.Genres, t.Duration.Milliseconds(), t.Explicit,
 		t.ReleaseDate, t.ISRC, t.ArtworkURL, string(t.Status), t.StatusReason, t.MediaID, t.Loudness.IntegratedLUFS,
-		t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, t.PlayCount, msTime(t.CreateTime), msTime(t.UpdateTime), t.PlayCount).ExecCAS()
+		t.Loudness.TruePeakDBTP, t.Loudness.RangeLU, t.PlayCount, msTime(t.CreateTime), msTime(t.UpdateTime), t.PlayCount)
 	if err == nil && !applied {
-		err = domain.AlreadyExists("id", "track %q already exists", t.ID)
+		err = resumeCreate("track", t.ID, func() (bool, error) { return c.sameTrack(ctx, t) })
 	}
 	if err == nil {
 		b := c.logged(ctx)
