@@ -18,4 +18,6 @@ const (
 	ofEntries        = "entries"
 	ofSearch         = "search"
 	ofPlays          = "plays"
+	// ofLibrary + kind: a user's saved tracks or albums.
+	ofLibrary = "library_"
 )
