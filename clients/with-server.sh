@@ -17,7 +17,7 @@ log="$data/server.log"
 # Every SDK test comes from 127.0.0.1, standing for many users: the per-address
 # budgets are off; the failed-login delays and per-account budgets stay on.
 # shellcheck disable=SC2086
-"$root/bin/backbeat" serve --demo --addr "127.0.0.1:$port" --data-dir "$data" --rate-limit-address 0 --rate-limit-sign-in 0 ${BACKBEAT_SERVER_FLAGS:-} >"$log" 2>&1 &
+"$root/bin/backbeat" serve --demo --addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 --data-dir "$data" --rate-limit-address 0 --rate-limit-sign-in 0 ${BACKBEAT_SERVER_FLAGS:-} >"$log" 2>&1 &
 pid=$!
 cleanup() {
   kill "$pid" 2>/dev/null || true

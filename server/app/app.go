@@ -34,6 +34,7 @@ import (
 	"github.com/backbeat/backbeat/server/media/mediahttp"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/media/worker"
+	"github.com/backbeat/backbeat/server/obs"
 	"github.com/backbeat/backbeat/server/queue"
 	"github.com/backbeat/backbeat/server/search/indexer"
 	"github.com/backbeat/backbeat/server/store/cassandra"
@@ -70,6 +71,8 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	http      *httpserver.Server
+	admin     *httpserver.Server // nil without an admin listener
+	tel       *telemetry
 	handler   http.Handler
 	publicURL string
 
@@ -96,6 +99,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	cfg = cfg.derived()
+	cfg.Logger = tracedLogger(cfg.Logger)
 	log := cfg.Logger
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{cfg: cfg, log: log, stop: stop}
@@ -104,12 +108,19 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
+	tel, err := newTelemetry(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.tel = tel
 
-	stores, feed, closeStore, err := openStore(ctx, cfg)
+	rawStores, feed, closeStore, probe, err := openStoreProbe(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.closeStore = closeStore
+	stores := tel.stores(rawStores, cfg)
+	tel.ready.Checks = append(tel.ready.Checks, obs.Check{Name: "store", Probe: probe})
 
 	// Bind before building auth: the embedded issuer's URL contains the real
 	// port when the configured one is 0. Nothing is served until Serve runs,
@@ -124,6 +135,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.http, err = httpserver.Listen(hc, serveHTTP)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if s.admin, err = listenAdmin(cfg, tel.adminHandler()); err != nil {
 		return nil, err
 	}
 	s.publicURL = cfg.PublicURL
@@ -154,17 +168,20 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("OIDC verifier: %w", err)
 	}
 
-	broker, err := openBroker(ctx, cfg)
+	broker, err := openBroker(ctx, cfg, tel.queueConfig)
 	if err != nil {
 		return nil, err
 	}
 	s.broker = broker
+	tel.ready.Checks = append(tel.ready.Checks, obs.Check{Name: "broker", Probe: broker.Ping})
+	jobs, events := obs.Broker(broker, broker, tel.metrics, obs.NewBreaker("nats", cfg.Breaker, tel.metrics), log)
+	s.background(func() { tel.watchQueue(bg, broker) })
 	if valid := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < valid {
 		log.Warn("replaced media is removed before the streaming URLs handed out for it expire: plays in progress may break",
 			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", valid)
 	}
 	janitor := domain.NewJanitor(broker, cfg.Media.CleanupGrace, log, nil)
-	limiter, err := newGuard(cfg, broker)
+	limiter, err := newGuard(cfg, broker, tel.metrics.Refused)
 	if err != nil {
 		return nil, err
 	}
@@ -172,21 +189,25 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// Accounts are cached briefly in front of every request; a change made
 	// here is forgotten at once, one made by another replica within the TTL.
 	accounts := newAccountCache(AccountCacheTTL, nil)
-	users := domain.NewUsers(stores, limitCredentials(credentials{issuer: issuer}, limiter), domain.UsersConfig{
+	users := domain.NewUsers(stores, limitCredentials(credentials{issuer: issuer}, limiter, tel.metrics.Refused), domain.UsersConfig{
 		ExternalIssuer: cfg.OIDCIssuer, RefreshTTL: cfg.RefreshTTL, Janitor: janitor,
 		AccountChanged: accounts.forget,
 	})
 	catalog := domain.NewCatalog(stores, janitor, nil)
-	if cfg.SearchURL != "" {
+	switch {
+	case cfg.SearchEngine != nil:
+		catalog.SetSearchEngine(tel.searchEngine(cfg.SearchEngine, "custom", cfg))
+	case cfg.SearchURL != "":
 		if err := s.openSearch(bg, cfg, feed, catalog); err != nil {
 			return nil, err
 		}
 	}
 	playlists := domain.NewPlaylists(stores, nil)
-	blobs, err := openBlobs(cfg)
+	rawBlobs, err := openBlobs(cfg)
 	if err != nil {
 		return nil, err
 	}
+	blobs := obs.Blobs(rawBlobs, cfg.Breaker, tel.metrics)
 	key, err := signingKey(cfg.Media, cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -195,9 +216,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	media := domain.NewMedia(stores, catalog, broker, janitor, signer, cfg.Media.MaxUploadBytes)
-	playback := domain.NewPlaybackConfig(stores, playlists, signer, broker, domain.PlaybackConfig{MaxCountedPerHour: cfg.MaxCountedPerHour})
+	media := domain.NewMedia(stores, catalog, jobs, janitor, signer, cfg.Media.MaxUploadBytes)
+	playback := domain.NewPlaybackConfig(stores, playlists, signer, events, domain.PlaybackConfig{MaxCountedPerHour: cfg.MaxCountedPerHour})
 	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
+	w.OnTranscoded(tel.transcoded)
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
 	s.background(func() {
@@ -247,11 +269,15 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// The limiter's sign-in interceptor goes outside the error conversion, to
 	// see the codes clients see; its account interceptor inside auth, to
 	// know the caller.
+	// The metrics go outermost, to count every RPC with the code its
+	// client sees, refusals included.
 	interceptors := connect.WithInterceptors(
+		obs.RPCInterceptor(tel.metrics),
 		limiter.SignIn(),
 		apierr.NewInterceptor(log),
 		timeoutInterceptor(cfg.RPCTimeout),
 		auth.NewInterceptor(verifier, resolver, publicProcedures),
+		obs.NoteUser(userID),
 		limiter.Account(),
 	)
 	opts := []connect.HandlerOption{interceptors, readCap}
@@ -271,12 +297,17 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
 		mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
 		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
-		mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log).Register(mux)
+		mediaHandler := mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log)
+		mediaHandler.CountBytes(tel.metrics.AddMediaBytes)
+		mediaHandler.Register(mux)
 		if issuer != nil {
 			mux.Handle("/.well-known/", issuer.Handler())
 		}
 	}
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...), smallReadCap))
+	mux.Handle(grpchealth.NewHandler(newHealthChecker(tel.ready, serviceNames), smallReadCap))
+	health := tel.ready.Handler()
+	mux.Handle("GET /healthz", health)
+	mux.Handle("GET /readyz", health)
 
 	// The raw body cap: a message of MaxRequestBytes, its 5-byte envelope
 	// and compression's worst-case growth on incompressible data (well
@@ -286,7 +317,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	limited := httpserver.MaxBody(bodyCap, mediahttp.IsUpload, mux)
 	// The limiter sits inside CORS, so a browser can read its refusals, and in
 	// front of the token check and any body read.
-	s.handler = httpserver.Recover(log, httpserver.AccessLog(log, httpserver.CORS(cfg.CORSOrigins, limiter.Middleware(limited))))
+	s.handler = httpserver.Recover(log, tel.trace(httpserver.AccessLog(log, mediahttp.LogPath, httpserver.CORS(cfg.CORSOrigins, limiter.Middleware(limited)))))
 	return s, nil
 }
 
@@ -318,12 +349,54 @@ func (s *Server) URL() string { return s.publicURL }
 // TLS reports whether the listener serves TLS.
 func (s *Server) TLS() bool { return s.http.TLS() }
 
-// Serve serves on the bound listener until ctx ends, then drains requests
-// in flight. It does not release the rest: call Close after.
+// Serve serves on the bound listener (and the admin listener) until ctx
+// ends. Then it answers /readyz 503 for DrainDelay, so load balancers stop
+// sending, and then drains requests in flight. It does not release the
+// rest: call Close after.
 func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("backbeat serving", "addr", s.Addr().String(), "public_url", s.publicURL,
-		"tls", s.TLS(), "store", s.cfg.Store, "data_dir", s.cfg.DataDir, "oidc_issuer", firstNonEmpty(s.cfg.OIDCIssuer, s.publicURL))
-	return s.http.Serve(ctx)
+		"tls", s.TLS(), "store", s.cfg.Store, "data_dir", s.cfg.DataDir, "oidc_issuer", firstNonEmpty(s.cfg.OIDCIssuer, s.publicURL),
+		"admin_addr", s.AdminAddr())
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-serveCtx.Done():
+			return
+		}
+		s.tel.ready.Drain()
+		if d := s.cfg.DrainDelay; d > 0 {
+			s.log.Info("draining: not ready, still serving", "drain_delay", d)
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-serveCtx.Done():
+			}
+		}
+		stopServing()
+	}()
+	adminDone := make(chan error, 1)
+	adminCtx, stopAdmin := context.WithCancel(context.WithoutCancel(ctx))
+	if s.admin != nil {
+		go func() { adminDone <- s.admin.Serve(adminCtx) }()
+	} else {
+		adminDone <- nil
+	}
+	err := s.http.Serve(serveCtx)
+	// The admin listener outlives the public one's drain, so probes and
+	// scrapes see it through.
+	stopAdmin()
+	return errors.Join(err, <-adminDone)
+}
+
+// AdminAddr is the admin listener's bound address ("" without one).
+func (s *Server) AdminAddr() string {
+	if s.admin == nil {
+		return ""
+	}
+	return s.admin.Addr().String()
 }
 
 // Close stops the listener and the background work, then closes the broker
@@ -337,6 +410,9 @@ func (s *Server) Close() error {
 		if s.http != nil {
 			errs = append(errs, s.http.Close())
 		}
+		if s.admin != nil {
+			errs = append(errs, s.admin.Close())
+		}
 		s.stop()
 		s.wg.Wait()
 		if s.broker != nil {
@@ -344,6 +420,12 @@ func (s *Server) Close() error {
 		}
 		if s.closeStore != nil {
 			errs = append(errs, s.closeStore())
+		}
+		if s.tel != nil {
+			// Spans still batched get a few seconds to reach the collector.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, s.tel.shutdown(ctx))
+			cancel()
 		}
 		s.closeErr = errors.Join(errs...)
 	})
@@ -376,8 +458,36 @@ type feeder interface {
 	SearchFeed() domain.SearchFeed
 }
 
+// pinger is a store with its own readiness probe (the embedded store).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// storeProbe is the store's readiness probe: its own Ping, else a read of
+// a user that does not exist, a round trip whose only right answer is
+// "not found".
+func storeProbe(st store) func(context.Context) error {
+	if p, ok := st.(pinger); ok {
+		return p.Ping
+	}
+	s := st.Stores()
+	return func(ctx context.Context) error {
+		_, err := s.Users.GetUser(ctx, "readyz-probe")
+		if err == nil || domain.IsKind(err, domain.KindNotFound) {
+			return nil
+		}
+		return err
+	}
+}
+
 // openStore opens the configured store, and its change feed if it has one.
 func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFeed, func() error, error) {
+	stores, feed, closeStore, _, err := openStoreProbe(ctx, cfg)
+	return stores, feed, closeStore, err
+}
+
+// openStoreProbe is openStore, with the store's readiness probe.
+func openStoreProbe(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFeed, func() error, func(context.Context) error, error) {
 	var (
 		st  store
 		err error
@@ -386,17 +496,17 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFee
 	case "embedded":
 		st, err = embedded.Open(ctx, cfg.DataDir, cfg.Logger)
 		if err != nil {
-			return domain.Stores{}, nil, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
+			return domain.Stores{}, nil, nil, nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
 		}
 	case "cassandra":
 		cc := cfg.Cassandra
 		cc.Logger = cfg.Logger
 		st, err = cassandra.Open(ctx, cc)
 		if err != nil {
-			return domain.Stores{}, nil, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
+			return domain.Stores{}, nil, nil, nil, fmt.Errorf("open cassandra store (hosts %v, local DC %s): %w", cc.Hosts, cc.LocalDC, err)
 		}
 	default:
-		return domain.Stores{}, nil, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
+		return domain.Stores{}, nil, nil, nil, fmt.Errorf("unknown store %q (want embedded or cassandra)", cfg.Store)
 	}
 	var feed domain.SearchFeed
 	if f, ok := st.(feeder); ok {
@@ -407,7 +517,7 @@ func openStore(ctx context.Context, cfg Config) (domain.Stores, domain.SearchFee
 			return fmt.Errorf("close store: %w", err)
 		}
 		return nil
-	}, nil
+	}, storeProbe(st), nil
 }
 
 func firstNonEmpty(s ...string) string {

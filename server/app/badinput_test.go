@@ -120,6 +120,25 @@ func TestBadInput(t *testing.T) {
 			_, err := root.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: strings.Repeat("a", 201)}))
 			return err
 		}, connect.CodeInvalidArgument, "query"},
+		{"search unspecified type", func(ctx context.Context) error {
+			_, err := root.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "a", Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_PLAYLIST, 0}}))
+			return err
+		}, connect.CodeInvalidArgument, "types"},
+		{"search repeated type", func(ctx context.Context) error {
+			_, err := root.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "a", Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_PLAYLIST, catalogv1.ItemType_ITEM_TYPE_PLAYLIST}}))
+			return err
+		}, connect.CodeInvalidArgument, "types"},
+		{"search group token of another query", func(ctx context.Context) error {
+			first, err := root.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "root", PageSize: 1,
+				Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_ARTIST, catalogv1.ItemType_ITEM_TYPE_TRACK}}))
+			if err != nil {
+				return err
+			}
+			//lint:ignore SA1019 the tokens of the mixed list and of a group are alike.
+			token := first.Msg.NextPageToken
+			_, err = root.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "song", PageToken: token, Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_TRACK}}))
+			return err
+		}, connect.CodeInvalidArgument, "page_token"},
 		{"search unknown type", func(ctx context.Context) error {
 			_, err := root.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "a", Types: []catalogv1.ItemType{99}}))
 			return err

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/media/urlsign"
+	"github.com/backbeat/backbeat/server/obs"
 	"github.com/backbeat/backbeat/server/ratelimit"
 	"github.com/backbeat/backbeat/server/store/cassandra"
 )
@@ -68,6 +70,29 @@ type Config struct {
 	RateLimit ratelimit.Config
 	// MaxCountedPerHour caps a user's counted plays per hour.
 	MaxCountedPerHour int
+
+	// AdminAddr is the admin listener (host:port): /metrics, /healthz,
+	// /readyz and /debug/pprof/. Empty: none. AdminListener, when set, is
+	// served instead (tests); New takes it over. Not a flag.
+	AdminAddr     string
+	AdminListener net.Listener
+	// Metrics collects Prometheus metrics (served on the admin listener).
+	Metrics bool
+	// OTLPEndpoint, when set, exports traces over OTLP/HTTP there, sampling
+	// TraceSampleRatio of the traces that start here. TracerProvider, when
+	// set, is used instead (tests). Not a flag.
+	OTLPEndpoint     string
+	TraceSampleRatio float64
+	TracerProvider   trace.TracerProvider
+	// DrainDelay is how long the server answers /readyz 503 after it is
+	// told to stop, before it stops accepting connections: time for load
+	// balancers to take it out of rotation.
+	DrainDelay time.Duration
+	// Breaker tunes the circuit breaker of each external dependency.
+	Breaker obs.BreakerConfig
+	// SearchEngine, when set, answers Search instead of the store or
+	// OpenSearch (a test's engine). Not a flag.
+	SearchEngine domain.SearchEngine
 
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo bool
@@ -138,7 +163,7 @@ func Defaults() Config {
 		DataDir:         "./data",
 		Store:           "embedded",
 		Role:            RoleAll,
-		Cassandra:       CassandraDefaults(),
+		Cassandra:       serveCassandraDefaults(),
 		OIDCAudience:    "backbeat",
 		CORSOrigins:     []string{"*"},
 		AccessTTL:       15 * time.Minute,
@@ -161,6 +186,11 @@ func Defaults() Config {
 
 			PrecheckTimeout: transcode.DefaultPrecheckTimeout,
 		},
+
+		AdminAddr:        "127.0.0.1:9464",
+		Metrics:          true,
+		TraceSampleRatio: 0.1,
+		Breaker:          obs.DefaultBreaker,
 
 		RateLimit:         RateLimitDefaults(),
 		MaxCountedPerHour: domain.DefaultMaxCountedPerHour,
@@ -219,6 +249,19 @@ func CassandraDefaults() cassandra.Config {
 		Keyspace: "backbeat",
 		Timeout:  5 * time.Second,
 	}
+}
+
+// DefaultPlayRollupPeriod is how often a serving replica's play rollup runs
+// (--play-rollup-period) on the Cassandra store.
+const DefaultPlayRollupPeriod = 15 * time.Second
+
+// serveCassandraDefaults are CassandraDefaults with the play rollup on:
+// serving replicas run it (the one holding its lease does the work); the
+// other commands open the store without it.
+func serveCassandraDefaults() cassandra.Config {
+	c := CassandraDefaults()
+	c.PlayRollupPeriod = DefaultPlayRollupPeriod
+	return c
 }
 
 // derived fills the defaults that depend on other fields, once they are

@@ -61,14 +61,14 @@ func readSigningKey(path string) ([]byte, error) {
 	return k, nil
 }
 
-func openBroker(ctx context.Context, cfg Config) (*queue.Broker, error) {
+func openBroker(ctx context.Context, cfg Config, hooks func(queue.Config) queue.Config) (*queue.Broker, error) {
 	m := cfg.Media
 	qc := queue.Config{URL: m.NATSURL, User: m.NATSUser, Password: m.NATSPassword, TLSCA: m.NATSTLSCA, Logger: cfg.Logger}
 	if qc.URL == "" {
 		qc.StoreDir, qc.Listen = filepath.Join(cfg.DataDir, "nats"), m.NATSListen
 		qc.TLSCert, qc.TLSKey = m.NATSTLSCert, m.NATSTLSKey
 	}
-	b, err := queue.Open(ctx, qc)
+	b, err := queue.Open(ctx, hooks(qc))
 	if err != nil {
 		return nil, fmt.Errorf("message broker: %w", err)
 	}

@@ -84,22 +84,25 @@ func TestPaging(t *testing.T) {
 			return ids, res.Msg.NextPageToken, nil
 		}, 4},
 		{"Search", func(size int32, token string) ([]string, string, error) {
+			// The deprecated mixed list, which clients written before the
+			// groups page.
 			res, err := c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "pager", PageSize: size, PageToken: token}))
 			if err != nil {
 				return nil, "", err
 			}
-			var ids []string
-			for _, r := range res.Msg.Results {
-				switch it := r.Item.(type) {
-				case *catalogv1.SearchResult_Track:
-					ids = append(ids, it.Track.Id)
-				case *catalogv1.SearchResult_Album:
-					ids = append(ids, it.Album.Id)
-				case *catalogv1.SearchResult_Artist:
-					ids = append(ids, it.Artist.Id)
-				}
+			//lint:ignore SA1019 the old clients' paging must keep working.
+			return apptest.ResultIDs(res.Msg.Results), res.Msg.NextPageToken, nil
+		}, 4},
+		{"Search tracks group", func(size int32, token string) ([]string, string, error) {
+			res, err := c.Catalog.Search(ctx, connect.NewRequest(&catalogv1.SearchRequest{Query: "pager", PageSize: size, PageToken: token,
+				Types: []catalogv1.ItemType{catalogv1.ItemType_ITEM_TYPE_TRACK}}))
+			if err != nil {
+				return nil, "", err
 			}
-			return ids, res.Msg.NextPageToken, nil
+			if len(res.Msg.Groups) != 1 || res.Msg.Groups[0].Type != catalogv1.ItemType_ITEM_TYPE_TRACK {
+				return nil, "", fmt.Errorf("groups %v, want the tracks' alone", res.Msg.Groups)
+			}
+			return apptest.ResultIDs(res.Msg.Groups[0].Results), res.Msg.Groups[0].NextPageToken, nil
 		}, 4},
 		{"ListPlaylists", func(size int32, token string) ([]string, string, error) {
 			res, err := c.Playlists.ListPlaylists(ctx, connect.NewRequest(&playlistv1.ListPlaylistsRequest{PageSize: size, PageToken: token}))

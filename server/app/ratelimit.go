@@ -40,7 +40,7 @@ type backlogCounter interface {
 }
 
 // newGuard builds the rate limiter and load shedder of cfg.RateLimit.
-func newGuard(cfg Config, broker backlogCounter) (*ratelimit.Guard, error) {
+func newGuard(cfg Config, broker backlogCounter, refused func(reason string)) (*ratelimit.Guard, error) {
 	return ratelimit.New(cfg.RateLimit, limitedProcedures, ratelimit.Deps{
 		Logger: cfg.Logger,
 		UserID: func(ctx context.Context) string {
@@ -51,6 +51,7 @@ func newGuard(cfg Config, broker backlogCounter) (*ratelimit.Guard, error) {
 		// ChangePassword's only permission_denied is a wrong current password.
 		WrongPassword: func(err error) bool { return domain.IsKind(err, domain.KindPermissionDenied) },
 		Backlog:       broker.TranscodeBacklog,
+		Refused:       refused,
 	})
 }
 
@@ -62,11 +63,11 @@ type limitedCredentials struct {
 	hash ratelimit.LimitedHash
 }
 
-func limitCredentials(c domain.Credentials, g *ratelimit.Guard) domain.Credentials {
+func limitCredentials(c domain.Credentials, g *ratelimit.Guard, refused func(reason string)) domain.Credentials {
 	if g.HashSlots() == nil {
 		return c
 	}
-	return limitedCredentials{Credentials: c, hash: ratelimit.LimitedHash{H: c, Slots: g.HashSlots()}}
+	return limitedCredentials{Credentials: c, hash: ratelimit.LimitedHash{H: c, Slots: g.HashSlots(), Refused: refused}}
 }
 
 func (c limitedCredentials) HashPassword(pw string) (string, error) { return c.hash.HashPassword(pw) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/obs"
 	"github.com/backbeat/backbeat/server/search/indexer"
 	"github.com/backbeat/backbeat/server/search/opensearch"
 )
@@ -46,14 +47,18 @@ func (s *Server) openSearch(bg context.Context, cfg Config, feed domain.SearchFe
 	if err != nil {
 		return err
 	}
-	catalog.SetSearchEngine(eng.Port())
+	catalog.SetSearchEngine(s.tel.searchEngine(eng.Port(), "opensearch", cfg))
+	s.tel.ready.Checks = append(s.tel.ready.Checks, obs.Check{Name: "search", Optional: true, Probe: func(ctx context.Context) error {
+		_, _, err := eng.Port().Search(ctx, "readyz", nil, domain.Page{Size: 1})
+		return err
+	}})
 	ix := indexer.New(feed, writer.Port(), indexer.Config{Name: IndexerName, Logger: s.log})
 	s.indexer = ix
 	s.background(func() {
 		if !ensureIndex(bg, writer, s.log) {
 			return
 		}
-		go logLag(bg, ix, s.log)
+		go logLag(bg, ix, s.log, s.tel.metrics)
 		if err := ix.Run(bg); err != nil {
 			s.log.Error("search indexer stopped", "err", err)
 		}
@@ -84,7 +89,7 @@ func ensureIndex(bg context.Context, eng *opensearch.Engine, log *slog.Logger) b
 
 // logLag logs the active indexer's lag now and then, so it is measurable
 // from the logs as well as from 'backbeat search status'.
-func logLag(bg context.Context, ix *indexer.Indexer, log *slog.Logger) {
+func logLag(bg context.Context, ix *indexer.Indexer, log *slog.Logger, m *obs.Metrics) {
 	t := time.NewTicker(searchLagLogEvery)
 	defer t.Stop()
 	for {
@@ -96,6 +101,9 @@ func logLag(bg context.Context, ix *indexer.Indexer, log *slog.Logger) {
 		st := ix.Status()
 		if !st.Holding || st.Watermark.IsZero() {
 			continue
+		}
+		if m != nil {
+			m.ConsumerLag.WithLabelValues("search_indexer").Set(time.Since(st.Watermark).Seconds())
 		}
 		log.Info("search indexer lag", "lag", time.Since(st.Watermark).Round(time.Millisecond),
 			"record_lag_p50", ix.LagPercentile(50), "record_lag_p99", ix.LagPercentile(99), "indexed", st.Indexed)

@@ -44,6 +44,17 @@ func (c Config) Validate() error {
 			bad("addr", "want host:port, got %q", c.Addr)
 		}
 	}
+	if c.AdminAddr != "" && c.AdminListener == nil {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			bad("admin-addr", "want host:port or empty, got %q", c.AdminAddr)
+		}
+	}
+	if c.TraceSampleRatio < 0 || c.TraceSampleRatio > 1 {
+		bad("trace-sample-ratio", "want 0 to 1, got %v", c.TraceSampleRatio)
+	}
+	if c.DrainDelay < 0 {
+		bad("drain-delay", "must not be negative, got %s", c.DrainDelay)
+	}
 	if c.PublicURL != "" {
 		if err := checkURL(c.PublicURL); err != nil {
 			bad("public-url", "%v", err)

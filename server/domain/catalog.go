@@ -369,6 +369,8 @@ func (c *Catalog) CreateTrack(ctx context.Context, p Principal, t *Track) (_ *Tr
 
 func (c *Catalog) GetTrack(ctx context.Context, id string) (_ *Track, err error) {
 	defer derrors.Wrap(&err, "Catalog.GetTrack(%q)", id)
+	ctx, end := startSpan(ctx, "Catalog.GetTrack")
+	defer func() { end(err) }()
 	t, err := c.stores.Catalog.GetTrack(ctx, id)
 	if err != nil {
 		return nil, err
@@ -518,6 +520,8 @@ func missingTracks(ids []string, found []*Track) []string {
 
 func (c *Catalog) Search(ctx context.Context, query string, types []ItemType, pg Page) (_ []SearchHit, _ string, err error) {
 	defer derrors.Wrap(&err, "Catalog.Search(%q)", query)
+	ctx, end := startSpan(ctx, "Catalog.Search")
+	defer func() { end(err) }()
 	search := c.stores.Catalog.Search
 	if c.engine != nil {
 		search = c.searchEngine

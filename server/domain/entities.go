@@ -171,11 +171,15 @@ const (
 )
 
 // SearchHit is one ranked search result; exactly one of the pointers is set.
+// Exact says the query's words are the hit's own name's words (in any
+// order): an artist so named is the top result.
 type SearchHit struct {
-	Score  float64
-	Track  *Track
-	Album  *Album
-	Artist *Artist
+	Score    float64
+	Exact    bool
+	Track    *Track
+	Album    *Album
+	Artist   *Artist
+	Playlist *Playlist
 }
 
 // Limits a real deployment relies on; the edge validates against them.

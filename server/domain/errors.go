@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for the edge, which maps each kind to one
@@ -48,6 +49,10 @@ type Error struct {
 	Field string
 	Msg   string
 	Err   error
+	// RetryAfter, on an unavailable error, is when a retry may succeed (a
+	// dependency's circuit breaker is open for that long); the edge hands
+	// it to the client as a retry hint. Zero: no hint.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

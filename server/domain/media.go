@@ -43,16 +43,22 @@ type Play struct {
 // PlayStore keeps listening history. Plays are per user: DeleteUser removes
 // them.
 type PlayStore interface {
-	// RecordPlay stores p unless the user already has a play with the same
-	// PlaybackID; created reports whether this call stored it. Concurrent calls
-	// with one playback id store it once.
-	RecordPlay(ctx context.Context, p *Play) (created bool, err error)
-	// CountPlay marks the user's play counted and adds one to the track's
-	// PlayCount, once per play: it returns false (and changes nothing) when the
-	// play is already counted, and KindNotFound when the play is unknown. Of
-	// concurrent calls for one play exactly one returns true.
-	CountPlay(ctx context.Context, userID, playbackID string) (bool, error)
-	// ListPlays lists the user's plays, newest PlayTime first.
+	// RecordPlay stores p, keyed by the user's PlaybackID. Recording a
+	// playback id again (a later event of the play, a retried report) keeps
+	// one play; which of the recorded events' PlayTime and DeviceID it shows
+	// is the store's choice (the earliest, where it can tell).
+	RecordPlay(ctx context.Context, p *Play) error
+	// CountPlay marks the user's recorded play of trackID counted and adds
+	// it to the track's PlayCount, once however often it is called, from
+	// however many replicas or data centres. The count may show later: a
+	// store may add counted plays to tracks in the background, within a
+	// bounded lag it documents. Counting a play RecordPlay never stored is
+	// the caller's mistake, which a store need not detect.
+	CountPlay(ctx context.Context, userID, playbackID, trackID string) error
+	// ListPlays lists the user's plays, newest first: by PlayTime, or by
+	// playback id, which begins with the time its playback started (the
+	// Cassandra store); the two orders differ only for plays reported long
+	// after they started.
 	ListPlays(ctx context.Context, userID string, p Page) ([]*Play, string, error)
 	// CountedPlays returns how many of the user's plays are counted among
 	// those whose playback id is in [fromID, toID). Playback ids begin with

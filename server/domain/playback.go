@@ -262,6 +262,8 @@ type PlaybackStart struct {
 // playable media, and returns signed URLs.
 func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc PlayContext, pos time.Duration) (_ *PlaybackStart, err error) {
 	defer derrors.Wrap(&err, "Playback.Start(%q)", trackID)
+	ctx, end := startSpan(ctx, "Playback.Start")
+	defer func() { end(err) }()
 	// A playback is bound to its listener (play counts believe only the
 	// listener's own playbacks), so there is none without one.
 	if p.UserID == "" {
@@ -407,6 +409,8 @@ const (
 // published to the play event log for later consumers.
 func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent) (err error) {
 	defer derrors.Wrap(&err, "Playback.Report")
+	ctx, end := startSpan(ctx, "Playback.Report")
+	defer func() { end(err) }()
 	now := pb.cfg.Now()
 	started := make(map[string]*StartedPlayback, len(events))
 	ids := make([]string, 0, len(events))
@@ -446,7 +450,7 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 			continue
 		}
 		sp := started[e.PlaybackID]
-		_, err := pb.stores.Plays.RecordPlay(ctx, &Play{
+		err := pb.stores.Plays.RecordPlay(ctx, &Play{
 			UserID: p.UserID, PlaybackID: e.PlaybackID, TrackID: e.TrackID, DeviceID: e.DeviceID, PlayTime: e.OccurTime,
 		})
 		if err != nil {
@@ -463,7 +467,7 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 		if n >= pb.cfg.MaxCountedPerHour {
 			continue
 		}
-		if _, err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID); err != nil {
+		if err := pb.stores.Plays.CountPlay(ctx, p.UserID, e.PlaybackID, e.TrackID); err != nil {
 			return err
 		}
 	}

@@ -6,9 +6,7 @@ import (
 	"time"
 )
 
-// ItemPlaylist names a public playlist as a search document. The Search RPC
-// does not return playlists yet; the search engine indexes them already so
-// the grouped results can add them without a reindex.
+// ItemPlaylist names a public playlist as a search document and result.
 const ItemPlaylist ItemType = "playlist"
 
 // SearchDoc is one document as a search engine indexes it: Name is its own
@@ -24,12 +22,14 @@ type SearchDoc struct {
 	Version    int64
 }
 
-// SearchRef names a document; Score is its rank in a search result and
-// Version orders a delete against upserts, as SearchDoc.Version does.
+// SearchRef names a document; Score is its rank in a search result, Exact
+// as in SearchHit, and Version orders a delete against upserts, as
+// SearchDoc.Version does.
 type SearchRef struct {
 	Kind    ItemType
 	ID      string
 	Score   float64
+	Exact   bool
 	Version int64
 }
 
@@ -121,7 +121,7 @@ func (c *Catalog) searchEngine(ctx context.Context, query string, types []ItemTy
 		case IsKind(errs[i], KindNotFound):
 		case errs[i] != nil:
 			return nil, "", errs[i]
-		case h.Artist != nil || h.Album != nil || h.Track != nil:
+		case h.Artist != nil || h.Album != nil || h.Track != nil || h.Playlist != nil:
 			out = append(out, h)
 		}
 	}
@@ -134,9 +134,14 @@ const searchFetchParallel = 8
 // searchHit reads the entity r names; an empty hit for a kind Search does
 // not return.
 func (c *Catalog) searchHit(ctx context.Context, r SearchRef) (SearchHit, error) {
-	h := SearchHit{Score: r.Score}
+	h := SearchHit{Score: r.Score, Exact: r.Exact}
 	var err error
 	switch r.Kind {
+	case ItemPlaylist:
+		// The engine may not yet know the playlist was made private.
+		if h.Playlist, err = c.stores.Playlists.GetPlaylist(ctx, r.ID); err == nil && !h.Playlist.Public {
+			h.Playlist = nil
+		}
 	case ItemArtist:
 		h.Artist, err = c.stores.Catalog.GetArtist(ctx, r.ID)
 	case ItemAlbum:

@@ -128,10 +128,12 @@ type CatalogStore interface {
 	// found are skipped.
 	BatchGetTracks(ctx context.Context, ids []string) ([]*Track, error)
 
-	// Search finds artists, albums and tracks (only the given types; all when
-	// types is empty) whose text matches every word of query, each query word
-	// matching the start of a word (case-, accent- and punctuation-insensitive),
-	// ranked best first.
+	// Search finds artists, albums, tracks and public playlists (only the
+	// given types; all when types is empty) whose text matches every word of
+	// query, each query word matching the start of a word (case-, accent- and
+	// punctuation-insensitive) or, when it starts none, a word within a typo
+	// (see search.MaxEdits), ranked best first. It never returns a private
+	// playlist.
 	Search(ctx context.Context, query string, types []ItemType, p Page) ([]SearchHit, string, error)
 }
 

@@ -80,7 +80,7 @@ func TestBrokerReplicaJoinsOverTLS(t *testing.T) {
 	// A replica without the credentials stops before serving.
 	ctx, cancel := context.WithTimeout(apptest.Context(t), time.Minute)
 	defer cancel()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--nats-url", url, "--nats-tls-ca", cert}, storeFlags(t, t.TempDir())...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--nats-url", url, "--nats-tls-ca", cert}, storeFlags(t, t.TempDir())...)
 	out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
 	if err == nil || !strings.Contains(strings.ToLower(string(out)), "authorization violation") {
 		t.Fatalf("a replica without credentials: err %v, want an authorization violation:\n%s", err, out)

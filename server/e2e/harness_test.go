@@ -106,7 +106,7 @@ func startServer(t testing.TB, dataDir string, flags ...string) *server {
 	// Every client of a test comes from 127.0.0.1, standing for many users at
 	// many addresses, so the limits are off unless a test turns them on
 	// (a later --rate-limit wins): ratelimit_test.go does.
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug", "--rate-limit=false"}, stores...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug", "--rate-limit=false"}, stores...)
 	// Before the test's flags, so a test's own --search-url (a proxy it
 	// can take away) wins.
 	args = append(args, searchFlags(t)...)
@@ -204,7 +204,8 @@ func storeFlags(t testing.TB, dataDir string) []string {
 	if err != nil {
 		t.Fatalf("backbeat migrate: %v\n%s", err, out)
 	}
-	return append([]string{"--store", "cassandra"}, conn...)
+	// Counted plays reach play counts by the rollup: soon, for the tests.
+	return append([]string{"--store", "cassandra", "--play-rollup-period", "200ms"}, conn...)
 }
 
 // searchFlags points a Cassandra server at the shared OpenSearch node

@@ -281,13 +281,13 @@ func TestMediaPipeline(t *testing.T) {
 			apptest.MustOK(t, "ReportPlayback", err)
 		}
 		report(ev(playbackv1.EventType_EVENT_TYPE_START, 0), ev(playbackv1.EventType_EVENT_TYPE_PROGRESS, 8000))
-		if n := playCount(t, st, trackID); n != before {
+		if n := awaitPlayCount(t, st, trackID, before); n != before {
 			t.Errorf("play counted after 8 s of a 12 s track: %d", n)
 		}
 		time.Sleep(time.Until(started.Add(12 * time.Second)))
 		report(ev(playbackv1.EventType_EVENT_TYPE_END, 12000))
 		report(ev(playbackv1.EventType_EVENT_TYPE_END, 12000)) // a retried report
-		if n := playCount(t, st, trackID); n != before+1 {
+		if n := awaitPlayCount(t, st, trackID, before+1); n != before+1 {
 			t.Errorf("play_count %d, want %d (one play, counted once)", n, before+1)
 		}
 		// A second play, skipped early, reported later from an offline device.
@@ -295,7 +295,7 @@ func TestMediaPipeline(t *testing.T) {
 		apptest.MustOK(t, "StartPlayback", err)
 		report(&playbackv1.PlaybackEvent{PlaybackId: second.Msg.PlaybackId, TrackId: trackID, Type: playbackv1.EventType_EVENT_TYPE_SKIP,
 			PositionMs: 3000, DeviceId: "car", OccurTime: timestamppb.New(time.Now().Add(time.Minute))})
-		if n := playCount(t, st, trackID); n != before+1 {
+		if n := awaitPlayCount(t, st, trackID, before+1); n != before+1 {
 			t.Errorf("a skip at 3 s counted: play_count %d", n)
 		}
 		hist, err := st.fan.Playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
@@ -364,11 +364,21 @@ func TestMediaPipeline(t *testing.T) {
 	})
 }
 
-func playCount(t testing.TB, st *studio, trackID string) int64 {
+// awaitPlayCount reads the track's play count until it is want, for up to
+// 60 s, and returns the last one read: the Cassandra store adds counted
+// plays in the background (every --play-rollup-period, 200ms here), the
+// embedded store at once.
+func awaitPlayCount(t testing.TB, st *studio, trackID string, want int64) int64 {
 	t.Helper()
-	res, err := st.fan.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
-	apptest.MustOK(t, "GetTrack", err)
-	return res.Msg.Track.PlayCount
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := st.fan.Catalog.GetTrack(apptest.Context(t), connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: trackID}))
+		apptest.MustOK(t, "GetTrack", err)
+		if n := res.Msg.Track.PlayCount; n == want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func mustParse(t testing.TB, raw string) *url.URL {

@@ -206,7 +206,7 @@ func TestS3Misconfigured(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	run := func(extra ...string) (string, error) {
-		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, extra...)
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, extra...)
 		out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
 		return string(out), err
 	}

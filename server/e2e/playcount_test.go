@@ -61,7 +61,7 @@ func TestPlayCountsCannotBeFaked(t *testing.T) {
 	apptest.WantCode(t, report(st.fan, ev(id, otherID, end, seconds*1000)), connect.CodeInvalidArgument)
 	// The whole track heard the instant it started: kept, not counted.
 	apptest.MustOK(t, "ReportPlayback", report(st.fan, ev(id, trackID, end, seconds*1000)))
-	if n := playCount(t, st, trackID); n != 0 {
+	if n := awaitPlayCount(t, st, trackID, 0); n != 0 {
 		t.Fatalf("play count %d after faked and instant plays, want 0", n)
 	}
 	hist, err := st.fan.Playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{}))
@@ -75,7 +75,7 @@ func TestPlayCountsCannotBeFaked(t *testing.T) {
 	for range 3 {
 		apptest.MustOK(t, "ReportPlayback", report(st.fan, ev(id, trackID, end, seconds*1000)))
 	}
-	if n := playCount(t, st, trackID); n != 1 {
+	if n := awaitPlayCount(t, st, trackID, 1); n != 1 {
 		t.Fatalf("play count %d after a real play reported three times, want 1", n)
 	}
 }

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -59,28 +60,49 @@ func (s *statusRecorder) Flush() {
 	}
 }
 
-// AccessLog logs one line per request at debug level (info for server
-// errors), so a busy server does not drown its logs by default.
-func AccessLog(logger *slog.Logger, next http.Handler) http.Handler {
+// AccessLog logs one line per request at info (a server error at warn):
+// method, path as redact returns it (nil: as is; never the query, which may
+// hold a signature), status, bytes, duration, client address, request id,
+// and what the RPC layer noted in the request's RequestInfo (procedure,
+// code, user id). The request id is the client's X-Request-Id when it
+// sends a sane one, else a new one; the response carries it back.
+func AccessLog(logger *slog.Logger, redact func(string) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		info := &RequestInfo{ID: requestID(r.Header.Get(RequestIDHeader))}
+		w.Header().Set(RequestIDHeader, info.ID)
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		if rec.status == 0 {
 			// Nothing written: net/http sends 200 on return.
 			rec.status = http.StatusOK
 		}
-		level := slog.LevelDebug
+		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelWarn
 		}
 		if !logger.Enabled(r.Context(), level) {
 			return
 		}
-		logger.Log(r.Context(), level, "request",
-			"method", r.Method, "path", r.URL.Path, "proto", r.Proto,
-			"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start),
-			"grpc_status", rec.Header().Get("Grpc-Status"))
+		path := r.URL.Path
+		if redact != nil {
+			path = redact(path)
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method), slog.String("path", path), slog.String("proto", r.Proto),
+			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes), slog.Duration("duration", time.Since(start)),
+			slog.String("client", r.RemoteAddr), slog.String("request_id", info.ID),
+		}
+		if info.Procedure != "" {
+			attrs = append(attrs, slog.String("procedure", info.Procedure), slog.String("code", info.Code))
+		}
+		if info.UserID != "" {
+			attrs = append(attrs, slog.String("user_id", info.UserID))
+		}
+		if gs := rec.Header().Get("Grpc-Status"); gs != "" {
+			attrs = append(attrs, slog.String("grpc_status", gs))
+		}
+		logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 

@@ -77,33 +77,33 @@ func TestAccessLog(t *testing.T) {
 			w.Write([]byte("hello"))
 		})
 	}
-	t.Run("debug logs every request", func(t *testing.T) {
-		log, out := logger(slog.LevelDebug)
-		httpserver.AccessLog(log, handler(http.StatusOK)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/svc/Method", nil))
+	t.Run("info logs every request", func(t *testing.T) {
+		log, out := logger(slog.LevelInfo)
+		httpserver.AccessLog(log, nil, handler(http.StatusOK)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/svc/Method", nil))
 		s := out.String()
-		for _, want := range []string{"level=DEBUG", "method=POST", "path=/svc/Method", "status=200", "bytes=5", "grpc_status=5", "duration="} {
+		for _, want := range []string{"level=INFO", "method=POST", "path=/svc/Method", "status=200", "bytes=5", "grpc_status=5", "duration="} {
 			if !strings.Contains(s, want) {
 				t.Errorf("log %q lacks %s", s, want)
 			}
 		}
 	})
-	t.Run("info skips successes", func(t *testing.T) {
-		log, out := logger(slog.LevelInfo)
-		httpserver.AccessLog(log, handler(http.StatusNotFound)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	t.Run("warn skips client errors", func(t *testing.T) {
+		log, out := logger(slog.LevelWarn)
+		httpserver.AccessLog(log, nil, handler(http.StatusNotFound)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 		if out.String() != "" {
-			t.Fatalf("logged %q at info for a 404", out.String())
+			t.Fatalf("logged %q at warn for a 404", out.String())
 		}
 	})
 	t.Run("server errors are warnings", func(t *testing.T) {
 		log, out := logger(slog.LevelInfo)
-		httpserver.AccessLog(log, handler(http.StatusServiceUnavailable)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		httpserver.AccessLog(log, nil, handler(http.StatusServiceUnavailable)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 		if s := out.String(); !strings.Contains(s, "level=WARN") || !strings.Contains(s, "status=503") {
 			t.Fatalf("log %q; want a warning with status 503", s)
 		}
 	})
 	t.Run("a handler that writes nothing is a 200", func(t *testing.T) {
 		log, out := logger(slog.LevelDebug)
-		httpserver.AccessLog(log, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		httpserver.AccessLog(log, nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 		if s := out.String(); !strings.Contains(s, "status=200") {
 			t.Fatalf("log %q; want status 200, what net/http sent", s)
 		}
@@ -111,7 +111,7 @@ func TestAccessLog(t *testing.T) {
 	t.Run("flush and trailers reach the connection", func(t *testing.T) {
 		log, _ := logger(slog.LevelDebug)
 		rec := httptest.NewRecorder()
-		httpserver.AccessLog(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpserver.AccessLog(log, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte("part"))
 			if err := http.NewResponseController(w).Flush(); err != nil {
 				t.Errorf("flush through the access log: %v", err)

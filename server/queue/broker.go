@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"log/slog"
 	"net"
 	"os"
@@ -85,15 +87,24 @@ type Config struct {
 	// "backbeat").
 	Name   string
 	Logger *slog.Logger
+	// TracerProvider traces each job as a child of the request that queued
+	// it (the trace context travels in the message headers); nil traces
+	// nothing.
+	TracerProvider trace.TracerProvider
+	// JobDone, when set, is told of every job run: its kind (transcode,
+	// cleanup), outcome (ok, retry, failed, abandoned) and run time.
+	JobDone func(kind, outcome string, took time.Duration)
 }
 
 // Broker is Backbeat's message broker: the transcode job queue and the play
 // event log, both on NATS JetStream. It is safe for concurrent use.
 type Broker struct {
-	log *slog.Logger
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	srv *server.Server // embedded server, nil when connected to a URL
+	log     *slog.Logger
+	tracer  trace.Tracer
+	jobDone func(kind, outcome string, took time.Duration)
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	srv     *server.Server // embedded server, nil when connected to a URL
 
 	ncClosed chan struct{} // closed when nc is closed
 
@@ -145,7 +156,12 @@ func Open(ctx context.Context, cfg Config) (*Broker, error) {
 		name = "backbeat"
 	}
 
-	b := &Broker{log: log, ncClosed: make(chan struct{}), done: make(chan struct{})}
+	b := &Broker{log: log, ncClosed: make(chan struct{}), done: make(chan struct{}), jobDone: cfg.JobDone}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	b.tracer = tp.Tracer(tracerName)
 	opts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
@@ -420,4 +436,13 @@ func (l *serverLogger) Fatalf(format string, v ...any) {
 // unavailable wraps a broker failure as a domain error callers may retry.
 func unavailable(msg string, err error) error {
 	return &domain.Error{Kind: domain.KindUnavailable, Msg: msg, Err: err}
+}
+
+// Ping asks JetStream for the account's state: a round trip that fails
+// when the broker cannot serve (readiness).
+func (b *Broker) Ping(ctx context.Context) error {
+	if _, err := b.js.AccountInfo(ctx); err != nil {
+		return unavailable("queue: ping", err)
+	}
+	return nil
 }

@@ -12,7 +12,17 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// tracerName names the queue's spans.
+const tracerName = "github.com/backbeat/backbeat/server/queue"
+
+// propagator carries a W3C trace context in job headers.
+var propagator = propagation.TraceContext{}
 
 // jobKind is one kind of job on JobsStream: its subject, the durable
 // consumer every replica's workers share, and how a message is decoded.
@@ -48,7 +58,11 @@ func (b *Broker) publishJob(ctx context.Context, kind, subject, id string, job a
 	if err != nil {
 		return nil, fmt.Errorf("queue: encode %s job: %w", kind, err)
 	}
-	ack, err := b.js.Publish(ctx, subject, data, jetstream.WithMsgID(id), jetstream.WithExpectStream(JobsStream))
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	// The job's trace continues the request's: the worker's spans become
+	// its children wherever the job runs.
+	propagator.Inject(ctx, propagation.HeaderCarrier(msg.Header))
+	ack, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(JobsStream))
 	if err != nil {
 		return nil, unavailable("queue: enqueue "+kind+" job", err)
 	}
@@ -244,8 +258,17 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	log.Info("job started", "last", last)
 	start := time.Now()
+	outcome := "ok"
+	defer func() {
+		if w.b.jobDone != nil {
+			w.b.jobDone(w.kind.name, outcome, time.Since(start))
+		}
+	}()
+	sctx, span := w.b.tracer.Start(propagator.Extract(ctx, propagation.HeaderCarrier(msg.Headers())), "job "+w.kind.name,
+		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attribute.Int("attempt", attempt)))
+	defer span.End()
 
-	hctx, cancel := context.WithCancel(ctx)
+	hctx, cancel := context.WithCancel(sctx)
 	beat := make(chan struct{})
 	var beating sync.WaitGroup
 	beating.Go(func() { heartbeat(msg, w.cfg.AckWait/3, beat, log) })
@@ -266,14 +289,19 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 		}
 		log.Info("job done", "took", took)
 	case IsPermanent(err) || last:
+		outcome = "failed"
+		span.SetStatus(codes.Error, err.Error())
 		if terr := msg.TermWithReason(truncate(err.Error(), 200)); terr != nil {
 			log.Warn("terminate job", "err", terr)
 		}
 		log.Error("job failed for good", "took", took, "err", err, "permanent", IsPermanent(err))
 	case ctx.Err() != nil:
+		outcome = "abandoned"
 		release(msg, log)
 		log.Info("job abandoned by a stopping worker, released", "took", took, "err", err)
 	default:
+		outcome = "retry"
+		span.SetStatus(codes.Error, err.Error())
 		delay := w.cfg.backoff(attempt)
 		if nerr := msg.NakWithDelay(delay); nerr != nil {
 			log.Warn("nak job; it returns after the ack wait", "err", nerr)

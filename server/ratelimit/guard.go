@@ -48,6 +48,9 @@ type Deps struct {
 	Backlog func(ctx context.Context) (int, error)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Refused, when set, is told of every refusal: "rate_limited" for a
+	// spent budget, "overloaded" for shed load (metrics count them).
+	Refused func(reason string)
 }
 
 // Guard holds one replica's tables and hands out the middleware and
@@ -152,13 +155,13 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		if g.enabled {
 			if ok, wait := g.address.Take(key); !ok {
 				g.tarpit(ctx)
-				writeRefusal(errw, w, r, Limited("too many requests from this address", wait))
+				writeRefusal(errw, w, r, g.limited("too many requests from this address", wait))
 				return
 			}
 			if g.deps.IsUpload != nil && g.deps.IsUpload(r) {
 				release, ok := g.uploads.Acquire(ctx)
 				if !ok {
-					writeRefusal(errw, w, r, Overloaded("too many uploads in progress", UploadRetry))
+					writeRefusal(errw, w, r, g.overloaded("too many uploads in progress", UploadRetry))
 					return
 				}
 				defer release()
@@ -193,7 +196,7 @@ func (g *Guard) SignIn() connect.Interceptor {
 			if g.enabled && g.signIn[proc] {
 				if ok, wait := g.signInRate.Take(addr); !ok {
 					g.tarpit(ctx)
-					return nil, Limited("too many sign-in requests from this address", wait)
+					return nil, g.limited("too many sign-in requests from this address", wait)
 				}
 			}
 			if proc != g.procs.Login || g.procs.LoginName == nil {
@@ -205,7 +208,7 @@ func (g *Guard) SignIn() connect.Interceptor {
 					// Debug: a flood of refusals must not become a flood of
 					// log lines; the failures that caused the block were logged.
 					g.log.DebugContext(ctx, "login refused after failed attempts", "client_addr", addr, "login", name, "retry_in", roundUp(wait))
-					return nil, Limited("too many failed sign-ins", wait)
+					return nil, g.limited("too many failed sign-ins", wait)
 				}
 			}
 			resp, err := next(ctx, req)
@@ -239,24 +242,24 @@ func (g *Guard) Account() connect.Interceptor {
 				switch {
 				case spec.Procedure == g.procs.Plays:
 					if ok, wait := g.plays.Take(uid); !ok {
-						return nil, Limited("too many playback reports from this account", wait)
+						return nil, g.limited("too many playback reports from this account", wait)
 					}
 				case spec.IdempotencyLevel != connect.IdempotencyNoSideEffects:
 					if ok, wait := g.writes.Take(uid); !ok {
-						return nil, Limited("too many changes from this account", wait)
+						return nil, g.limited("too many changes from this account", wait)
 					}
 				}
 			}
 			if spec.Procedure == g.procs.UploadURL {
 				if n, over := g.backlog.over(ctx); over {
 					g.log.WarnContext(ctx, "upload URL refused: transcode backlog full", "backlog", n)
-					return nil, Overloaded("too many uploads waiting to be transcoded", BacklogRetry)
+					return nil, g.overloaded("too many uploads waiting to be transcoded", BacklogRetry)
 				}
 			}
 			if g.searches[spec.Procedure] {
 				release, ok := g.searchSlots.Acquire(ctx)
 				if !ok {
-					return nil, Overloaded("too many searches in progress", RetryAfter)
+					return nil, g.overloaded("too many searches in progress", RetryAfter)
 				}
 				defer release()
 			}
@@ -272,10 +275,10 @@ func (g *Guard) Account() connect.Interceptor {
 func (g *Guard) checkPassword(ctx context.Context, uid string, req connect.AnyRequest, next connect.UnaryFunc) (connect.AnyResponse, error) {
 	key := "user:" + uid
 	if wait := g.accountFails.Blocked(key); wait > 0 {
-		return nil, Limited("too many wrong passwords", wait)
+		return nil, g.limited("too many wrong passwords", wait)
 	}
 	if ok, wait := g.writes.Take(uid); !ok {
-		return nil, Limited("too many changes from this account", wait)
+		return nil, g.limited("too many changes from this account", wait)
 	}
 	resp, err := next(ctx, req)
 	switch {
@@ -324,4 +327,22 @@ func (b *backlogCache) over(ctx context.Context) (int, bool) {
 		b.n, b.read = n, now
 	}
 	return b.n, b.n >= b.max
+}
+
+// limited is Limited, counted.
+func (g *Guard) limited(msg string, wait time.Duration) *connect.Error {
+	g.refused("rate_limited")
+	return Limited(msg, wait)
+}
+
+// overloaded is Overloaded, counted.
+func (g *Guard) overloaded(msg string, wait time.Duration) *connect.Error {
+	g.refused("overloaded")
+	return Overloaded(msg, wait)
+}
+
+func (g *Guard) refused(reason string) {
+	if g.deps.Refused != nil {
+		g.deps.Refused(reason)
+	}
 }

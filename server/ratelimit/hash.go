@@ -14,12 +14,21 @@ type Hasher interface {
 type LimitedHash struct {
 	H     Hasher
 	Slots *Slots
+	// Refused, when set, is told "overloaded" of each refusal.
+	Refused func(reason string)
+}
+
+func (l LimitedHash) overloaded() error {
+	if l.Refused != nil {
+		l.Refused("overloaded")
+	}
+	return Overloaded("too many sign-ins in progress", RetryAfter)
 }
 
 func (l LimitedHash) HashPassword(password string) (string, error) {
 	release, ok := l.Slots.Acquire(context.Background())
 	if !ok {
-		return "", Overloaded("too many sign-ins in progress", RetryAfter)
+		return "", l.overloaded()
 	}
 	defer release()
 	return l.H.HashPassword(password)
@@ -28,7 +37,7 @@ func (l LimitedHash) HashPassword(password string) (string, error) {
 func (l LimitedHash) CheckPassword(encoded, password string) (bool, error) {
 	release, ok := l.Slots.Acquire(context.Background())
 	if !ok {
-		return false, Overloaded("too many sign-ins in progress", RetryAfter)
+		return false, l.overloaded()
 	}
 	defer release()
 	return l.H.CheckPassword(encoded, password)

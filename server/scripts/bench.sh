@@ -3,9 +3,10 @@
 # and 10k playlists, serves it, and drives GetTrack, Search and GetPlaylist
 # with closed-loop load, next to the bare connect-go baseline measured in
 # the same run (shared/baselines.md names it). Prints one line per run.
-#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
-# MODE=limits measures the rate limiter instead (see the end of this file);
-# MODE=backup times backbeat backup and restore of the seeded store.
+#   usage: [STORE=cassandra] [TRACKS=100000 PLAYLISTS=10000] [MODE=read|limits|backup|obs] bash server/scripts/bench.sh [concurrency=16] [duration=10s]
+# MODE=limits measures the rate limiter instead, MODE=obs the cost of
+# metrics and tracing (see below); MODE=backup times backbeat backup and
+# restore of the seeded store.
 # With STORE=cassandra it starts a real single Cassandra node (the test
 # environment's, through server/testenv/cmd/cassandranode) and measures the
 # same load against the Cassandra store.
@@ -54,6 +55,36 @@ if [ "${MODE:-read}" = backup ]; then
   exit 0
 fi
 
+# serve starts backbeat on the seeded data with extra flags; stop ends it;
+# gettrack drives GetTrack at it and prints loadgen's line; field reads one
+# figure (rps, p99, ...) from such a line.
+serve() {
+  "$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" "$@" >"$work/server.out" 2>&1 &
+  server_pid=$!
+  addr=$(wait_addr "$work/server.out")
+}
+stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+ids="$work/data/bench-ids.json"
+field() { sed -n "s/.* $1= *\([0-9.]*\).*/\1/p" <<<"$2"; }
+gettrack() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc get-track -c "$conc" -d "$dur"; }
+
+if [ "${MODE:-read}" = obs ]; then
+  # The cost of metrics and tracing: GetTrack throughput with metrics on and
+  # tracing on with its sampler off (ratio 0: every request still gets a
+  # span context and its trace id in the logs, none is exported), against
+  # both off, servers alternating off, on three times on the same data.
+  # The OTLP endpoint is never contacted: nothing is sampled.
+  on=0 off=0
+  for round in 1 2 3; do
+    serve --rate-limit=false --metrics=false; l=$(gettrack); echo "metrics+tracing off: $l"; off=$(awk -v a="$off" -v b="$(field rps "$l")" 'BEGIN{print a+b}'); stop
+    serve --rate-limit=false --otlp-endpoint http://127.0.0.1:4318 --trace-sample-ratio 0; l=$(gettrack); echo "metrics+tracing on:  $l"; on=$(awk -v a="$on" -v b="$(field rps "$l")" 'BEGIN{print a+b}'); stop
+  done
+  awk -v on="$on" -v off="$off" 'BEGIN {
+    printf "GetTrack rps, metrics+tracing (sampler off) on / off (3 runs each): %.0f / %.0f = %.1f%% (goal >= 95%%)\n", on / 3, off / 3, 100 * on / off
+  }'
+  exit 0
+fi
+
 if [ "${MODE:-read}" = limits ]; then
   # The limiter's cost and its protection, each against a baseline of the
   # same run:
@@ -68,15 +99,6 @@ if [ "${MODE:-read}" = limits ]; then
   #    requests/s per address). The same flood with the limiter off, for
   #    reference. The flood's client shares this machine's cores.
   raised=(--rate-limit-address 1000000 --rate-limit-address-burst 1000000)
-  serve() {
-    "$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" "$@" >"$work/server.out" 2>&1 &
-    server_pid=$!
-    addr=$(wait_addr "$work/server.out")
-  }
-  stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
-  ids="$work/data/bench-ids.json"
-  field() { sed -n "s/.* $1= *\([0-9.]*\).*/\1/p" <<<"$2"; }
-  gettrack() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc get-track -c "$conc" -d "$dur"; }
   search() { "$work/loadgen" run -url "http://$addr" -ids "$ids" -rpc search -c 4 -rate 10 -d "$dur" -from 127.0.0.2 "$@"; }
   on=0 off=0
   for round in 1 2 3; do
@@ -100,7 +122,7 @@ fi
 
 "$work/loadgen" baseline >"$work/baseline.out" 2>&1 &
 base=$(wait_addr "$work/baseline.out")
-"$work/backbeat" serve --addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" >"$work/server.out" 2>&1 &
+"$work/backbeat" serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --data-dir "$work/data" --log-level warn "${store_flags[@]}" >"$work/server.out" 2>&1 &
 addr=$(wait_addr "$work/server.out")
 
 echo "== baseline: bare connect-go GetTrack from an in-memory map, no auth, no store"

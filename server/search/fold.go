@@ -5,6 +5,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -148,6 +149,21 @@ func nextIsWordRune(s string) bool {
 // appear.
 func Tokens(s string) []string {
 	return splitDedup(Fold(s), nil)
+}
+
+// SameWords reports whether a and b, each without repeats (as Tokens
+// returns them), hold the same words in any order: a query that names a
+// document exactly (see Hit.Exact).
+func SameWords(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, w := range a {
+		if !slices.Contains(b, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitDedup appends the distinct space-separated words of folded to dst.

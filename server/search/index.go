@@ -14,6 +14,7 @@ const (
 	KindArtist Kind = iota
 	KindAlbum
 	KindTrack
+	KindPlaylist
 	numKinds
 )
 
@@ -25,6 +26,8 @@ func (k Kind) String() string {
 		return "album"
 	case KindTrack:
 		return "track"
+	case KindPlaylist:
+		return "playlist"
 	}
 	return "unknown"
 }

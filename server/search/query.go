@@ -16,11 +16,14 @@ type Query struct {
 	Limit  int
 }
 
-// Hit is one ranked match.
+// Hit is one ranked match. Exact says the query's words are the words of
+// the document's own name (Doc.Primary), in any order and each once: what
+// makes an artist the top result of the grouped search.
 type Hit struct {
 	Kind  Kind
 	ID    string
 	Score float64
+	Exact bool
 }
 
 // Result is a page of hits. Total counts every match ranked for the query;
@@ -196,7 +199,7 @@ func (ix *Index) Search(q Query) Result {
 	if q.Offset < len(ranked) {
 		res.Hits = make([]Hit, 0, len(ranked)-q.Offset)
 		for _, c := range ranked[q.Offset:] {
-			res.Hits = append(res.Hits, Hit{Kind: c.d.kind, ID: c.d.id, Score: float64(c.score)})
+			res.Hits = append(res.Hits, Hit{Kind: c.d.kind, ID: c.d.id, Score: float64(c.score), Exact: c.exact})
 		}
 	}
 	return res
@@ -233,7 +236,7 @@ func (ix *Index) bitmap(qw *queryWord, kinds []Kind) []uint64 {
 
 func kindSet(ks []Kind) []Kind {
 	if len(ks) == 0 {
-		return []Kind{KindArtist, KindAlbum, KindTrack}
+		return []Kind{KindArtist, KindAlbum, KindTrack, KindPlaylist}
 	}
 	var seen [numKinds]bool
 	out := make([]Kind, 0, numKinds)
@@ -274,10 +277,10 @@ func (m *matcher) passes(s uint32) bool {
 }
 
 // examine scores d, reached through the word at position p of the rarest
-// query word's spans. It reports false when d does not match every query
+// query word's spans, as score does. It reports !ok when d does not match every query
 // word, or when d holds an earlier word of those spans: a document is
 // considered once, at the first of its words they hold.
-func (m *matcher) examine(d *doc, p int32) (int, bool) {
+func (m *matcher) examine(d *doc, p int32) (int, bool, bool) {
 	// The positions of d's words, looked up once for every query word.
 	var buf [24]int32
 	pos := buf[:0]
@@ -289,7 +292,7 @@ func (m *matcher) examine(d *doc, p int32) (int, bool) {
 		for _, dw := range d.words {
 			q := m.ix.positions[dw&wordIDMask]
 			if q >= lo && q < p {
-				return 0, false
+				return 0, false, false
 			}
 			pos = append(pos, q)
 		}
@@ -298,7 +301,7 @@ func (m *matcher) examine(d *doc, p int32) (int, bool) {
 	for _, dw := range d.words {
 		q := m.ix.positions[dw&wordIDMask]
 		if q < p && rare.matches(q) {
-			return 0, false
+			return 0, false, false
 		}
 		pos = append(pos, q)
 	}
@@ -307,8 +310,9 @@ func (m *matcher) examine(d *doc, p int32) (int, bool) {
 
 // score reports whether every query word prefixes a word of d, and how well
 // d matches: per query word, the best of its matches (see scorePrimaryWhole).
-// pos holds the positions of d's words.
-func (m *matcher) score(d *doc, pos []int32) (int, bool) {
+// pos holds the positions of d's words. exact reports that the query's
+// words are d's title words, which scoreExactTitle rewards.
+func (m *matcher) score(d *doc, pos []int32) (score int, exact, ok bool) {
 	total, primaryWhole := 0, 0
 	for i := range m.qws {
 		qw := &m.qws[i]
@@ -336,17 +340,18 @@ func (m *matcher) score(d *doc, pos []int32) (int, bool) {
 			best = max(best, s)
 		}
 		if best == 0 {
-			return 0, false
+			return 0, false, false
 		}
 		if best == scorePrimaryWhole {
 			primaryWhole++
 		}
 		total += best
 	}
-	if primaryWhole == len(m.qws) && d.nPrimary == len(m.qws) {
+	exact = primaryWhole == len(m.qws) && d.nPrimary == len(m.qws)
+	if exact {
 		total += scoreExactTitle
 	}
-	return total, true
+	return total, exact, true
 }
 
 // rankAll scores every document reached through the rarest word's range.
@@ -362,9 +367,9 @@ func (m *matcher) rankAll(kinds []Kind) int {
 						continue
 					}
 					d := ix.slots[slot]
-					if s, ok := m.examine(d, p); ok {
+					if s, exact, ok := m.examine(d, p); ok {
 						total++
-						m.top.push(candidate{d: d, score: s})
+						m.top.push(candidate{d: d, score: s, exact: exact})
 					}
 				}
 			}
@@ -418,9 +423,9 @@ func (m *matcher) rankPopular(kinds []Kind) (int, bool) {
 			continue
 		}
 		d := ix.slots[slot]
-		if s, ok := m.examine(d, p); ok {
+		if s, exact, ok := m.examine(d, p); ok {
 			collected++
-			m.top.push(candidate{d: d, score: s})
+			m.top.push(candidate{d: d, score: s, exact: exact})
 		}
 	}
 	return collected, false
@@ -429,6 +434,7 @@ func (m *matcher) rankPopular(kinds []Kind) (int, bool) {
 type candidate struct {
 	d     *doc
 	score int
+	exact bool
 }
 
 // better is the ranking: score, then popularity, then the shorter title (the

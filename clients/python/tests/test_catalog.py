@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from backbeat.catalog.v1.catalog_pb2 import ITEM_TYPE_ARTIST, ListTracksRequest, SearchRequest
+from backbeat.catalog.v1.catalog_pb2 import (
+    ITEM_TYPE_ALBUM,
+    ITEM_TYPE_ARTIST,
+    ITEM_TYPE_PLAYLIST,
+    ITEM_TYPE_TRACK,
+    ListTracksRequest,
+    SearchRequest,
+)
 from support import DEMO_PASSWORD
 
-from backbeat_sdk import Backbeat, create_client, pages, paginate
+from backbeat_sdk import Backbeat, create_client, group_results, pages, paginate, result_item, search_group
 
 
 @pytest.mark.parametrize("protocol", ["connect", "grpc", "grpc-web"])
@@ -64,3 +71,26 @@ def test_grpc_protocol_login_and_refresh(base_url: str) -> None:
         res = c.catalog.search(SearchRequest(query="lodz"))
         assert res.results
         assert c.tokens.refresh_token not in ("", refresh_token)
+
+
+def test_search_groups_with_an_exact_artist_on_top(demo: Backbeat) -> None:
+    res = demo.catalog.search(SearchRequest(query="daft pulse"))
+    top = result_item(res.top_result)
+    assert res.top_result.WhichOneof("item") == "artist"
+    assert top.name == "Daft Pulse"
+    assert [g.type for g in res.groups] == [ITEM_TYPE_ARTIST, ITEM_TYPE_ALBUM, ITEM_TYPE_TRACK, ITEM_TYPE_PLAYLIST]
+    albums = {result_item(r).title for r in search_group(res, ITEM_TYPE_ALBUM).results}
+    assert {"Random Access Dreams", "Discovery Channel"} <= albums
+    # A typo still finds the artist; a public playlist is found by its name.
+    typo = demo.catalog.search(SearchRequest(query="beyonse"))
+    assert result_item(typo.top_result).name == "Beyoncé Knowles-Ortiz"
+    mix = demo.catalog.search(SearchRequest(query="demo mix", types=[ITEM_TYPE_PLAYLIST]))
+    assert [result_item(r).name for r in search_group(mix, ITEM_TYPE_PLAYLIST).results] == ["Demo Mix"]
+
+
+def test_group_results_pages_one_group(demo: Backbeat) -> None:
+    whole = demo.catalog.search(SearchRequest(query="daft pulse", types=[ITEM_TYPE_TRACK], page_size=50))
+    want = [result_item(r).id for r in search_group(whole, ITEM_TYPE_TRACK).results]
+    got = [result_item(r).id for r in group_results(demo.catalog.search, "daft pulse", ITEM_TYPE_TRACK, page_size=2)]
+    assert len(want) > 2
+    assert got == want

@@ -1,8 +1,8 @@
 // The Backbeat demo player: sign in, search, play a track over HLS and add
 // it to a playlist, all through the SDK in ../src.
 import Hls from "hls.js";
-import { createBackbeatClient, isBackbeatError, ItemType, webStorageTokenStore } from "../src/index.js";
-import type { Playlist, Track } from "../src/index.js";
+import { createBackbeatClient, describeResult, isBackbeatError, ItemType, searchGroup, webStorageTokenStore } from "../src/index.js";
+import type { Playlist, SearchResult, Track } from "../src/index.js";
 
 // The server: ?server=<url>, else VITE_BACKBEAT_URL at build time, else the
 // address `backbeat serve` listens on by default.
@@ -29,6 +29,9 @@ const ui = {
   query: $<HTMLInputElement>("query"),
   searchStatus: $("search-status"),
   results: $<HTMLOListElement>("results"),
+  topResult: $("top-result"),
+  tracksHeading: $("tracks-heading"),
+  groups: $("groups"),
   nowPlaying: $("now-playing"),
   audio: $<HTMLAudioElement>("audio"),
   playerStatus: $("player-status"),
@@ -84,7 +87,7 @@ ui.signinForm.addEventListener("submit", async (ev) => {
 
 ui.signout.addEventListener("click", async () => {
   await bb.logout();
-  ui.results.replaceChildren();
+  clearResults();
   showSignIn();
 });
 
@@ -110,17 +113,66 @@ ui.searchForm.addEventListener("submit", async (ev) => {
   const query = ui.query.value.trim();
   if (!query) return;
   ui.searchStatus.textContent = "Searching…";
-  ui.results.replaceChildren();
+  clearResults();
   try {
-    const res = await bb.catalog.search({ query, types: [ItemType.TRACK], pageSize: 20 });
-    const tracks = res.results.flatMap((r) => (r.item.case === "track" ? [r.item.value] : []));
+    // Every type at once: the top result, then a group per type.
+    const res = await bb.catalog.search({ query, pageSize: 20 });
+    showTopResult(res.topResult);
+    const tracks = (searchGroup(res, ItemType.TRACK)?.results ?? []).flatMap((r) => (r.item.case === "track" ? [r.item.value] : []));
     const rows = await Promise.all(tracks.map(resultRow));
     ui.results.replaceChildren(...rows);
+    ui.tracksHeading.hidden = tracks.length === 0;
+    const others = [
+      ["Artists", ItemType.ARTIST],
+      ["Albums", ItemType.ALBUM],
+      ["Playlists", ItemType.PLAYLIST],
+    ] as const;
+    ui.groups.replaceChildren(...others.flatMap(([title, type]) => groupSection(title, type, searchGroup(res, type)?.results ?? [])));
     ui.searchStatus.textContent = tracks.length ? `${tracks.length} track${tracks.length > 1 ? "s" : ""} for “${query}”` : `No tracks for “${query}”.`;
   } catch (err) {
     ui.searchStatus.textContent = describe(err);
   }
 });
+
+function clearResults() {
+  ui.results.replaceChildren();
+  ui.groups.replaceChildren();
+  ui.topResult.replaceChildren();
+  ui.topResult.hidden = true;
+  ui.tracksHeading.hidden = true;
+}
+
+/** The top result: the artist named exactly, else the best match of any type. */
+function showTopResult(r: SearchResult | undefined) {
+  const d = r && describeResult(r);
+  if (!d) return;
+  const label = document.createElement("small");
+  label.textContent = `Top result · ${d.type}`;
+  const name = document.createElement("strong");
+  name.className = "name";
+  name.textContent = d.name;
+  ui.topResult.dataset.type = d.type;
+  ui.topResult.replaceChildren(label, name);
+  ui.topResult.hidden = false;
+}
+
+/** One group of non-track results, as a heading and a list of names; none if empty. */
+function groupSection(title: string, type: ItemType, results: SearchResult[]): HTMLElement[] {
+  if (results.length === 0) return [];
+  const section = document.createElement("section");
+  section.className = "group";
+  section.dataset.type = ItemType[type].toLowerCase();
+  const h = document.createElement("h3");
+  h.textContent = title;
+  const ul = document.createElement("ul");
+  for (const r of results) {
+    const li = document.createElement("li");
+    li.textContent = describeResult(r)?.name ?? "";
+    ul.append(li);
+  }
+  section.append(h, ul);
+  return [section];
+}
 
 async function resultRow(track: Track): Promise<HTMLLIElement> {
   const li = document.createElement("li");

@@ -1,7 +1,9 @@
 // The demo player end to end: vite builds it, vite preview serves it, and
 // Debian's Chromium, driven by playwright-core, signs in, searches, plays a
 // track over HLS and adds tracks to a playlist, which the SDK then checks on
-// the server. A screenshot lands in artifacts/player.png whatever happens.
+// the server, and shows grouped search results with a top result. A
+// screenshot lands in artifacts/player.png whatever happens, and one of the
+// grouped results in artifacts/search.png.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -141,5 +143,25 @@ describe.sequential("demo player in headless Chromium", () => {
     const { entries } = await bb.playlist.getPlaylist({ playlistId: playlist!.id });
     expect(entries.map((e) => e.trackId)).toEqual([first, second]);
     if (played) expect(entries[0]?.trackId).toBe(played.id);
+  });
+
+  it("shows the top result and the results grouped by type", async () => {
+    await page.fill("#query", "daft pulse");
+    await page.click("#search-button");
+    const top = page.locator("#top-result");
+    await top.locator(".name", { hasText: "Daft Pulse" }).waitFor({ timeout: 10_000 });
+    expect(await top.getAttribute("data-type")).toBe("artist");
+    expect(await page.locator("#results li").count()).toBeGreaterThan(5);
+    expect(await page.locator('#groups section[data-type="album"] li').allTextContents()).toEqual(
+      expect.arrayContaining(["Random Access Dreams", "Discovery Channel"]),
+    );
+    // A public playlist is found by its name, with a typo.
+    await page.fill("#query", "demp mix");
+    await page.click("#search-button");
+    await page.locator('#groups section[data-type="playlist"] li', { hasText: "Demo Mix" }).waitFor({ timeout: 10_000 });
+    await page.fill("#query", "daft pulse");
+    await page.click("#search-button");
+    await top.locator(".name", { hasText: "Daft Pulse" }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ARTIFACTS, "search.png"), fullPage: true });
   });
 });

@@ -98,7 +98,7 @@ function transportFor(opts: BackbeatClientOptions, baseUrl: string, interceptors
  *
  *   const bb = createBackbeatClient({ baseUrl: "http://127.0.0.1:8080" });
  *   await bb.login("demo", "backbeat-demo");
- *   const { results } = await bb.catalog.search({ query: "lodz" });
+ *   const { topResult, groups } = await bb.catalog.search({ query: "lodz" });
  */
 export function createBackbeatClient(opts: BackbeatClientOptions): BackbeatClient {
   if (!opts.baseUrl) throw new Error("backbeat: baseUrl is required");

@@ -8,6 +8,7 @@ export type { AuthInterceptorOptions, AuthTokens, TokenStore } from "./auth.js";
 export { BackbeatError, BadRequestSchema, codeName, isBackbeatError, typedErrors } from "./errors.js";
 export type { CodeName, FieldViolation } from "./errors.js";
 export { collect, pages, paginate } from "./paging.js";
+export { describeResult, searchGroup, searchGroupResults } from "./search.js";
 export { retryDelay } from "./retry.js";
 export type { PagedResponse, PageOptions } from "./paging.js";
 export { Code, ConnectError } from "@connectrpc/connect";

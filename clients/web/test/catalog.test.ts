@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collect, ItemType, pages, paginate } from "../src/index.js";
+import { collect, describeResult, ItemType, pages, paginate, searchGroup, searchGroupResults } from "../src/index.js";
 import type { Track } from "../src/index.js";
 import { signedIn, TRANSPORTS } from "./helpers.js";
 
@@ -15,6 +15,28 @@ describe.each(TRANSPORTS)("catalog over $name", (transport) => {
     // Results come ranked.
     const scores = res.results.map((r) => r.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it("search answers the exact artist as the top result and a group per type", async () => {
+    const bb = await signedIn("demo", transport);
+    const res = await bb.catalog.search({ query: "daft pulse" });
+    expect(describeResult(res.topResult!)).toMatchObject({ type: "artist", name: "Daft Pulse" });
+    expect(res.groups.map((g) => g.type)).toEqual([ItemType.ARTIST, ItemType.ALBUM, ItemType.TRACK, ItemType.PLAYLIST]);
+    expect(searchGroup(res, ItemType.TRACK)?.results.length).toBeGreaterThan(5);
+    // A typo still finds the artist; a public playlist is found by name.
+    const typo = await bb.catalog.search({ query: "beyonse" });
+    expect(describeResult(typo.topResult!)?.name).toBe("Beyoncé Knowles-Ortiz");
+    const mix = await bb.catalog.search({ query: "demo mix", types: [ItemType.PLAYLIST] });
+    expect(searchGroup(mix, ItemType.PLAYLIST)?.results.map((r) => describeResult(r)?.name)).toEqual(["Demo Mix"]);
+  });
+
+  it("pages one search group by its own token", async () => {
+    const bb = await signedIn("demo", transport);
+    const first = await bb.catalog.search({ query: "daft pulse", types: [ItemType.TRACK], pageSize: 50 });
+    const all = searchGroup(first, ItemType.TRACK)!.results.map((r) => describeResult(r)!.id);
+    const paged = await collect(searchGroupResults(bb.catalog, "daft pulse", ItemType.TRACK, 2));
+    expect(paged.map((r) => describeResult(r)!.id)).toEqual(all);
+    expect(all.length).toBeGreaterThan(2);
   });
 
   it("search can be limited to tracks", async () => {

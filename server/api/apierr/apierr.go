@@ -12,6 +12,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/ratelimit"
 )
 
 // internalMessage is all a client learns of an unexpected failure; the
@@ -60,6 +61,11 @@ func fromDomain(ctx context.Context, logger *slog.Logger, procedure string, de *
 		// Worth a trace: the client only learns to retry, operators need why.
 		log(logger).LogAttrs(ctx, slog.LevelWarn, "rpc unavailable",
 			slog.String("procedure", procedure), slog.Any("error", full))
+	}
+	if code == connect.CodeUnavailable && de.RetryAfter > 0 {
+		// The same refusal, with its RetryInfo, that an overloaded server
+		// gives: clients already back off on it.
+		return ratelimit.Overloaded(msg, de.RetryAfter)
 	}
 	ce := connect.NewError(code, errors.New(msg))
 	if de.Kind == domain.KindInvalid && de.Field != "" {

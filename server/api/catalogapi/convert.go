@@ -105,6 +105,8 @@ func hitToProto(h domain.SearchHit) (*catalogv1.SearchResult, error) {
 		r.Item = &catalogv1.SearchResult_Album{Album: albumToProto(h.Album)}
 	case h.Artist != nil:
 		r.Item = &catalogv1.SearchResult_Artist{Artist: artistToProto(h.Artist)}
+	case h.Playlist != nil:
+		r.Item = &catalogv1.SearchResult_Playlist{Playlist: edge.Playlist(h.Playlist)}
 	default:
 		return nil, fmt.Errorf("search hit with score %v has no item", h.Score)
 	}
@@ -158,17 +160,26 @@ func trackStatusToProto(s domain.TrackStatus) catalogv1.TrackStatus {
 	}
 }
 
+// itemTypes pairs the API's item types with the domain's, both ways.
+var itemTypes = map[catalogv1.ItemType]domain.ItemType{
+	catalogv1.ItemType_ITEM_TYPE_TRACK:    domain.ItemTrack,
+	catalogv1.ItemType_ITEM_TYPE_ALBUM:    domain.ItemAlbum,
+	catalogv1.ItemType_ITEM_TYPE_ARTIST:   domain.ItemArtist,
+	catalogv1.ItemType_ITEM_TYPE_PLAYLIST: domain.ItemPlaylist,
+}
+
 // itemTypeFromProto refuses UNSPECIFIED and unknown numbers: "all types" is
 // said with an empty list, not with a placeholder value.
 func itemTypeFromProto(t catalogv1.ItemType) (domain.ItemType, bool) {
-	switch t {
-	case catalogv1.ItemType_ITEM_TYPE_TRACK:
-		return domain.ItemTrack, true
-	case catalogv1.ItemType_ITEM_TYPE_ALBUM:
-		return domain.ItemAlbum, true
-	case catalogv1.ItemType_ITEM_TYPE_ARTIST:
-		return domain.ItemArtist, true
-	default:
-		return "", false
+	dt, ok := itemTypes[t]
+	return dt, ok
+}
+
+func itemTypeToProto(t domain.ItemType) catalogv1.ItemType {
+	for pb, dt := range itemTypes {
+		if dt == t {
+			return pb
+		}
 	}
+	return catalogv1.ItemType_ITEM_TYPE_UNSPECIFIED
 }

@@ -3,6 +3,7 @@ package catalogapi
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,7 +241,9 @@ type fakeCatalog struct {
 	domain.CatalogStore
 	created *domain.Track
 	search  []domain.SearchHit
-	page    domain.Page
+	// Search runs once per group, concurrently.
+	mu   sync.Mutex
+	page domain.Page
 }
 
 func (f *fakeCatalog) GetArtist(_ context.Context, id string) (*domain.Artist, error) {
@@ -253,6 +256,8 @@ func (f *fakeCatalog) CreateTrack(_ context.Context, t *domain.Track) error {
 }
 
 func (f *fakeCatalog) Search(_ context.Context, _ string, _ []domain.ItemType, p domain.Page) ([]domain.SearchHit, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.page = p
 	return f.search, "next", nil
 }
@@ -293,10 +298,11 @@ func TestSearchConvertsHits(t *testing.T) {
 	if store.page.Size != searchDefaultPageSize {
 		t.Fatalf("page %+v", store.page)
 	}
-	rs := resp.Msg.GetResults()
+	//lint:ignore SA1019 the deprecated results must keep working.
+	rs, next := resp.Msg.GetResults(), resp.Msg.GetNextPageToken()
 	if len(rs) != 3 || rs[0].GetArtist().GetName() != "Daft Punk" || rs[0].GetScore() != 3 ||
 		rs[1].GetAlbum().GetAlbumType() != catalogv1.AlbumType_ALBUM_TYPE_ALBUM ||
-		rs[2].GetTrack().GetDurationMs() != 300_000 || resp.Msg.GetNextPageToken() != "next" {
+		rs[2].GetTrack().GetDurationMs() != 300_000 || next != "next" {
 		t.Fatalf("results %v", resp.Msg)
 	}
 

@@ -6,24 +6,7 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 )
 
-func playlistToProto(pl *domain.Playlist) *playlistv1.Playlist {
-	if pl == nil {
-		return nil
-	}
-	return &playlistv1.Playlist{
-		Id:              pl.ID,
-		OwnerId:         pl.OwnerID,
-		Name:            pl.Name,
-		Description:     pl.Description,
-		Public:          pl.Public,
-		Collaborative:   pl.Collaborative,
-		CollaboratorIds: pl.CollaboratorIDs,
-		TrackCount:      edge.Int32(pl.TrackCount),
-		FollowerCount:   pl.FollowerCount,
-		CreateTime:      edge.Timestamp(pl.CreateTime),
-		UpdateTime:      edge.Timestamp(pl.UpdateTime),
-	}
-}
+func playlistToProto(pl *domain.Playlist) *playlistv1.Playlist { return edge.Playlist(pl) }
 
 func playlistsToProto(pls []*domain.Playlist) []*playlistv1.Playlist {
 	out := make([]*playlistv1.Playlist, len(pls))

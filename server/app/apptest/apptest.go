@@ -39,6 +39,7 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 	cfg := app.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
+	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.Media.Workers = 0
 	// The queue's consumers finish their current pull, up to the ack wait,
 	// before Close returns; nothing here transcodes, so keep it short.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"path"
 	"regexp"
@@ -37,7 +38,37 @@ type Handler struct {
 	uploads  UploadReceiver
 	maxBytes int64
 	log      *slog.Logger
+	// counted is told the media bytes served ("stream") and received
+	// ("upload"); nil counts nothing.
+	counted func(kind string, n int64)
 }
+
+// CountBytes has f told of every response's media bytes (kind "stream")
+// and every upload body's (kind "upload"), for metrics. Call it before
+// serving.
+func (h *Handler) CountBytes(f func(kind string, n int64)) { h.counted = f }
+
+// count tells counted of n bytes.
+func (h *Handler) count(kind string, n int64) {
+	if h.counted != nil {
+		h.counted(kind, n)
+	}
+}
+
+// countingWriter counts the body bytes written through it.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func New(blobs blob.Store, signer *urlsign.Signer, uploads UploadReceiver, maxBytes int64, log *slog.Logger) *Handler {
 	return &Handler{blobs: blobs, signer: signer, uploads: uploads, maxBytes: maxBytes, log: log}
@@ -46,6 +77,9 @@ func New(blobs blob.Store, signer *urlsign.Signer, uploads UploadReceiver, maxBy
 // uploadPath is where pre-signed upload PUTs arrive (urlsign builds the
 // URLs).
 const uploadPath = "/media/upload/"
+
+// streamPrefix starts every streaming URL's path; the token follows.
+const streamPrefix = "/media/s/"
 
 // IsUpload reports whether r is a pre-signed upload PUT: the one request
 // whose body may exceed the RPC size cap (the handler has its own limit).
@@ -56,7 +90,7 @@ func IsUpload(r *http.Request) bool {
 // Register mounts the handler's routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PUT "+uploadPath+"{track}/{upload}", h.upload)
-	mux.HandleFunc("GET /media/s/{token}/{track}/{media}/{file}", h.stream)
+	mux.HandleFunc("GET "+streamPrefix+"{token}/{track}/{media}/{file}", h.stream)
 }
 
 // upload stores the body of a PUT to a signed upload URL. Each URL is good
@@ -86,6 +120,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := &clientBody{r: http.MaxBytesReader(w, r.Body, h.maxBytes)}
+	defer func() { h.count("upload", body.n) }()
 	n, err := h.blobs.Put(r.Context(), blobkey.Upload(track, upload), body)
 	var tooBig *http.MaxBytesError
 	switch {
@@ -117,6 +152,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 				log.Error("remove unqueued upload", "err", derr)
 			}
 			log.Error("queue upload", "err", err)
+			retryAfter(w, err)
 			httpError(w, http.StatusServiceUnavailable, "the upload could not be queued; please retry the PUT")
 		}
 		return
@@ -138,6 +174,7 @@ func (h *Handler) acceptUpload(w http.ResponseWriter, r *http.Request, log *slog
 		return false
 	case !errors.Is(err, blob.ErrNotFound):
 		log.Error("check upload", "err", err)
+		retryAfter(w, err)
 		httpError(w, http.StatusServiceUnavailable, "media storage is unavailable; please retry")
 		return false
 	}
@@ -214,7 +251,8 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.Error("open media", "track_id", track, "media_id", media, "file", file, "err", err)
-		httpError(w, http.StatusInternalServerError, "media storage is unavailable")
+		retryAfter(w, err)
+		httpError(w, http.StatusServiceUnavailable, "media storage is unavailable")
 		return
 	}
 	defer obj.Close()
@@ -225,7 +263,31 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request) {
 	// The token in the path is what a CDN checks at the edge.
 	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	hd.Set("ETag", `"`+media+"-"+strconv.FormatInt(obj.Size(), 36)+"-"+file+`"`)
-	http.ServeContent(w, r, file, obj.ModTime(), obj)
+	cw := &countingWriter{ResponseWriter: w}
+	http.ServeContent(cw, r, file, obj.ModTime(), obj)
+	h.count("stream", cw.n)
+}
+
+// retryAfter sets Retry-After when err says when to retry (a dependency's
+// circuit breaker is open).
+func retryAfter(w http.ResponseWriter, err error) {
+	var de *domain.Error
+	if errors.As(err, &de) && de.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
+	}
+}
+
+// LogPath is path with a streaming URL's token replaced, for logs: the
+// token is a signature that lets whoever holds it play the media.
+func LogPath(path string) string {
+	rest, ok := strings.CutPrefix(path, streamPrefix)
+	if !ok {
+		return path
+	}
+	if _, after, ok := strings.Cut(rest, "/"); ok {
+		return streamPrefix + "REDACTED/" + after
+	}
+	return streamPrefix + "REDACTED"
 }
 
 func signError(err error) string {

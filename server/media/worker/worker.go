@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -20,6 +22,9 @@ import (
 	"github.com/backbeat/backbeat/server/queue"
 )
 
+// tracerName names the worker's spans.
+const tracerName = "github.com/backbeat/backbeat/server/media/worker"
+
 type Worker struct {
 	attempts int
 	blobs    blob.Store
@@ -27,7 +32,13 @@ type Worker struct {
 	tc       *transcode.Transcoder
 	workDir  string
 	log      *slog.Logger
+	// transcoded, when set, is told of each ladder made (metrics).
+	transcoded func(transcode.Result)
 }
+
+// OnTranscoded has f told of every ladder the worker makes, for metrics
+// (its x-realtime speed). Call it before the worker runs.
+func (w *Worker) OnTranscoded(f func(transcode.Result)) { w.transcoded = f }
 
 // New works in workDir (local scratch space: ffmpeg needs files). attempts
 // is the queue's MaxDeliver.
@@ -59,7 +70,17 @@ func (w *Worker) Handle(ctx context.Context, job domain.TranscodeJob, attempt in
 		return queue.Permanent(errors.New(reason))
 	}
 	log.Info("transcode started")
-	res, err := w.run(ctx, job)
+	// A child of the job's span, from the job's tracer (a no-op one when
+	// tracing is off).
+	tctx, span := trace.SpanFromContext(ctx).TracerProvider().Tracer(tracerName).Start(ctx, "transcode")
+	res, err := w.run(tctx, job)
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
+	if err == nil && w.transcoded != nil {
+		w.transcoded(res)
+	}
 	var bad *transcode.InputError
 	switch {
 	case errors.As(err, &bad):

@@ -46,22 +46,31 @@ func catalog() []Doc {
 // in an index of the test's own.
 func newEngine(t *testing.T) *Engine {
 	t.Helper()
-	node := opensearchtest.Shared(t)
-	e, err := New(Config{URL: node.URL, Index: "t-" + strings.ToLower(t.Name()), Timeout: 30 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := emptyEngine(t)
 	ctx := t.Context()
-	if err := e.EnsureIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.DropIndex(context.Background()) })
 	if err := e.Upsert(ctx, catalog()); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// emptyEngine is an engine on a fresh, empty index named after the test.
+func emptyEngine(t *testing.T) *Engine {
+	t.Helper()
+	node := opensearchtest.Shared(t)
+	e, err := New(Config{URL: node.URL, Index: "t-" + strings.ToLower(t.Name()), Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	_ = e.DropIndex(ctx)
+	if err := e.EnsureIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.DropIndex(context.Background()) })
 	return e
 }
 

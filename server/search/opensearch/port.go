@@ -83,7 +83,7 @@ func (p Port) Search(ctx context.Context, query string, types []domain.ItemType,
 	page := all[offset:min(len(all), want)]
 	refs := make([]domain.SearchRef, len(page))
 	for i, h := range page {
-		refs[i] = domain.SearchRef{Kind: domain.ItemType(h.Kind), ID: h.ID, Score: h.Score}
+		refs[i] = domain.SearchRef{Kind: domain.ItemType(h.Kind), ID: h.ID, Score: h.Score, Exact: h.Exact}
 	}
 	next := ""
 	if end := offset + len(page); end < total && end < maxWindow {
@@ -120,7 +120,7 @@ func (e *Engine) groups(ctx context.Context, folded string, kinds []Kind, want i
 			if err := json.Unmarshal(h.Source, &src); err != nil {
 				return nil, fmt.Errorf("hit %s: %w", h.ID, err)
 			}
-			out[i].Hits = append(out[i].Hits, Hit{Kind: src.Kind, ID: src.ID, Score: float64(h.Score), Popularity: src.Popularity})
+			out[i].Hits = append(out[i].Hits, hitOf(src, float64(h.Score), toks))
 		}
 	}
 	return out, nil

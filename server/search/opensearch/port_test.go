@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/search/searchtest"
 )
 
 // TestVersionedWritesKeepTheNewest: of two writes of one document, the one
@@ -78,4 +79,12 @@ func TestPortRanksOneList(t *testing.T) {
 			t.Errorf("an album in a search for artists and tracks: %+v", r)
 		}
 	}
+}
+
+// TestConformance runs the engines' shared table (searchtest) on
+// OpenSearch through the port, as the embedded index runs it in
+// server/search: both must find the same documents.
+func TestConformance(t *testing.T) {
+	e := emptyEngine(t)
+	searchtest.Run(t, e.Port(), e.Refresh)
 }

@@ -35,12 +35,19 @@ type Query struct {
 	Limit  int
 }
 
-// Hit is one ranked match.
+// Hit is one ranked match; Exact as in search.Hit.
 type Hit struct {
 	Kind       Kind
 	ID         string
 	Score      float64
 	Popularity int64
+	Exact      bool
+}
+
+// hitOf is the hit of a document's source, scored score, for the query
+// words toks.
+func hitOf(src source, score float64, toks []string) Hit {
+	return Hit{Kind: src.Kind, ID: src.ID, Score: score, Popularity: src.Popularity, Exact: search.SameWords(search.Tokens(src.Name), toks)}
 }
 
 // Group is one kind's page of matches; Total counts all its matches.
@@ -51,7 +58,7 @@ type Group struct {
 }
 
 // Result holds a group per kind asked, in the order of Kinds, and the top
-// result: the artist whose whole name is the query, if any, else the best
+// result: the artist whose name is exactly the query (Hit.Exact), if any, else the best
 // scored first hit of any group (on a tie, the earlier group in Kinds:
 // artists first). Top is only set on the first page (Offset 0).
 type Result struct {
@@ -127,8 +134,8 @@ func (e *Engine) Search(ctx context.Context, q Query) (_ Result, err error) {
 			if err := json.Unmarshal(h.Source, &src); err != nil {
 				return Result{}, fmt.Errorf("hit %s: %w", h.ID, err)
 			}
-			g.Hits = append(g.Hits, Hit{Kind: src.Kind, ID: src.ID, Score: float64(h.Score), Popularity: src.Popularity})
-			if q.Offset == 0 && src.Kind == KindArtist && src.Name == folded && res.Top == nil {
+			g.Hits = append(g.Hits, hitOf(src, float64(h.Score), toks))
+			if q.Offset == 0 && src.Kind == KindArtist && g.Hits[len(g.Hits)-1].Exact && res.Top == nil {
 				top := g.Hits[len(g.Hits)-1]
 				res.Top = &top
 			}

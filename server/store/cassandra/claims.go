@@ -2,8 +2,11 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
+
+	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
 )
@@ -13,7 +16,14 @@ import (
 // is written. Cassandra has no multi-partition transactions, so the steps
 // are ordered to fail safe: claims first, user row last, and every claim
 // taken is released (a conditional delete, so only its holder's) when a
-// later step fails.
+// later step is known not to have applied.
+//
+// Claims run their Paxos rounds at SERIAL, across data centres, so two data
+// centres never both accept one username (LOCAL_SERIAL would let each
+// accept it in its own round). A claim whose outcome a timeout hid is read
+// back at SERIAL, which finishes any round in flight, before anything is
+// decided: never released while it may have applied, and taken when the
+// row names this user (a retry of the same request finds its own claim).
 type claimKind struct {
 	field string
 	// keys returns the claim's key for u, nil when u claims nothing.
@@ -21,6 +31,7 @@ type claimKind struct {
 	// The statements take the key columns first, in keys order.
 	insert  string // ..., user_id, claimed_at
 	get     string // returns user_id
+	holder  string // returns user_id, claimed_at
 	steal   string // user_id, claimed_at, key..., old holder
 	release string // key..., holder
 }
@@ -36,6 +47,7 @@ var (
 		},
 		insert:  `INSERT INTO users_by_username (username, user_id, claimed_at) VALUES (?, ?, ?) IF NOT EXISTS`,
 		get:     `SELECT user_id FROM users_by_username WHERE username = ?`,
+		holder:  `SELECT user_id, claimed_at FROM users_by_username WHERE username = ?`,
 		steal:   `UPDATE users_by_username SET user_id = ?, claimed_at = ? WHERE username = ? IF user_id = ?`,
 		release: `DELETE FROM users_by_username WHERE username = ? IF user_id = ?`,
 	}
@@ -49,6 +61,7 @@ var (
 		},
 		insert:  `INSERT INTO users_by_email (email, user_id, claimed_at) VALUES (?, ?, ?) IF NOT EXISTS`,
 		get:     `SELECT user_id FROM users_by_email WHERE email = ?`,
+		holder:  `SELECT user_id, claimed_at FROM users_by_email WHERE email = ?`,
 		steal:   `UPDATE users_by_email SET user_id = ?, claimed_at = ? WHERE email = ? IF user_id = ?`,
 		release: `DELETE FROM users_by_email WHERE email = ? IF user_id = ?`,
 	}
@@ -62,6 +75,7 @@ var (
 		},
 		insert:  `INSERT INTO users_by_external_id (issuer, subject, user_id, claimed_at) VALUES (?, ?, ?, ?) IF NOT EXISTS`,
 		get:     `SELECT user_id FROM users_by_external_id WHERE issuer = ? AND subject = ?`,
+		holder:  `SELECT user_id, claimed_at FROM users_by_external_id WHERE issuer = ? AND subject = ?`,
 		steal:   `UPDATE users_by_external_id SET user_id = ?, claimed_at = ? WHERE issuer = ? AND subject = ? IF user_id = ?`,
 		release: `DELETE FROM users_by_external_id WHERE issuer = ? AND subject = ? IF user_id = ?`,
 	}
@@ -108,19 +122,40 @@ func (s *Store) takeClaims(ctx context.Context, u, old *domain.User) ([]heldClai
 	return taken, nil
 }
 
+// claimTries bounds how often take tries again after finding the claim
+// free when its own insert did not apply (a release in between).
+const claimTries = 3
+
 func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string) error {
-	existing := map[string]any{}
-	args := append(append([]any{}, keys...), userID, now())
-	applied, err := s.once(ctx, c.insert, args...).MapScanCAS(existing)
-	if err != nil {
-		return err
-	}
-	holder, _ := existing["user_id"].(string)
-	if applied || holder == userID {
-		return nil
-	}
 	taken := domain.AlreadyExists(c.field, "%s is taken", c.field)
-	claimedAt, _ := existing["claimed_at"].(time.Time)
+	var (
+		holder    string
+		claimedAt time.Time
+	)
+	for try := 1; ; try++ {
+		applied, err := s.sess.ExecCAS(ctx, Statement{CQL: c.insert, Args: append(append([]any{}, keys...), userID, now()), Serial: true})
+		if err != nil && !ambiguous(err) {
+			return err
+		}
+		if applied {
+			return nil
+		}
+		// Taken by someone, or unknown: the row, read at SERIAL, says who
+		// holds it now that any round in flight is finished.
+		holder, claimedAt, err = s.claimHolder(ctx, c, keys)
+		if err != nil {
+			return err
+		}
+		if holder == userID {
+			return nil
+		}
+		if holder != "" {
+			break
+		}
+		if try == claimTries {
+			return domain.Unavailable("the %s claim did not settle", c.field)
+		}
+	}
 	if time.Since(claimedAt) < staleClaim {
 		return taken
 	}
@@ -134,15 +169,30 @@ func (s *Store) take(ctx context.Context, c claimKind, keys []any, userID string
 	case err != nil && !domain.IsKind(err, domain.KindNotFound):
 		return err
 	}
-	args = append(append([]any{userID, now()}, keys...), holder)
-	applied, err = s.once(ctx, c.steal, args...).ExecCAS()
-	if err != nil {
+	applied, err := s.sess.ExecCAS(ctx, Statement{CQL: c.steal, Args: append(append([]any{userID, now()}, keys...), holder), Serial: true})
+	if err != nil && !ambiguous(err) {
 		return err
+	}
+	if err != nil {
+		if holder, _, err = s.claimHolder(ctx, c, keys); err != nil {
+			return err
+		}
+		applied = holder == userID
 	}
 	if !applied {
 		return taken
 	}
 	return nil
+}
+
+// claimHolder reads a claim at SERIAL: its holder ("" when free) and when
+// it was taken.
+func (s *Store) claimHolder(ctx context.Context, c claimKind, keys []any) (holder string, at time.Time, err error) {
+	err = s.sess.Scan(ctx, Statement{CQL: c.holder, Args: keys, Idempotent: true, Serial: true}, &holder, &at)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return "", time.Time{}, nil
+	}
+	return holder, at, err
 }
 
 // releaseClaims frees claims held by userID. It is cleanup after a failure
@@ -154,7 +204,7 @@ func (s *Store) releaseClaims(ctx context.Context, userID string, claims []heldC
 	ctx = context.WithoutCancel(ctx)
 	for _, h := range claims {
 		args := append(append([]any{}, h.keys...), userID)
-		if _, err := s.once(ctx, h.kind.release, args...).ExecCAS(); err != nil {
+		if _, err := s.sess.ExecCAS(ctx, Statement{CQL: h.kind.release, Args: args, Serial: true}); err != nil {
 			s.log.Warn("cassandra: claim left behind", "field", h.kind.field, "user", userID, "err", err)
 		}
 	}

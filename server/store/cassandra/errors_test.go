@@ -43,7 +43,7 @@ func TestDriverErrorsAreClassified(t *testing.T) {
 		`cassandra.AddEntries("p1")`: func() error {
 			return st.Playlists.AddEntries(ctx, "p1", []*domain.PlaylistEntry{{ID: "e1", TrackID: "t1"}}, -1)
 		},
-		`cassandra.CountPlay("u1", "pb1")`: func() error { _, err := st.Plays.CountPlay(ctx, "u1", "pb1"); return err },
+		`cassandra.CountPlay("u1", "pb1")`: func() error { return st.Plays.CountPlay(ctx, "u1", "pb1", "t1") },
 	}
 	for op, call := range ops {
 		err := call()

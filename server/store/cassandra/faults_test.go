@@ -122,6 +122,19 @@ func (f *failingSession) Batch(ctx context.Context, stmts []Statement) error {
 	return f.run(ctx, Statement{CQL: strings.Join(cqls, "; ")}, func(ctx context.Context) error { return f.next.Batch(ctx, stmts) })
 }
 
+// BatchCAS is faulted as a whole when any of its statements matches.
+func (f *failingSession) BatchCAS(ctx context.Context, stmts []Statement) (applied bool, err error) {
+	var cqls []string
+	for _, st := range stmts {
+		cqls = append(cqls, st.CQL)
+	}
+	err = f.run(ctx, Statement{CQL: strings.Join(cqls, "; ")}, func(ctx context.Context) (err error) {
+		applied, err = f.next.BatchCAS(ctx, stmts)
+		return err
+	})
+	return applied, err
+}
+
 func (f *failingSession) AwaitSchemaAgreement(ctx context.Context) error {
 	return f.next.AwaitSchemaAgreement(ctx)
 }
@@ -158,6 +171,10 @@ func (n nopSession) ExecCAS(ctx context.Context, _ Statement) (bool, error) {
 }
 func (n nopSession) Scan(ctx context.Context, _ Statement, _ ...any) error { return n.do(ctx) }
 func (n nopSession) Batch(ctx context.Context, _ []Statement) error        { return n.do(ctx) }
-func (n nopSession) AwaitSchemaAgreement(context.Context) error            { return nil }
+func (n nopSession) BatchCAS(ctx context.Context, _ []Statement) (bool, error) {
+	err := n.do(ctx)
+	return err == nil, err
+}
+func (n nopSession) AwaitSchemaAgreement(context.Context) error { return nil }
 
 var errInvalid = errors.New("invalid request")

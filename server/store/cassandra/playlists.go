@@ -48,9 +48,21 @@ func (p playlistStore) GetPlaylist(ctx context.Context, id string) (_ *domain.Pl
 	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
 		return nil, err
 	}
+	// The entry count and the last entry edit live with the entries (012),
+	// but for playlists last edited before.
+	count, edited, ok, err := p.entryCount(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		r.TrackCount = count
+		if edited.After(r.UpdateTime) {
+			r.UpdateTime = edited
+		}
+	}
 	return &domain.Playlist{ID: r.ID, OwnerID: r.OwnerID, Name: r.Name, Description: r.Description, Public: r.Public,
 		Collaborative: r.Collaborative, CollaboratorIDs: r.CollaboratorIDs, TrackCount: r.TrackCount,
-		FollowerCount: followers, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, nil
+		FollowerCount: followers, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime.UTC()}, nil
 }
 
 func (p playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
@@ -112,8 +124,8 @@ func (p playlistStore) DeletePlaylist(ctx context.Context, id string) (err error
 	if err != nil {
 		return err
 	}
-	var entries []entryRow
-	if err := p.read(ctx, `SELECT entry_id, pos, track_id, added_by, add_time FROM playlist_entries_by_id WHERE playlist_id = ?`, id).Select(&entries); err != nil {
+	entries, err := p.allEntries(ctx, id)
+	if err != nil {
 		return err
 	}
 	uses := make([]*domain.PlaylistEntry, len(entries))

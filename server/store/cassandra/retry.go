@@ -173,6 +173,14 @@ func (r retrying) Batch(ctx context.Context, stmts []Statement) error {
 	return r.do(ctx, all, func(ctx context.Context) error { return r.next.Batch(ctx, stmts) })
 }
 
+func (r retrying) BatchCAS(ctx context.Context, stmts []Statement) (applied bool, err error) {
+	err = r.do(ctx, Statement{}, func(ctx context.Context) (err error) {
+		applied, err = r.next.BatchCAS(ctx, stmts)
+		return err
+	})
+	return applied, err
+}
+
 func (r retrying) AwaitSchemaAgreement(ctx context.Context) error {
 	return r.next.AwaitSchemaAgreement(ctx)
 }

@@ -210,6 +210,11 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 	var kinds []search.Kind
 	var tables []string
 	for _, t := range types {
+		if t == domain.ItemPlaylist {
+			// The prefix table never held playlists; only the search
+			// engine (--search-url) finds them.
+			continue
+		}
 		k, ok := searchKinds[t]
 		if !ok {
 			return nil, "", domain.Invalid("types", "unknown item type %q", t)
@@ -219,7 +224,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		}
 	}
 	words := search.Tokens(query)
-	if len(words) == 0 {
+	if len(words) == 0 || len(kinds) == 0 {
 		return nil, "", nil
 	}
 	driver := slices.MaxFunc(words, func(a, b string) int { return utf8.RuneCountInString(a) - utf8.RuneCountInString(b) })

@@ -27,12 +27,19 @@ const feedInsert = `INSERT INTO search_feed (bucket, shard, at, kind, id) VALUES
 
 // feedShard keeps one document's records in one shard, so they are read in
 // the order they were written.
-func feedShard(kind, id string) int {
+func feedShard(kind, id string) int { return hashShard(feedShards, kind, id) }
+
+// hashShard spreads keys of parts over n shards (FNV-1a of the parts, each
+// followed by a zero byte but the last).
+func hashShard(n int, parts ...string) int {
 	h := fnv.New32a()
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	return int(h.Sum32() % feedShards)
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{0})
+		}
+		h.Write([]byte(p))
+	}
+	return int(h.Sum32() % uint32(n))
 }
 
 func feedBucketOf(t time.Time) int64 { return t.Unix() / int64(feedBucket/time.Second) }

@@ -23,6 +23,10 @@ type Session interface {
 	// the batch log was written, eventually will. It is idempotent when
 	// every statement is.
 	Batch(ctx context.Context, stmts []Statement) error
+	// BatchCAS runs a conditional logged batch (one partition of one table,
+	// a condition on some statement) and says whether it applied. Like a
+	// lightweight transaction it is never retried.
+	BatchCAS(ctx context.Context, stmts []Statement) (applied bool, err error)
 	// AwaitSchemaAgreement waits until every reachable node reports the
 	// same schema version.
 	AwaitSchemaAgreement(ctx context.Context) error
@@ -77,6 +81,19 @@ func (d driverSession) Batch(ctx context.Context, stmts []Statement) error {
 		b.Entries = append(b.Entries, gocql.BatchEntry{Stmt: st.CQL, Args: st.Args, Idempotent: st.Idempotent})
 	}
 	return d.s.ExecuteBatch(b)
+}
+
+func (d driverSession) BatchCAS(ctx context.Context, stmts []Statement) (bool, error) {
+	b := d.s.NewBatch(gocql.LoggedBatch).WithContext(ctx)
+	b.RetryPolicy(noRetry{})
+	for _, st := range stmts {
+		b.Entries = append(b.Entries, gocql.BatchEntry{Stmt: st.CQL, Args: st.Args})
+	}
+	applied, iter, err := d.s.ExecuteBatchCAS(b)
+	if iter != nil {
+		_ = iter.Close()
+	}
+	return applied, err
 }
 
 func (d driverSession) AwaitSchemaAgreement(ctx context.Context) error {

@@ -5,8 +5,10 @@
 //
 // The schema (cassandra/cql) is modelled query first: one table per read
 // path, every read names a full partition key, and writes that must agree go
-// in logged batches. Uniqueness and counts that must be exact use lightweight
-// transactions. See cassandra/cql/README.md for the tables and their bounds.
+// in logged batches. Uniqueness uses lightweight transactions at SERIAL; a
+// playlist's entries change by one conditional batch per edit; plays are
+// counted without either, by upserts rolled up in the background (rollup.go).
+// See cassandra/cql/README.md for the tables and their bounds.
 package cassandra
 
 import (
@@ -42,6 +44,11 @@ type Config struct {
 	// replica before asking a second one as well; 0 means 100ms, negative
 	// turns speculative reads off.
 	SpeculativeDelay time.Duration
+	// PlayRollupPeriod is how often the play rollup adds counted plays to
+	// the tracks' play counts (rollup.go), on whichever replica holds its
+	// lease; a count shows after at most this plus 20 s. 0 runs no rollup
+	// in this process.
+	PlayRollupPeriod time.Duration
 	// Logger receives the driver's messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -103,6 +110,8 @@ type Store struct {
 	retry RetryConfig
 	spec  gocql.SpeculativeExecutionPolicy
 	log   *slog.Logger
+	// stopRollup ends the background rollup, if this store runs one.
+	stopRollup func()
 }
 
 // Open connects to the keyspace, which Migrate must have created and brought
@@ -124,7 +133,11 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		session.Close()
 		return nil, err
 	}
-	return newStore(cfg, session, driverSession{session}), nil
+	s := newStore(cfg, session, driverSession{session})
+	if cfg.PlayRollupPeriod > 0 {
+		s.startRollup(cfg.PlayRollupPeriod)
+	}
+	return s, nil
 }
 
 // newStore assembles a Store; sess is the driver surface (a failing one in
@@ -236,6 +249,9 @@ func (s *Store) Stores() domain.Stores {
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	if s.stopRollup != nil {
+		s.stopRollup()
+	}
 	s.session.Close()
 	return nil
 }

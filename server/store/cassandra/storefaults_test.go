@@ -28,22 +28,12 @@ func (f *failingSession) attemptsMatching(sub string) (attempts, applied int) {
 // succeeds with its rows written once; a batch that keeps timing out gives
 // up after the configured attempts with an Unavailable error.
 func TestStoreUnderFailingSession(t *testing.T) {
-	cfg := migrateConfig(t, "backbeat_faults")
-	dropAfter(t, cfg)
 	ctx := t.Context()
-	if err := Migrate(ctx, cfg); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	session, err := connect(ctx, cfg, cfg.Keyspace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(session.Close)
-	f := newFailingSession(driverSession{session},
+	s, f := failingStore(t, "backbeat_faults",
 		&fault{match: "INTO artist_follows_by_user", kind: applyThenTimeout, times: 1},
 		&fault{match: "INTO artists_by_owner", kind: applyThenTimeout, times: 1},
 		&fault{match: "FROM artist_follows_by_user WHERE", kind: timeoutBefore})
-	st := newStore(cfg, session, f).Stores()
+	st := s.Stores()
 
 	// Create: the artist's insert is a lightweight transaction (not
 	// retried); the owner index batch after it is, and the artist is
@@ -110,4 +100,34 @@ func TestSpeculativeReadsOnOneNode(t *testing.T) {
 			t.Fatalf("read %d: %v; want NotFound", i, err)
 		}
 	}
+}
+
+// failingStore migrates a new keyspace named after prefix (dropped when the
+// test ends) and opens a store on it whose statements go through a failing
+// session with faults.
+func failingStore(t *testing.T, prefix string, faults ...*fault) (*Store, *failingSession) {
+	t.Helper()
+	cfg := migrateConfig(t, prefix)
+	dropAfter(t, cfg)
+	ctx := t.Context()
+	if err := Migrate(ctx, cfg); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	session, err := connect(ctx, cfg, cfg.Keyspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(session.Close)
+	f := newFailingSession(driverSession{session}, faults...)
+	return newStore(cfg, session, f), f
+}
+
+// TestWritePaths runs the write-path tests of issue 14 (claims, play counts,
+// playlist entries) on one migrated keyspace, through one failing session:
+// migrating a keyspace costs more than all of them.
+func TestWritePaths(t *testing.T) {
+	s, f := failingStore(t, "backbeat_writepaths")
+	t.Run("Claims", func(t *testing.T) { testClaims(t, s, f) })
+	t.Run("PlayCounts", func(t *testing.T) { testPlayCounts(t, s, f) })
+	t.Run("PlaylistEntries", func(t *testing.T) { testPlaylistEntries(t, s, f) })
 }

@@ -2,9 +2,12 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gocql/gocql"
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/store/pagetoken"
@@ -70,20 +73,79 @@ func (u userStore) CreateUser(ctx context.Context, usr *domain.User) (err error)
 	if err != nil {
 		return err
 	}
-	applied, err := u.once(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		usr.ID, usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
-		usr.ExternalIssuer, usr.ExternalSubject, usr.Disabled, usr.SessionEpoch, msTime(usr.CreateTime), msTime(usr.UpdateTime)).ExecCAS()
-	if err == nil && !applied {
-		err = domain.AlreadyExists("id", "user %q already exists", usr.ID)
-	}
-	if err != nil {
+	applied, err := u.sess.ExecCAS(ctx, Statement{
+		CQL: `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		Args: []any{usr.ID, usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
+			usr.ExternalIssuer, usr.ExternalSubject, usr.Disabled, usr.SessionEpoch, msTime(usr.CreateTime), msTime(usr.UpdateTime)},
+		Serial: true,
+	})
+	if err != nil && !ambiguous(err) {
 		u.releaseClaims(ctx, usr.ID, taken)
 		return err
+	}
+	if !applied {
+		// Not ours, or unknown: the row says. A retry of this very request
+		// (its first try applied, its answer lost) finds the user it made.
+		have, rerr := u.claimed(ctx, usr.ID)
+		switch {
+		case rerr != nil:
+			return errors.Join(err, rerr) // undecided: keep the claims
+		case have == nil:
+			u.releaseClaims(ctx, usr.ID, taken)
+			if err == nil {
+				err = domain.Unavailable("user %q was deleted while being created", usr.ID)
+			}
+			return err
+		case !sameClaims(have, usr):
+			// Another user with this id: the claims its values match are its.
+			u.releaseClaims(ctx, usr.ID, unheld(taken, have))
+			return domain.AlreadyExists("id", "user %q already exists", usr.ID)
+		}
 	}
 	if err := u.listUser(ctx, usr.Username, usr.ID); err != nil {
 		return err
 	}
 	return nil
+}
+
+// claimed reads, at SERIAL, the values a user row holds claims for (nil when
+// there is no row): how a write whose outcome a timeout hid is settled
+// before any claim is released.
+func (u userStore) claimed(ctx context.Context, id string) (*domain.User, error) {
+	var have domain.User
+	err := u.sess.Scan(ctx, Statement{CQL: `SELECT username, email, external_issuer, external_subject FROM users WHERE id = ?`,
+		Args: []any{id}, Idempotent: true, Serial: true}, &have.Username, &have.Email, &have.ExternalIssuer, &have.ExternalSubject)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &have, nil
+}
+
+// sameClaims reports whether a and b claim the same values.
+func sameClaims(a, b *domain.User) bool {
+	for _, c := range claimKinds {
+		if !equalKeys(c.keys(a), c.keys(b)) {
+			return false
+		}
+	}
+	return true
+}
+
+// unheld is the claims of taken that have does not claim.
+func unheld(taken []heldClaim, have *domain.User) []heldClaim {
+	if have == nil {
+		return taken
+	}
+	var out []heldClaim
+	for _, h := range taken {
+		if !equalKeys(h.kind.keys(have), h.keys) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // listUser adds the user to the admin listing.
@@ -165,16 +227,31 @@ func (u userStore) UpdateUser(ctx context.Context, usr *domain.User) (err error)
 	if err != nil {
 		return err
 	}
-	applied, err := u.once(ctx, `UPDATE users SET username = ?, email = ?, display_name = ?, roles = ?, password_hash = ?, `+
-		`external_issuer = ?, external_subject = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
-		usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
-		usr.ExternalIssuer, usr.ExternalSubject, msTime(usr.CreateTime), msTime(usr.UpdateTime), usr.ID).ExecCAS()
-	if err == nil && !applied {
-		err = domain.NotFound("user", usr.ID)
-	}
-	if err != nil {
+	applied, err := u.sess.ExecCAS(ctx, Statement{
+		CQL: `UPDATE users SET username = ?, email = ?, display_name = ?, roles = ?, password_hash = ?, ` +
+			`external_issuer = ?, external_subject = ?, create_time = ?, update_time = ? WHERE id = ? IF EXISTS`,
+		Args: []any{usr.Username, usr.Email, usr.DisplayName, roleStrings(usr.Roles), usr.PasswordHash,
+			usr.ExternalIssuer, usr.ExternalSubject, msTime(usr.CreateTime), msTime(usr.UpdateTime), usr.ID},
+		Serial: true,
+	})
+	if err != nil && !ambiguous(err) {
 		u.releaseClaims(ctx, usr.ID, taken)
 		return err
+	}
+	if err != nil {
+		// The update may have applied: the row, read at SERIAL, says
+		// which values hold claims now.
+		have, rerr := u.claimed(ctx, usr.ID)
+		switch {
+		case rerr != nil:
+			return errors.Join(err, rerr) // undecided: keep the claims
+		case have == nil || !sameClaims(have, usr):
+			u.releaseClaims(ctx, usr.ID, unheld(taken, have))
+			return err
+		}
+	} else if !applied {
+		u.releaseClaims(ctx, usr.ID, taken)
+		return domain.NotFound("user", usr.ID)
 	}
 	// The claims the old values held are free now.
 	var freed []heldClaim

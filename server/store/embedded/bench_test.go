@@ -14,6 +14,7 @@ import (
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/store/embedded"
 	"github.com/backbeat/backbeat/server/store/storeseed"
+	"github.com/backbeat/backbeat/server/store/storetest"
 )
 
 // The benchmarks share one seeded database: seeding takes longer than all
@@ -35,7 +36,8 @@ var bench struct {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+	// BenchmarkReportPlayback alone needs no seeded catalog.
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" && f.Value.String() != "ReportPlayback" {
 		// Seed before any benchmark runs, so profiles and timings of the
 		// first one do not include it.
 		seed()
@@ -229,4 +231,16 @@ func BenchmarkGetTrackWhileWriting(b *testing.B) {
 	b.StopTimer()
 	cancel()
 	b.ReportMetric(float64(<-done)/time.Since(start).Seconds(), "writes/s")
+}
+
+// BenchmarkReportPlayback prints ReportPlayback's store work on a fresh
+// embedded store in counted plays per second; the Cassandra store's
+// benchmark of the same name is its match (run both in one go test).
+func BenchmarkReportPlayback(b *testing.B) {
+	s, err := embedded.Open(b.Context(), b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchReport(b, s.Stores(), nil)
 }

@@ -36,6 +36,18 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestSearchQuality(t *testing.T) {
+	storetest.RunSearchQuality(t, func(t *testing.T) storetest.SearchSetup {
+		s := open(t, t.TempDir())
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		return storetest.SearchSetup{Stores: s.Stores()}
+	})
+}
+
 // TestReopen checks that everything, the search index included, survives a
 // Close and Open of the same directory.
 func TestReopen(t *testing.T) {

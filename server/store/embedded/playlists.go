@@ -5,6 +5,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/search"
 	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
@@ -39,7 +40,7 @@ func scanPlaylist(sc scanner) (*domain.Playlist, error) {
 // pl holds (see domain.PlaylistStore).
 func (s playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
 	defer derrors.Wrap(&err, "embedded.CreatePlaylist(%q)", pl.ID)
-	return s.write(ctx, func(tx querier) error {
+	return catalogStore(s).catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		if err := requireAll(ctx, tx, "users", "user", []string{pl.OwnerID}); err != nil {
 			return err
 		}
@@ -53,6 +54,7 @@ func (s playlistStore) CreatePlaylist(ctx context.Context, pl *domain.Playlist) 
 		if err != nil {
 			return err
 		}
+		ch.playlistChange(pl)
 		return nil
 	})
 }
@@ -64,23 +66,29 @@ func (s playlistStore) GetPlaylist(ctx context.Context, id string) (pl *domain.P
 
 func (s playlistStore) UpdatePlaylist(ctx context.Context, pl *domain.Playlist) (err error) {
 	defer derrors.Wrap(&err, "embedded.UpdatePlaylist(%q)", pl.ID)
-	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE playlists SET name = ?, description = ?, public = ?, collaborative = ?,
-		update_time = ? WHERE id = ?`,
-		pl.Name, pl.Description, boolCol(pl.Public), boolCol(pl.Collaborative), timeCol(pl.UpdateTime), pl.ID)
-	if err != nil {
-		return err
-	}
-	return requireRow(res, "playlist", pl.ID)
+	return catalogStore(s).catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+		res, err := tx.ExecContext(ctx, `UPDATE playlists SET name = ?, description = ?, public = ?, collaborative = ?,
+			update_time = ? WHERE id = ?`,
+			pl.Name, pl.Description, boolCol(pl.Public), boolCol(pl.Collaborative), timeCol(pl.UpdateTime), pl.ID)
+		if err != nil {
+			return err
+		}
+		ch.playlistChange(pl)
+		return requireRow(res, "playlist", pl.ID)
+	})
 }
 
 func (s playlistStore) DeletePlaylist(ctx context.Context, id string) (err error) {
 	defer derrors.Wrap(&err, "embedded.DeletePlaylist(%q)", id)
 	// Entries, follows and collaborators go by cascade.
-	res, err := s.wq(ctx).ExecContext(ctx, "DELETE FROM playlists WHERE id = ?", id)
-	if err != nil {
-		return err
-	}
-	return requireRow(res, "playlist", id)
+	return catalogStore(s).catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM playlists WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		ch.remove(search.KindPlaylist, id)
+		return requireRow(res, "playlist", id)
+	})
 }
 
 // ListPlaylistsByOwner orders by id, newest first: ids begin with their

@@ -32,29 +32,26 @@ func scanPlay(sc scanner) (*domain.Play, error) {
 // one id exactly one inserts. p is stored as given, Counted included (a
 // play recorded counted never counts). The user must exist (the play goes
 // with it when it is deleted); the track need not: history is not catalog.
-func (s playStore) RecordPlay(ctx context.Context, p *domain.Play) (created bool, err error) {
+func (s playStore) RecordPlay(ctx context.Context, p *domain.Play) (err error) {
 	defer derrors.Wrap(&err, "embedded.RecordPlay(%q, %q)", p.UserID, p.PlaybackID)
-	res, err := s.wq(ctx).ExecContext(ctx, "INSERT INTO plays ("+playCols+") VALUES (?, ?, ?, ?, ?, ?) "+
+	_, err = s.wq(ctx).ExecContext(ctx, "INSERT INTO plays ("+playCols+") VALUES (?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (user_id, playback_id) DO NOTHING",
 		p.UserID, p.PlaybackID, p.TrackID, p.DeviceID, timeCol(p.PlayTime), boolCol(p.Counted))
 	if foreignKeyViolation(err) {
-		return false, domain.NotFound("user", p.UserID)
+		return domain.NotFound("user", p.UserID)
 	}
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return err
 }
 
 // CountPlay flips counted and bumps the track's play count in one
 // transaction on the one write connection, so of concurrent calls exactly
-// one sees counted = 0. The track's search document is reloaded with it, as
-// play counts rank search results. A play whose track is gone is marked
-// counted all the same.
-func (s playStore) CountPlay(ctx context.Context, userID, playbackID string) (counted bool, err error) {
+// one sees counted = 0: the count shows at once. The track's search
+// document is reloaded with it, as play counts rank search results. A play
+// whose track is gone is marked counted all the same. trackID is the
+// play's own: the stored row says which track it counts for.
+func (s playStore) CountPlay(ctx context.Context, userID, playbackID, _ string) (err error) {
 	defer derrors.Wrap(&err, "embedded.CountPlay(%q, %q)", userID, playbackID)
-	err = catalogStore{s.Store}.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+	return catalogStore{s.Store}.catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
 		var trackID string
 		err := tx.QueryRowContext(ctx, "UPDATE plays SET counted = 1 WHERE user_id = ? AND playback_id = ? AND counted = 0 RETURNING track_id",
 			userID, playbackID).Scan(&trackID)
@@ -69,7 +66,6 @@ func (s playStore) CountPlay(ctx context.Context, userID, playbackID string) (co
 		if err != nil {
 			return err
 		}
-		counted = true
 		res, err := tx.ExecContext(ctx, "UPDATE tracks SET play_count = play_count + 1 WHERE id = ?", trackID)
 		if err != nil {
 			return err
@@ -79,10 +75,6 @@ func (s playStore) CountPlay(ctx context.Context, userID, playbackID string) (co
 		}
 		return ch.reloadTracks(ctx, tx, "t.id = ?", trackID)
 	})
-	if err != nil {
-		return false, err
-	}
-	return counted, nil
 }
 
 // ListPlays pages by (play_time, playback_id), both descending: the order

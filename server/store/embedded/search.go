@@ -17,9 +17,19 @@ import (
 
 // Documents: an artist by its name; an album by its title, then its
 // artists' names; a track by its title, then its artists' names and its
-// album's title, its play count ranking it among equals.
+// album's title, its play count ranking it among equals; a public playlist
+// by its name (a private one is never indexed, so Search cannot leak it).
 func artistDoc(id, name string) search.Doc {
 	return search.Doc{Kind: search.KindArtist, ID: id, Primary: name}
+}
+
+// playlistChange queues what a playlist's write does to the index.
+func (ch *indexChanges) playlistChange(pl *domain.Playlist) {
+	if pl.Public {
+		ch.upsert(search.Doc{Kind: search.KindPlaylist, ID: pl.ID, Primary: pl.Name})
+	} else {
+		ch.remove(search.KindPlaylist, pl.ID)
+	}
 }
 
 // indexChanges are the index updates of one write, applied after commit.
@@ -128,6 +138,14 @@ func artistDocs(ctx context.Context, q querier) ([]search.Doc, error) {
 	})
 }
 
+func playlistDocs(ctx context.Context, q querier) ([]search.Doc, error) {
+	return scanAll(rowsOf(q.QueryContext(ctx, "SELECT id, name FROM playlists WHERE public")), func(sc scanner) (search.Doc, error) {
+		d := search.Doc{Kind: search.KindPlaylist}
+		err := sc.Scan(&d.ID, &d.Primary)
+		return d, err
+	})
+}
+
 func albumDocs(ctx context.Context, q querier, cond string, args ...any) ([]search.Doc, error) {
 	rows, err := scanAll(rowsOf(q.QueryContext(ctx, "SELECT a.id, a.title, a.artist_ids FROM albums a WHERE "+cond, args...)),
 		func(sc scanner) (credited, error) {
@@ -188,15 +206,20 @@ func (s *Store) buildIndex(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	docs = append(append(append(docs, artists...), albums...), tracks...)
+	playlists, err := playlistDocs(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	docs = append(append(append(append(docs, artists...), albums...), tracks...), playlists...)
 	s.index.Build(docs)
 	return len(docs), nil
 }
 
 var itemKinds = map[domain.ItemType]search.Kind{
-	domain.ItemArtist: search.KindArtist,
-	domain.ItemAlbum:  search.KindAlbum,
-	domain.ItemTrack:  search.KindTrack,
+	domain.ItemArtist:   search.KindArtist,
+	domain.ItemAlbum:    search.KindAlbum,
+	domain.ItemTrack:    search.KindTrack,
+	domain.ItemPlaylist: search.KindPlaylist,
 }
 
 // Search pages by offset into the ranking (the token holds it): ranks move
@@ -222,7 +245,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 		return nil, "", nil
 	}
 
-	var ids [3][]string
+	var ids [search.KindPlaylist + 1][]string
 	for _, h := range res.Hits {
 		ids[h.Kind] = append(ids[h.Kind], h.ID)
 	}
@@ -237,7 +260,7 @@ func (c catalogStore) Search(ctx context.Context, query string, types []domain.I
 			// Deleted between the index lookup and the load.
 			continue
 		}
-		hit.Score = h.Score
+		hit.Score, hit.Exact = h.Score, h.Exact
 		hits = append(hits, hit)
 	}
 	if offset+p.Size < res.Total {
@@ -252,7 +275,7 @@ type docRef struct {
 }
 
 // loadHits reads the entities of a page of hits, one query per kind.
-func (c catalogStore) loadHits(ctx context.Context, ids [3][]string) (map[docRef]domain.SearchHit, error) {
+func (c catalogStore) loadHits(ctx context.Context, ids [search.KindPlaylist + 1][]string) (map[docRef]domain.SearchHit, error) {
 	out := make(map[docRef]domain.SearchHit)
 	if len(ids[search.KindArtist]) > 0 {
 		artists, err := scanAll(rowsOf(c.rq(ctx).QueryContext(ctx, artistsByIDs, listCol(ids[search.KindArtist]))), scanArtist)
@@ -279,6 +302,17 @@ func (c catalogStore) loadHits(ctx context.Context, ids [3][]string) (map[docRef
 		}
 		for _, t := range tracks {
 			out[docRef{search.KindTrack, t.ID}] = domain.SearchHit{Track: t}
+		}
+	}
+	if len(ids[search.KindPlaylist]) > 0 {
+		// Public only: the index may not yet know a playlist just made private.
+		pls, err := scanAll(rowsOf(c.rq(ctx).QueryContext(ctx, "SELECT "+playlistCols+
+			" FROM playlists p WHERE public AND id IN (SELECT value FROM json_each(?))", listCol(ids[search.KindPlaylist]))), scanPlaylist)
+		if err != nil {
+			return nil, err
+		}
+		for _, pl := range pls {
+			out[docRef{search.KindPlaylist, pl.ID}] = domain.SearchHit{Playlist: pl}
 		}
 	}
 	return out, nil

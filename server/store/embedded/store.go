@@ -47,6 +47,10 @@ type Store struct {
 
 	// reads and writes run statements on r and w, each prepared once.
 	reads, writes pool
+
+	// path is the database file, file what it was when opened (Ping).
+	path string
+	file os.FileInfo
 }
 
 // readConns: reads are CPU-bound in SQLite's own code, so a couple of
@@ -111,6 +115,11 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (_ *Store, err e
 	s.r.SetConnMaxIdleTime(0)
 	s.r.SetConnMaxLifetime(0)
 	s.reads = pool{newStmtCache(s.r)}
+
+	s.path = path
+	if s.file, err = os.Stat(path); err != nil {
+		return fail(err)
+	}
 
 	start := time.Now()
 	n, err := s.buildIndex(ctx)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/backbeat/backbeat/server/derrors"
 	"github.com/backbeat/backbeat/server/domain"
+	"github.com/backbeat/backbeat/server/search"
 	"github.com/backbeat/backbeat/server/store/pagetoken"
 )
 
@@ -134,11 +135,21 @@ func (s userStore) EndUserSessions(ctx context.Context, id string, epoch int64) 
 // keep the follower counts of playlists the user followed.
 func (s userStore) DeleteUser(ctx context.Context, id string) (err error) {
 	defer derrors.Wrap(&err, "embedded.DeleteUser(%q)", id)
-	res, err := s.wq(ctx).ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
-	if err != nil {
-		return err
-	}
-	return requireRow(res, "user", id)
+	return catalogStore(s).catalogWrite(ctx, func(tx querier, ch *indexChanges) error {
+		// The playlists going by cascade leave the search index.
+		owned, err := queryStrings(ctx, tx, "SELECT id FROM playlists WHERE owner_id = ? AND public", id)
+		if err != nil {
+			return err
+		}
+		for _, pl := range owned {
+			ch.remove(search.KindPlaylist, pl)
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		return requireRow(res, "user", id)
+	})
 }
 
 // ListUsers matches the prefix case-insensitively, as usernames are, and

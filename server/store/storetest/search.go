@@ -96,6 +96,8 @@ func hitType(h domain.SearchHit) domain.ItemType {
 		return domain.ItemTrack
 	case h.Album != nil:
 		return domain.ItemAlbum
+	case h.Playlist != nil:
+		return domain.ItemPlaylist
 	}
 	return domain.ItemArtist
 }

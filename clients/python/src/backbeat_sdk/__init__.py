@@ -6,12 +6,14 @@ A thin layer over the generated connectrpc clients (the ``backbeat`` package:
 bearer-token auth with automatic refresh, typed errors and paging helpers.
 
     from backbeat.catalog.v1.catalog_pb2 import SearchRequest
-    from backbeat_sdk import create_client
+    from backbeat_sdk import create_client, result_item
 
     with create_client("http://127.0.0.1:8080") as client:
         client.login("demo", "backbeat-demo")
-        for result in client.catalog.search(SearchRequest(query="lodz")).results:
-            print(result)
+        res = client.catalog.search(SearchRequest(query="lodz"))
+        print(res.top_result)
+        for group in res.groups:
+            print(group.type, [result_item(r) for r in group.results])
 """
 
 from .auth import TokenPair, TokenStore
@@ -38,6 +40,7 @@ from .errors import (
 )
 from .paging import apages, apaginate, pages, paginate
 from .retry import retry_delay
+from .search import group_results, result_item, search_group
 
 __version__ = "0.1.0"
 
@@ -70,7 +73,10 @@ __all__ = [
     "apaginate",
     "create_async_client",
     "create_client",
+    "group_results",
     "pages",
     "paginate",
+    "result_item",
     "retry_delay",
+    "search_group",
 ]

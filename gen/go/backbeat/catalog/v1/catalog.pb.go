@@ -7,6 +7,7 @@
 package catalogv1
 
 import (
+	v1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -141,6 +142,9 @@ const (
 	ItemType_ITEM_TYPE_TRACK       ItemType = 1
 	ItemType_ITEM_TYPE_ALBUM       ItemType = 2
 	ItemType_ITEM_TYPE_ARTIST      ItemType = 3
+	// Public playlists; Search never returns a private one, not even to its
+	// owner.
+	ItemType_ITEM_TYPE_PLAYLIST ItemType = 4
 )
 
 // Enum value maps for ItemType.
@@ -150,12 +154,14 @@ var (
 		1: "ITEM_TYPE_TRACK",
 		2: "ITEM_TYPE_ALBUM",
 		3: "ITEM_TYPE_ARTIST",
+		4: "ITEM_TYPE_PLAYLIST",
 	}
 	ItemType_value = map[string]int32{
 		"ITEM_TYPE_UNSPECIFIED": 0,
 		"ITEM_TYPE_TRACK":       1,
 		"ITEM_TYPE_ALBUM":       2,
 		"ITEM_TYPE_ARTIST":      3,
+		"ITEM_TYPE_PLAYLIST":    4,
 	}
 )
 
@@ -2406,10 +2412,15 @@ type SearchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1-200 characters.
 	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
-	// Which kinds of results; empty means all.
-	Types         []ItemType `protobuf:"varint,2,rep,packed,name=types,proto3,enum=backbeat.catalog.v1.ItemType" json:"types,omitempty"`
-	PageSize      int32      `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string     `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Which kinds of results; empty means all. The groups follow this order
+	// (artists, albums, tracks, playlists when empty).
+	Types []ItemType `protobuf:"varint,2,rep,packed,name=types,proto3,enum=backbeat.catalog.v1.ItemType" json:"types,omitempty"`
+	// The size of each group's page (and of the deprecated results).
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Pages one group: a group's next_page_token, with types naming exactly
+	// that group's type. With several types it pages only the deprecated
+	// results.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2479,8 +2490,10 @@ type SearchResult struct {
 	//	*SearchResult_Track
 	//	*SearchResult_Album
 	//	*SearchResult_Artist
+	//	*SearchResult_Playlist
 	Item isSearchResult_Item `protobuf_oneof:"item"`
-	// Higher is better; results come ordered by it.
+	// Higher is better; results come ordered by it. Scores compare within
+	// one response only.
 	Score         float64 `protobuf:"fixed64,4,opt,name=score,proto3" json:"score,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2550,6 +2563,15 @@ func (x *SearchResult) GetArtist() *Artist {
 	return nil
 }
 
+func (x *SearchResult) GetPlaylist() *v1.Playlist {
+	if x != nil {
+		if x, ok := x.Item.(*SearchResult_Playlist); ok {
+			return x.Playlist
+		}
+	}
+	return nil
+}
+
 func (x *SearchResult) GetScore() float64 {
 	if x != nil {
 		return x.Score
@@ -2573,23 +2595,110 @@ type SearchResult_Artist struct {
 	Artist *Artist `protobuf:"bytes,3,opt,name=artist,proto3,oneof"`
 }
 
+type SearchResult_Playlist struct {
+	// Only ever a public playlist.
+	Playlist *v1.Playlist `protobuf:"bytes,5,opt,name=playlist,proto3,oneof"`
+}
+
 func (*SearchResult_Track) isSearchResult_Item() {}
 
 func (*SearchResult_Album) isSearchResult_Item() {}
 
 func (*SearchResult_Artist) isSearchResult_Item() {}
 
+func (*SearchResult_Playlist) isSearchResult_Item() {}
+
+// SearchGroup is one type's page of results, best first.
+type SearchGroup struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Type    ItemType               `protobuf:"varint,1,opt,name=type,proto3,enum=backbeat.catalog.v1.ItemType" json:"type,omitempty"`
+	Results []*SearchResult        `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
+	// Pass it as page_token, with types = [type], for the group's next page;
+	// empty at the end.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchGroup) Reset() {
+	*x = SearchGroup{}
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchGroup) ProtoMessage() {}
+
+func (x *SearchGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchGroup.ProtoReflect.Descriptor instead.
+func (*SearchGroup) Descriptor() ([]byte, []int) {
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *SearchGroup) GetType() ItemType {
+	if x != nil {
+		return x.Type
+	}
+	return ItemType_ITEM_TYPE_UNSPECIFIED
+}
+
+func (x *SearchGroup) GetResults() []*SearchResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+func (x *SearchGroup) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type SearchResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Results       []*SearchResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
-	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Deprecated: one list mixing artists, albums and tracks (never
+	// playlists unless types names them), for clients written before the
+	// groups; read top_result and groups instead.
+	//
+	// Deprecated: Marked as deprecated in backbeat/catalog/v1/catalog.proto.
+	Results []*SearchResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// Deprecated: pages results.
+	//
+	// Deprecated: Marked as deprecated in backbeat/catalog/v1/catalog.proto.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The single best match, on a first page only: an artist whose whole
+	// name is the query if there is one, else the best scored first result
+	// of any group (on a tie, the earlier group). Unset when nothing matches.
+	TopResult *SearchResult `protobuf:"bytes,3,opt,name=top_result,json=topResult,proto3" json:"top_result,omitempty"`
+	// One group per type asked, in the request's order (artists, albums,
+	// tracks, playlists when it names none), each its own page; a group with
+	// no match is present and empty. When page_token pages the deprecated
+	// results (several types), there are no groups.
+	Groups        []*SearchGroup `protobuf:"bytes,4,rep,name=groups,proto3" json:"groups,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchResponse) Reset() {
 	*x = SearchResponse{}
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[43]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2601,7 +2710,7 @@ func (x *SearchResponse) String() string {
 func (*SearchResponse) ProtoMessage() {}
 
 func (x *SearchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[43]
+	mi := &file_backbeat_catalog_v1_catalog_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2614,9 +2723,10 @@ func (x *SearchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchResponse.ProtoReflect.Descriptor instead.
 func (*SearchResponse) Descriptor() ([]byte, []int) {
-	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{43}
+	return file_backbeat_catalog_v1_catalog_proto_rawDescGZIP(), []int{44}
 }
 
+// Deprecated: Marked as deprecated in backbeat/catalog/v1/catalog.proto.
 func (x *SearchResponse) GetResults() []*SearchResult {
 	if x != nil {
 		return x.Results
@@ -2624,6 +2734,7 @@ func (x *SearchResponse) GetResults() []*SearchResult {
 	return nil
 }
 
+// Deprecated: Marked as deprecated in backbeat/catalog/v1/catalog.proto.
 func (x *SearchResponse) GetNextPageToken() string {
 	if x != nil {
 		return x.NextPageToken
@@ -2631,11 +2742,25 @@ func (x *SearchResponse) GetNextPageToken() string {
 	return ""
 }
 
+func (x *SearchResponse) GetTopResult() *SearchResult {
+	if x != nil {
+		return x.TopResult
+	}
+	return nil
+}
+
+func (x *SearchResponse) GetGroups() []*SearchGroup {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
 var File_backbeat_catalog_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_backbeat_catalog_v1_catalog_proto_rawDesc = "" +
 	"\n" +
-	"!backbeat/catalog/v1/catalog.proto\x12\x13backbeat.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x02\n" +
+	"!backbeat/catalog/v1/catalog.proto\x12\x13backbeat.catalog.v1\x1a#backbeat/playlist/v1/playlist.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x02\n" +
 	"\x06Artist\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
@@ -2800,16 +2925,24 @@ const file_backbeat_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x05types\x18\x02 \x03(\x0e2\x1d.backbeat.catalog.v1.ItemTypeR\x05types\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\xcb\x01\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\x89\x02\n" +
 	"\fSearchResult\x122\n" +
 	"\x05track\x18\x01 \x01(\v2\x1a.backbeat.catalog.v1.TrackH\x00R\x05track\x122\n" +
 	"\x05album\x18\x02 \x01(\v2\x1a.backbeat.catalog.v1.AlbumH\x00R\x05album\x125\n" +
-	"\x06artist\x18\x03 \x01(\v2\x1b.backbeat.catalog.v1.ArtistH\x00R\x06artist\x12\x14\n" +
+	"\x06artist\x18\x03 \x01(\v2\x1b.backbeat.catalog.v1.ArtistH\x00R\x06artist\x12<\n" +
+	"\bplaylist\x18\x05 \x01(\v2\x1e.backbeat.playlist.v1.PlaylistH\x00R\bplaylist\x12\x14\n" +
 	"\x05score\x18\x04 \x01(\x01R\x05scoreB\x06\n" +
-	"\x04item\"u\n" +
-	"\x0eSearchResponse\x12;\n" +
-	"\aresults\x18\x01 \x03(\v2!.backbeat.catalog.v1.SearchResultR\aresults\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x83\x01\n" +
+	"\x04item\"\xa5\x01\n" +
+	"\vSearchGroup\x121\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x1d.backbeat.catalog.v1.ItemTypeR\x04type\x12;\n" +
+	"\aresults\x18\x02 \x03(\v2!.backbeat.catalog.v1.SearchResultR\aresults\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xf9\x01\n" +
+	"\x0eSearchResponse\x12?\n" +
+	"\aresults\x18\x01 \x03(\v2!.backbeat.catalog.v1.SearchResultB\x02\x18\x01R\aresults\x12*\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tB\x02\x18\x01R\rnextPageToken\x12@\n" +
+	"\n" +
+	"top_result\x18\x03 \x01(\v2!.backbeat.catalog.v1.SearchResultR\ttopResult\x128\n" +
+	"\x06groups\x18\x04 \x03(\v2 .backbeat.catalog.v1.SearchGroupR\x06groups*\x83\x01\n" +
 	"\tAlbumType\x12\x1a\n" +
 	"\x16ALBUM_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10ALBUM_TYPE_ALBUM\x10\x01\x12\x15\n" +
@@ -2821,12 +2954,13 @@ const file_backbeat_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x1bTRACK_STATUS_PENDING_UPLOAD\x10\x01\x12\x1b\n" +
 	"\x17TRACK_STATUS_PROCESSING\x10\x02\x12\x16\n" +
 	"\x12TRACK_STATUS_READY\x10\x03\x12\x17\n" +
-	"\x13TRACK_STATUS_FAILED\x10\x04*e\n" +
+	"\x13TRACK_STATUS_FAILED\x10\x04*}\n" +
 	"\bItemType\x12\x19\n" +
 	"\x15ITEM_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fITEM_TYPE_TRACK\x10\x01\x12\x13\n" +
 	"\x0fITEM_TYPE_ALBUM\x10\x02\x12\x14\n" +
-	"\x10ITEM_TYPE_ARTIST\x10\x032\x88\x10\n" +
+	"\x10ITEM_TYPE_ARTIST\x10\x03\x12\x16\n" +
+	"\x12ITEM_TYPE_PLAYLIST\x10\x042\x88\x10\n" +
 	"\x0eCatalogService\x12c\n" +
 	"\fCreateArtist\x12(.backbeat.catalog.v1.CreateArtistRequest\x1a).backbeat.catalog.v1.CreateArtistResponse\x12_\n" +
 	"\tGetArtist\x12%.backbeat.catalog.v1.GetArtistRequest\x1a&.backbeat.catalog.v1.GetArtistResponse\"\x03\x90\x02\x01\x12c\n" +
@@ -2864,7 +2998,7 @@ func file_backbeat_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_backbeat_catalog_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_backbeat_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_backbeat_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_backbeat_catalog_v1_catalog_proto_goTypes = []any{
 	(AlbumType)(0),                     // 0: backbeat.catalog.v1.AlbumType
 	(TrackStatus)(0),                   // 1: backbeat.catalog.v1.TrackStatus
@@ -2912,31 +3046,33 @@ var file_backbeat_catalog_v1_catalog_proto_goTypes = []any{
 	(*BatchGetTracksResponse)(nil),     // 43: backbeat.catalog.v1.BatchGetTracksResponse
 	(*SearchRequest)(nil),              // 44: backbeat.catalog.v1.SearchRequest
 	(*SearchResult)(nil),               // 45: backbeat.catalog.v1.SearchResult
-	(*SearchResponse)(nil),             // 46: backbeat.catalog.v1.SearchResponse
-	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 48: google.protobuf.FieldMask
+	(*SearchGroup)(nil),                // 46: backbeat.catalog.v1.SearchGroup
+	(*SearchResponse)(nil),             // 47: backbeat.catalog.v1.SearchResponse
+	(*timestamppb.Timestamp)(nil),      // 48: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 49: google.protobuf.FieldMask
+	(*v1.Playlist)(nil),                // 50: backbeat.playlist.v1.Playlist
 }
 var file_backbeat_catalog_v1_catalog_proto_depIdxs = []int32{
-	47, // 0: backbeat.catalog.v1.Artist.create_time:type_name -> google.protobuf.Timestamp
-	47, // 1: backbeat.catalog.v1.Artist.update_time:type_name -> google.protobuf.Timestamp
+	48, // 0: backbeat.catalog.v1.Artist.create_time:type_name -> google.protobuf.Timestamp
+	48, // 1: backbeat.catalog.v1.Artist.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: backbeat.catalog.v1.Album.album_type:type_name -> backbeat.catalog.v1.AlbumType
-	47, // 3: backbeat.catalog.v1.Album.create_time:type_name -> google.protobuf.Timestamp
-	47, // 4: backbeat.catalog.v1.Album.update_time:type_name -> google.protobuf.Timestamp
+	48, // 3: backbeat.catalog.v1.Album.create_time:type_name -> google.protobuf.Timestamp
+	48, // 4: backbeat.catalog.v1.Album.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: backbeat.catalog.v1.Track.status:type_name -> backbeat.catalog.v1.TrackStatus
-	47, // 6: backbeat.catalog.v1.Track.create_time:type_name -> google.protobuf.Timestamp
-	47, // 7: backbeat.catalog.v1.Track.update_time:type_name -> google.protobuf.Timestamp
+	48, // 6: backbeat.catalog.v1.Track.create_time:type_name -> google.protobuf.Timestamp
+	48, // 7: backbeat.catalog.v1.Track.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 8: backbeat.catalog.v1.CreateArtistRequest.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 9: backbeat.catalog.v1.CreateArtistResponse.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 10: backbeat.catalog.v1.GetArtistResponse.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 11: backbeat.catalog.v1.UpdateArtistRequest.artist:type_name -> backbeat.catalog.v1.Artist
-	48, // 12: backbeat.catalog.v1.UpdateArtistRequest.update_mask:type_name -> google.protobuf.FieldMask
+	49, // 12: backbeat.catalog.v1.UpdateArtistRequest.update_mask:type_name -> google.protobuf.FieldMask
 	3,  // 13: backbeat.catalog.v1.UpdateArtistResponse.artist:type_name -> backbeat.catalog.v1.Artist
 	3,  // 14: backbeat.catalog.v1.ListArtistsResponse.artists:type_name -> backbeat.catalog.v1.Artist
 	4,  // 15: backbeat.catalog.v1.CreateAlbumRequest.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 16: backbeat.catalog.v1.CreateAlbumResponse.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 17: backbeat.catalog.v1.GetAlbumResponse.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 18: backbeat.catalog.v1.UpdateAlbumRequest.album:type_name -> backbeat.catalog.v1.Album
-	48, // 19: backbeat.catalog.v1.UpdateAlbumRequest.update_mask:type_name -> google.protobuf.FieldMask
+	49, // 19: backbeat.catalog.v1.UpdateAlbumRequest.update_mask:type_name -> google.protobuf.FieldMask
 	4,  // 20: backbeat.catalog.v1.UpdateAlbumResponse.album:type_name -> backbeat.catalog.v1.Album
 	4,  // 21: backbeat.catalog.v1.ListAlbumsResponse.albums:type_name -> backbeat.catalog.v1.Album
 	4,  // 22: backbeat.catalog.v1.ListAlbumsByArtistResponse.albums:type_name -> backbeat.catalog.v1.Album
@@ -2944,9 +3080,9 @@ var file_backbeat_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 24: backbeat.catalog.v1.CreateTrackResponse.track:type_name -> backbeat.catalog.v1.Track
 	5,  // 25: backbeat.catalog.v1.GetTrackResponse.track:type_name -> backbeat.catalog.v1.Track
 	5,  // 26: backbeat.catalog.v1.UpdateTrackRequest.track:type_name -> backbeat.catalog.v1.Track
-	48, // 27: backbeat.catalog.v1.UpdateTrackRequest.update_mask:type_name -> google.protobuf.FieldMask
+	49, // 27: backbeat.catalog.v1.UpdateTrackRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 28: backbeat.catalog.v1.UpdateTrackResponse.track:type_name -> backbeat.catalog.v1.Track
-	47, // 29: backbeat.catalog.v1.CreateTrackUploadResponse.expire_time:type_name -> google.protobuf.Timestamp
+	48, // 29: backbeat.catalog.v1.CreateTrackUploadResponse.expire_time:type_name -> google.protobuf.Timestamp
 	5,  // 30: backbeat.catalog.v1.ListTracksResponse.tracks:type_name -> backbeat.catalog.v1.Track
 	5,  // 31: backbeat.catalog.v1.ListTracksByAlbumResponse.tracks:type_name -> backbeat.catalog.v1.Track
 	5,  // 32: backbeat.catalog.v1.BatchGetTracksResponse.tracks:type_name -> backbeat.catalog.v1.Track
@@ -2954,52 +3090,57 @@ var file_backbeat_catalog_v1_catalog_proto_depIdxs = []int32{
 	5,  // 34: backbeat.catalog.v1.SearchResult.track:type_name -> backbeat.catalog.v1.Track
 	4,  // 35: backbeat.catalog.v1.SearchResult.album:type_name -> backbeat.catalog.v1.Album
 	3,  // 36: backbeat.catalog.v1.SearchResult.artist:type_name -> backbeat.catalog.v1.Artist
-	45, // 37: backbeat.catalog.v1.SearchResponse.results:type_name -> backbeat.catalog.v1.SearchResult
-	6,  // 38: backbeat.catalog.v1.CatalogService.CreateArtist:input_type -> backbeat.catalog.v1.CreateArtistRequest
-	8,  // 39: backbeat.catalog.v1.CatalogService.GetArtist:input_type -> backbeat.catalog.v1.GetArtistRequest
-	10, // 40: backbeat.catalog.v1.CatalogService.UpdateArtist:input_type -> backbeat.catalog.v1.UpdateArtistRequest
-	12, // 41: backbeat.catalog.v1.CatalogService.DeleteArtist:input_type -> backbeat.catalog.v1.DeleteArtistRequest
-	14, // 42: backbeat.catalog.v1.CatalogService.ListArtists:input_type -> backbeat.catalog.v1.ListArtistsRequest
-	16, // 43: backbeat.catalog.v1.CatalogService.CreateAlbum:input_type -> backbeat.catalog.v1.CreateAlbumRequest
-	18, // 44: backbeat.catalog.v1.CatalogService.GetAlbum:input_type -> backbeat.catalog.v1.GetAlbumRequest
-	20, // 45: backbeat.catalog.v1.CatalogService.UpdateAlbum:input_type -> backbeat.catalog.v1.UpdateAlbumRequest
-	22, // 46: backbeat.catalog.v1.CatalogService.DeleteAlbum:input_type -> backbeat.catalog.v1.DeleteAlbumRequest
-	24, // 47: backbeat.catalog.v1.CatalogService.ListAlbums:input_type -> backbeat.catalog.v1.ListAlbumsRequest
-	26, // 48: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:input_type -> backbeat.catalog.v1.ListAlbumsByArtistRequest
-	28, // 49: backbeat.catalog.v1.CatalogService.CreateTrack:input_type -> backbeat.catalog.v1.CreateTrackRequest
-	30, // 50: backbeat.catalog.v1.CatalogService.GetTrack:input_type -> backbeat.catalog.v1.GetTrackRequest
-	32, // 51: backbeat.catalog.v1.CatalogService.UpdateTrack:input_type -> backbeat.catalog.v1.UpdateTrackRequest
-	34, // 52: backbeat.catalog.v1.CatalogService.DeleteTrack:input_type -> backbeat.catalog.v1.DeleteTrackRequest
-	36, // 53: backbeat.catalog.v1.CatalogService.CreateTrackUpload:input_type -> backbeat.catalog.v1.CreateTrackUploadRequest
-	38, // 54: backbeat.catalog.v1.CatalogService.ListTracks:input_type -> backbeat.catalog.v1.ListTracksRequest
-	40, // 55: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:input_type -> backbeat.catalog.v1.ListTracksByAlbumRequest
-	42, // 56: backbeat.catalog.v1.CatalogService.BatchGetTracks:input_type -> backbeat.catalog.v1.BatchGetTracksRequest
-	44, // 57: backbeat.catalog.v1.CatalogService.Search:input_type -> backbeat.catalog.v1.SearchRequest
-	7,  // 58: backbeat.catalog.v1.CatalogService.CreateArtist:output_type -> backbeat.catalog.v1.CreateArtistResponse
-	9,  // 59: backbeat.catalog.v1.CatalogService.GetArtist:output_type -> backbeat.catalog.v1.GetArtistResponse
-	11, // 60: backbeat.catalog.v1.CatalogService.UpdateArtist:output_type -> backbeat.catalog.v1.UpdateArtistResponse
-	13, // 61: backbeat.catalog.v1.CatalogService.DeleteArtist:output_type -> backbeat.catalog.v1.DeleteArtistResponse
-	15, // 62: backbeat.catalog.v1.CatalogService.ListArtists:output_type -> backbeat.catalog.v1.ListArtistsResponse
-	17, // 63: backbeat.catalog.v1.CatalogService.CreateAlbum:output_type -> backbeat.catalog.v1.CreateAlbumResponse
-	19, // 64: backbeat.catalog.v1.CatalogService.GetAlbum:output_type -> backbeat.catalog.v1.GetAlbumResponse
-	21, // 65: backbeat.catalog.v1.CatalogService.UpdateAlbum:output_type -> backbeat.catalog.v1.UpdateAlbumResponse
-	23, // 66: backbeat.catalog.v1.CatalogService.DeleteAlbum:output_type -> backbeat.catalog.v1.DeleteAlbumResponse
-	25, // 67: backbeat.catalog.v1.CatalogService.ListAlbums:output_type -> backbeat.catalog.v1.ListAlbumsResponse
-	27, // 68: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:output_type -> backbeat.catalog.v1.ListAlbumsByArtistResponse
-	29, // 69: backbeat.catalog.v1.CatalogService.CreateTrack:output_type -> backbeat.catalog.v1.CreateTrackResponse
-	31, // 70: backbeat.catalog.v1.CatalogService.GetTrack:output_type -> backbeat.catalog.v1.GetTrackResponse
-	33, // 71: backbeat.catalog.v1.CatalogService.UpdateTrack:output_type -> backbeat.catalog.v1.UpdateTrackResponse
-	35, // 72: backbeat.catalog.v1.CatalogService.DeleteTrack:output_type -> backbeat.catalog.v1.DeleteTrackResponse
-	37, // 73: backbeat.catalog.v1.CatalogService.CreateTrackUpload:output_type -> backbeat.catalog.v1.CreateTrackUploadResponse
-	39, // 74: backbeat.catalog.v1.CatalogService.ListTracks:output_type -> backbeat.catalog.v1.ListTracksResponse
-	41, // 75: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:output_type -> backbeat.catalog.v1.ListTracksByAlbumResponse
-	43, // 76: backbeat.catalog.v1.CatalogService.BatchGetTracks:output_type -> backbeat.catalog.v1.BatchGetTracksResponse
-	46, // 77: backbeat.catalog.v1.CatalogService.Search:output_type -> backbeat.catalog.v1.SearchResponse
-	58, // [58:78] is the sub-list for method output_type
-	38, // [38:58] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	50, // 37: backbeat.catalog.v1.SearchResult.playlist:type_name -> backbeat.playlist.v1.Playlist
+	2,  // 38: backbeat.catalog.v1.SearchGroup.type:type_name -> backbeat.catalog.v1.ItemType
+	45, // 39: backbeat.catalog.v1.SearchGroup.results:type_name -> backbeat.catalog.v1.SearchResult
+	45, // 40: backbeat.catalog.v1.SearchResponse.results:type_name -> backbeat.catalog.v1.SearchResult
+	45, // 41: backbeat.catalog.v1.SearchResponse.top_result:type_name -> backbeat.catalog.v1.SearchResult
+	46, // 42: backbeat.catalog.v1.SearchResponse.groups:type_name -> backbeat.catalog.v1.SearchGroup
+	6,  // 43: backbeat.catalog.v1.CatalogService.CreateArtist:input_type -> backbeat.catalog.v1.CreateArtistRequest
+	8,  // 44: backbeat.catalog.v1.CatalogService.GetArtist:input_type -> backbeat.catalog.v1.GetArtistRequest
+	10, // 45: backbeat.catalog.v1.CatalogService.UpdateArtist:input_type -> backbeat.catalog.v1.UpdateArtistRequest
+	12, // 46: backbeat.catalog.v1.CatalogService.DeleteArtist:input_type -> backbeat.catalog.v1.DeleteArtistRequest
+	14, // 47: backbeat.catalog.v1.CatalogService.ListArtists:input_type -> backbeat.catalog.v1.ListArtistsRequest
+	16, // 48: backbeat.catalog.v1.CatalogService.CreateAlbum:input_type -> backbeat.catalog.v1.CreateAlbumRequest
+	18, // 49: backbeat.catalog.v1.CatalogService.GetAlbum:input_type -> backbeat.catalog.v1.GetAlbumRequest
+	20, // 50: backbeat.catalog.v1.CatalogService.UpdateAlbum:input_type -> backbeat.catalog.v1.UpdateAlbumRequest
+	22, // 51: backbeat.catalog.v1.CatalogService.DeleteAlbum:input_type -> backbeat.catalog.v1.DeleteAlbumRequest
+	24, // 52: backbeat.catalog.v1.CatalogService.ListAlbums:input_type -> backbeat.catalog.v1.ListAlbumsRequest
+	26, // 53: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:input_type -> backbeat.catalog.v1.ListAlbumsByArtistRequest
+	28, // 54: backbeat.catalog.v1.CatalogService.CreateTrack:input_type -> backbeat.catalog.v1.CreateTrackRequest
+	30, // 55: backbeat.catalog.v1.CatalogService.GetTrack:input_type -> backbeat.catalog.v1.GetTrackRequest
+	32, // 56: backbeat.catalog.v1.CatalogService.UpdateTrack:input_type -> backbeat.catalog.v1.UpdateTrackRequest
+	34, // 57: backbeat.catalog.v1.CatalogService.DeleteTrack:input_type -> backbeat.catalog.v1.DeleteTrackRequest
+	36, // 58: backbeat.catalog.v1.CatalogService.CreateTrackUpload:input_type -> backbeat.catalog.v1.CreateTrackUploadRequest
+	38, // 59: backbeat.catalog.v1.CatalogService.ListTracks:input_type -> backbeat.catalog.v1.ListTracksRequest
+	40, // 60: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:input_type -> backbeat.catalog.v1.ListTracksByAlbumRequest
+	42, // 61: backbeat.catalog.v1.CatalogService.BatchGetTracks:input_type -> backbeat.catalog.v1.BatchGetTracksRequest
+	44, // 62: backbeat.catalog.v1.CatalogService.Search:input_type -> backbeat.catalog.v1.SearchRequest
+	7,  // 63: backbeat.catalog.v1.CatalogService.CreateArtist:output_type -> backbeat.catalog.v1.CreateArtistResponse
+	9,  // 64: backbeat.catalog.v1.CatalogService.GetArtist:output_type -> backbeat.catalog.v1.GetArtistResponse
+	11, // 65: backbeat.catalog.v1.CatalogService.UpdateArtist:output_type -> backbeat.catalog.v1.UpdateArtistResponse
+	13, // 66: backbeat.catalog.v1.CatalogService.DeleteArtist:output_type -> backbeat.catalog.v1.DeleteArtistResponse
+	15, // 67: backbeat.catalog.v1.CatalogService.ListArtists:output_type -> backbeat.catalog.v1.ListArtistsResponse
+	17, // 68: backbeat.catalog.v1.CatalogService.CreateAlbum:output_type -> backbeat.catalog.v1.CreateAlbumResponse
+	19, // 69: backbeat.catalog.v1.CatalogService.GetAlbum:output_type -> backbeat.catalog.v1.GetAlbumResponse
+	21, // 70: backbeat.catalog.v1.CatalogService.UpdateAlbum:output_type -> backbeat.catalog.v1.UpdateAlbumResponse
+	23, // 71: backbeat.catalog.v1.CatalogService.DeleteAlbum:output_type -> backbeat.catalog.v1.DeleteAlbumResponse
+	25, // 72: backbeat.catalog.v1.CatalogService.ListAlbums:output_type -> backbeat.catalog.v1.ListAlbumsResponse
+	27, // 73: backbeat.catalog.v1.CatalogService.ListAlbumsByArtist:output_type -> backbeat.catalog.v1.ListAlbumsByArtistResponse
+	29, // 74: backbeat.catalog.v1.CatalogService.CreateTrack:output_type -> backbeat.catalog.v1.CreateTrackResponse
+	31, // 75: backbeat.catalog.v1.CatalogService.GetTrack:output_type -> backbeat.catalog.v1.GetTrackResponse
+	33, // 76: backbeat.catalog.v1.CatalogService.UpdateTrack:output_type -> backbeat.catalog.v1.UpdateTrackResponse
+	35, // 77: backbeat.catalog.v1.CatalogService.DeleteTrack:output_type -> backbeat.catalog.v1.DeleteTrackResponse
+	37, // 78: backbeat.catalog.v1.CatalogService.CreateTrackUpload:output_type -> backbeat.catalog.v1.CreateTrackUploadResponse
+	39, // 79: backbeat.catalog.v1.CatalogService.ListTracks:output_type -> backbeat.catalog.v1.ListTracksResponse
+	41, // 80: backbeat.catalog.v1.CatalogService.ListTracksByAlbum:output_type -> backbeat.catalog.v1.ListTracksByAlbumResponse
+	43, // 81: backbeat.catalog.v1.CatalogService.BatchGetTracks:output_type -> backbeat.catalog.v1.BatchGetTracksResponse
+	47, // 82: backbeat.catalog.v1.CatalogService.Search:output_type -> backbeat.catalog.v1.SearchResponse
+	63, // [63:83] is the sub-list for method output_type
+	43, // [43:63] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_backbeat_catalog_v1_catalog_proto_init() }
@@ -3011,6 +3152,7 @@ func file_backbeat_catalog_v1_catalog_proto_init() {
 		(*SearchResult_Track)(nil),
 		(*SearchResult_Album)(nil),
 		(*SearchResult_Artist)(nil),
+		(*SearchResult_Playlist)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3018,7 +3160,7 @@ func file_backbeat_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_backbeat_catalog_v1_catalog_proto_rawDesc), len(file_backbeat_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   44,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -124,10 +124,13 @@ class CatalogService(Protocol):
 
     async def search(self, request: SearchRequest, ctx: RequestContext[SearchRequest, SearchResponse], /) -> SearchResponse:
         """
-        Search finds tracks, albums and artists in one ranked list. Matching is
-        case- and accent-insensitive; every query word must match the start of a
-        word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-        above prefixes.
+        Search finds artists, albums, tracks and public playlists: a top result
+        and one ranked, paged group per type. Matching is case- and
+        accent-insensitive; every query word must match the start of a word of
+        the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+        of none, match a word within a typo (one edit for words of 4-7 letters,
+        two from 8; the first letter must be right). Whole words rank above
+        prefixes, prefixes above typos, then counted plays break ties.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -837,10 +840,13 @@ class CatalogServiceClient(ConnectClient):
         use_get: bool = False,
     ) -> SearchResponse:
         """
-        Search finds tracks, albums and artists in one ranked list. Matching is
-        case- and accent-insensitive; every query word must match the start of a
-        word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-        above prefixes.
+        Search finds artists, albums, tracks and public playlists: a top result
+        and one ranked, paged group per type. Matching is case- and
+        accent-insensitive; every query word must match the start of a word of
+        the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+        of none, match a word within a typo (one edit for words of 4-7 letters,
+        two from 8; the first letter must be right). Whole words rank above
+        prefixes, prefixes above typos, then counted plays break ties.
         """
         return await self.execute_unary(
             request=request,
@@ -944,10 +950,13 @@ class CatalogServiceSync(Protocol):
 
     def search(self, request: SearchRequest, ctx: RequestContext[SearchRequest, SearchResponse], /) -> SearchResponse:
         """
-        Search finds tracks, albums and artists in one ranked list. Matching is
-        case- and accent-insensitive; every query word must match the start of a
-        word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-        above prefixes.
+        Search finds artists, albums, tracks and public playlists: a top result
+        and one ranked, paged group per type. Matching is case- and
+        accent-insensitive; every query word must match the start of a word of
+        the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+        of none, match a word within a typo (one edit for words of 4-7 letters,
+        two from 8; the first letter must be right). Whole words rank above
+        prefixes, prefixes above typos, then counted plays break ties.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1655,10 +1664,13 @@ class CatalogServiceClientSync(ConnectClientSync):
         use_get: bool = False,
     ) -> SearchResponse:
         """
-        Search finds tracks, albums and artists in one ranked list. Matching is
-        case- and accent-insensitive; every query word must match the start of a
-        word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-        above prefixes.
+        Search finds artists, albums, tracks and public playlists: a top result
+        and one ranked, paged group per type. Matching is case- and
+        accent-insensitive; every query word must match the start of a word of
+        the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+        of none, match a word within a typo (one edit for words of 4-7 letters,
+        two from 8; the first letter must be right). Whole words rank above
+        prefixes, prefixes above typos, then counted plays break ties.
         """
         return self.execute_unary(
             request=request,

@@ -1,5 +1,6 @@
 import datetime
 
+from backbeat.playlist.v1 import playlist_pb2 as _playlist_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -33,6 +34,7 @@ class ItemType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ITEM_TYPE_TRACK: _ClassVar[ItemType]
     ITEM_TYPE_ALBUM: _ClassVar[ItemType]
     ITEM_TYPE_ARTIST: _ClassVar[ItemType]
+    ITEM_TYPE_PLAYLIST: _ClassVar[ItemType]
 ALBUM_TYPE_UNSPECIFIED: AlbumType
 ALBUM_TYPE_ALBUM: AlbumType
 ALBUM_TYPE_SINGLE: AlbumType
@@ -47,6 +49,7 @@ ITEM_TYPE_UNSPECIFIED: ItemType
 ITEM_TYPE_TRACK: ItemType
 ITEM_TYPE_ALBUM: ItemType
 ITEM_TYPE_ARTIST: ItemType
+ITEM_TYPE_PLAYLIST: ItemType
 
 class Artist(_message.Message):
     __slots__ = ("id", "name", "bio", "genres", "image_url", "owner_user_ids", "create_time", "update_time")
@@ -405,21 +408,37 @@ class SearchRequest(_message.Message):
     def __init__(self, query: _Optional[str] = ..., types: _Optional[_Iterable[_Union[ItemType, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class SearchResult(_message.Message):
-    __slots__ = ("track", "album", "artist", "score")
+    __slots__ = ("track", "album", "artist", "playlist", "score")
     TRACK_FIELD_NUMBER: _ClassVar[int]
     ALBUM_FIELD_NUMBER: _ClassVar[int]
     ARTIST_FIELD_NUMBER: _ClassVar[int]
+    PLAYLIST_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     track: Track
     album: Album
     artist: Artist
+    playlist: _playlist_pb2.Playlist
     score: float
-    def __init__(self, track: _Optional[_Union[Track, _Mapping]] = ..., album: _Optional[_Union[Album, _Mapping]] = ..., artist: _Optional[_Union[Artist, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
+    def __init__(self, track: _Optional[_Union[Track, _Mapping]] = ..., album: _Optional[_Union[Album, _Mapping]] = ..., artist: _Optional[_Union[Artist, _Mapping]] = ..., playlist: _Optional[_Union[_playlist_pb2.Playlist, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
 
-class SearchResponse(_message.Message):
-    __slots__ = ("results", "next_page_token")
+class SearchGroup(_message.Message):
+    __slots__ = ("type", "results", "next_page_token")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    type: ItemType
     results: _containers.RepeatedCompositeFieldContainer[SearchResult]
     next_page_token: str
-    def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, type: _Optional[_Union[ItemType, str]] = ..., results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SearchResponse(_message.Message):
+    __slots__ = ("results", "next_page_token", "top_result", "groups")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOP_RESULT_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SearchResult]
+    next_page_token: str
+    top_result: SearchResult
+    groups: _containers.RepeatedCompositeFieldContainer[SearchGroup]
+    def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., top_result: _Optional[_Union[SearchResult, _Mapping]] = ..., groups: _Optional[_Iterable[_Union[SearchGroup, _Mapping]]] = ...) -> None: ...

@@ -123,10 +123,13 @@ type CatalogServiceClient interface {
 	// BatchGetTracks returns up to 100 tracks in the order asked; unknown ids are
 	// reported in missing_track_ids rather than failing the call.
 	BatchGetTracks(context.Context, *connect.Request[v1.BatchGetTracksRequest]) (*connect.Response[v1.BatchGetTracksResponse], error)
-	// Search finds tracks, albums and artists in one ranked list. Matching is
-	// case- and accent-insensitive; every query word must match the start of a
-	// word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-	// above prefixes.
+	// Search finds artists, albums, tracks and public playlists: a top result
+	// and one ranked, paged group per type. Matching is case- and
+	// accent-insensitive; every query word must match the start of a word of
+	// the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+	// of none, match a word within a typo (one edit for words of 4-7 letters,
+	// two from 8; the first letter must be right). Whole words rank above
+	// prefixes, prefixes above typos, then counted plays break ties.
 	Search(context.Context, *connect.Request[v1.SearchRequest]) (*connect.Response[v1.SearchResponse], error)
 }
 
@@ -429,10 +432,13 @@ type CatalogServiceHandler interface {
 	// BatchGetTracks returns up to 100 tracks in the order asked; unknown ids are
 	// reported in missing_track_ids rather than failing the call.
 	BatchGetTracks(context.Context, *connect.Request[v1.BatchGetTracksRequest]) (*connect.Response[v1.BatchGetTracksResponse], error)
-	// Search finds tracks, albums and artists in one ranked list. Matching is
-	// case- and accent-insensitive; every query word must match the start of a
-	// word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-	// above prefixes.
+	// Search finds artists, albums, tracks and public playlists: a top result
+	// and one ranked, paged group per type. Matching is case- and
+	// accent-insensitive; every query word must match the start of a word of
+	// the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+	// of none, match a word within a typo (one edit for words of 4-7 letters,
+	// two from 8; the first letter must be right). Whole words rank above
+	// prefixes, prefixes above typos, then counted plays break ties.
 	Search(context.Context, *connect.Request[v1.SearchRequest]) (*connect.Response[v1.SearchResponse], error)
 }
 

@@ -272,6 +272,15 @@ public final class Catalog {
      * <code>ITEM_TYPE_ARTIST = 3;</code>
      */
     ITEM_TYPE_ARTIST(3),
+    /**
+     * <pre>
+     * Public playlists; Search never returns a private one, not even to its
+     * owner.
+     * </pre>
+     *
+     * <code>ITEM_TYPE_PLAYLIST = 4;</code>
+     */
+    ITEM_TYPE_PLAYLIST(4),
     UNRECOGNIZED(-1),
     ;
 
@@ -291,6 +300,15 @@ public final class Catalog {
      * <code>ITEM_TYPE_ARTIST = 3;</code>
      */
     public static final int ITEM_TYPE_ARTIST_VALUE = 3;
+    /**
+     * <pre>
+     * Public playlists; Search never returns a private one, not even to its
+     * owner.
+     * </pre>
+     *
+     * <code>ITEM_TYPE_PLAYLIST = 4;</code>
+     */
+    public static final int ITEM_TYPE_PLAYLIST_VALUE = 4;
 
 
     @java.lang.Override
@@ -317,6 +335,7 @@ public final class Catalog {
         case 1: return ITEM_TYPE_TRACK;
         case 2: return ITEM_TYPE_ALBUM;
         case 3: return ITEM_TYPE_ARTIST;
+        case 4: return ITEM_TYPE_PLAYLIST;
         default: return null;
       }
     }
@@ -19462,7 +19481,8 @@ public final class Catalog {
 
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19471,7 +19491,8 @@ public final class Catalog {
     java.util.List<backbeat.catalog.v1.Catalog.ItemType> getTypesList();
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19480,7 +19501,8 @@ public final class Catalog {
     int getTypesCount();
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19490,7 +19512,8 @@ public final class Catalog {
     backbeat.catalog.v1.Catalog.ItemType getTypes(int index);
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19500,7 +19523,8 @@ public final class Catalog {
     getTypesValueList();
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19510,17 +19534,33 @@ public final class Catalog {
     int getTypesValue(int index);
 
     /**
+     * <pre>
+     * The size of each group's page (and of the deprecated results).
+     * </pre>
+     *
      * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
      * @return The pageSize.
      */
     int getPageSize();
 
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      * @return The pageToken.
      */
     java.lang.String getPageToken();
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      * @return The bytes for pageToken.
      */
@@ -19621,7 +19661,8 @@ public final class Catalog {
             };
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19634,7 +19675,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19646,7 +19688,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19660,7 +19703,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19673,7 +19717,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19694,7 +19739,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19710,7 +19756,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19723,7 +19770,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19739,7 +19787,8 @@ public final class Catalog {
     }
     /**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -19749,7 +19798,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19762,7 +19812,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19774,7 +19825,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * </pre>
      *
      * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -19791,6 +19843,10 @@ public final class Catalog {
     public static final int PAGE_SIZE_FIELD_NUMBER = 3;
     private int pageSize_;
     /**
+     * <pre>
+     * The size of each group's page (and of the deprecated results).
+     * </pre>
+     *
      * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
      * @return The pageSize.
      */
@@ -19799,6 +19855,10 @@ public final class Catalog {
       return pageSize_;
     }
     /**
+     * <pre>
+     * The size of each group's page (and of the deprecated results).
+     * </pre>
+     *
      * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
      * @param value The pageSize to set.
      */
@@ -19807,6 +19867,10 @@ public final class Catalog {
       pageSize_ = value;
     }
     /**
+     * <pre>
+     * The size of each group's page (and of the deprecated results).
+     * </pre>
+     *
      * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
      */
     private void clearPageSize() {
@@ -19817,6 +19881,12 @@ public final class Catalog {
     public static final int PAGE_TOKEN_FIELD_NUMBER = 4;
     private java.lang.String pageToken_;
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      * @return The pageToken.
      */
@@ -19825,6 +19895,12 @@ public final class Catalog {
       return pageToken_;
     }
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      * @return The bytes for pageToken.
      */
@@ -19834,6 +19910,12 @@ public final class Catalog {
       return com.google.protobuf.ByteString.copyFromUtf8(pageToken_);
     }
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      * @param value The pageToken to set.
      */
@@ -19844,6 +19926,12 @@ public final class Catalog {
       pageToken_ = value;
     }
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      */
     private void clearPageToken() {
@@ -19851,6 +19939,12 @@ public final class Catalog {
       pageToken_ = getDefaultInstance().getPageToken();
     }
     /**
+     * <pre>
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * </pre>
+     *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
      * @param value The bytes for pageToken to set.
      */
@@ -20029,7 +20123,8 @@ public final class Catalog {
 
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20041,7 +20136,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20053,7 +20149,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20066,7 +20163,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20083,7 +20181,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20097,7 +20196,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20112,7 +20212,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20125,7 +20226,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20139,7 +20241,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20152,7 +20255,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20168,7 +20272,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20182,7 +20287,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Which kinds of results; empty means all.
+       * Which kinds of results; empty means all. The groups follow this order
+       * (artists, albums, tracks, playlists when empty).
        * </pre>
        *
        * <code>repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];</code>
@@ -20197,6 +20303,10 @@ public final class Catalog {
       }
 
       /**
+       * <pre>
+       * The size of each group's page (and of the deprecated results).
+       * </pre>
+       *
        * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
        * @return The pageSize.
        */
@@ -20205,6 +20315,10 @@ public final class Catalog {
         return instance.getPageSize();
       }
       /**
+       * <pre>
+       * The size of each group's page (and of the deprecated results).
+       * </pre>
+       *
        * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
        * @param value The pageSize to set.
        * @return This builder for chaining.
@@ -20215,6 +20329,10 @@ public final class Catalog {
         return this;
       }
       /**
+       * <pre>
+       * The size of each group's page (and of the deprecated results).
+       * </pre>
+       *
        * <code>int32 page_size = 3 [json_name = "pageSize"];</code>
        * @return This builder for chaining.
        */
@@ -20225,6 +20343,12 @@ public final class Catalog {
       }
 
       /**
+       * <pre>
+       * Pages one group: a group's next_page_token, with types naming exactly
+       * that group's type. With several types it pages only the deprecated
+       * results.
+       * </pre>
+       *
        * <code>string page_token = 4 [json_name = "pageToken"];</code>
        * @return The pageToken.
        */
@@ -20233,6 +20357,12 @@ public final class Catalog {
         return instance.getPageToken();
       }
       /**
+       * <pre>
+       * Pages one group: a group's next_page_token, with types naming exactly
+       * that group's type. With several types it pages only the deprecated
+       * results.
+       * </pre>
+       *
        * <code>string page_token = 4 [json_name = "pageToken"];</code>
        * @return The bytes for pageToken.
        */
@@ -20242,6 +20372,12 @@ public final class Catalog {
         return instance.getPageTokenBytes();
       }
       /**
+       * <pre>
+       * Pages one group: a group's next_page_token, with types naming exactly
+       * that group's type. With several types it pages only the deprecated
+       * results.
+       * </pre>
+       *
        * <code>string page_token = 4 [json_name = "pageToken"];</code>
        * @param value The pageToken to set.
        * @return This builder for chaining.
@@ -20253,6 +20389,12 @@ public final class Catalog {
         return this;
       }
       /**
+       * <pre>
+       * Pages one group: a group's next_page_token, with types naming exactly
+       * that group's type. With several types it pages only the deprecated
+       * results.
+       * </pre>
+       *
        * <code>string page_token = 4 [json_name = "pageToken"];</code>
        * @return This builder for chaining.
        */
@@ -20262,6 +20404,12 @@ public final class Catalog {
         return this;
       }
       /**
+       * <pre>
+       * Pages one group: a group's next_page_token, with types naming exactly
+       * that group's type. With several types it pages only the deprecated
+       * results.
+       * </pre>
+       *
        * <code>string page_token = 4 [json_name = "pageToken"];</code>
        * @param value The bytes for pageToken to set.
        * @return This builder for chaining.
@@ -20390,7 +20538,27 @@ public final class Catalog {
 
     /**
      * <pre>
-     * Higher is better; results come ordered by it.
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     * @return Whether the playlist field is set.
+     */
+    boolean hasPlaylist();
+    /**
+     * <pre>
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     * @return The playlist.
+     */
+    backbeat.playlist.v1.PlaylistOuterClass.Playlist getPlaylist();
+
+    /**
+     * <pre>
+     * Higher is better; results come ordered by it. Scores compare within
+     * one response only.
      * </pre>
      *
      * <code>double score = 4 [json_name = "score"];</code>
@@ -20417,6 +20585,7 @@ public final class Catalog {
       TRACK(1),
       ALBUM(2),
       ARTIST(3),
+      PLAYLIST(5),
       ITEM_NOT_SET(0);
       private final int value;
       private ItemCase(int value) {
@@ -20435,6 +20604,7 @@ public final class Catalog {
           case 1: return TRACK;
           case 2: return ALBUM;
           case 3: return ARTIST;
+          case 5: return PLAYLIST;
           case 0: return ITEM_NOT_SET;
           default: return null;
         }
@@ -20606,11 +20776,82 @@ public final class Catalog {
       }
     }
 
+    public static final int PLAYLIST_FIELD_NUMBER = 5;
+    /**
+     * <pre>
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     */
+    @java.lang.Override
+    public boolean hasPlaylist() {
+      return itemCase_ == 5;
+    }
+    /**
+     * <pre>
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     */
+    @java.lang.Override
+    public backbeat.playlist.v1.PlaylistOuterClass.Playlist getPlaylist() {
+      if (itemCase_ == 5) {
+         return (backbeat.playlist.v1.PlaylistOuterClass.Playlist) item_;
+      }
+      return backbeat.playlist.v1.PlaylistOuterClass.Playlist.getDefaultInstance();
+    }
+    /**
+     * <pre>
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     */
+    private void setPlaylist(backbeat.playlist.v1.PlaylistOuterClass.Playlist value) {
+      java.util.Objects.requireNonNull(value);
+      item_ = value;
+      itemCase_ = 5;
+    }
+    /**
+     * <pre>
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     */
+    private void mergePlaylist(backbeat.playlist.v1.PlaylistOuterClass.Playlist value) {
+      java.util.Objects.requireNonNull(value);
+      if (itemCase_ == 5 &&
+          item_ != backbeat.playlist.v1.PlaylistOuterClass.Playlist.getDefaultInstance()) {
+        item_ = backbeat.playlist.v1.PlaylistOuterClass.Playlist.newBuilder((backbeat.playlist.v1.PlaylistOuterClass.Playlist) item_)
+            .mergeFrom(value).buildPartial();
+      } else {
+        item_ = value;
+      }
+      itemCase_ = 5;
+    }
+    /**
+     * <pre>
+     * Only ever a public playlist.
+     * </pre>
+     *
+     * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+     */
+    private void clearPlaylist() {
+      if (itemCase_ == 5) {
+        itemCase_ = 0;
+        item_ = null;
+      }
+    }
+
     public static final int SCORE_FIELD_NUMBER = 4;
     private double score_;
     /**
      * <pre>
-     * Higher is better; results come ordered by it.
+     * Higher is better; results come ordered by it. Scores compare within
+     * one response only.
      * </pre>
      *
      * <code>double score = 4 [json_name = "score"];</code>
@@ -20622,7 +20863,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Higher is better; results come ordered by it.
+     * Higher is better; results come ordered by it. Scores compare within
+     * one response only.
      * </pre>
      *
      * <code>double score = 4 [json_name = "score"];</code>
@@ -20634,7 +20876,8 @@ public final class Catalog {
     }
     /**
      * <pre>
-     * Higher is better; results come ordered by it.
+     * Higher is better; results come ordered by it. Scores compare within
+     * one response only.
      * </pre>
      *
      * <code>double score = 4 [json_name = "score"];</code>
@@ -20899,7 +21142,80 @@ public final class Catalog {
 
       /**
        * <pre>
-       * Higher is better; results come ordered by it.
+       * Only ever a public playlist.
+       * </pre>
+       *
+       * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+       */
+      @java.lang.Override
+      public boolean hasPlaylist() {
+        return instance.hasPlaylist();
+      }
+      /**
+       * <pre>
+       * Only ever a public playlist.
+       * </pre>
+       *
+       * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+       */
+      @java.lang.Override
+      public backbeat.playlist.v1.PlaylistOuterClass.Playlist getPlaylist() {
+        return instance.getPlaylist();
+      }
+      /**
+       * <pre>
+       * Only ever a public playlist.
+       * </pre>
+       *
+       * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+       */
+      public Builder setPlaylist(backbeat.playlist.v1.PlaylistOuterClass.Playlist value) {
+        copyOnWrite();
+        instance.setPlaylist(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * Only ever a public playlist.
+       * </pre>
+       *
+       * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+       */
+      public Builder setPlaylist(
+          backbeat.playlist.v1.PlaylistOuterClass.Playlist.Builder builderForValue) {
+        copyOnWrite();
+        instance.setPlaylist(builderForValue.build());
+        return this;
+      }
+      /**
+       * <pre>
+       * Only ever a public playlist.
+       * </pre>
+       *
+       * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+       */
+      public Builder mergePlaylist(backbeat.playlist.v1.PlaylistOuterClass.Playlist value) {
+        copyOnWrite();
+        instance.mergePlaylist(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * Only ever a public playlist.
+       * </pre>
+       *
+       * <code>.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];</code>
+       */
+      public Builder clearPlaylist() {
+        copyOnWrite();
+        instance.clearPlaylist();
+        return this;
+      }
+
+      /**
+       * <pre>
+       * Higher is better; results come ordered by it. Scores compare within
+       * one response only.
        * </pre>
        *
        * <code>double score = 4 [json_name = "score"];</code>
@@ -20911,7 +21227,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Higher is better; results come ordered by it.
+       * Higher is better; results come ordered by it. Scores compare within
+       * one response only.
        * </pre>
        *
        * <code>double score = 4 [json_name = "score"];</code>
@@ -20925,7 +21242,8 @@ public final class Catalog {
       }
       /**
        * <pre>
-       * Higher is better; results come ordered by it.
+       * Higher is better; results come ordered by it. Scores compare within
+       * one response only.
        * </pre>
        *
        * <code>double score = 4 [json_name = "score"];</code>
@@ -20959,10 +21277,11 @@ public final class Catalog {
               backbeat.catalog.v1.Catalog.Album.class,
               backbeat.catalog.v1.Catalog.Artist.class,
               "score_",
+              backbeat.playlist.v1.PlaylistOuterClass.Playlist.class,
             };
             java.lang.String info =
-                "\u0000\u0004\u0001\u0000\u0001\u0004\u0004\u0000\u0000\u0000\u0001<\u0000\u0002<" +
-                "\u0000\u0003<\u0000\u0004\u0000";
+                "\u0000\u0005\u0001\u0000\u0001\u0005\u0005\u0000\u0000\u0000\u0001<\u0000\u0002<" +
+                "\u0000\u0003<\u0000\u0004\u0000\u0005<\u0000";
             return newMessageInfo(DEFAULT_INSTANCE, info, objects);
         }
         case GET_DEFAULT_INSTANCE: {
@@ -21017,80 +21336,148 @@ public final class Catalog {
     }
   }
 
-  public interface SearchResponseOrBuilder extends
-      // @@protoc_insertion_point(interface_extends:backbeat.catalog.v1.SearchResponse)
+  public interface SearchGroupOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.catalog.v1.SearchGroup)
       com.google.protobuf.MessageLiteOrBuilder {
 
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     * @return The enum numeric value on the wire for type.
+     */
+    int getTypeValue();
+    /**
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     * @return The type.
+     */
+    backbeat.catalog.v1.Catalog.ItemType getType();
+
+    /**
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     java.util.List<backbeat.catalog.v1.Catalog.SearchResult> 
         getResultsList();
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     backbeat.catalog.v1.Catalog.SearchResult getResults(int index);
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     int getResultsCount();
 
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      * @return The nextPageToken.
      */
     java.lang.String getNextPageToken();
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      * @return The bytes for nextPageToken.
      */
     com.google.protobuf.ByteString
         getNextPageTokenBytes();
   }
   /**
-   * Protobuf type {@code backbeat.catalog.v1.SearchResponse}
+   * <pre>
+   * SearchGroup is one type's page of results, best first.
+   * </pre>
+   *
+   * Protobuf type {@code backbeat.catalog.v1.SearchGroup}
    */
-  public  static final class SearchResponse extends
+  public  static final class SearchGroup extends
       com.google.protobuf.GeneratedMessageLite<
-          SearchResponse, SearchResponse.Builder> implements
-      // @@protoc_insertion_point(message_implements:backbeat.catalog.v1.SearchResponse)
-      SearchResponseOrBuilder {
-    private SearchResponse() {
+          SearchGroup, SearchGroup.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.catalog.v1.SearchGroup)
+      SearchGroupOrBuilder {
+    private SearchGroup() {
       results_ = emptyProtobufList();
       nextPageToken_ = "";
     }
-    public static final int RESULTS_FIELD_NUMBER = 1;
+    public static final int TYPE_FIELD_NUMBER = 1;
+    private int type_;
+    /**
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     * @return The enum numeric value on the wire for type.
+     */
+    @java.lang.Override
+    public int getTypeValue() {
+      return type_;
+    }
+    /**
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     * @return The type.
+     */
+    @java.lang.Override
+    public backbeat.catalog.v1.Catalog.ItemType getType() {
+      backbeat.catalog.v1.Catalog.ItemType result = backbeat.catalog.v1.Catalog.ItemType.forNumber(type_);
+      return result == null ? backbeat.catalog.v1.Catalog.ItemType.UNRECOGNIZED : result;
+    }
+    /**
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     * @param value The enum numeric value on the wire for type to set.
+     */
+    private void setTypeValue(int value) {
+        type_ = value;
+    }
+    /**
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     * @param value The type to set.
+     * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+     */
+    private void setType(backbeat.catalog.v1.Catalog.ItemType value) {
+      type_ = value.getNumber();
+
+    }
+    /**
+     * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+     */
+    private void clearType() {
+
+      type_ = 0;
+    }
+
+    public static final int RESULTS_FIELD_NUMBER = 2;
     private com.google.protobuf.Internal.ProtobufList<backbeat.catalog.v1.Catalog.SearchResult> results_;
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     @java.lang.Override
     public java.util.List<backbeat.catalog.v1.Catalog.SearchResult> getResultsList() {
       return results_;
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     public java.util.List<? extends backbeat.catalog.v1.Catalog.SearchResultOrBuilder> 
         getResultsOrBuilderList() {
       return results_;
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     @java.lang.Override
     public int getResultsCount() {
       return results_.size();
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     @java.lang.Override
     public backbeat.catalog.v1.Catalog.SearchResult getResults(int index) {
       return results_.get(index);
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     public backbeat.catalog.v1.Catalog.SearchResultOrBuilder getResultsOrBuilder(
         int index) {
@@ -21105,7 +21492,7 @@ public final class Catalog {
     }
 
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     private void setResults(
         int index, backbeat.catalog.v1.Catalog.SearchResult value) {
@@ -21114,7 +21501,7 @@ public final class Catalog {
       results_.set(index, value);
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     private void addResults(backbeat.catalog.v1.Catalog.SearchResult value) {
       java.util.Objects.requireNonNull(value);
@@ -21122,7 +21509,7 @@ public final class Catalog {
       results_.add(value);
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     private void addResults(
         int index, backbeat.catalog.v1.Catalog.SearchResult value) {
@@ -21131,7 +21518,7 @@ public final class Catalog {
       results_.add(index, value);
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     private void addAllResults(
         java.lang.Iterable<? extends backbeat.catalog.v1.Catalog.SearchResult> values) {
@@ -21140,23 +21527,28 @@ public final class Catalog {
           values, results_);
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     private void clearResults() {
       results_ = emptyProtobufList();
     }
     /**
-     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
      */
     private void removeResults(int index) {
       ensureResultsIsMutable();
       results_.remove(index);
     }
 
-    public static final int NEXT_PAGE_TOKEN_FIELD_NUMBER = 2;
+    public static final int NEXT_PAGE_TOKEN_FIELD_NUMBER = 3;
     private java.lang.String nextPageToken_;
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      * @return The nextPageToken.
      */
     @java.lang.Override
@@ -21164,7 +21556,12 @@ public final class Catalog {
       return nextPageToken_;
     }
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      * @return The bytes for nextPageToken.
      */
     @java.lang.Override
@@ -21173,7 +21570,12 @@ public final class Catalog {
       return com.google.protobuf.ByteString.copyFromUtf8(nextPageToken_);
     }
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      * @param value The nextPageToken to set.
      */
     private void setNextPageToken(
@@ -21183,14 +21585,24 @@ public final class Catalog {
       nextPageToken_ = value;
     }
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      */
     private void clearNextPageToken() {
 
       nextPageToken_ = getDefaultInstance().getNextPageToken();
     }
     /**
-     * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+     * <pre>
+     * Pass it as page_token, with types = [type], for the group's next page;
+     * empty at the end.
+     * </pre>
+     *
+     * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
      * @param value The bytes for nextPageToken to set.
      */
     private void setNextPageTokenBytes(
@@ -21198,6 +21610,1019 @@ public final class Catalog {
       checkByteStringIsUtf8(value);
       nextPageToken_ = value.toStringUtf8();
 
+    }
+
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        java.nio.ByteBuffer data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        java.nio.ByteBuffer data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        com.google.protobuf.ByteString data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        com.google.protobuf.ByteString data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(byte[] data)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        byte[] data,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws com.google.protobuf.InvalidProtocolBufferException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, data, extensionRegistry);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseDelimitedFrom(java.io.InputStream input)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input);
+    }
+
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseDelimitedFrom(
+        java.io.InputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return parseDelimitedFrom(DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        com.google.protobuf.CodedInputStream input)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input);
+    }
+    public static backbeat.catalog.v1.Catalog.SearchGroup parseFrom(
+        com.google.protobuf.CodedInputStream input,
+        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageLite.parseFrom(
+          DEFAULT_INSTANCE, input, extensionRegistry);
+    }
+
+    public static Builder newBuilder() {
+      return (Builder) DEFAULT_INSTANCE.createBuilder();
+    }
+    public static Builder newBuilder(backbeat.catalog.v1.Catalog.SearchGroup prototype) {
+      return DEFAULT_INSTANCE.createBuilder(prototype);
+    }
+
+    /**
+     * <pre>
+     * SearchGroup is one type's page of results, best first.
+     * </pre>
+     *
+     * Protobuf type {@code backbeat.catalog.v1.SearchGroup}
+     */
+    public static final class Builder extends
+        com.google.protobuf.GeneratedMessageLite.Builder<
+          backbeat.catalog.v1.Catalog.SearchGroup, Builder> implements
+        // @@protoc_insertion_point(builder_implements:backbeat.catalog.v1.SearchGroup)
+        backbeat.catalog.v1.Catalog.SearchGroupOrBuilder {
+      // Construct using backbeat.catalog.v1.Catalog.SearchGroup.newBuilder()
+      private Builder() {
+        super(DEFAULT_INSTANCE);
+      }
+
+
+      /**
+       * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+       * @return The enum numeric value on the wire for type.
+       */
+      @java.lang.Override
+      public int getTypeValue() {
+        return instance.getTypeValue();
+      }
+      /**
+       * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+       * @param value The type to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setTypeValue(int value) {
+        copyOnWrite();
+        instance.setTypeValue(value);
+        return this;
+      }
+      /**
+       * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+       * @return The type.
+       */
+      @java.lang.Override
+      public backbeat.catalog.v1.Catalog.ItemType getType() {
+        return instance.getType();
+      }
+      /**
+       * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+       * @param value The enum numeric value on the wire for type to set.
+       * @return This builder for chaining.
+       */
+      public Builder setType(backbeat.catalog.v1.Catalog.ItemType value) {
+        copyOnWrite();
+        instance.setType(value);
+        return this;
+      }
+      /**
+       * <code>.backbeat.catalog.v1.ItemType type = 1 [json_name = "type"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearType() {
+        copyOnWrite();
+        instance.clearType();
+        return this;
+      }
+
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      @java.lang.Override
+      public java.util.List<backbeat.catalog.v1.Catalog.SearchResult> getResultsList() {
+        return java.util.Collections.unmodifiableList(
+            instance.getResultsList());
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      @java.lang.Override
+      public int getResultsCount() {
+        return instance.getResultsCount();
+      }/**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      @java.lang.Override
+      public backbeat.catalog.v1.Catalog.SearchResult getResults(int index) {
+        return instance.getResults(index);
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder setResults(
+          int index, backbeat.catalog.v1.Catalog.SearchResult value) {
+        copyOnWrite();
+        instance.setResults(index, value);
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder setResults(
+          int index, backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
+        copyOnWrite();
+        instance.setResults(index,
+            builderForValue.build());
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder addResults(backbeat.catalog.v1.Catalog.SearchResult value) {
+        copyOnWrite();
+        instance.addResults(value);
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder addResults(
+          int index, backbeat.catalog.v1.Catalog.SearchResult value) {
+        copyOnWrite();
+        instance.addResults(index, value);
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder addResults(
+          backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
+        copyOnWrite();
+        instance.addResults(builderForValue.build());
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder addResults(
+          int index, backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
+        copyOnWrite();
+        instance.addResults(index,
+            builderForValue.build());
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder addAllResults(
+          java.lang.Iterable<? extends backbeat.catalog.v1.Catalog.SearchResult> values) {
+        copyOnWrite();
+        instance.addAllResults(values);
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder clearResults() {
+        copyOnWrite();
+        instance.clearResults();
+        return this;
+      }
+      /**
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 2 [json_name = "results"];</code>
+       */
+      public Builder removeResults(int index) {
+        copyOnWrite();
+        instance.removeResults(index);
+        return this;
+      }
+
+      /**
+       * <pre>
+       * Pass it as page_token, with types = [type], for the group's next page;
+       * empty at the end.
+       * </pre>
+       *
+       * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
+       * @return The nextPageToken.
+       */
+      @java.lang.Override
+      public java.lang.String getNextPageToken() {
+        return instance.getNextPageToken();
+      }
+      /**
+       * <pre>
+       * Pass it as page_token, with types = [type], for the group's next page;
+       * empty at the end.
+       * </pre>
+       *
+       * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
+       * @return The bytes for nextPageToken.
+       */
+      @java.lang.Override
+      public com.google.protobuf.ByteString
+          getNextPageTokenBytes() {
+        return instance.getNextPageTokenBytes();
+      }
+      /**
+       * <pre>
+       * Pass it as page_token, with types = [type], for the group's next page;
+       * empty at the end.
+       * </pre>
+       *
+       * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
+       * @param value The nextPageToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setNextPageToken(
+          java.lang.String value) {
+        copyOnWrite();
+        instance.setNextPageToken(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * Pass it as page_token, with types = [type], for the group's next page;
+       * empty at the end.
+       * </pre>
+       *
+       * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearNextPageToken() {
+        copyOnWrite();
+        instance.clearNextPageToken();
+        return this;
+      }
+      /**
+       * <pre>
+       * Pass it as page_token, with types = [type], for the group's next page;
+       * empty at the end.
+       * </pre>
+       *
+       * <code>string next_page_token = 3 [json_name = "nextPageToken"];</code>
+       * @param value The bytes for nextPageToken to set.
+       * @return This builder for chaining.
+       */
+      public Builder setNextPageTokenBytes(
+          com.google.protobuf.ByteString value) {
+        copyOnWrite();
+        instance.setNextPageTokenBytes(value);
+        return this;
+      }
+
+      // @@protoc_insertion_point(builder_scope:backbeat.catalog.v1.SearchGroup)
+    }
+    @java.lang.Override
+    @java.lang.SuppressWarnings({"ThrowNull"})
+    protected final java.lang.Object dynamicMethod(
+        com.google.protobuf.GeneratedMessageLite.MethodToInvoke method,
+        java.lang.Object arg0, java.lang.Object arg1) {
+      switch (method) {
+        case NEW_MUTABLE_INSTANCE: {
+          return new backbeat.catalog.v1.Catalog.SearchGroup();
+        }
+        case NEW_BUILDER: {
+          return new Builder();
+        }
+        case BUILD_MESSAGE_INFO: {
+            java.lang.Object[] objects = new java.lang.Object[] {
+              "type_",
+              "results_",
+              backbeat.catalog.v1.Catalog.SearchResult.class,
+              "nextPageToken_",
+            };
+            java.lang.String info =
+                "\u0000\u0003\u0000\u0000\u0001\u0003\u0003\u0000\u0001\u0000\u0001\f\u0002\u001b" +
+                "\u0003\u0208";
+            return newMessageInfo(DEFAULT_INSTANCE, info, objects);
+        }
+        case GET_DEFAULT_INSTANCE: {
+          return DEFAULT_INSTANCE;
+        }
+        case GET_PARSER: {
+          com.google.protobuf.Parser<backbeat.catalog.v1.Catalog.SearchGroup> parser = PARSER;
+          if (parser == null) {
+            synchronized (backbeat.catalog.v1.Catalog.SearchGroup.class) {
+              parser = PARSER;
+              if (parser == null) {
+                parser =
+                    new DefaultInstanceBasedParser<backbeat.catalog.v1.Catalog.SearchGroup>(
+                        DEFAULT_INSTANCE);
+                PARSER = parser;
+              }
+            }
+          }
+          return parser;
+        }
+        case GET_MEMOIZED_IS_INITIALIZED: {
+          return (byte) 1;
+        }
+        // SET_MEMOIZED_IS_INITIALIZED is never called for this message.
+        // So it can do anything. Combine with default case for smaller codegen.
+        case SET_MEMOIZED_IS_INITIALIZED:
+      }
+      // Should never happen. Generates tight code to throw an exception.
+      throw null;
+    }
+
+
+    // @@protoc_insertion_point(class_scope:backbeat.catalog.v1.SearchGroup)
+    private static final backbeat.catalog.v1.Catalog.SearchGroup DEFAULT_INSTANCE;
+    static {
+      SearchGroup defaultInstance = new SearchGroup();
+      // New instances are implicitly immutable so no need to make
+      // immutable.
+      DEFAULT_INSTANCE = defaultInstance;
+      com.google.protobuf.GeneratedMessageLite.registerDefaultInstance(
+        SearchGroup.class, defaultInstance);
+    }
+
+    public static backbeat.catalog.v1.Catalog.SearchGroup getDefaultInstance() {
+      return DEFAULT_INSTANCE;
+    }
+
+    private static volatile com.google.protobuf.Parser<SearchGroup> PARSER;
+
+    public static com.google.protobuf.Parser<SearchGroup> parser() {
+      return DEFAULT_INSTANCE.getParserForType();
+    }
+  }
+
+  public interface SearchResponseOrBuilder extends
+      // @@protoc_insertion_point(interface_extends:backbeat.catalog.v1.SearchResponse)
+      com.google.protobuf.MessageLiteOrBuilder {
+
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Deprecated java.util.List<backbeat.catalog.v1.Catalog.SearchResult> 
+        getResultsList();
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Deprecated backbeat.catalog.v1.Catalog.SearchResult getResults(int index);
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Deprecated int getResultsCount();
+
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+     *     See backbeat/catalog/v1/catalog.proto;l=375
+     * @return The nextPageToken.
+     */
+    @java.lang.Deprecated java.lang.String getNextPageToken();
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+     *     See backbeat/catalog/v1/catalog.proto;l=375
+     * @return The bytes for nextPageToken.
+     */
+    @java.lang.Deprecated com.google.protobuf.ByteString
+        getNextPageTokenBytes();
+
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     * @return Whether the topResult field is set.
+     */
+    boolean hasTopResult();
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     * @return The topResult.
+     */
+    backbeat.catalog.v1.Catalog.SearchResult getTopResult();
+
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    java.util.List<backbeat.catalog.v1.Catalog.SearchGroup> 
+        getGroupsList();
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    backbeat.catalog.v1.Catalog.SearchGroup getGroups(int index);
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    int getGroupsCount();
+  }
+  /**
+   * Protobuf type {@code backbeat.catalog.v1.SearchResponse}
+   */
+  public  static final class SearchResponse extends
+      com.google.protobuf.GeneratedMessageLite<
+          SearchResponse, SearchResponse.Builder> implements
+      // @@protoc_insertion_point(message_implements:backbeat.catalog.v1.SearchResponse)
+      SearchResponseOrBuilder {
+    private SearchResponse() {
+      results_ = emptyProtobufList();
+      nextPageToken_ = "";
+      groups_ = emptyProtobufList();
+    }
+    private int bitField0_;
+    public static final int RESULTS_FIELD_NUMBER = 1;
+    private com.google.protobuf.Internal.ProtobufList<backbeat.catalog.v1.Catalog.SearchResult> results_;
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Override
+    @java.lang.Deprecated public java.util.List<backbeat.catalog.v1.Catalog.SearchResult> getResultsList() {
+      return results_;
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Deprecated public java.util.List<? extends backbeat.catalog.v1.Catalog.SearchResultOrBuilder> 
+        getResultsOrBuilderList() {
+      return results_;
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Override
+    @java.lang.Deprecated public int getResultsCount() {
+      return results_.size();
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Override
+    @java.lang.Deprecated public backbeat.catalog.v1.Catalog.SearchResult getResults(int index) {
+      return results_.get(index);
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    @java.lang.Deprecated public backbeat.catalog.v1.Catalog.SearchResultOrBuilder getResultsOrBuilder(
+        int index) {
+      return results_.get(index);
+    }
+    private void ensureResultsIsMutable() {
+      com.google.protobuf.Internal.ProtobufList<backbeat.catalog.v1.Catalog.SearchResult> tmp = results_;
+      if (!tmp.isModifiable()) {
+        results_ =
+            com.google.protobuf.GeneratedMessageLite.mutableCopy(tmp);
+       }
+    }
+
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    private void setResults(
+        int index, backbeat.catalog.v1.Catalog.SearchResult value) {
+      java.util.Objects.requireNonNull(value);
+      ensureResultsIsMutable();
+      results_.set(index, value);
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    private void addResults(backbeat.catalog.v1.Catalog.SearchResult value) {
+      java.util.Objects.requireNonNull(value);
+      ensureResultsIsMutable();
+      results_.add(value);
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    private void addResults(
+        int index, backbeat.catalog.v1.Catalog.SearchResult value) {
+      java.util.Objects.requireNonNull(value);
+      ensureResultsIsMutable();
+      results_.add(index, value);
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    private void addAllResults(
+        java.lang.Iterable<? extends backbeat.catalog.v1.Catalog.SearchResult> values) {
+      ensureResultsIsMutable();
+      com.google.protobuf.AbstractMessageLite.addAll(
+          values, results_);
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    private void clearResults() {
+      results_ = emptyProtobufList();
+    }
+    /**
+     * <pre>
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
+     */
+    private void removeResults(int index) {
+      ensureResultsIsMutable();
+      results_.remove(index);
+    }
+
+    public static final int NEXT_PAGE_TOKEN_FIELD_NUMBER = 2;
+    private java.lang.String nextPageToken_;
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+     *     See backbeat/catalog/v1/catalog.proto;l=375
+     * @return The nextPageToken.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated public java.lang.String getNextPageToken() {
+      return nextPageToken_;
+    }
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+     *     See backbeat/catalog/v1/catalog.proto;l=375
+     * @return The bytes for nextPageToken.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated public com.google.protobuf.ByteString
+        getNextPageTokenBytes() {
+      return com.google.protobuf.ByteString.copyFromUtf8(nextPageToken_);
+    }
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     * @param value The nextPageToken to set.
+     */
+    private void setNextPageToken(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+
+      nextPageToken_ = value;
+    }
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     */
+    private void clearNextPageToken() {
+
+      nextPageToken_ = getDefaultInstance().getNextPageToken();
+    }
+    /**
+     * <pre>
+     * Deprecated: pages results.
+     * </pre>
+     *
+     * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+     * @param value The bytes for nextPageToken to set.
+     */
+    private void setNextPageTokenBytes(
+        com.google.protobuf.ByteString value) {
+      checkByteStringIsUtf8(value);
+      nextPageToken_ = value.toStringUtf8();
+
+    }
+
+    public static final int TOP_RESULT_FIELD_NUMBER = 3;
+    private backbeat.catalog.v1.Catalog.SearchResult topResult_;
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     */
+    @java.lang.Override
+    public boolean hasTopResult() {
+      return ((bitField0_ & 0x00000001) != 0);
+    }
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     */
+    @java.lang.Override
+    public backbeat.catalog.v1.Catalog.SearchResult getTopResult() {
+      return topResult_ == null ? backbeat.catalog.v1.Catalog.SearchResult.getDefaultInstance() : topResult_;
+    }
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     */
+    private void setTopResult(backbeat.catalog.v1.Catalog.SearchResult value) {
+      java.util.Objects.requireNonNull(value);
+      topResult_ = value;
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     */
+    @java.lang.SuppressWarnings("ReferenceEquality")
+    private void mergeTopResult(backbeat.catalog.v1.Catalog.SearchResult value) {
+      java.util.Objects.requireNonNull(value);
+      if (topResult_ != null &&
+          topResult_ != backbeat.catalog.v1.Catalog.SearchResult.getDefaultInstance()) {
+        topResult_ =
+          backbeat.catalog.v1.Catalog.SearchResult.newBuilder(topResult_).mergeFrom(value).buildPartial();
+      } else {
+        topResult_ = value;
+      }
+      bitField0_ |= 0x00000001;
+    }
+    /**
+     * <pre>
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * </pre>
+     *
+     * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+     */
+    private void clearTopResult() {
+      topResult_ = null;
+      bitField0_ = (bitField0_ & ~0x00000001);
+    }
+
+    public static final int GROUPS_FIELD_NUMBER = 4;
+    private com.google.protobuf.Internal.ProtobufList<backbeat.catalog.v1.Catalog.SearchGroup> groups_;
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    @java.lang.Override
+    public java.util.List<backbeat.catalog.v1.Catalog.SearchGroup> getGroupsList() {
+      return groups_;
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    public java.util.List<? extends backbeat.catalog.v1.Catalog.SearchGroupOrBuilder> 
+        getGroupsOrBuilderList() {
+      return groups_;
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    @java.lang.Override
+    public int getGroupsCount() {
+      return groups_.size();
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    @java.lang.Override
+    public backbeat.catalog.v1.Catalog.SearchGroup getGroups(int index) {
+      return groups_.get(index);
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    public backbeat.catalog.v1.Catalog.SearchGroupOrBuilder getGroupsOrBuilder(
+        int index) {
+      return groups_.get(index);
+    }
+    private void ensureGroupsIsMutable() {
+      com.google.protobuf.Internal.ProtobufList<backbeat.catalog.v1.Catalog.SearchGroup> tmp = groups_;
+      if (!tmp.isModifiable()) {
+        groups_ =
+            com.google.protobuf.GeneratedMessageLite.mutableCopy(tmp);
+       }
+    }
+
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    private void setGroups(
+        int index, backbeat.catalog.v1.Catalog.SearchGroup value) {
+      java.util.Objects.requireNonNull(value);
+      ensureGroupsIsMutable();
+      groups_.set(index, value);
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    private void addGroups(backbeat.catalog.v1.Catalog.SearchGroup value) {
+      java.util.Objects.requireNonNull(value);
+      ensureGroupsIsMutable();
+      groups_.add(value);
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    private void addGroups(
+        int index, backbeat.catalog.v1.Catalog.SearchGroup value) {
+      java.util.Objects.requireNonNull(value);
+      ensureGroupsIsMutable();
+      groups_.add(index, value);
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    private void addAllGroups(
+        java.lang.Iterable<? extends backbeat.catalog.v1.Catalog.SearchGroup> values) {
+      ensureGroupsIsMutable();
+      com.google.protobuf.AbstractMessageLite.addAll(
+          values, groups_);
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    private void clearGroups() {
+      groups_ = emptyProtobufList();
+    }
+    /**
+     * <pre>
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * </pre>
+     *
+     * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+     */
+    private void removeGroups(int index) {
+      ensureGroupsIsMutable();
+      groups_.remove(index);
     }
 
     public static backbeat.catalog.v1.Catalog.SearchResponse parseFrom(
@@ -21298,39 +22723,69 @@ public final class Catalog {
 
 
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
       @java.lang.Override
-      public java.util.List<backbeat.catalog.v1.Catalog.SearchResult> getResultsList() {
+      @java.lang.Deprecated public java.util.List<backbeat.catalog.v1.Catalog.SearchResult> getResultsList() {
         return java.util.Collections.unmodifiableList(
             instance.getResultsList());
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
       @java.lang.Override
-      public int getResultsCount() {
+      @java.lang.Deprecated public int getResultsCount() {
         return instance.getResultsCount();
       }/**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
       @java.lang.Override
-      public backbeat.catalog.v1.Catalog.SearchResult getResults(int index) {
+      @java.lang.Deprecated public backbeat.catalog.v1.Catalog.SearchResult getResults(int index) {
         return instance.getResults(index);
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder setResults(
+      @java.lang.Deprecated public Builder setResults(
           int index, backbeat.catalog.v1.Catalog.SearchResult value) {
         copyOnWrite();
         instance.setResults(index, value);
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder setResults(
+      @java.lang.Deprecated public Builder setResults(
           int index, backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
         copyOnWrite();
         instance.setResults(index,
@@ -21338,35 +22793,59 @@ public final class Catalog {
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder addResults(backbeat.catalog.v1.Catalog.SearchResult value) {
+      @java.lang.Deprecated public Builder addResults(backbeat.catalog.v1.Catalog.SearchResult value) {
         copyOnWrite();
         instance.addResults(value);
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder addResults(
+      @java.lang.Deprecated public Builder addResults(
           int index, backbeat.catalog.v1.Catalog.SearchResult value) {
         copyOnWrite();
         instance.addResults(index, value);
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder addResults(
+      @java.lang.Deprecated public Builder addResults(
           backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
         copyOnWrite();
         instance.addResults(builderForValue.build());
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder addResults(
+      @java.lang.Deprecated public Builder addResults(
           int index, backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
         copyOnWrite();
         instance.addResults(index,
@@ -21374,77 +22853,394 @@ public final class Catalog {
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder addAllResults(
+      @java.lang.Deprecated public Builder addAllResults(
           java.lang.Iterable<? extends backbeat.catalog.v1.Catalog.SearchResult> values) {
         copyOnWrite();
         instance.addAllResults(values);
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder clearResults() {
+      @java.lang.Deprecated public Builder clearResults() {
         copyOnWrite();
         instance.clearResults();
         return this;
       }
       /**
-       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];</code>
+       * <pre>
+       * Deprecated: one list mixing artists, albums and tracks (never
+       * playlists unless types names them), for clients written before the
+       * groups; read top_result and groups instead.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];</code>
        */
-      public Builder removeResults(int index) {
+      @java.lang.Deprecated public Builder removeResults(int index) {
         copyOnWrite();
         instance.removeResults(index);
         return this;
       }
 
       /**
-       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * <pre>
+       * Deprecated: pages results.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+       * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+       *     See backbeat/catalog/v1/catalog.proto;l=375
        * @return The nextPageToken.
        */
       @java.lang.Override
-      public java.lang.String getNextPageToken() {
+      @java.lang.Deprecated public java.lang.String getNextPageToken() {
         return instance.getNextPageToken();
       }
       /**
-       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * <pre>
+       * Deprecated: pages results.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+       * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+       *     See backbeat/catalog/v1/catalog.proto;l=375
        * @return The bytes for nextPageToken.
        */
       @java.lang.Override
-      public com.google.protobuf.ByteString
+      @java.lang.Deprecated public com.google.protobuf.ByteString
           getNextPageTokenBytes() {
         return instance.getNextPageTokenBytes();
       }
       /**
-       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * <pre>
+       * Deprecated: pages results.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+       * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+       *     See backbeat/catalog/v1/catalog.proto;l=375
        * @param value The nextPageToken to set.
        * @return This builder for chaining.
        */
-      public Builder setNextPageToken(
+      @java.lang.Deprecated public Builder setNextPageToken(
           java.lang.String value) {
         copyOnWrite();
         instance.setNextPageToken(value);
         return this;
       }
       /**
-       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * <pre>
+       * Deprecated: pages results.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+       * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+       *     See backbeat/catalog/v1/catalog.proto;l=375
        * @return This builder for chaining.
        */
-      public Builder clearNextPageToken() {
+      @java.lang.Deprecated public Builder clearNextPageToken() {
         copyOnWrite();
         instance.clearNextPageToken();
         return this;
       }
       /**
-       * <code>string next_page_token = 2 [json_name = "nextPageToken"];</code>
+       * <pre>
+       * Deprecated: pages results.
+       * </pre>
+       *
+       * <code>string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];</code>
+       * @deprecated backbeat.catalog.v1.SearchResponse.next_page_token is deprecated.
+       *     See backbeat/catalog/v1/catalog.proto;l=375
        * @param value The bytes for nextPageToken to set.
        * @return This builder for chaining.
        */
-      public Builder setNextPageTokenBytes(
+      @java.lang.Deprecated public Builder setNextPageTokenBytes(
           com.google.protobuf.ByteString value) {
         copyOnWrite();
         instance.setNextPageTokenBytes(value);
+        return this;
+      }
+
+      /**
+       * <pre>
+       * The single best match, on a first page only: an artist whose whole
+       * name is the query if there is one, else the best scored first result
+       * of any group (on a tie, the earlier group). Unset when nothing matches.
+       * </pre>
+       *
+       * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+       */
+      @java.lang.Override
+      public boolean hasTopResult() {
+        return instance.hasTopResult();
+      }
+      /**
+       * <pre>
+       * The single best match, on a first page only: an artist whose whole
+       * name is the query if there is one, else the best scored first result
+       * of any group (on a tie, the earlier group). Unset when nothing matches.
+       * </pre>
+       *
+       * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+       */
+      @java.lang.Override
+      public backbeat.catalog.v1.Catalog.SearchResult getTopResult() {
+        return instance.getTopResult();
+      }
+      /**
+       * <pre>
+       * The single best match, on a first page only: an artist whose whole
+       * name is the query if there is one, else the best scored first result
+       * of any group (on a tie, the earlier group). Unset when nothing matches.
+       * </pre>
+       *
+       * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+       */
+      public Builder setTopResult(backbeat.catalog.v1.Catalog.SearchResult value) {
+        copyOnWrite();
+        instance.setTopResult(value);
+        return this;
+        }
+      /**
+       * <pre>
+       * The single best match, on a first page only: an artist whose whole
+       * name is the query if there is one, else the best scored first result
+       * of any group (on a tie, the earlier group). Unset when nothing matches.
+       * </pre>
+       *
+       * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+       */
+      public Builder setTopResult(
+          backbeat.catalog.v1.Catalog.SearchResult.Builder builderForValue) {
+        copyOnWrite();
+        instance.setTopResult(builderForValue.build());
+        return this;
+      }
+      /**
+       * <pre>
+       * The single best match, on a first page only: an artist whose whole
+       * name is the query if there is one, else the best scored first result
+       * of any group (on a tie, the earlier group). Unset when nothing matches.
+       * </pre>
+       *
+       * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+       */
+      public Builder mergeTopResult(backbeat.catalog.v1.Catalog.SearchResult value) {
+        copyOnWrite();
+        instance.mergeTopResult(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * The single best match, on a first page only: an artist whose whole
+       * name is the query if there is one, else the best scored first result
+       * of any group (on a tie, the earlier group). Unset when nothing matches.
+       * </pre>
+       *
+       * <code>.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];</code>
+       */
+      public Builder clearTopResult() {  copyOnWrite();
+        instance.clearTopResult();
+        return this;
+      }
+
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      @java.lang.Override
+      public java.util.List<backbeat.catalog.v1.Catalog.SearchGroup> getGroupsList() {
+        return java.util.Collections.unmodifiableList(
+            instance.getGroupsList());
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      @java.lang.Override
+      public int getGroupsCount() {
+        return instance.getGroupsCount();
+      }/**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      @java.lang.Override
+      public backbeat.catalog.v1.Catalog.SearchGroup getGroups(int index) {
+        return instance.getGroups(index);
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder setGroups(
+          int index, backbeat.catalog.v1.Catalog.SearchGroup value) {
+        copyOnWrite();
+        instance.setGroups(index, value);
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder setGroups(
+          int index, backbeat.catalog.v1.Catalog.SearchGroup.Builder builderForValue) {
+        copyOnWrite();
+        instance.setGroups(index,
+            builderForValue.build());
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder addGroups(backbeat.catalog.v1.Catalog.SearchGroup value) {
+        copyOnWrite();
+        instance.addGroups(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder addGroups(
+          int index, backbeat.catalog.v1.Catalog.SearchGroup value) {
+        copyOnWrite();
+        instance.addGroups(index, value);
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder addGroups(
+          backbeat.catalog.v1.Catalog.SearchGroup.Builder builderForValue) {
+        copyOnWrite();
+        instance.addGroups(builderForValue.build());
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder addGroups(
+          int index, backbeat.catalog.v1.Catalog.SearchGroup.Builder builderForValue) {
+        copyOnWrite();
+        instance.addGroups(index,
+            builderForValue.build());
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder addAllGroups(
+          java.lang.Iterable<? extends backbeat.catalog.v1.Catalog.SearchGroup> values) {
+        copyOnWrite();
+        instance.addAllGroups(values);
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder clearGroups() {
+        copyOnWrite();
+        instance.clearGroups();
+        return this;
+      }
+      /**
+       * <pre>
+       * One group per type asked, in the request's order (artists, albums,
+       * tracks, playlists when it names none), each its own page; a group with
+       * no match is present and empty. When page_token pages the deprecated
+       * results (several types), there are no groups.
+       * </pre>
+       *
+       * <code>repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];</code>
+       */
+      public Builder removeGroups(int index) {
+        copyOnWrite();
+        instance.removeGroups(index);
         return this;
       }
 
@@ -21464,13 +23260,17 @@ public final class Catalog {
         }
         case BUILD_MESSAGE_INFO: {
             java.lang.Object[] objects = new java.lang.Object[] {
+              "bitField0_",
               "results_",
               backbeat.catalog.v1.Catalog.SearchResult.class,
               "nextPageToken_",
+              "topResult_",
+              "groups_",
+              backbeat.catalog.v1.Catalog.SearchGroup.class,
             };
             java.lang.String info =
-                "\u0000\u0002\u0000\u0000\u0001\u0002\u0002\u0000\u0001\u0000\u0001\u001b\u0002\u0208" +
-                "";
+                "\u0000\u0004\u0000\u0001\u0001\u0004\u0004\u0000\u0002\u0000\u0001\u001b\u0002\u0208" +
+                "\u0003\u1009\u0000\u0004\u001b";
             return newMessageInfo(DEFAULT_INSTANCE, info, objects);
         }
         case GET_DEFAULT_INSTANCE: {

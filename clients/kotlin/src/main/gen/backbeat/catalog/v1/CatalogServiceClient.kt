@@ -279,10 +279,13 @@ public class CatalogServiceClient(
 
 
   /**
-   *  Search finds tracks, albums and artists in one ranked list. Matching is
-   *  case- and accent-insensitive; every query word must match the start of a
-   *  word of the result ("daft pu" finds "Daft Punk"), whole words ranking
-   *  above prefixes.
+   *  Search finds artists, albums, tracks and public playlists: a top result
+   *  and one ranked, paged group per type. Matching is case- and
+   *  accent-insensitive; every query word must match the start of a word of
+   *  the result ("daft pu" finds "Daft Punk"), or, when it matches the start
+   *  of none, match a word within a typo (one edit for words of 4-7 letters,
+   *  two from 8; the first letter must be right). Whole words rank above
+   *  prefixes, prefixes above typos, then counted plays break ties.
    */
   override suspend fun search(request: Catalog.SearchRequest, headers: Headers): ResponseMessage<Catalog.SearchResponse> = client.unary(
     request,

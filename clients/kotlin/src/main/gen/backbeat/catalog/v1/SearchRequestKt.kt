@@ -62,7 +62,8 @@ public object SearchRequestKt {
     public class TypesProxy private constructor() : com.google.protobuf.kotlin.DslProxy()
     /**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -74,7 +75,8 @@ public object SearchRequestKt {
       )
     /**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -86,7 +88,8 @@ public object SearchRequestKt {
       _builder.addTypes(value)
     }/**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -99,7 +102,8 @@ public object SearchRequestKt {
       add(value)
     }/**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -112,7 +116,8 @@ public object SearchRequestKt {
       _builder.addAllTypes(values)
     }/**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -126,7 +131,8 @@ public object SearchRequestKt {
       addAll(values)
     }/**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -140,7 +146,8 @@ public object SearchRequestKt {
       _builder.setTypes(index, value)
     }/**
      * ```
-     * Which kinds of results; empty means all.
+     * Which kinds of results; empty means all. The groups follow this order
+     * (artists, albums, tracks, playlists when empty).
      * ```
      *
      * `repeated .backbeat.catalog.v1.ItemType types = 2 [json_name = "types"];`
@@ -151,6 +158,10 @@ public object SearchRequestKt {
       _builder.clearTypes()
     }
     /**
+     * ```
+     * The size of each group's page (and of the deprecated results).
+     * ```
+     *
      * `int32 page_size = 3 [json_name = "pageSize"];`
      */
     public var pageSize: kotlin.Int
@@ -161,6 +172,10 @@ public object SearchRequestKt {
         _builder.pageSize = value
       }
     /**
+     * ```
+     * The size of each group's page (and of the deprecated results).
+     * ```
+     *
      * `int32 page_size = 3 [json_name = "pageSize"];`
      */
     public fun clearPageSize() {
@@ -168,6 +183,12 @@ public object SearchRequestKt {
     }
 
     /**
+     * ```
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * ```
+     *
      * `string page_token = 4 [json_name = "pageToken"];`
      */
     public var pageToken: kotlin.String
@@ -178,6 +199,12 @@ public object SearchRequestKt {
         _builder.pageToken = value
       }
     /**
+     * ```
+     * Pages one group: a group's next_page_token, with types naming exactly
+     * that group's type. With several types it pages only the deprecated
+     * results.
+     * ```
+     *
      * `string page_token = 4 [json_name = "pageToken"];`
      */
     public fun clearPageToken() {

@@ -36,15 +36,27 @@ public object SearchResponseKt {
     @kotlin.OptIn(com.google.protobuf.kotlin.OnlyForUseByGeneratedProtoCode::class)
     public class ResultsProxy private constructor() : com.google.protobuf.kotlin.DslProxy()
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      */
-     public val results: com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchResult, ResultsProxy>
+    @kotlin.Deprecated(message = "Field results is deprecated")  public val results: com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchResult, ResultsProxy>
       @kotlin.jvm.JvmSynthetic
   get() = com.google.protobuf.kotlin.DslList(
         _builder.resultsList
       )
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      * @param value The results to add.
      */
     @kotlin.jvm.JvmSynthetic
@@ -53,7 +65,13 @@ public object SearchResponseKt {
       _builder.addResults(value)
     }
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      * @param value The results to add.
      */
     @kotlin.jvm.JvmSynthetic
@@ -63,7 +81,13 @@ public object SearchResponseKt {
       add(value)
     }
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      * @param values The results to add.
      */
     @kotlin.jvm.JvmSynthetic
@@ -72,7 +96,13 @@ public object SearchResponseKt {
       _builder.addAllResults(values)
     }
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      * @param values The results to add.
      */
     @kotlin.jvm.JvmSynthetic
@@ -82,7 +112,13 @@ public object SearchResponseKt {
       addAll(values)
     }
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      * @param index The index to set the value at.
      * @param value The results to set.
      */
@@ -92,7 +128,13 @@ public object SearchResponseKt {
       _builder.setResults(index, value)
     }
     /**
-     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results"];`
+     * ```
+     * Deprecated: one list mixing artists, albums and tracks (never
+     * playlists unless types names them), for clients written before the
+     * groups; read top_result and groups instead.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchResult results = 1 [json_name = "results", deprecated = true];`
      */
     @kotlin.jvm.JvmSynthetic
 @kotlin.jvm.JvmName("clearResults")
@@ -101,9 +143,13 @@ public object SearchResponseKt {
     }
 
     /**
-     * `string next_page_token = 2 [json_name = "nextPageToken"];`
+     * ```
+     * Deprecated: pages results.
+     * ```
+     *
+     * `string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];`
      */
-    public var nextPageToken: kotlin.String
+    @kotlin.Deprecated(message = "Field nextPageToken is deprecated") public var nextPageToken: kotlin.String
       @kotlin.jvm.JvmName("getNextPageToken")
         get() = _builder.nextPageToken
       @kotlin.jvm.JvmName("setNextPageToken")
@@ -111,13 +157,185 @@ public object SearchResponseKt {
         _builder.nextPageToken = value
       }
     /**
-     * `string next_page_token = 2 [json_name = "nextPageToken"];`
+     * ```
+     * Deprecated: pages results.
+     * ```
+     *
+     * `string next_page_token = 2 [json_name = "nextPageToken", deprecated = true];`
      */
     public fun clearNextPageToken() {
       _builder.clearNextPageToken()
+    }
+
+    /**
+     * ```
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * ```
+     *
+     * `.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];`
+     */
+    public var topResult: backbeat.catalog.v1.Catalog.SearchResult
+      @kotlin.jvm.JvmName("getTopResult")
+        get() = _builder.topResult
+      @kotlin.jvm.JvmName("setTopResult")
+        set(value) {
+        _builder.topResult = value
+      }
+    /**
+     * ```
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * ```
+     *
+     * `.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];`
+     */
+    public fun clearTopResult() {
+      _builder.clearTopResult()
+    }
+    /**
+     * ```
+     * The single best match, on a first page only: an artist whose whole
+     * name is the query if there is one, else the best scored first result
+     * of any group (on a tie, the earlier group). Unset when nothing matches.
+     * ```
+     *
+     * `.backbeat.catalog.v1.SearchResult top_result = 3 [json_name = "topResult"];`
+     * @return Whether the topResult field is set.
+     */
+    public fun hasTopResult(): kotlin.Boolean {
+      return _builder.hasTopResult()
+    }
+
+    public val SearchResponseKt.Dsl.topResultOrNull: backbeat.catalog.v1.Catalog.SearchResult?
+      get() = _builder.topResultOrNull
+
+    /**
+     * An uninstantiable, behaviorless type to represent the field in
+     * generics.
+     */
+    @kotlin.OptIn(com.google.protobuf.kotlin.OnlyForUseByGeneratedProtoCode::class)
+    public class GroupsProxy private constructor() : com.google.protobuf.kotlin.DslProxy()
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     */
+     public val groups: com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>
+      @kotlin.jvm.JvmSynthetic
+  get() = com.google.protobuf.kotlin.DslList(
+        _builder.groupsList
+      )
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     * @param value The groups to add.
+     */
+    @kotlin.jvm.JvmSynthetic
+@kotlin.jvm.JvmName("addGroups")
+    public fun com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>.add(value: backbeat.catalog.v1.Catalog.SearchGroup) {
+      _builder.addGroups(value)
+    }
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     * @param value The groups to add.
+     */
+    @kotlin.jvm.JvmSynthetic
+@kotlin.jvm.JvmName("plusAssignGroups")
+    @Suppress("NOTHING_TO_INLINE")
+    public inline operator fun com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>.plusAssign(value: backbeat.catalog.v1.Catalog.SearchGroup) {
+      add(value)
+    }
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     * @param values The groups to add.
+     */
+    @kotlin.jvm.JvmSynthetic
+@kotlin.jvm.JvmName("addAllGroups")
+    public fun com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>.addAll(values: kotlin.collections.Iterable<backbeat.catalog.v1.Catalog.SearchGroup>) {
+      _builder.addAllGroups(values)
+    }
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     * @param values The groups to add.
+     */
+    @kotlin.jvm.JvmSynthetic
+@kotlin.jvm.JvmName("plusAssignAllGroups")
+    @Suppress("NOTHING_TO_INLINE")
+    public inline operator fun com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>.plusAssign(values: kotlin.collections.Iterable<backbeat.catalog.v1.Catalog.SearchGroup>) {
+      addAll(values)
+    }
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     * @param index The index to set the value at.
+     * @param value The groups to set.
+     */
+    @kotlin.jvm.JvmSynthetic
+@kotlin.jvm.JvmName("setGroups")
+    public operator fun com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>.set(index: kotlin.Int, value: backbeat.catalog.v1.Catalog.SearchGroup) {
+      _builder.setGroups(index, value)
+    }
+    /**
+     * ```
+     * One group per type asked, in the request's order (artists, albums,
+     * tracks, playlists when it names none), each its own page; a group with
+     * no match is present and empty. When page_token pages the deprecated
+     * results (several types), there are no groups.
+     * ```
+     *
+     * `repeated .backbeat.catalog.v1.SearchGroup groups = 4 [json_name = "groups"];`
+     */
+    @kotlin.jvm.JvmSynthetic
+@kotlin.jvm.JvmName("clearGroups")
+    public fun com.google.protobuf.kotlin.DslList<backbeat.catalog.v1.Catalog.SearchGroup, GroupsProxy>.clear() {
+      _builder.clearGroups()
     }
   }
 }
 public inline fun backbeat.catalog.v1.Catalog.SearchResponse.copy(block: `backbeat.catalog.v1`.SearchResponseKt.Dsl.() -> kotlin.Unit): backbeat.catalog.v1.Catalog.SearchResponse =
   `backbeat.catalog.v1`.SearchResponseKt.Dsl._create(this.toBuilder()).apply { block() }._build()
+
+public val backbeat.catalog.v1.Catalog.SearchResponseOrBuilder.topResultOrNull: backbeat.catalog.v1.Catalog.SearchResult?
+  get() = if (hasTopResult()) getTopResult() else null
 

@@ -103,7 +103,44 @@ public object SearchResultKt {
 
     /**
      * ```
-     * Higher is better; results come ordered by it.
+     * Only ever a public playlist.
+     * ```
+     *
+     * `.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];`
+     */
+    public var playlist: backbeat.playlist.v1.PlaylistOuterClass.Playlist
+      @kotlin.jvm.JvmName("getPlaylist")
+        get() = _builder.playlist
+      @kotlin.jvm.JvmName("setPlaylist")
+        set(value) {
+        _builder.playlist = value
+      }
+    /**
+     * ```
+     * Only ever a public playlist.
+     * ```
+     *
+     * `.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];`
+     */
+    public fun clearPlaylist() {
+      _builder.clearPlaylist()
+    }
+    /**
+     * ```
+     * Only ever a public playlist.
+     * ```
+     *
+     * `.backbeat.playlist.v1.Playlist playlist = 5 [json_name = "playlist"];`
+     * @return Whether the playlist field is set.
+     */
+    public fun hasPlaylist(): kotlin.Boolean {
+      return _builder.hasPlaylist()
+    }
+
+    /**
+     * ```
+     * Higher is better; results come ordered by it. Scores compare within
+     * one response only.
      * ```
      *
      * `double score = 4 [json_name = "score"];`
@@ -117,7 +154,8 @@ public object SearchResultKt {
       }
     /**
      * ```
-     * Higher is better; results come ordered by it.
+     * Higher is better; results come ordered by it. Scores compare within
+     * one response only.
      * ```
      *
      * `double score = 4 [json_name = "score"];`
@@ -145,4 +183,7 @@ public val backbeat.catalog.v1.Catalog.SearchResultOrBuilder.albumOrNull: backbe
 
 public val backbeat.catalog.v1.Catalog.SearchResultOrBuilder.artistOrNull: backbeat.catalog.v1.Catalog.Artist?
   get() = if (hasArtist()) getArtist() else null
+
+public val backbeat.catalog.v1.Catalog.SearchResultOrBuilder.playlistOrNull: backbeat.playlist.v1.PlaylistOuterClass.Playlist?
+  get() = if (hasPlaylist()) getPlaylist() else null
 

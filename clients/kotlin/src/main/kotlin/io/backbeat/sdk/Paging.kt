@@ -48,24 +48,53 @@ fun <P, T> pagedItems(
     pages(fetch, nextPageToken).collect { page -> items(page).forEach { emit(it) } }
 }
 
-/** Every search result for [query], best first; [pageSize] 0 lets the server choose. */
+/**
+ * Every result of one search group, [type], best first: each request names
+ * only that type and follows the group's own next_page_token. [pageSize] 0
+ * lets the server choose.
+ */
+fun CatalogServiceClientInterface.searchGroupAll(
+    query: String,
+    type: Catalog.ItemType,
+    pageSize: Int = 0,
+): Flow<Catalog.SearchResult> = pagedItems(
+    fetch = { token -> searchPage(query, listOf(type), pageSize, token) },
+    nextPageToken = { it.group(type)?.nextPageToken ?: "" },
+    items = { it.group(type)?.resultsList ?: emptyList() },
+)
+
+/** The group of [type] in a search response, or null if it was not asked for. */
+fun Catalog.SearchResponse.group(type: Catalog.ItemType): Catalog.SearchGroup? =
+    groupsList.firstOrNull { it.type == type }
+
+/**
+ * Every result of the deprecated mixed list for [query], best first;
+ * [pageSize] 0 lets the server choose. Prefer [searchGroupAll] and the
+ * response's groups and top result.
+ */
+@Suppress("DEPRECATION")
 fun CatalogServiceClientInterface.searchAll(
     query: String,
     types: List<Catalog.ItemType> = emptyList(),
     pageSize: Int = 0,
 ): Flow<Catalog.SearchResult> = pagedItems(
-    fetch = { token ->
-        search(
-            searchRequest {
-                this.query = query
-                this.types.addAll(types)
-                this.pageSize = pageSize
-                pageToken = token
-            },
-        )
-    },
+    fetch = { token -> searchPage(query, types, pageSize, token) },
     nextPageToken = { it.nextPageToken },
     items = { it.resultsList },
+)
+
+private suspend fun CatalogServiceClientInterface.searchPage(
+    query: String,
+    types: List<Catalog.ItemType>,
+    pageSize: Int,
+    token: String,
+) = search(
+    searchRequest {
+        this.query = query
+        this.types.addAll(types)
+        this.pageSize = pageSize
+        pageToken = token
+    },
 )
 
 /** Every track of the catalog. */

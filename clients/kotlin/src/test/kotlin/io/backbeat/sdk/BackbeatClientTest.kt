@@ -96,6 +96,47 @@ class BackbeatClientTest {
     }
 
     @Test
+    fun `search answers the exact artist on top and a group per type`() = liveTest {
+        signedIn().use { backbeat ->
+            val response = backbeat.catalog.search(searchRequest { query = "daft pulse" }).orThrow()
+            assertEquals(Catalog.SearchResult.ItemCase.ARTIST, response.topResult.itemCase)
+            assertEquals("Daft Pulse", response.topResult.displayName())
+            assertEquals(
+                listOf(
+                    Catalog.ItemType.ITEM_TYPE_ARTIST, Catalog.ItemType.ITEM_TYPE_ALBUM,
+                    Catalog.ItemType.ITEM_TYPE_TRACK, Catalog.ItemType.ITEM_TYPE_PLAYLIST,
+                ),
+                response.groupsList.map { it.type },
+            )
+            val albums = response.group(Catalog.ItemType.ITEM_TYPE_ALBUM)!!.resultsList.map { it.displayName() }
+            assertTrue(albums.containsAll(listOf("Random Access Dreams", "Discovery Channel")), "albums: $albums")
+
+            // A typo still finds the artist; a public playlist is found by its name.
+            val typo = backbeat.catalog.search(searchRequest { query = "beyonse" }).orThrow()
+            assertEquals("Beyoncé Knowles-Ortiz", typo.topResult.displayName())
+            val mix = backbeat.catalog
+                .searchGroupAll("demo mix", Catalog.ItemType.ITEM_TYPE_PLAYLIST)
+                .toList()
+            assertEquals(listOf("Demo Mix"), mix.map { it.displayName() })
+
+            // One group, page by page, is the group in one page.
+            val whole = backbeat.catalog.search(
+                searchRequest {
+                    query = "daft pulse"
+                    types.add(Catalog.ItemType.ITEM_TYPE_TRACK)
+                    pageSize = 50
+                },
+            ).orThrow().group(Catalog.ItemType.ITEM_TYPE_TRACK)!!.resultsList.map { it.track.id }
+            val paged = backbeat.catalog
+                .searchGroupAll("daft pulse", Catalog.ItemType.ITEM_TYPE_TRACK, pageSize = 2)
+                .toList()
+                .map { it.track.id }
+            assertTrue(whole.size > 2, "tracks: $whole")
+            assertEquals(whole, paged)
+        }
+    }
+
+    @Test
     fun `register creates a listener and signs it in`() = liveTest {
         client().use { backbeat ->
             val username = uniqueName("kt_")
@@ -341,5 +382,6 @@ internal fun Catalog.SearchResult.displayName(): String = when (itemCase) {
     Catalog.SearchResult.ItemCase.TRACK -> track.title
     Catalog.SearchResult.ItemCase.ALBUM -> album.title
     Catalog.SearchResult.ItemCase.ARTIST -> artist.name
+    Catalog.SearchResult.ItemCase.PLAYLIST -> playlist.name
     else -> ""
 }
