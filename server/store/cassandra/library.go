@@ -65,9 +65,13 @@ func (s libraryStore) AreSaved(ctx context.Context, userID string, kind domain.L
 	return out, nil
 }
 
-// maxStaleReads bounds how many slices of stale rows one page reads past
-// before answering a short page (its token resumes after them).
-const maxStaleReads = 8
+// A page reads slices of at least minLibrarySlice rows (so a run of stale
+// rows costs few round trips) and at most maxStaleReads of them before
+// answering a short page whose token resumes after them.
+const (
+	minLibrarySlice = 50
+	maxStaleReads   = 20
+)
 
 func (s libraryStore) ListSaved(ctx context.Context, userID string, kind domain.LibraryKind, p domain.Page) (_ []domain.SavedItem, _ string, err error) {
 	defer wrap(&err, "cassandra.ListSaved(%q, %s)", userID, kind)
@@ -86,14 +90,15 @@ func (s libraryStore) ListSaved(ctx context.Context, userID string, kind domain.
 	}()
 	after, afterID := time.UnixMilli(c.N), c.ID
 	exhausted := false
+	slice := max(p.Size+1, minLibrarySlice)
 	for range maxStaleReads {
 		var rows []libraryRow
 		if !resume {
 			err = s.read(ctx, `SELECT item_id, saved_at FROM library_by_time WHERE user_id = ? AND kind = ? LIMIT ?`,
-				userID, string(kind), p.Size+1).Select(&rows)
+				userID, string(kind), slice).Select(&rows)
 		} else {
 			err = s.read(ctx, `SELECT item_id, saved_at FROM library_by_time WHERE user_id = ? AND kind = ? AND (saved_at, item_id) < (?, ?) LIMIT ?`,
-				userID, string(kind), after, afterID, p.Size+1).Select(&rows)
+				userID, string(kind), after, afterID, slice).Select(&rows)
 		}
 		if err != nil || len(rows) == 0 {
 			exhausted = true
@@ -117,7 +122,7 @@ func (s libraryStore) ListSaved(ctx context.Context, userID string, kind domain.
 		}
 		last := rows[len(rows)-1]
 		resume, after, afterID = true, last.SavedAt, last.ItemID
-		if len(rows) <= p.Size {
+		if len(rows) < slice {
 			exhausted = true
 		}
 		if exhausted || len(items) > p.Size {
