@@ -6,6 +6,7 @@ import { authInterceptor, MemoryTokenStore, tokensFromProto } from "./auth.js";
 import type { TokenStore } from "./auth.js";
 import { typedErrors } from "./errors.js";
 import { CatalogService } from "./gen/backbeat/catalog/v1/catalog_pb.js";
+import { LibraryService } from "./gen/backbeat/library/v1/library_pb.js";
 import { PlaybackService } from "./gen/backbeat/playback/v1/playback_pb.js";
 import { PlaylistService } from "./gen/backbeat/playlist/v1/playlist_pb.js";
 import { UserService } from "./gen/backbeat/user/v1/user_pb.js";
@@ -49,6 +50,8 @@ export interface BackbeatClient {
   readonly catalog: Client<typeof CatalogService>;
   readonly playlist: Client<typeof PlaylistService>;
   readonly playback: Client<typeof PlaybackService>;
+  /** The caller's saved tracks ("Liked Songs") and albums. */
+  readonly library: Client<typeof LibraryService>;
   /** Signs in with a username or email and a password, and stores the tokens. */
   login(login: string, password: string): Promise<LoginResponse>;
   /** Creates a listener account, signs it in and stores the tokens. */
@@ -123,6 +126,7 @@ export function createBackbeatClient(opts: BackbeatClientOptions): BackbeatClien
     catalog: createClient(CatalogService, transport),
     playlist: createClient(PlaylistService, transport),
     playback: createClient(PlaybackService, transport),
+    library: createClient(LibraryService, transport),
     async login(login, password) {
       const res = await user.login({ login, password });
       tokens.set(tokensFromProto(res.tokens));
