@@ -69,9 +69,18 @@ func (s libraryStore) ListSaved(ctx context.Context, userID string, kind domain.
 	if err != nil {
 		return nil, "", err
 	}
-	items, err = scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, `SELECT item_id, save_time FROM library_items
-		WHERE user_id = ?1 AND kind = ?2 AND (NOT ?3 OR (save_time, item_id) < (?4, ?5))
-		ORDER BY save_time DESC, item_id DESC LIMIT ?6`, userID, string(kind), after, cur.N, cur.ID, p.Size+1)),
+	// Two statements rather than one with "NOT resuming OR": the OR would
+	// keep SQLite from seeking the index to the cursor, and a deep page of
+	// a large library would scan every row before it.
+	q := `SELECT item_id, save_time FROM library_items WHERE user_id = ?1 AND kind = ?2
+		ORDER BY save_time DESC, item_id DESC LIMIT ?3`
+	args := []any{userID, string(kind), p.Size + 1}
+	if after {
+		q = `SELECT item_id, save_time FROM library_items WHERE user_id = ?1 AND kind = ?2 AND (save_time, item_id) < (?4, ?5)
+		ORDER BY save_time DESC, item_id DESC LIMIT ?3`
+		args = append(args, cur.N, cur.ID)
+	}
+	items, err = scanAll(rowsOf(s.rq(ctx).QueryContext(ctx, q, args...)),
 		func(sc scanner) (domain.SavedItem, error) {
 			var it domain.SavedItem
 			var ms int64
