@@ -1,13 +1,11 @@
 package cassandra
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/store/storetest"
-	"github.com/backbeat/backbeat/server/testenv/cassandratest"
 )
 
 // testPlayCounts runs the play path against a real Cassandra through a
@@ -137,19 +135,6 @@ func testPlayCounts(t *testing.T, s *Store, f *failingSession) {
 // counted plays per second; compare with the embedded store's benchmark of
 // the same name run in the same go test command.
 func BenchmarkReportPlayback(b *testing.B) {
-	cfg := Config{Hosts: cassandratest.Shared(b), LocalDC: cassandratest.SharedDC, Keyspace: testKeyspace("backbeat_bench_report"),
-		Replication: map[string]int{cassandratest.SharedDC: 1}, Timeout: 30 * time.Second}
-	ctx := b.Context()
-	if err := Migrate(ctx, cfg); err != nil {
-		b.Fatal(err)
-	}
-	s, err := Open(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = s.session.Query(`DROP KEYSPACE IF EXISTS ` + cfg.Keyspace).WithContext(context.Background()).Exec()
-		_ = s.Close()
-	})
+	s := openBenchStore(b, "backbeat_bench_report")
 	storetest.BenchReport(b, s.Stores(), playStore{s}.RollupPlays)
 }
