@@ -41,7 +41,7 @@ fi
 
 stamp="$venv/.backbeat-setup"
 want="$(cat "$here/requirements.txt" "$here/pyproject.toml" | sha256sum | cut -d' ' -f1) $("$venv/bin/python" -c 'import sys; print(sys.version)' | head -n1)"
-modules='backbeat_sdk grpc_tools.protoc protoc_gen_connectrpc pytest'
+modules='backbeat_sdk build grpc_tools.protoc protoc_gen_connectrpc pytest'
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
   "$venv/bin/python" -c 'import importlib.util as u, sys
 sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))' $modules >/dev/null 2>&1; then

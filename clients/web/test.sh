@@ -8,7 +8,11 @@
 #      one with the demo data): the SDK tests over Connect (JSON and binary)
 #      and gRPC-Web, and the demo player in headless Chromium;
 #   4. vitest again, on a server whose access tokens live 2 s, for the tests
-#      of refresh across real expiry (test/expiry.test.ts).
+#      of refresh across real expiry (test/expiry.test.ts);
+#   5. the package: npm pack (tsc builds dist/), then the README quickstart
+#      run as written in an empty directory against the phase-1 server
+#      (clients/quickstart.sh: npm init, install of the packed tarball, a
+#      strict Node-only tsconfig with exactOptionalPropertyTypes, tsc, node).
 # Artifacts (the player screenshot, vitest JSON reports) go to artifacts/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -35,15 +39,23 @@ fi
 echo "test.sh: tsc --noEmit"
 node_modules/.bin/tsc --noEmit
 
+# --- 5, first half. the package ---------------------------------------------------
+bash ../quickstart.sh --selftest
+export BACKBEAT_DIST="${BACKBEAT_DIST:-$(mktemp -d)}"
+bash ../pack.sh web
+
 # --- 3 and 4. vitest against live servers -------------------------------------
 # BACKBEAT_WITH_SERVER swaps in another copy of with-server.sh (one in a
 # checkout of another commit, say); the default builds this tree's server.
 with_server="${BACKBEAT_WITH_SERVER:-../with-server.sh}"
-rm -f artifacts/vitest-main.json artifacts/vitest-expiry.json
+rm -f artifacts/vitest-main.json artifacts/vitest-expiry.json artifacts/quickstart.status
 status=0
-echo "test.sh: vitest, phase 1 (default server)"
-bash "$with_server" npx vitest run \
-  --reporter=default --reporter=json --outputFile.json=artifacts/vitest-main.json || status=$?
+echo "test.sh: vitest, phase 1 (default server), then the README quickstart on the same server"
+bash "$with_server" bash -c '
+  status=0
+  npx vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest-main.json || status=$?
+  if bash ../quickstart.sh README.md; then echo passed >artifacts/quickstart.status; else echo failed >artifacts/quickstart.status; status=1; fi
+  exit "$status"' || status=$?
 
 echo "test.sh: vitest, phase 2 (server with --access-ttl 2s)"
 BACKBEAT_SERVER_FLAGS="--access-ttl 2s" BACKBEAT_ACCESS_TTL_MS=2000 \
@@ -57,11 +69,13 @@ let passed = 0, failed = 0, skipped = 0;
 for (const f of process.argv.slice(1)) {
   // A phase without a report (its server did not start) counts as one failure.
   if (!fs.existsSync(f)) { failed++; continue; }
+  // The README quickstart counts as one test.
+  if (f.endsWith(".status")) { if (fs.readFileSync(f, "utf8").trim() === "passed") passed++; else failed++; continue; }
   const r = JSON.parse(fs.readFileSync(f, "utf8"));
   // A failing beforeAll skips its tests: count its file as a failure.
   const brokenFiles = r.testResults.filter((t) => t.status === "failed" && t.assertionResults.every((a) => a.status !== "failed")).length;
   passed += r.numPassedTests; failed += r.numFailedTests + brokenFiles; skipped += r.numPendingTests + r.numTodoTests;
 }
 console.log(`web: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-' artifacts/vitest-main.json artifacts/vitest-expiry.json
+' artifacts/vitest-main.json artifacts/vitest-expiry.json artifacts/quickstart.status
 exit "$status"

@@ -30,10 +30,13 @@ import (
 	"github.com/backbeat/backbeat/server/api/playlistapi"
 	"github.com/backbeat/backbeat/server/api/userapi"
 	"github.com/backbeat/backbeat/server/auth"
+	"github.com/backbeat/backbeat/server/cache"
 	"github.com/backbeat/backbeat/server/demo"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/mediahttp"
+	"github.com/backbeat/backbeat/server/media/source"
+	"github.com/backbeat/backbeat/server/media/transcode"
 	"github.com/backbeat/backbeat/server/media/urlsign"
 	"github.com/backbeat/backbeat/server/media/worker"
 	"github.com/backbeat/backbeat/server/obs"
@@ -53,6 +56,10 @@ var publicProcedures = []string{
 	userv1connect.UserServiceRefreshTokenProcedure,
 	userv1connect.UserServiceLogoutProcedure,
 }
+
+// publicMaxAge is how long a shared cache may keep a Connect GET answer that
+// does not depend on the caller (one asked without a token).
+const publicMaxAge = time.Minute
 
 // smallRequestBytes caps a message to UserService, health and reflection:
 // credentials, names and symbols, a few KiB at most.
@@ -85,6 +92,8 @@ type Server struct {
 	wg         sync.WaitGroup
 	broker     *queue.Broker
 	closeStore func() error
+	// cache is the metadata cache in front of the store; nil when off.
+	cache *cache.Cache
 	// indexer tails the store's change feed into the search engine; nil
 	// without --search-url.
 	indexer *indexer.Indexer
@@ -179,6 +188,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	tel.ready.Checks = append(tel.ready.Checks, obs.Check{Name: "broker", Probe: broker.Ping})
 	jobs, events := obs.Broker(broker, broker, tel.metrics, obs.NewBreaker("nats", cfg.Breaker, tel.metrics), log)
 	s.background(func() { tel.watchQueue(bg, broker) })
+	if stores, err = s.cacheStores(bg, stores, broker); err != nil {
+		return nil, err
+	}
+	if s.cache != nil && tel.metrics != nil {
+		exportCacheStats(tel.metrics.Registry, s.cache)
+	}
 	if valid := cfg.Media.StreamTTL + urlsign.Bucket; cfg.Media.CleanupGrace < valid {
 		log.Warn("replaced media is removed before the streaming URLs handed out for it expire: plays in progress may break",
 			"media_cleanup_grace", cfg.Media.CleanupGrace, "url_validity", valid)
@@ -204,6 +219,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err := s.openSearch(bg, cfg, feed, catalog); err != nil {
 			return nil, err
 		}
+	case feed != nil:
+		// The Cassandra store has no search of its own (migration 014):
+		// everything else serves, Search answers unavailable.
+		log.Warn("no --search-url: Search answers unavailable; the Cassandra store serves Search through OpenSearch")
 	}
 	playlists := domain.NewPlaylists(stores, nil)
 	rawBlobs, err := openBlobs(cfg)
@@ -220,8 +239,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	media := domain.NewMedia(stores, catalog, jobs, janitor, signer, cfg.Media.MaxUploadBytes)
-	playback := domain.NewPlaybackConfig(stores, playlists, signer, events, domain.PlaybackConfig{MaxCountedPerHour: cfg.MaxCountedPerHour})
-	w := worker.New(blobs, media, newTranscoder(cfg), filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
+	sources := source.New(blobs)
+	playback := domain.NewPlaybackConfig(stores, playlists, signer, events, domain.PlaybackConfig{
+		MaxCountedPerHour: cfg.MaxCountedPerHour, Sources: sources, Signer: signer, Urgent: broker,
+	})
+	transcoder := newTranscoder(cfg)
+	w := worker.New(blobs, media, transcoder, filepath.Join(cfg.DataDir, "work"), cfg.Media.JobAttempts, log)
 	w.OnTranscoded(tel.transcoded)
 	// Every replica, API-only ones too, takes a share of the cleanup: it
 	// only deletes files, and the shared consumer gives each job to one.
@@ -286,8 +309,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	opts := []connect.HandlerOption{interceptors, readCap}
 	// The token is checked from the headers before connect reads the body
 	// (auth.NewMiddleware); the interceptor then only resolves the principal.
+	// Connect GET answers carry an ETag and Cache-Control, and revalidate to
+	// 304 (httpserver.ConditionalGET).
 	guard := func(path string, h http.Handler) (string, http.Handler) {
-		return path, auth.NewMiddleware(verifier, publicProcedures, h)
+		return path, httpserver.ConditionalGET(publicMaxAge, auth.NewMiddleware(verifier, publicProcedures, h))
 	}
 	mux := http.NewServeMux()
 	// A worker serves health checks only: its RPCs and media URLs are the
@@ -303,6 +328,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))
 		mediaHandler := mediahttp.New(blobs, signer, media, cfg.Media.MaxUploadBytes, log)
 		mediaHandler.CountBytes(tel.metrics.AddMediaBytes)
+		mediaHandler.EnablePlayBeforeLadder(mediahttp.EarlyPlay{
+			Sources: sources, Live: transcoder, LiveContentType: transcode.LiveContentType,
+			MaxLive: cfg.Media.LiveTranscodes, WorkDir: filepath.Join(cfg.DataDir, "live"),
+		})
 		mediaHandler.Register(mux)
 		if issuer != nil {
 			mux.Handle("/.well-known/", issuer.Handler())
@@ -327,9 +356,14 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 
 // readLimit caps each message at n bytes once decompressed, and bounds
 // gzip so that refusing an oversized message does not inflate all of it.
+// It also leaves answers under compressMinBytes uncompressed.
 func readLimit(n int) connect.HandlerOption {
-	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n))
+	return connect.WithHandlerOptions(connect.WithReadMaxBytes(n), httpserver.BoundedGzip(n), connect.WithCompressMinBytes(compressMinBytes))
 }
+
+// compressMinBytes: a smaller answer (a track, an album, a user) is sent as
+// is; compressing it costs more CPU than its few saved bytes are worth.
+const compressMinBytes = 1 << 10
 
 // background runs f until the Server closes; Close waits for it.
 func (s *Server) background(f func()) {

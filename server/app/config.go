@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backbeat/backbeat/server/cache"
 	"github.com/backbeat/backbeat/server/domain"
 	"github.com/backbeat/backbeat/server/httpserver"
 	"github.com/backbeat/backbeat/server/media/transcode"
@@ -94,6 +95,13 @@ type Config struct {
 	// OpenSearch (a test's engine). Not a flag.
 	SearchEngine domain.SearchEngine
 
+	// CacheSize bounds the metadata cache in front of the store (approximate
+	// bytes of its entries; 0 turns it off); CacheTTL is how long an entry is
+	// served, the staleness bound when another replica's invalidation is
+	// missed (see server/cache).
+	CacheSize int64
+	CacheTTL  time.Duration
+
 	// Demo seeds a demo catalog and users into an empty store.
 	Demo bool
 	// LogLevel and LogFormat ("text" or "json") shape the logger that
@@ -146,6 +154,9 @@ type MediaConfig struct {
 	Workers     int
 	JobAckWait  time.Duration
 	JobAttempts int
+	// LiveTranscodes bounds the on-the-fly transcodes this process streams
+	// at once, for tracks played before their ladder is ready.
+	LiveTranscodes int
 	// CleanupGrace is how long a media set replaced by a new upload stays in
 	// blob storage. Zero: StreamTTL plus the 5-minute rounding of URL
 	// expiries, plus 5 minutes for clocks, so URLs already handed out for it
@@ -179,6 +190,7 @@ func Defaults() Config {
 			MaxUploadBytes: 512 << 20,
 			MaxDuration:    30 * time.Minute,
 			Workers:        1,
+			LiveTranscodes: 8,
 			JobAckWait:     30 * time.Second,
 			JobAttempts:    5,
 			FFmpeg:         "ffmpeg",
@@ -194,6 +206,8 @@ func Defaults() Config {
 
 		RateLimit:         RateLimitDefaults(),
 		MaxCountedPerHour: domain.DefaultMaxCountedPerHour,
+		CacheSize:         cache.DefaultMaxBytes,
+		CacheTTL:          cache.DefaultTTL,
 	}
 }
 

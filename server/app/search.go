@@ -139,23 +139,33 @@ func searchTools(ctx context.Context, cfg Config, index string) (domain.SearchFe
 
 // ReindexSearch rebuilds the search index from the store: it creates the
 // index if missing and writes every document into it, telling progress
-// after each page. index empty means the deployment's own; another name
+// after each page, then deletes the documents it did not write: those
+// the store no longer has (deleted while no indexer ran, or past the
+// feed's 7 days). index empty means the deployment's own; another name
 // builds a second index (to compare, or to switch to). It returns how
-// many documents it wrote.
-func ReindexSearch(ctx context.Context, cfg Config, index string, progress indexer.Progress) (_ int, err error) {
+// many documents it wrote and how many it removed.
+func ReindexSearch(ctx context.Context, cfg Config, index string, progress indexer.Progress) (written, removed int, err error) {
 	feed, eng, closeStore, err := searchTools(ctx, cfg, index)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer func() { err = errors.Join(err, closeStore()) }()
 	if err := eng.EnsureIndex(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n, err := indexer.Reindex(ctx, feed, eng.Port(), 500, progress)
+	// Every document the rebuild writes, and every one a live indexer
+	// writes meanwhile, is versioned by a read after began: what is left
+	// below it is what the store no longer has.
+	began := time.Now().UnixMicro()
+	written, err = indexer.Reindex(ctx, feed, eng.Port(), 500, progress)
 	if err != nil {
-		return n, err
+		return written, 0, err
 	}
-	return n, eng.Refresh(ctx)
+	if err := eng.Refresh(ctx); err != nil {
+		return written, 0, err
+	}
+	removed, err = eng.DeleteOlderThan(ctx, began)
+	return written, removed, err
 }
 
 // SearchLag is how far the serving indexer's checkpoints are behind now.

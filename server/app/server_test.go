@@ -19,7 +19,9 @@ import (
 // testConfig is a quiet server on a free loopback port in dir.
 func testConfig(dir string) app.Config {
 	c := app.Defaults()
-	c.DataDir, c.Addr = dir, "127.0.0.1:0"
+	// The admin listener's default port is fixed: parallel tests (and other
+	// servers on the machine) would collide on it.
+	c.DataDir, c.Addr, c.AdminAddr = dir, "127.0.0.1:0", "127.0.0.1:0"
 	c.Media.Workers, c.Media.JobAckWait = 0, time.Second
 	c.Logger = slog.New(slog.DiscardHandler)
 	return c

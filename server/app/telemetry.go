@@ -88,18 +88,21 @@ func (t *telemetry) queueConfig(qc queue.Config) queue.Config {
 	return qc
 }
 
-// watchQueue keeps backbeat_queue_depth{kind="transcode"} current until
-// ctx ends.
+// watchQueue keeps backbeat_queue_depth current until ctx ends, one series
+// per transcode priority: kind="transcode" for bulk work (uploads, imports)
+// and kind="transcode_urgent" for ladders a listener is waiting for.
 func (t *telemetry) watchQueue(ctx context.Context, b *queue.Broker) {
 	if t.metrics == nil {
 		return
 	}
-	gauge := t.metrics.QueueDepth.WithLabelValues("transcode")
+	bulk := t.metrics.QueueDepth.WithLabelValues("transcode")
+	urgent := t.metrics.QueueDepth.WithLabelValues("transcode_urgent")
 	tick := time.NewTicker(queueDepthEvery)
 	defer tick.Stop()
 	for {
-		if n, err := b.TranscodeBacklog(ctx); err == nil {
-			gauge.Set(float64(n))
+		if d, err := b.TranscodeDepth(ctx); err == nil {
+			bulk.Set(float64(d.Bulk))
+			urgent.Set(float64(d.Urgent))
 		}
 		select {
 		case <-ctx.Done():

@@ -91,6 +91,13 @@ func TestMetricsAfterACall(t *testing.T) {
 		`backbeat_store_op_errors_total{kind="not_found",op="catalog.GetTrack",store="embedded"} 1`,
 		`backbeat_breaker_state{dependency="nats"} 0`,
 		`backbeat_ready `,
+		// One series per transcode priority (bulk work and ladders a
+		// listener waits for).
+		`backbeat_queue_depth{kind="transcode"} `,
+		`backbeat_queue_depth{kind="transcode_urgent"} `,
+		`backbeat_cache_hits_total `,
+		`backbeat_cache_misses_total `,
+		`backbeat_cache_evictions_total `,
 		`go_goroutines `,
 		`process_resident_memory_bytes `,
 	} {
@@ -132,7 +139,9 @@ func TestTraceOfStartPlayback(t *testing.T) {
 	t.Parallel()
 	spans := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans), sdktrace.WithSampler(sdktrace.AlwaysSample()))
-	_, c := demoServer(t, func(c *app.Config) { c.TracerProvider = tp })
+	// The metadata cache is off: a read it answers never reaches the store,
+	// so the store's span would be there only on a miss.
+	_, c := demoServer(t, func(c *app.Config) { c.TracerProvider, c.CacheSize = tp, 0 })
 	track := firstTrack(t, c)
 	spans.Reset()
 

@@ -106,6 +106,12 @@ func (c Config) Validate() error {
 		bad("oidc-audience", "must not be empty")
 	}
 	positive("access-ttl", c.AccessTTL)
+	if c.CacheSize < 0 {
+		bad("cache-size", "want a number of bytes, or 0 to turn the cache off, got %d", c.CacheSize)
+	}
+	if c.CacheSize > 0 {
+		positive("cache-ttl", c.CacheTTL)
+	}
 	positive("refresh-ttl", c.RefreshTTL)
 	// Zero takes httpserver's default; a negative limit is a typo, not a
 	// wish for no limit.
@@ -211,6 +217,9 @@ func (m MediaConfig) validate() error {
 	}
 	if m.Workers < 0 {
 		bad("transcode-workers", "want 0 or more, got %d", m.Workers)
+	}
+	if m.LiveTranscodes < 1 {
+		bad("live-transcodes", "want 1 or more, got %d", m.LiveTranscodes)
 	}
 	if m.JobAttempts < 1 {
 		bad("transcode-attempts", "want 1 or more, got %d", m.JobAttempts)

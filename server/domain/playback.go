@@ -215,6 +215,13 @@ type PlaybackConfig struct {
 	// which their playbacks started; 0 means DefaultMaxCountedPerHour.
 	MaxCountedPerHour int
 	Now               func() time.Time
+	// Sources, Signer and Urgent, when all set, make a track whose upload
+	// is stored but whose ladder is not ready play at once (its original,
+	// or an on-the-fly transcode) and move its ladder job ahead of bulk
+	// work. Without them such a track is FailedPrecondition until ready.
+	Sources MediaSources
+	Signer  SourceSigner
+	Urgent  UrgentJobs
 }
 
 // DefaultMaxCountedPerHour is as many plays as one listener can really
@@ -256,6 +263,7 @@ type PlaybackStart struct {
 	URLs       MediaURLs
 	PlaybackID string
 	Position   time.Duration
+	Kind       StreamKind
 }
 
 // Start checks p may play the track (in its context, if any) and that it has
@@ -284,7 +292,14 @@ func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc P
 	if err != nil {
 		return nil, err
 	}
-	if t.MediaID == "" {
+	var early *Source
+	if t.MediaID == "" && t.Status == TrackProcessing {
+		early, err = pb.beforeLadder(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if t.MediaID == "" && early == nil {
 		switch t.Status {
 		case TrackFailed:
 			return nil, FailedPrecondition("track %q has no playable audio: %s", t.ID, t.StatusReason)
@@ -307,12 +322,38 @@ func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc P
 	if err := pb.stores.Plays.CreatePlayback(ctx, sp); err != nil {
 		return nil, err
 	}
-	return &PlaybackStart{
-		Track:      t,
-		URLs:       pb.signer.PlaybackURLs(t.ID, t.MediaID, p.UserID),
-		PlaybackID: sp.PlaybackID,
-		Position:   pos,
-	}, nil
+	st := &PlaybackStart{Track: t, PlaybackID: sp.PlaybackID, Position: pos, Kind: StreamLadder}
+	switch {
+	case early == nil:
+		st.URLs = pb.signer.PlaybackURLs(t.ID, t.MediaID, p.UserID)
+	case early.Ext != "":
+		st.Kind = StreamOriginal
+		st.URLs.Progressive, st.URLs.Expire = pb.cfg.Signer.SourceURL(t.ID, early, p.UserID)
+	default:
+		st.Kind = StreamLive
+		st.URLs.Progressive, st.URLs.Expire = pb.cfg.Signer.SourceURL(t.ID, early, p.UserID)
+	}
+	return st, nil
+}
+
+// beforeLadder finds the stored upload a processing track without a ladder
+// plays meanwhile, and puts its ladder job ahead of bulk work. It returns
+// nil when there is none (or no way to play one).
+func (pb *Playback) beforeLadder(ctx context.Context, t *Track) (*Source, error) {
+	if pb.cfg.Sources == nil || pb.cfg.Signer == nil || pb.cfg.Urgent == nil {
+		return nil, nil
+	}
+	src, err := pb.cfg.Sources.NewestSource(ctx, t.ID)
+	if IsKind(err, KindNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Best effort: the bulk job of this upload is queued anyway, so a
+	// failure here only loses the head start, and must not stop the play.
+	_ = pb.cfg.Urgent.EnqueueUrgentTranscode(ctx, TranscodeJob{TrackID: t.ID, UploadID: src.UploadID, UserID: src.UserID})
+	return src, nil
 }
 
 // maxContextScan bounds how far into a playlist Start looks.
@@ -439,7 +480,8 @@ func (pb *Playback) Report(ctx context.Context, p Principal, events []PlayEvent)
 	}
 	byID := make(map[string]*Track, len(tracks))
 	for _, t := range tracks {
-		if t.MediaID == "" {
+		// A processing track without a ladder plays its stored upload.
+		if t.MediaID == "" && t.Status != TrackProcessing {
 			return FailedPrecondition("track %q has no playable audio", t.ID)
 		}
 		byID[t.ID] = t

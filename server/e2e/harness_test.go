@@ -211,10 +211,12 @@ func storeFlags(t testing.TB, dataDir string) []string {
 // searchFlags points a Cassandra server at the shared OpenSearch node
 // (BACKBEAT_OPENSEARCH=1), as a deployment runs it: Search then queries
 // OpenSearch, kept indexed by the server's indexer from the change feed.
-// Each keyspace has its own index (backbeat-<keyspace>). Without OpenSearch
-// the Cassandra store searches its prefix table.
+// Each keyspace has its own index (backbeat-<keyspace>). The Cassandra
+// store has no search of its own (its prefix table is gone, migration
+// 014), so a Cassandra run without BACKBEAT_OPENSEARCH=1 is skipped, with
+// the reason, rather than failing every Search.
 func searchFlags(t testing.TB) []string {
-	if !searchEngine() {
+	if os.Getenv("BACKBEAT_E2E_STORE") != "cassandra" {
 		return nil
 	}
 	return []string{"--search-url", opensearchtest.Shared(t).URL}

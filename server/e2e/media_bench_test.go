@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -83,4 +84,86 @@ func BenchmarkTimeToFirstAudio(b *testing.B) {
 	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkUploadToFirstAudio measures, for a 4-minute MP3, the time from
+// the start of its upload to the first audio byte a player gets:
+//
+//   - ladder: as before playing ahead of the ladder, StartPlayback waits
+//     for the track to be ready (polled every 100 ms), then HLS master,
+//     variant playlist, init segment and the first segment's first byte;
+//   - original: StartPlayback right after the upload, then the first byte
+//     of the original file it hands out.
+//
+// Both run on one server in the same run:
+//
+//	BACKBEAT_E2E=1 go test -run '^$' -bench UploadToFirstAudio -benchtime 1x ./server/e2e/
+func BenchmarkUploadToFirstAudio(b *testing.B) {
+	requireE2E(b)
+	requireFFmpeg(b)
+	s := startServer(b, b.TempDir(), "--log-level", "warn")
+	st := newStudio(b, s)
+	file := encode(b, b.TempDir(), "song.mp3", 240, "-c:a", "libmp3lame", "-b:a", "192k")
+	firstByte := func(u string) {
+		res, err := http.Get(u)
+		if err != nil || res.StatusCode != 200 {
+			b.Fatalf("GET %s: %v %v", u, err, res)
+		}
+		defer res.Body.Close()
+		if _, err := io.ReadFull(res.Body, make([]byte, 1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n := 0
+	for _, path := range []string{"original", "ladder"} {
+		b.Run(path, func(b *testing.B) {
+			var total time.Duration
+			for range b.N {
+				n++
+				id := st.track(b, fmt.Sprintf("Song %d", n), int32(n))
+				t0 := time.Now()
+				if _, code, body := st.upload(b, id, file); code != 200 {
+					b.Fatalf("PUT %d %s", code, body)
+				}
+				if path == "ladder" {
+					waitReady(b, st, id)
+				}
+				sp := startPlayback(b, st, id)
+				if path == "original" {
+					firstByte(sp.ProgressiveUrl)
+				} else {
+					master, err := manifest.ParseMaster(bytes.NewReader(fetchAll(b, sp.HlsUrl)))
+					if err != nil {
+						b.Fatal(err)
+					}
+					mu := resolve(sp.HlsUrl, master.Variants[0].URI)
+					media, err := manifest.ParseMedia(bytes.NewReader(fetchAll(b, mu)))
+					if err != nil {
+						b.Fatal(err)
+					}
+					fetchAll(b, resolve(mu, media.InitURIs()[0]))
+					firstByte(resolve(mu, media.Segments[0].URI))
+				}
+				total += time.Since(t0)
+				// Let this upload's ladder finish outside the measurement,
+				// so the next one does not queue behind it.
+				waitReady(b, st, id)
+			}
+			b.ReportMetric(total.Seconds()/float64(b.N), "upload-to-first-byte-s")
+		})
+	}
+}
+
+func waitReady(b *testing.B, st *studio, id string) {
+	if tr := waitTrack(b, st.fan, id, 10*time.Minute); tr.Status != catalogv1.TrackStatus_TRACK_STATUS_READY {
+		b.Fatalf("%v %s", tr.Status, tr.StatusReason)
+	}
+}
+
+func fetchAll(b *testing.B, u string) []byte {
+	res, body := get(b, u)
+	if res.StatusCode != 200 {
+		b.Fatalf("GET %s: %d", u, res.StatusCode)
+	}
+	return body
 }

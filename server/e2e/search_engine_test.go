@@ -123,6 +123,28 @@ func TestSearchEngineOnCassandra(t *testing.T) {
 	if len(want) != 3 || !mapsEqual(got, want) {
 		t.Errorf("rebuilt index:\n%v\nlive index:\n%v", got, want)
 	}
+
+	// A document the store no longer has, whose delete never reached the
+	// engine (the feed's 7 days passed with no indexer running), is
+	// removed by a reindex of the live index; the rest stays.
+	req, _ := http.NewRequest(http.MethodPut, node.URL+"/"+live+"/_doc/track:gone?version=1&version_type=external_gte&refresh=true",
+		strings.NewReader(`{"kind":"track","id":"gone","name":"ghost","popularity":0}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("writing a stale document: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if _, ok := indexDocs(t, node.URL, live)["track:gone"]; !ok {
+		t.Fatal("the stale document is not in the live index")
+	}
+	out = searchCmd(t, s, node.URL, "reindex")
+	if !strings.Contains(out, "reindex done: 3 documents") || !strings.Contains(out, "; 1 stale documents removed") {
+		t.Errorf("backbeat search reindex of the live index:\n%s", out)
+	}
+	if after := indexDocs(t, node.URL, live); !mapsEqual(after, want) {
+		t.Errorf("live index after reindex:\n%v\nwant:\n%v", after, want)
+	}
 }
 
 // TestSearchIndexerTakeover: two replicas of one deployment, one indexer:

@@ -32,6 +32,11 @@ const (
 	// TranscodeConsumer is the one durable pull consumer every replica's
 	// workers share, so each job goes to exactly one worker at a time.
 	TranscodeConsumer = "transcoders"
+	// UrgentTranscodeSubject carries the transcode jobs of tracks someone
+	// tried to play before their ladder was ready; UrgentTranscodeConsumer
+	// is its shared consumer. Workers take from it before the bulk subject.
+	UrgentTranscodeSubject  = "backbeat.jobs.transcode-urgent"
+	UrgentTranscodeConsumer = "transcoders-urgent"
 
 	// PlaysStream keeps play events for later consumers (analytics,
 	// royalties), one subject per user: PlaySubject(userID).

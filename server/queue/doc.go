@@ -25,6 +25,12 @@
 //     Config.Replicas replicas, 5-minute dedupe window.
 //   - transcoders: the one durable pull consumer of transcode jobs, shared by
 //     every replica: explicit ack, ConsumeConfig.AckWait and MaxDeliver.
+//   - transcoders-urgent: the same for backbeat.jobs.transcode-urgent, the
+//     jobs of tracks someone tried to play before their ladder was ready
+//     (EnqueueUrgentTranscode, message id "urgent-"+UploadID). Each worker
+//     takes from it first and waits on the bulk consumer at most a second
+//     at a time, so an urgent job waits for at most one running job.
+//     TranscodeDepth counts both.
 //   - cleaners: the same for media cleanup jobs (backbeat.jobs.cleanup).
 //     A cleanup job carries the time it is due. A worker that takes it
 //     earlier naks it with the remaining delay, so it waits in the stream,

@@ -33,7 +33,26 @@ type jobKind struct {
 	desc     string
 	// decode reads one message; an error drops it as malformed.
 	decode func(data []byte) (decodedJob, error)
+	// urgent, when set, is a second subject of the same jobs that workers
+	// drain first.
+	urgent *jobQueue
 }
+
+// jobQueue is a subject and the durable consumer that shares its jobs out.
+type jobQueue struct {
+	subject, consumer, desc string
+}
+
+// pulled is one consumer a worker pulls from.
+type pulled struct {
+	cons jetstream.Consumer
+	cc   jetstream.ConsumerConfig
+}
+
+// urgentPoll bounds how long a worker waits on the bulk queue before it
+// looks at the urgent one again: the longest an urgent job waits for an
+// idle worker.
+const urgentPoll = time.Second
 
 // decodedJob is a message read into what a worker needs to run it.
 type decodedJob struct {
@@ -118,21 +137,31 @@ func (b *Broker) consume(ctx context.Context, cfg ConsumeConfig, kind jobKind) e
 		// failure with NakWithDelay instead, and AckWait stays the heartbeat
 		// deadline.
 	}
-	cons, err := b.js.CreateOrUpdateConsumer(ctx, JobsStream, cc)
-	if err != nil {
-		if b.isClosing() {
-			return ErrClosed
+	queues := []jetstream.ConsumerConfig{cc}
+	if u := kind.urgent; u != nil {
+		ucc := cc
+		ucc.Durable, ucc.Description, ucc.FilterSubject = u.consumer, u.desc, u.subject
+		queues = []jetstream.ConsumerConfig{ucc, cc}
+	}
+	var pulls []pulled
+	for _, qc := range queues {
+		cons, err := b.js.CreateOrUpdateConsumer(ctx, JobsStream, qc)
+		if err != nil {
+			if b.isClosing() {
+				return ErrClosed
+			}
+			if parent.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("queue: create consumer %s: %w", qc.Durable, err)
 		}
-		if parent.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("queue: create consumer %s: %w", kind.consumer, err)
+		pulls = append(pulls, pulled{cons: cons, cc: qc})
 	}
 	log := b.log.With("jobs", kind.name)
 	log.Info("workers started", "concurrency", cfg.Concurrency,
 		"ack_wait", cfg.AckWait, "max_deliver", cfg.MaxDeliver, "backoff", cfg.Backoff)
 
-	w := &worker{b: b, log: log, cons: cons, cc: cc, cfg: cfg, kind: kind}
+	w := &worker{b: b, log: log, pulls: pulls, cfg: cfg, kind: kind}
 	var wg sync.WaitGroup
 	for range cfg.Concurrency {
 		wg.Go(func() { w.run(ctx) })
@@ -152,29 +181,32 @@ func (b *Broker) isClosing() bool {
 }
 
 type worker struct {
-	b    *Broker
-	log  *slog.Logger
-	cons jetstream.Consumer
-	cc   jetstream.ConsumerConfig
-	cfg  ConsumeConfig
-	kind jobKind
+	b   *Broker
+	log *slog.Logger
+	// pulls are the consumers in the order they are drained: urgent first.
+	pulls []pulled
+	cfg   ConsumeConfig
+	kind  jobKind
 }
 
 // run pulls one job at a time until ctx is done.
 func (w *worker) run(ctx context.Context) {
 	log := w.log
 	wait := pullWait(w.cfg.AckWait)
+	if len(w.pulls) > 1 {
+		wait = min(wait, urgentPoll)
+	}
 	retry := time.Second
 	for ctx.Err() == nil {
-		msg, err := w.next(ctx, wait)
+		msg, p, err := w.nextAny(ctx, wait)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			log.Warn("pull job", "err", err, "retry_in", retry)
 			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
-				if _, cerr := w.b.js.CreateOrUpdateConsumer(ctx, JobsStream, w.cc); cerr != nil && ctx.Err() == nil {
-					log.Error("recreate consumer", "consumer", w.cc.Durable, "err", cerr)
+				if _, cerr := w.b.js.CreateOrUpdateConsumer(ctx, JobsStream, p.cc); cerr != nil && ctx.Err() == nil {
+					log.Error("recreate consumer", "consumer", p.cc.Durable, "err", cerr)
 				}
 			}
 			select {
@@ -197,11 +229,30 @@ func (w *worker) run(ctx context.Context) {
 	}
 }
 
-// next pulls one job, waiting up to wait; it returns nil, nil when none came.
-// When ctx ends first it still waits for the pull to expire, releasing a job
+// nextAny takes a job from the first consumer that has one without waiting,
+// else waits up to wait on the last; it also returns the consumer it last
+// pulled from (for an error).
+func (w *worker) nextAny(ctx context.Context, wait time.Duration) (jetstream.Msg, pulled, error) {
+	for i, p := range w.pulls {
+		if i == len(w.pulls)-1 {
+			msg, err := w.next(ctx, func() (jetstream.MessageBatch, error) {
+				return p.cons.Fetch(1, jetstream.FetchMaxWait(wait))
+			})
+			return msg, p, err
+		}
+		msg, err := w.next(ctx, func() (jetstream.MessageBatch, error) { return p.cons.FetchNoWait(1) })
+		if err != nil || msg != nil {
+			return msg, p, err
+		}
+	}
+	return nil, pulled{}, errors.New("queue: no consumer")
+}
+
+// next pulls one job with fetch; it returns nil, nil when none came. When
+// ctx ends first it still waits for the pull to expire, releasing a job
 // that arrives meanwhile, so no job is left with a worker that is gone.
-func (w *worker) next(ctx context.Context, wait time.Duration) (jetstream.Msg, error) {
-	batch, err := w.cons.Fetch(1, jetstream.FetchMaxWait(wait))
+func (w *worker) next(ctx context.Context, fetch func() (jetstream.MessageBatch, error)) (jetstream.Msg, error) {
+	batch, err := fetch()
 	if err != nil {
 		return nil, err
 	}

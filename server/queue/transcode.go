@@ -27,6 +27,24 @@ func (b *Broker) EnqueueTranscode(ctx context.Context, job domain.TranscodeJob) 
 	return nil
 }
 
+// EnqueueUrgentTranscode publishes job on the urgent subject, which every
+// worker drains before the bulk one: a play is waiting for this ladder. The
+// bulk job of the same upload stays queued and finds nothing left to do
+// when its turn comes. Enqueueing one upload urgently again within
+// JobsDedupeWindow stores nothing new, so repeated plays make one job.
+func (b *Broker) EnqueueUrgentTranscode(ctx context.Context, job domain.TranscodeJob) error {
+	if job.UploadID == "" {
+		return errors.New("queue: transcode job without upload id")
+	}
+	ack, err := b.publishJob(ctx, "urgent transcode", UrgentTranscodeSubject, "urgent-"+job.UploadID, job)
+	if err != nil {
+		return err
+	}
+	b.log.Debug("urgent transcode job enqueued", "upload_id", job.UploadID, "track_id", job.TrackID,
+		"seq", ack.Sequence, "duplicate", ack.Duplicate)
+	return nil
+}
+
 // ConsumeConfig tunes one replica's transcode workers. AckWait, MaxDeliver
 // and Backoff describe the shared consumer: give every replica the same.
 type ConsumeConfig struct {
@@ -144,6 +162,11 @@ func (b *Broker) ConsumeTranscodes(ctx context.Context, cfg ConsumeConfig, h Tra
 		subject:  TranscodeSubject,
 		consumer: TranscodeConsumer,
 		desc:     "Backbeat transcode workers of every replica",
+		urgent: &jobQueue{
+			subject:  UrgentTranscodeSubject,
+			consumer: UrgentTranscodeConsumer,
+			desc:     "Backbeat transcode workers of every replica: jobs a play waits for",
+		},
 		decode: func(data []byte) (decodedJob, error) {
 			var tj domain.TranscodeJob
 			if err := json.Unmarshal(data, &tj); err != nil {

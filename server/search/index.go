@@ -53,16 +53,19 @@ const (
 	wordIDMask            = fieldSecondary - 1
 )
 
+// doc is laid out widest field first, with 32-bit counts (a text's words
+// and runes cannot reach 2^31), so it takes 64 bytes, not 80: it is the
+// one structure every document has.
 type doc struct {
-	kind Kind
-	id   string
-	// slot is the document's number in Index.slots; postings hold slots.
-	slot uint32
+	id string
 	// words are the distinct word ids, each with its field bits.
-	words    []uint32
-	nPrimary int
-	titleLen int
-	pop      int64
+	words []uint32
+	pop   int64
+	// slot is the document's number in Index.slots; postings hold slots.
+	slot     uint32
+	nPrimary int32
+	titleLen int32
+	kind     Kind
 }
 
 const noSlot = ^uint32(0)
@@ -72,9 +75,32 @@ type docKey struct {
 	id   string
 }
 
+// docSlots finds a document's slot by kind and id. One map per kind keyed
+// by the id alone takes 24 bytes an entry where one keyed by kind and id
+// pointing at the document took 32.
+type docSlots [numKinds]map[string]uint32
+
+func newDocSlots(n int) docSlots {
+	var m docSlots
+	for k := range m {
+		m[k] = make(map[string]uint32, n)
+	}
+	return m
+}
+
 // postings are the documents holding one word, split by kind so a kinds
-// filter costs nothing.
-type postings [numKinds]plist
+// filter costs nothing. A kind without the word has no list (nil): most
+// words belong to one or two kinds, and four inline lists cost 256 bytes a
+// word where this costs 32 plus 64 per kind present.
+type postings [numKinds]*plist
+
+// list returns the word's list of kind k, making it if there is none.
+func (p *postings) list(k Kind) *plist {
+	if p[k] == nil {
+		p[k] = new(plist)
+	}
+	return p[k]
+}
 
 // plist is one posting list, ordered most popular first, then by slot, so
 // every document has one place and the order can be decided from the list
@@ -130,7 +156,7 @@ func (l *plist) resetHead() {
 // Delete exclude them briefly.
 type Index struct {
 	mu   sync.RWMutex
-	docs map[docKey]*doc
+	docs docSlots
 	// slots numbers the documents densely; freed slots are reused.
 	slots []*doc
 	free  []uint32
@@ -158,14 +184,18 @@ type Index struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{docs: make(map[docKey]*doc)}
+	return &Index{docs: newDocSlots(0)}
 }
 
 // Len returns the number of documents indexed.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.docs)
+	n := 0
+	for _, m := range ix.docs {
+		n += len(m)
+	}
+	return n
 }
 
 // docText is a document's folded words before they get ids.
@@ -206,8 +236,8 @@ func newDoc(d Doc, t docText, wordID func(string) uint32) *doc {
 	nd := &doc{
 		kind:     d.Kind,
 		id:       d.ID,
-		nPrimary: len(t.primary),
-		titleLen: utf8.RuneCountInString(d.Primary),
+		nPrimary: int32(len(t.primary)),
+		titleLen: int32(utf8.RuneCountInString(d.Primary)),
 		pop:      d.Popularity,
 		slot:     noSlot,
 		words:    make([]uint32, 0, len(t.primary)+len(t.secondary)),
@@ -279,15 +309,27 @@ func (ix *Index) Build(docs []Doc) {
 		}
 	}
 	lists := make([]postings, len(words))
+	// Count each list's postings first (in headSlt, set properly below) so
+	// every list is allocated at its size, with no spare capacity.
 	for _, nd := range slots {
 		for _, dw := range nd.words {
-			l := &lists[dw&wordIDMask][nd.kind]
+			lists[dw&wordIDMask].list(nd.kind).headSlt++
+		}
+	}
+	for _, nd := range slots {
+		for _, dw := range nd.words {
+			l := lists[dw&wordIDMask][nd.kind]
+			if l.slots == nil {
+				l.slots = make([]uint32, 0, l.headSlt)
+			}
 			l.slots = append(l.slots, nd.slot)
 		}
 	}
 	for i := range lists {
-		for k := range lists[i] {
-			l := &lists[i][k]
+		for _, l := range lists[i] {
+			if l == nil {
+				continue
+			}
 			slices.SortFunc(l.slots, func(a, b uint32) int {
 				if pa, pb := slots[a].pop, slots[b].pop; pa != pb {
 					return cmp.Compare(pb, pa)
@@ -304,7 +346,11 @@ func (ix *Index) Build(docs []Doc) {
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.docs, ix.slots, ix.free = built, slots, nil
+	byID := newDocSlots(0)
+	for _, nd := range slots {
+		byID[nd.kind][nd.id] = nd.slot
+	}
+	ix.docs, ix.slots, ix.free = byID, slots, nil
 	ix.words, ix.wordIDs, ix.positions, ix.sigs, ix.lists = words, wordIDs, positions, sigs, lists
 	ix.pending = nil
 }
@@ -383,11 +429,10 @@ func (ix *Index) Upsert(d Doc) {
 	t := textOf(d, plainTokens)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	key := docKey{d.Kind, d.ID}
 	nd := newDoc(d, t, ix.wordID)
-	if old, ok := ix.docs[key]; ok {
-		ix.unlink(old)
-		nd.slot = old.slot
+	if slot, ok := ix.docs[d.Kind][d.ID]; ok {
+		ix.unlink(ix.slots[slot])
+		nd.slot = slot
 	} else if n := len(ix.free); n > 0 {
 		nd.slot = ix.free[n-1]
 		ix.free = ix.free[:n-1]
@@ -396,9 +441,9 @@ func (ix *Index) Upsert(d Doc) {
 		ix.slots = append(ix.slots, nil)
 	}
 	ix.slots[nd.slot] = nd
-	ix.docs[key] = nd
+	ix.docs[d.Kind][d.ID] = nd.slot
 	for _, dw := range nd.words {
-		ix.lists[dw&wordIDMask][nd.kind].add(nd)
+		ix.lists[dw&wordIDMask].list(nd.kind).add(nd)
 	}
 }
 
@@ -406,12 +451,11 @@ func (ix *Index) Upsert(d Doc) {
 func (ix *Index) Delete(kind Kind, id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	key := docKey{kind, id}
-	if old, ok := ix.docs[key]; ok {
-		ix.unlink(old)
-		delete(ix.docs, key)
-		ix.slots[old.slot] = nil
-		ix.free = append(ix.free, old.slot)
+	if slot, ok := ix.docs[kind][id]; ok {
+		ix.unlink(ix.slots[slot])
+		delete(ix.docs[kind], id)
+		ix.slots[slot] = nil
+		ix.free = append(ix.free, slot)
 	}
 }
 
@@ -420,6 +464,12 @@ func (ix *Index) Delete(kind Kind, id string) {
 // renumber positions on every delete.
 func (ix *Index) unlink(d *doc) {
 	for _, dw := range d.words {
-		ix.lists[dw&wordIDMask][d.kind].remove(d)
+		ps := &ix.lists[dw&wordIDMask]
+		if l := ps[d.kind]; l != nil {
+			l.remove(d)
+			if len(l.slots) == 0 {
+				ps[d.kind] = nil
+			}
+		}
 	}
 }

@@ -212,7 +212,9 @@ func (ix *Index) count(lo, hi int32, kinds []Kind) int {
 	for p := lo; p < hi && n <= countCap; p++ {
 		l := &ix.lists[ix.wordIDs[p]]
 		for _, k := range kinds {
-			n += len(l[k].slots)
+			if l[k] != nil {
+				n += len(l[k].slots)
+			}
 		}
 	}
 	return n
@@ -225,6 +227,9 @@ func (ix *Index) bitmap(qw *queryWord, kinds []Kind) []uint64 {
 		for p := sp.lo; p < sp.hi; p++ {
 			l := &ix.lists[ix.wordIDs[p]]
 			for _, k := range kinds {
+				if l[k] == nil {
+					continue
+				}
 				for _, s := range l[k].slots {
 					bits[s>>6] |= 1 << (s & 63)
 				}
@@ -347,7 +352,7 @@ func (m *matcher) score(d *doc, pos []int32) (score int, exact, ok bool) {
 		}
 		total += best
 	}
-	exact = primaryWhole == len(m.qws) && d.nPrimary == len(m.qws)
+	exact = primaryWhole == len(m.qws) && int(d.nPrimary) == len(m.qws)
 	if exact {
 		total += scoreExactTitle
 	}
@@ -362,6 +367,9 @@ func (m *matcher) rankAll(kinds []Kind) int {
 		for p := sp.lo; p < sp.hi; p++ {
 			l := &ix.lists[ix.wordIDs[p]]
 			for _, k := range kinds {
+				if l[k] == nil {
+					continue
+				}
 				for _, slot := range l[k].slots {
 					if !m.passes(slot) {
 						continue
@@ -395,7 +403,7 @@ func (m *matcher) rankPopular(kinds []Kind) (int, bool) {
 		for p := sp.lo; p < sp.hi; p++ {
 			l := &ix.lists[ix.wordIDs[p]]
 			for _, k := range kinds {
-				if pl := &l[k]; len(pl.slots) > 0 {
+				if pl := l[k]; pl != nil && len(pl.slots) > 0 {
 					h = append(h, cursor{exact: p == rare.exact, pos: p, list: pl, pop: pl.headPop, slot: pl.headSlt})
 				}
 			}

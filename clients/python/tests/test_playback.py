@@ -22,6 +22,7 @@ from backbeat.playback.v1.playback_pb2 import (
     ReportPlaybackRequest,
     StartPlaybackRequest,
     StartPlaybackResponse,
+    StreamKind,
 )
 from backbeat.playlist.v1.playlist_pb2 import GetPlaylistRequest, ListPlaylistsRequest
 from backbeat.user.v1.user_pb2 import GetMeRequest
@@ -147,6 +148,9 @@ def test_start_stream_report_and_history(listener: Backbeat, demo_mix: DemoMix) 
     assert start.track_id == track.id
     assert len(start.playback_id) == 26
     assert start.position_ms == 0
+    # A READY track plays its ladder.
+    assert start.stream_kind == StreamKind.STREAM_KIND_LADDER
+    assert start.ladder_ready
     # The demo tunes are 12 seconds long.
     assert start.duration_ms == track.duration_ms
     assert 11_000 <= start.duration_ms <= 13_000
@@ -279,3 +283,27 @@ def test_async_start_report_and_history(base_url: str, demo_mix: DemoMix) -> Non
                 await c.playback.start_playback(StartPlaybackRequest(track_id=UNKNOWN_ID))
 
     asyncio.run(main())
+
+
+def test_play_playlist_sets_the_context(listener: Backbeat, demo_mix: DemoMix) -> None:
+    """play_playlist plays the track at an index of the playlist, the oneof context set for the caller."""
+    ready = {t.id for t in ready_tracks(listener, demo_mix, want=2)}
+    index = next(i for i, track_id in enumerate(demo_mix.track_ids) if track_id in ready)
+    play = listener.play_playlist(demo_mix.playlist_id, index=index, device_id=DEVICE)
+    assert play.track_id == demo_mix.track_ids[index]
+    assert play.hls_url
+    with pytest.raises(NotFoundError):
+        listener.play_album(UNKNOWN_ID)
+
+
+def test_async_play_playlist(listener: Backbeat, base_url: str, demo_mix: DemoMix) -> None:
+    """The async client's play_playlist: the same call with await."""
+    ready = {t.id for t in ready_tracks(listener, demo_mix)}
+    index = next(i for i, track_id in enumerate(demo_mix.track_ids) if track_id in ready)
+
+    async def main() -> StartPlaybackResponse:
+        async with create_async_client(base_url) as client:
+            await client.login("demo", DEMO_PASSWORD)
+            return await client.play_playlist(demo_mix.playlist_id, index=index)
+
+    assert asyncio.run(main()).track_id == demo_mix.track_ids[index]

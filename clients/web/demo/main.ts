@@ -61,7 +61,7 @@ function showSignIn(message = "") {
 }
 
 async function showApp() {
-  const { user } = await bb.user.getMe({});
+  const { user } = await bb.users.getMe({});
   ui.whoami.textContent = user ? `${user.displayName || user.username} (${user.username})` : "?";
   ui.signin.hidden = true;
   ui.app.hidden = false;
@@ -222,14 +222,16 @@ async function play(track: Track, row: HTMLLIElement) {
   ui.playerStatus.textContent = "Starting…";
   try {
     const res = await bb.playback.startPlayback({ trackId: track.id });
-    if (!res.hlsUrl) throw new Error("the server returned no HLS URL");
+    if (!res.hlsUrl && !res.progressiveUrl) throw new Error("the server returned no stream URL");
     stopPlayback();
     for (const li of ui.results.querySelectorAll("li.playing")) li.classList.remove("playing");
     row.classList.add("playing");
     ui.nowPlaying.textContent = track.title;
     ui.nowPlaying.classList.remove("muted");
     ui.audio.dataset.trackId = track.id;
-    ui.audio.dataset.engine = attach(res.hlsUrl);
+    // Before its ladder is ready a track streams its upload (as it is, or
+    // transcoded on the fly) at progressiveUrl only.
+    ui.audio.dataset.engine = res.hlsUrl ? attach(res.hlsUrl) : attachProgressive(res.progressiveUrl);
     await ui.audio.play();
     ui.playerStatus.textContent = `Playing (${ui.audio.dataset.engine})`;
   } catch (err) {
@@ -255,10 +257,16 @@ function attach(url: string): string {
   throw new Error("this browser cannot play HLS");
 }
 
+/** Plays one progressive file with the audio element itself. */
+function attachProgressive(url: string): string {
+  ui.audio.src = url;
+  return "progressive";
+}
+
 // --- playlists -----------------------------------------------------------
 
 async function loadPlaylists(select?: string) {
-  const { playlists } = await bb.playlist.listPlaylists({ pageSize: 100 });
+  const { playlists } = await bb.playlists.listPlaylists({ pageSize: 100 });
   const options = playlists.map((p: Playlist) => new Option(`${p.name} (${p.trackCount})`, p.id));
   options.push(new Option("New playlist…", NEW_PLAYLIST));
   ui.playlistSelect.replaceChildren(...options);
@@ -277,10 +285,10 @@ async function addToPlaylist(track: Track) {
   try {
     let playlistId = ui.playlistSelect.value;
     if (playlistId === NEW_PLAYLIST) {
-      const { playlist } = await bb.playlist.createPlaylist({ playlist: { name: ui.newPlaylistName.value.trim() } });
+      const { playlist } = await bb.playlists.createPlaylist({ playlist: { name: ui.newPlaylistName.value.trim() } });
       playlistId = playlist!.id;
     }
-    const res = await bb.playlist.addTracks({ playlistId, trackIds: [track.id] });
+    const res = await bb.playlists.addTracks({ playlistId, trackIds: [track.id] });
     await loadPlaylists(playlistId);
     const n = res.playlist?.trackCount ?? 0;
     ui.playlistStatus.textContent = `Added “${track.title}” to “${res.playlist?.name}” (${n} track${n === 1 ? "" : "s"}).`;

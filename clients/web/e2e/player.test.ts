@@ -137,10 +137,10 @@ describe.sequential("demo player in headless Chromium", () => {
 
     // The server agrees.
     const bb = await signedIn(DEMO_LISTENER);
-    const mine = await collect(paginate((r) => bb.playlist.listPlaylists(r), { pageSize: 50 }, (r) => r.playlists));
+    const mine = await collect(paginate((r) => bb.playlists.listPlaylists(r), { pageSize: 50 }, (r) => r.playlists));
     const playlist = mine.find((p) => p.name === playlistName);
     expect(playlist, `playlist ${playlistName} on the server`).toBeDefined();
-    const { entries } = await bb.playlist.getPlaylist({ playlistId: playlist!.id });
+    const { entries } = await bb.playlists.getPlaylist({ playlistId: playlist!.id });
     expect(entries.map((e) => e.trackId)).toEqual([first, second]);
     if (played) expect(entries[0]?.trackId).toBe(played.id);
   });

@@ -8,8 +8,8 @@ import { UserService } from "./gen/backbeat/user/v1/user_pb.js";
 export interface AuthTokens {
   accessToken: string;
   refreshToken: string;
-  accessTokenExpireTime?: Date;
-  refreshTokenExpireTime?: Date;
+  accessTokenExpireTime?: Date | undefined;
+  refreshTokenExpireTime?: Date | undefined;
 }
 
 /**
@@ -36,11 +36,21 @@ export class MemoryTokenStore implements TokenStore {
 }
 
 /**
+ * The part of the Web Storage API (sessionStorage, localStorage) a token
+ * store needs: named here so the SDK's types need no DOM lib in a Node app.
+ */
+export interface WebStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/**
  * Keeps tokens in a Web Storage area (sessionStorage or localStorage) under
  * key, so a reload stays signed in. Anything unreadable there counts as
  * signed out.
  */
-export function webStorageTokenStore(storage: Storage, key = "backbeat.tokens"): TokenStore {
+export function webStorageTokenStore(storage: WebStorage, key = "backbeat.tokens"): TokenStore {
   return {
     get() {
       const raw = storage.getItem(key);
@@ -95,7 +105,7 @@ export interface AuthInterceptorOptions {
    * Called when the session cannot be renewed (the refresh token was
    * refused); the store has been cleared by then.
    */
-  onSessionExpired?: (err: ConnectError) => void;
+  onSessionExpired?: ((err: ConnectError) => void) | undefined;
 }
 
 /**

@@ -5,9 +5,12 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import { authInterceptor, MemoryTokenStore, tokensFromProto } from "./auth.js";
 import type { TokenStore } from "./auth.js";
 import { typedErrors } from "./errors.js";
+import { albumContext, checkedPlayback, playlistContext, startInContext } from "./playback.js";
+import type { PlayOptions } from "./playback.js";
 import { CatalogService } from "./gen/backbeat/catalog/v1/catalog_pb.js";
 import { LibraryService } from "./gen/backbeat/library/v1/library_pb.js";
 import { PlaybackService } from "./gen/backbeat/playback/v1/playback_pb.js";
+import type { StartPlaybackResponse } from "./gen/backbeat/playback/v1/playback_pb.js";
 import { PlaylistService } from "./gen/backbeat/playlist/v1/playlist_pb.js";
 import { UserService } from "./gen/backbeat/user/v1/user_pb.js";
 import type {
@@ -24,21 +27,21 @@ export type Protocol = "connect" | "grpc-web";
 export interface BackbeatClientOptions {
   /** The server's base URL, e.g. "https://music.example.com" or "http://127.0.0.1:8080". */
   baseUrl: string;
-  protocol?: Protocol;
+  protocol?: Protocol | undefined;
   /** Where tokens live; a fresh MemoryTokenStore by default. */
-  tokens?: TokenStore;
+  tokens?: TokenStore | undefined;
   /** Protobuf binary instead of JSON on the wire (gRPC-Web is always binary). */
-  useBinaryFormat?: boolean;
+  useBinaryFormat?: boolean | undefined;
   /** Connect only: send side-effect-free calls as cacheable GET requests. */
-  useHttpGet?: boolean;
+  useHttpGet?: boolean | undefined;
   /** A deadline for every call, in milliseconds. */
-  defaultTimeoutMs?: number;
+  defaultTimeoutMs?: number | undefined;
   /** A fetch to use instead of globalThis.fetch. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** More interceptors; they run inside the SDK's, just before the transport. */
-  interceptors?: Interceptor[];
+  interceptors?: Interceptor[] | undefined;
   /** Called when the refresh token is refused and the client is signed out. */
-  onSessionExpired?: (err: ConnectError) => void;
+  onSessionExpired?: ((err: ConnectError) => void) | undefined;
 }
 
 export interface BackbeatClient {
@@ -46,12 +49,22 @@ export interface BackbeatClient {
   readonly protocol: Protocol;
   readonly transport: Transport;
   readonly tokens: TokenStore;
-  readonly user: Client<typeof UserService>;
+  // The service accessors are named alike in every Backbeat SDK (clients/README.md).
+  readonly users: Client<typeof UserService>;
   readonly catalog: Client<typeof CatalogService>;
-  readonly playlist: Client<typeof PlaylistService>;
+  readonly playlists: Client<typeof PlaylistService>;
+  /** StartPlayback here refuses a context of the wrong shape (see playlistContext). */
   readonly playback: Client<typeof PlaybackService>;
   /** The caller's saved tracks ("Liked Songs") and albums. */
   readonly library: Client<typeof LibraryService>;
+  /** @deprecated Renamed `users` (the name in every Backbeat SDK); removed after 0.1. */
+  readonly user: Client<typeof UserService>;
+  /** @deprecated Renamed `playlists` (the name in every Backbeat SDK); removed after 0.1. */
+  readonly playlist: Client<typeof PlaylistService>;
+  /** Plays a playlist: its track at opts.index (0 by default), in the playlist's context. */
+  playPlaylist(playlistId: string, opts?: PlayOptions): Promise<StartPlaybackResponse>;
+  /** Plays an album: its track at opts.index (0 by default), in the album's context. */
+  playAlbum(albumId: string, opts?: PlayOptions): Promise<StartPlaybackResponse>;
   /** Signs in with a username or email and a password, and stores the tokens. */
   login(login: string, password: string): Promise<LoginResponse>;
   /** Creates a listener account, signs it in and stores the tokens. */
@@ -81,11 +94,12 @@ function userOf(u: User | undefined): User {
 }
 
 function transportFor(opts: BackbeatClientOptions, baseUrl: string, interceptors: Interceptor[]): Transport {
+  // Options left out stay out: the transports' types take no undefined.
   const common = {
     baseUrl,
     interceptors,
-    fetch: opts.fetch,
-    defaultTimeoutMs: opts.defaultTimeoutMs,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: opts.defaultTimeoutMs } : {}),
   };
   if ((opts.protocol ?? "connect") === "grpc-web") return createGrpcWebTransport(common);
   return createConnectTransport({
@@ -116,16 +130,26 @@ export function createBackbeatClient(opts: BackbeatClientOptions): BackbeatClien
   const auth = authInterceptor({ store: tokens, refreshClient, onSessionExpired: opts.onSessionExpired });
   const transport = transportFor(opts, baseUrl, [typedErrors, auth, ...extra]);
   const user = createClient(UserService, transport);
+  const playlists = createClient(PlaylistService, transport);
+  const playback = checkedPlayback(createClient(PlaybackService, transport));
 
   return {
     baseUrl,
     protocol,
     transport,
     tokens,
-    user,
+    users: user,
     catalog: createClient(CatalogService, transport),
-    playlist: createClient(PlaylistService, transport),
-    playback: createClient(PlaybackService, transport),
+    playlists,
+    playback,
+    user,
+    playlist: playlists,
+    playPlaylist(playlistId, opts) {
+      return playback.startPlayback(startInContext(playlistContext(playlistId), opts));
+    },
+    playAlbum(albumId, opts) {
+      return playback.startPlayback(startInContext(albumContext(albumId), opts));
+    },
     library: createClient(LibraryService, transport),
     async login(login, password) {
       const res = await user.login({ login, password });

@@ -4,11 +4,13 @@
 export { createBackbeatClient } from "./client.js";
 export type { BackbeatClient, BackbeatClientOptions, Protocol } from "./client.js";
 export { authInterceptor, MemoryTokenStore, tokensFromProto, webStorageTokenStore } from "./auth.js";
-export type { AuthInterceptorOptions, AuthTokens, TokenStore } from "./auth.js";
+export type { AuthInterceptorOptions, AuthTokens, TokenStore, WebStorage } from "./auth.js";
 export { BackbeatError, BadRequestSchema, codeName, isBackbeatError, typedErrors } from "./errors.js";
 export type { CodeName, FieldViolation } from "./errors.js";
 export { collect, pages, paginate } from "./paging.js";
 export { describeResult, searchGroup, searchGroupResults } from "./search.js";
+export { albumContext, checkStartPlayback, playlistContext, startInContext } from "./playback.js";
+export type { PlaybackContextInit, PlayOptions } from "./playback.js";
 export { retryDelay } from "./retry.js";
 export type { PagedResponse, PageOptions } from "./paging.js";
 export { Code, ConnectError } from "@connectrpc/connect";

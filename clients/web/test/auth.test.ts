@@ -10,7 +10,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     expect(res.user?.username).toBe(DEMO_LISTENER);
     expect(bb.tokens.get()?.accessToken).toBe(res.tokens?.accessToken);
     expect(bb.tokens.get()?.accessTokenExpireTime?.getTime()).toBeGreaterThan(Date.now());
-    const me = await bb.user.getMe({});
+    const me = await bb.users.getMe({});
     expect(me.user?.username).toBe(DEMO_LISTENER);
     expect(me.user?.roles).toContain(Role.LISTENER);
   });
@@ -27,7 +27,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
   });
 
   it("answers unauthenticated without a token", async () => {
-    const err = await rejection(client(transport).user.getMe({}));
+    const err = await rejection(client(transport).users.getMe({}));
     expect(err).toBeInstanceOf(BackbeatError);
     expect(err).toBeInstanceOf(ConnectError);
     expect(err.code).toBe(Code.Unauthenticated);
@@ -42,7 +42,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     expect(res.user?.username).toBe(username);
     expect(res.user?.roles).toEqual([Role.LISTENER]);
     expect(bb.isSignedIn()).toBe(true);
-    expect((await bb.user.getMe({})).user?.id).toBe(res.user?.id);
+    expect((await bb.users.getMe({})).user?.id).toBe(res.user?.id);
     // And the account can sign in again.
     const again = await client(transport).login(username, "correct horse battery");
     expect(again.user?.id).toBe(res.user?.id);
@@ -70,7 +70,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     bb.tokens.set({ ...first, accessToken: "garbage.not.a-jwt" });
     rec.calls.length = 0;
 
-    const me = await bb.user.getMe({});
+    const me = await bb.users.getMe({});
     expect(me.user?.username).toBe(DEMO_LISTENER);
     // GetMe refused, RefreshToken, GetMe again.
     expect(rec.calls).toEqual(["GetMe", "RefreshToken", "GetMe"]);
@@ -79,7 +79,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     expect(now.refreshToken).not.toBe(first.refreshToken);
 
     // Rotation: the old refresh token is spent.
-    const err = await rejection(client(transport).user.refreshToken({ refreshToken: first.refreshToken }));
+    const err = await rejection(client(transport).users.refreshToken({ refreshToken: first.refreshToken }));
     expect(err.code).toBe(Code.Unauthenticated);
   });
 
@@ -89,10 +89,10 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     bb.tokens.set({ ...bb.tokens.get()!, accessToken: "garbage" });
     rec.calls.length = 0;
     const results = await Promise.all([
-      bb.user.getMe({}),
-      bb.playlist.listPlaylists({}),
+      bb.users.getMe({}),
+      bb.playlists.listPlaylists({}),
       bb.catalog.search({ query: "daft" }),
-      bb.user.getMe({}),
+      bb.users.getMe({}),
     ]);
     expect(results[0].user?.username).toBe(DEMO_LISTENER);
     expect(results[2].results.length).toBeGreaterThan(0);
@@ -103,7 +103,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     const expired = vi.fn();
     const tokens = new MemoryTokenStore({ accessToken: "garbage", refreshToken: "also-garbage" });
     const bb = client({ ...transport, tokens, onSessionExpired: expired });
-    const err = await rejection(bb.user.getMe({}));
+    const err = await rejection(bb.users.getMe({}));
     expect(err.code).toBe(Code.Unauthenticated);
     expect(bb.isSignedIn()).toBe(false);
     expect(expired).toHaveBeenCalledOnce();
@@ -114,7 +114,7 @@ describe.each(TRANSPORTS)("auth over $name", (transport) => {
     const held = bb.tokens.get()!;
     await bb.logout();
     expect(bb.isSignedIn()).toBe(false);
-    const err = await rejection(client(transport).user.refreshToken({ refreshToken: held.refreshToken }));
+    const err = await rejection(client(transport).users.refreshToken({ refreshToken: held.refreshToken }));
     expect(err.code).toBe(Code.Unauthenticated);
   });
 });

@@ -13,7 +13,7 @@ describe.runIf(ttlMs > 0)("expiring access tokens", () => {
     const bb = await signedIn(DEMO_LISTENER, { ...transport, interceptors: [rec.interceptor] });
     const first = bb.tokens.get()!;
     expect(first.accessTokenExpireTime!.getTime() - Date.now()).toBeLessThanOrEqual(ttlMs + 1000);
-    await bb.user.getMe({});
+    await bb.users.getMe({});
 
     await new Promise((r) => setTimeout(r, ttlMs + 1200));
     // The old token is really dead…
@@ -22,7 +22,7 @@ describe.runIf(ttlMs > 0)("expiring access tokens", () => {
 
     // …and the client renews it: one RefreshToken, then the call succeeds.
     rec.calls.length = 0;
-    const me = await bb.user.getMe({});
+    const me = await bb.users.getMe({});
     expect(me.user?.username).toBe(DEMO_LISTENER);
     expect(rec.calls).toEqual(["GetMe", "RefreshToken", "GetMe"]);
     expect(bb.tokens.get()!.accessToken).not.toBe(first.accessToken);
@@ -33,5 +33,5 @@ describe.runIf(ttlMs > 0)("expiring access tokens", () => {
 // GetMe with a fixed token and no refresh, to show the token itself expired.
 async function fetchMe(accessToken: string) {
   const c = client({ tokens: new MemoryTokenStore() });
-  return c.user.getMe({}, { headers: { Authorization: `Bearer ${accessToken}` } });
+  return c.users.getMe({}, { headers: { Authorization: `Bearer ${accessToken}` } });
 }

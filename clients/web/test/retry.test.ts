@@ -6,7 +6,7 @@ describe.each(TRANSPORTS)("retry delay over $name", (transport) => {
   it("reads the RetryInfo delay of a login refused after repeated wrong passwords", async () => {
     const username = uniqueName("retry");
     const bb = client(transport);
-    await bb.user.register({ username, email: `${username}@example.com`, password: "correct horse battery" });
+    await bb.users.register({ username, email: `${username}@example.com`, password: "correct horse battery" });
     let refused;
     for (let i = 0; i < 10 && !refused; i++) {
       const err = await rejection(client(transport).login(username, "wrong password"));
@@ -20,7 +20,7 @@ describe.each(TRANSPORTS)("retry delay over $name", (transport) => {
   });
 
   it("has no delay for other errors", async () => {
-    const err = await rejection(client(transport).user.getMe({}));
+    const err = await rejection(client(transport).users.getMe({}));
     expect(retryDelay(err)).toBeUndefined();
     expect(retryDelay(new Error("plain"))).toBeUndefined();
   });

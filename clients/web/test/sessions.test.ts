@@ -34,9 +34,9 @@ describe.each(TRANSPORTS)("sessions over $name", (transport) => {
     const before = here.tokens.get()?.accessToken;
     await here.changePassword(PASSWORD, "a brand new passphrase");
     expect(here.tokens.get()?.accessToken).not.toBe(before);
-    expect((await here.user.getMe({})).user?.username).toBe(username);
+    expect((await here.users.getMe({})).user?.username).toBe(username);
     // The other session's refresh is refused too: it ends signed out.
-    const err = await rejection(other.user.getMe({}));
+    const err = await rejection(other.users.getMe({}));
     expect(err.code).toBe(Code.Unauthenticated);
     expect(other.isSignedIn()).toBe(false);
     expect(expired).toHaveBeenCalledOnce();
@@ -48,10 +48,10 @@ describe.each(TRANSPORTS)("sessions over $name", (transport) => {
     const held = here.tokens.get();
     await here.logoutEverywhere();
     expect(here.isSignedIn()).toBe(false);
-    expect((await rejection(elsewhere.user.getMe({}))).code).toBe(Code.Unauthenticated);
+    expect((await rejection(elsewhere.users.getMe({}))).code).toBe(Code.Unauthenticated);
     expect(elsewhere.isSignedIn()).toBe(false);
     // The refresh token this client held is dead on the server too.
-    const err = await rejection(client(transport).user.refreshToken({ refreshToken: held?.refreshToken ?? "" }));
+    const err = await rejection(client(transport).users.refreshToken({ refreshToken: held?.refreshToken ?? "" }));
     expect(err.code).toBe(Code.Unauthenticated);
   });
 
@@ -62,20 +62,20 @@ describe.each(TRANSPORTS)("sessions over $name", (transport) => {
 
     const disabled = await admin.disableUser(id);
     expect(disabled.disabled).toBe(true);
-    expect((await rejection(victim.user.getMe({}))).code).toBe(Code.Unauthenticated);
+    expect((await rejection(victim.users.getMe({}))).code).toBe(Code.Unauthenticated);
     const refused = await rejection(client(transport).login(username, PASSWORD));
     expect(refused.code).toBe(Code.PermissionDenied);
     expect(refused.rawMessage).toMatch(/account disabled/);
-    expect((await admin.user.getUser({ userId: id })).user?.disabled).toBe(true);
+    expect((await admin.users.getUser({ userId: id })).user?.disabled).toBe(true);
 
     const enabled = await admin.enableUser(id);
     expect(enabled.disabled).toBe(false);
     const back = client(transport);
     await back.login(username, PASSWORD);
-    expect((await back.user.getMe({})).user?.id).toBe(id);
+    expect((await back.users.getMe({})).user?.id).toBe(id);
 
     await admin.endUserSessions(id);
-    expect((await rejection(back.user.getMe({}))).code).toBe(Code.Unauthenticated);
+    expect((await rejection(back.users.getMe({}))).code).toBe(Code.Unauthenticated);
     expect(back.isSignedIn()).toBe(false);
 
     // Not an admin: refused.

@@ -96,9 +96,17 @@ func (h *Handler) StartPlayback(ctx context.Context, req *connect.Request[playba
 			TruePeakDbtp:   t.Loudness.TruePeakDBTP,
 			RangeLu:        t.Loudness.RangeLU,
 		},
-		PositionMs: st.Position.Milliseconds(),
-		PlaybackId: st.PlaybackID,
+		PositionMs:  st.Position.Milliseconds(),
+		PlaybackId:  st.PlaybackID,
+		StreamKind:  streamKinds[st.Kind],
+		LadderReady: st.Kind == domain.StreamLadder,
 	}), nil
+}
+
+var streamKinds = map[domain.StreamKind]playbackv1.StreamKind{
+	domain.StreamLadder:   playbackv1.StreamKind_STREAM_KIND_LADDER,
+	domain.StreamOriginal: playbackv1.StreamKind_STREAM_KIND_ORIGINAL,
+	domain.StreamLive:     playbackv1.StreamKind_STREAM_KIND_LIVE_TRANSCODE,
 }
 
 var eventTypes = map[playbackv1.EventType]domain.PlayEventType{

@@ -162,6 +162,9 @@ func (e environ) serveCmd(args []string) error {
 		return err
 	}
 	cfg.Logger = cfg.NewLogger(e.stderr)
+	if e.serve == nil {
+		tuneGC(e.lookup, cfg.Logger)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

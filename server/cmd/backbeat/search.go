@@ -17,8 +17,9 @@ const searchUsage = `usage: backbeat search <subcommand> [flags]
 The search engine (OpenSearch, --search-url) of a Cassandra deployment.
 
 subcommands:
-  reindex  rebuild the index from Cassandra, printing progress; safe while
-           servers run (each document keeps the newest of the writes)
+  reindex  rebuild the index from Cassandra, printing progress, and delete
+           the documents Cassandra no longer has; safe while servers run
+           (each document keeps the newest of the writes)
   status   print how far the serving indexer is behind the change feed
 
 Both take serve's --store cassandra, --cassandra-* and --search-url flags;
@@ -64,7 +65,7 @@ func (e environ) searchCmd(args []string) error {
 	defer cancel()
 	began := time.Now()
 	last := time.Time{}
-	n, err := app.ReindexSearch(ctx, cfg, index, func(kind domain.ItemType, done int) {
+	n, removed, err := app.ReindexSearch(ctx, cfg, index, func(kind domain.ItemType, done int) {
 		// A line a second at most, so a large catalog does not flood.
 		if time.Since(last) >= time.Second {
 			last = time.Now()
@@ -74,6 +75,6 @@ func (e environ) searchCmd(args []string) error {
 	if err != nil {
 		return fmt.Errorf("search reindex: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "backbeat: reindex done: %d documents in %s\n", n, time.Since(began).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "backbeat: reindex done: %d documents in %s; %d stale documents removed\n", n, time.Since(began).Round(time.Millisecond), removed)
 	return nil
 }

@@ -38,6 +38,7 @@ func (b *baselineCatalog) GetTrack(_ context.Context, req *connect.Request[catal
 func baseline(args []string) error {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	compressMin := fs.Int("compress-min-bytes", 0, "answers smaller than this go uncompressed, as Backbeat's do (0: connect-go's default, every answer gzipped when the client accepts it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func baseline(args []string) error {
 		h.tracks[id] = &catalogv1.Track{Id: id, Title: "Track " + id, ArtistIds: []string{"a1"}, DurationMs: 200_000, CreateTime: timestamppb.Now()}
 	}
 	mux := http.NewServeMux()
-	mux.Handle(catalogv1connect.NewCatalogServiceHandler(h))
+	mux.Handle(catalogv1connect.NewCatalogServiceHandler(h, connect.WithCompressMinBytes(*compressMin)))
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)

@@ -37,13 +37,14 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	url := fs.String("url", "http://127.0.0.1:8080", "server base URL")
 	idsFile := fs.String("ids", "", "ids file written by 'loadgen seed' (not needed for -rpc baseline)")
-	rpc := fs.String("rpc", "get-track", "get-track, search, get-playlist or baseline")
+	rpc := fs.String("rpc", "get-track", "get-track, search, get-playlist, create-playlist (a write) or baseline")
 	proto := fs.String("protocol", "connect", "connect, connect-get or grpc")
 	conc := fs.Int("c", 16, "concurrent callers (closed loop)")
 	dur := fs.Duration("d", 10*time.Second, "how long to run")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up")
 	flood := fs.Int("flood", 0, "connections flooding Login with wrong passwords meanwhile (not measured)")
 	pace := fs.Float64("rate", 0, "calls per second per caller (0: back to back); a paced caller is a user, not a load")
+	zipf := fs.Float64("zipf", 0, "pick ids with a Zipf distribution of this exponent (above 1: a few popular ids asked most, as real reads are); 0: uniformly")
 	from := fs.String("from", "", "local address the measured calls leave from, e.g. 127.0.0.2 (another client than the flood)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +65,12 @@ func run(args []string) error {
 	ctx := context.Background()
 
 	var call func(ctx context.Context, r *rand.Rand) error
+	pick := func(r *rand.Rand, ids []string) string {
+		if *zipf > 1 {
+			return ids[rand.NewZipf(r, *zipf, 1, uint64(len(ids)-1)).Uint64()]
+		}
+		return ids[r.IntN(len(ids))]
+	}
 	if *rpc == "baseline" {
 		c := catalogv1connect.NewCatalogServiceClient(hc, *url, opts...)
 		call = func(ctx context.Context, r *rand.Rand) error {
@@ -85,7 +92,7 @@ func run(args []string) error {
 		switch *rpc {
 		case "get-track":
 			call = func(ctx context.Context, r *rand.Rand) error {
-				_, err := cat.GetTrack(ctx, connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: ids.TrackIDs[r.IntN(len(ids.TrackIDs))]}))
+				_, err := cat.GetTrack(ctx, connect.NewRequest(&catalogv1.GetTrackRequest{TrackId: pick(r, ids.TrackIDs)}))
 				return err
 			}
 		case "search":
@@ -95,7 +102,16 @@ func run(args []string) error {
 			}
 		case "get-playlist":
 			call = func(ctx context.Context, r *rand.Rand) error {
-				_, err := pls.GetPlaylist(ctx, connect.NewRequest(&playlistv1.GetPlaylistRequest{PlaylistId: ids.PlaylistIDs[r.IntN(len(ids.PlaylistIDs))]}))
+				_, err := pls.GetPlaylist(ctx, connect.NewRequest(&playlistv1.GetPlaylistRequest{PlaylistId: pick(r, ids.PlaylistIDs)}))
+				return err
+			}
+		case "create-playlist":
+			// A write load that any listener may make: each public
+			// playlist is a search document, so on Cassandra every call
+			// appends a change-feed record the indexer must index.
+			call = func(ctx context.Context, r *rand.Rand) error {
+				_, err := pls.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{
+					Name: fmt.Sprintf("Load Mix %08x", r.Uint32()), Public: true}}))
 				return err
 			}
 		default:

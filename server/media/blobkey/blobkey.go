@@ -7,6 +7,11 @@ package blobkey
 // Upload is where an upload's original file is kept.
 func Upload(trackID, uploadID string) string { return "uploads/" + trackID + "/" + uploadID }
 
+// Newest records which stored upload of a track is the newest (and how it
+// plays), for playing it before its ladder is ready. It lies among the
+// track's uploads, so the track's cleanup removes it too.
+func Newest(trackID string) string { return "uploads/" + trackID + "/newest.json" }
+
 // MediaPrefix is the directory of one transcoded media set.
 func MediaPrefix(trackID, mediaID string) string { return "media/" + trackID + "/" + mediaID + "/" }
 

@@ -41,6 +41,7 @@ type Handler struct {
 	// counted is told the media bytes served ("stream") and received
 	// ("upload"); nil counts nothing.
 	counted func(kind string, n int64)
+	early   *earlyPlay // nil: uploads play only once transcoded
 }
 
 // CountBytes has f told of every response's media bytes (kind "stream")
@@ -91,6 +92,10 @@ func IsUpload(r *http.Request) bool {
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PUT "+uploadPath+"{track}/{upload}", h.upload)
 	mux.HandleFunc("GET "+streamPrefix+"{token}/{track}/{media}/{file}", h.stream)
+	if h.early != nil {
+		mux.HandleFunc("GET /media/o/{token}/{track}/{upload}/{file}", h.original)
+		mux.HandleFunc("GET /media/l/{token}/{track}/{upload}/live.mp3", h.live)
+	}
 }
 
 // upload stores the body of a PUT to a signed upload URL. Each URL is good
@@ -138,6 +143,12 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	case n == 0:
 		httpError(w, http.StatusBadRequest, "the upload is empty")
 		return
+	}
+	if h.early != nil {
+		// Without the record the upload still plays once transcoded.
+		if _, err := h.early.Sources.Record(r.Context(), track, upload, user); err != nil {
+			log.Error("record upload for early play", "err", err)
+		}
 	}
 	if err := h.uploads.UploadReceived(r.Context(), job); err != nil {
 		switch domain.KindOf(err) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -15,10 +16,17 @@ import (
 // run runs one ffmpeg/ffprobe process in dir. Cancelling ctx kills it; on
 // Linux it is also killed when this process dies (see procattr_linux.go).
 func run(ctx context.Context, dir string, stdout, stderr io.Writer, name string, args ...string) error {
+	return runFiles(ctx, dir, stdout, stderr, nil, name, args...)
+}
+
+// runFiles is run with extra open files handed to the child as fds 3, 4,
+// ... (ffmpeg reads them as "pipe:3", ...).
+func runFiles(ctx context.Context, dir string, stdout, stderr io.Writer, extra []*os.File, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
+	cmd.ExtraFiles = extra
 	// Once the process is killed, do not wait long for its pipes.
 	cmd.WaitDelay = 5 * time.Second
 	setProcAttr(cmd)

@@ -99,6 +99,9 @@ type Transcoder struct {
 	cfg Config
 	log *slog.Logger
 	err error // invalid configuration, returned by every call
+	// legacy runs the ladder the old way (legacyArgs): the benchmark's
+	// baseline.
+	legacy bool
 }
 
 // New returns a Transcoder. An invalid Config (negative limits, bit rates
@@ -267,31 +270,40 @@ func (t *Transcoder) Transcode(ctx context.Context, inputPath, outDir string) (r
 	}()
 
 	log.Debug("transcode starting", "codec", p.Codec, "duration", p.Duration, "ladder", t.cfg.Ladder)
-	stderr := newTailBuffer(128 << 10)
-	runErr := run(ctx, work, nil, stderr, t.cfg.FFmpeg, t.ffmpegArgs(in)...)
+	var (
+		stderr string
+		runErr error
+	)
+	if t.legacy {
+		buf := newTailBuffer(128 << 10)
+		runErr = run(ctx, work, nil, buf, t.cfg.FFmpeg, t.legacyArgs(in)...)
+		stderr = buf.String()
+	} else {
+		stderr, runErr = t.runLadder(ctx, work, in)
+	}
 	if runErr != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("transcode: %w", runErr)
 		}
 		var exitErr *exec.ExitError
-		if errors.As(runErr, &exitErr) && exitErr.Exited() && inputFault(stderr.String()) {
-			log.Info("ffmpeg could not decode the input", "stderr", lastLines(stderr.String(), 10))
+		if errors.As(runErr, &exitErr) && exitErr.Exited() && inputFault(stderr) {
+			log.Info("ffmpeg could not decode the input", "stderr", lastLines(stderr, 10))
 			return res, &InputError{Reason: ReasonCorrupt}
 		}
-		return res, fmt.Errorf("transcode: ffmpeg: %w: %s", runErr, lastLines(stderr.String(), 10))
+		return res, fmt.Errorf("transcode: ffmpeg: %w: %s", runErr, lastLines(stderr, 10))
 	}
 
-	loud, lerr := parseLoudness(stderr.String())
+	loud, lerr := parseLoudness(stderr)
 	lay, ferr := t.finish(work)
 	switch {
 	case ferr != nil && errors.Is(ferr, errNoOutput):
-		log.Info("ffmpeg decoded no audio", "stderr", lastLines(stderr.String(), 10))
-		if inputFault(stderr.String()) {
+		log.Info("ffmpeg decoded no audio", "stderr", lastLines(stderr, 10))
+		if inputFault(stderr) {
 			return res, &InputError{Reason: ReasonCorrupt}
 		}
 		return res, &InputError{Reason: ReasonNoAudio}
 	case ferr != nil:
-		return res, fmt.Errorf("transcode: %w (ffmpeg: %s)", ferr, lastLines(stderr.String(), 10))
+		return res, fmt.Errorf("transcode: %w (ffmpeg: %s)", ferr, lastLines(stderr, 10))
 	case lerr != nil:
 		return res, fmt.Errorf("transcode: %w", lerr)
 	}
@@ -360,10 +372,12 @@ func (t *Transcoder) inputOptions() []string {
 
 func kbps(n int) string { return strconv.Itoa(n) + "k" }
 
-// ffmpegArgs builds the single run: decode once, resample to stereo 44.1
-// kHz, split into the ladder (dash muxer, which also writes the HLS
-// playlists), the progressive file and the loudness meter.
-func (t *Transcoder) ffmpegArgs(in string) []string {
+// legacyArgs builds the ladder run as it was before runLadder (kept as the
+// benchmark's baseline): one process decodes once, resamples to stereo
+// 44.1 kHz and splits into the ladder (dash muxer, which also writes the
+// HLS playlists), the progressive file and the loudness meter, every
+// encoder on one thread with the default AAC coder.
+func (t *Transcoder) legacyArgs(in string) []string {
 	n := len(t.cfg.Ladder)
 	var fc strings.Builder
 	fc.WriteString("[0:a:0]aresample=44100,aformat=sample_rates=44100:channel_layouts=stereo,")
@@ -390,16 +404,8 @@ func (t *Transcoder) ffmpegArgs(in string) []string {
 	for i, r := range t.cfg.Ladder {
 		args = append(args, fmt.Sprintf("-b:a:%d", i), kbps(r))
 	}
-	args = append(args, "-map_metadata", "-1", "-map_chapters", "-1",
-		"-f", "dash",
-		"-dash_segment_type", "mp4",
-		"-seg_duration", seconds(t.cfg.SegmentDuration),
-		"-use_template", "1", "-use_timeline", "1",
-		"-hls_playlist", "1", "-hls_master_name", MasterPlaylist,
-		"-adaptation_sets", "id=0,streams=a",
-		"-init_seg_name", "init-$RepresentationID$.m4s",
-		"-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s",
-		DASHManifest)
+	args = append(args, "-map_metadata", "-1", "-map_chapters", "-1")
+	args = append(args, t.dashOptions()...)
 
 	// Output 2: progressive AAC with the index up front.
 	args = append(args, "-map", "[prog]", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", kbps(t.cfg.ProgressiveKbps),
@@ -408,6 +414,22 @@ func (t *Transcoder) ffmpegArgs(in string) []string {
 	// Output 3: nothing; the meter prints its summary when the graph closes.
 	args = append(args, "-map", "[meter]", "-f", "null", "-")
 	return args
+}
+
+// dashOptions is the output writing the ladder as DASH plus HLS over the
+// same fMP4 segments.
+func (t *Transcoder) dashOptions() []string {
+	return []string{
+		"-f", "dash",
+		"-dash_segment_type", "mp4",
+		"-seg_duration", seconds(t.cfg.SegmentDuration),
+		"-use_template", "1", "-use_timeline", "1",
+		"-hls_playlist", "1", "-hls_master_name", MasterPlaylist,
+		"-adaptation_sets", "id=0,streams=a",
+		"-init_seg_name", "init-$RepresentationID$.m4s",
+		"-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s",
+		DASHManifest,
+	}
 }
 
 func seconds(d time.Duration) string {

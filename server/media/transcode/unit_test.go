@@ -141,24 +141,42 @@ func TestConfig(t *testing.T) {
 }
 
 func TestFFmpegArgs(t *testing.T) {
-	args := New(Config{Ladder: []int{64, 128}, SegmentDuration: 2500 * time.Millisecond, MaxDuration: time.Minute}).ffmpegArgs("/in/x.flac")
-	line := strings.Join(args, " ")
-	for _, want := range []string{
+	tr := New(Config{Ladder: []int{64, 128}, SegmentDuration: 2500 * time.Millisecond, MaxDuration: time.Minute})
+	contains := func(name string, args []string, want ...string) string {
+		t.Helper()
+		line := strings.Join(args, " ")
+		for _, w := range want {
+			if !strings.Contains(line, w) {
+				t.Errorf("%s args lack %q:\n%s", name, w, line)
+			}
+		}
+		if strings.Contains(line, "-threads") {
+			t.Errorf("%s args set -threads: %s", name, line)
+		}
+		return line
+	}
+	// Each encoder reads the upload under the whitelists and writes one rung.
+	meter := contains("meter encoder", tr.encodeArgs("/in/x.flac", 64, true),
 		"-nostdin", "-format_whitelist aac,", "-protocol_whitelist file",
 		"-t 62 -i file:/in/x.flac",
-		"asplit=4[a0][a1][prog][loud];[loud]ebur128=peak=true:framelog=verbose[meter]",
-		"-b:a:0 64k -b:a:1 128k", "-seg_duration 2.5", "-hls_playlist 1",
-		"-map [prog] -c:a aac -profile:a aac_low -b:a 160k", "-movflags +faststart",
-		"-map [meter] -f null -",
-	} {
-		if !strings.Contains(line, want) {
-			t.Errorf("args lack %q:\n%s", want, line)
-		}
+		"asplit=2[a][loud];[loud]ebur128=peak=true:framelog=verbose[meter]",
+		"-map [a] -c:a aac -profile:a aac_low -aac_coder fast -b:a 64k -flags +global_header -map_metadata -1 -map_chapters -1 -f nut pipe:1",
+		"-map [meter] -f null -")
+	plain := contains("encoder", tr.encodeArgs("/in/x.flac", 128, false),
+		"-format_whitelist aac,", "-protocol_whitelist file", "-b:a 128k", "-f nut pipe:1")
+	if strings.Contains(plain, "ebur128") || !strings.Contains(meter, "ebur128") {
+		t.Errorf("the meter runs in the wrong encoder:\n%s\n%s", meter, plain)
 	}
-	if strings.Contains(line, "-threads") {
-		t.Errorf("args set -threads: %s", line)
+	// The packager only copies: 64k and 128k rungs, and progressive 160k,
+	// which is no rung, from a third encode.
+	pkg := contains("packager", tr.packageArgs(3, 2),
+		"-f nut -i pipe:3", "-f nut -i pipe:4", "-f nut -i pipe:5",
+		"-map 0:a -map 1:a -c copy -tag:a mp4a -b:a:0 64k -b:a:1 128k", "-seg_duration 2.5", "-hls_playlist 1",
+		"-map 2:a -c copy -tag:a mp4a -map_metadata -1 -map_chapters -1 -movflags +faststart -f ipod progressive.m4a")
+	if strings.Contains(pkg, "file:") || strings.Contains(pkg, "-c:a aac") {
+		t.Errorf("the packager reads the upload or encodes: %s", pkg)
 	}
-	if n := strings.Count(line, "-map_metadata -1"); n != 2 {
+	if n := strings.Count(pkg, "-map_metadata -1"); n != 2 {
 		t.Errorf("-map_metadata -1 on %d outputs, want 2", n)
 	}
 }

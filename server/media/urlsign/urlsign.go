@@ -54,7 +54,10 @@ func New(key []byte, base string, streamTTL, uploadTTL time.Duration, now func()
 	return &Signer{key: key, base: strings.TrimSuffix(base, "/"), streamTTL: streamTTL, uploadTTL: uploadTTL, now: now}, nil
 }
 
-var _ domain.MediaSigner = (*Signer)(nil)
+var (
+	_ domain.MediaSigner  = (*Signer)(nil)
+	_ domain.SourceSigner = (*Signer)(nil)
+)
 
 func (s *Signer) mac(parts ...string) string {
 	m := hmac.New(sha256.New, s.key)
@@ -84,6 +87,33 @@ func (s *Signer) PlaybackURLs(trackID, mediaID, userID string) domain.MediaURLs 
 	return domain.MediaURLs{HLS: dir + "master.m3u8", DASH: dir + "manifest.mpd", Progressive: dir + "progressive.m4a", Expire: exp}
 }
 
+// SourceURL implements domain.SourceSigner: the upload's original file at
+// /media/o/<token>/<track>/<upload>/original.<ext>, or its on-the-fly
+// transcode at /media/l/<token>/<track>/<upload>/live.mp3 when src.Ext is
+// empty. The token's MAC is a different one from a media set's, so a URL
+// for the ladder never opens the (possibly lossless) upload it came from.
+func (s *Signer) SourceURL(trackID string, src *domain.Source, userID string) (string, time.Time) {
+	exp := s.now().Add(s.streamTTL + Bucket - 1).Truncate(Bucket)
+	token := s.SourceToken(trackID, src.UploadID, userID, exp)
+	if src.Ext == "" {
+		return fmt.Sprintf("%s/media/l/%s/%s/%s/live.mp3", s.base, token, trackID, src.UploadID), exp
+	}
+	return fmt.Sprintf("%s/media/o/%s/%s/%s/original.%s", s.base, token, trackID, src.UploadID, src.Ext), exp
+}
+
+// SourceToken is the path segment authorizing userID to read one upload
+// (as it is, or transcoded on the fly) until exp.
+func (s *Signer) SourceToken(trackID, uploadID, userID string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return e + "." + userID + "." + s.mac("SRC", trackID, uploadID, e, userID)
+}
+
+// CheckSource verifies a source token for the track's upload and returns
+// the user it was issued to.
+func (s *Signer) CheckSource(token, trackID, uploadID string) (userID string, err error) {
+	return s.checkToken("SRC", token, trackID, uploadID)
+}
+
 // StreamToken is the path segment authorizing userID to read one media set
 // until exp.
 func (s *Signer) StreamToken(trackID, mediaID, userID string, exp time.Time) string {
@@ -94,6 +124,10 @@ func (s *Signer) StreamToken(trackID, mediaID, userID string, exp time.Time) str
 // CheckStream verifies a token for the track's media set and returns the
 // user it was issued to.
 func (s *Signer) CheckStream(token, trackID, mediaID string) (userID string, err error) {
+	return s.checkToken("GET", token, trackID, mediaID)
+}
+
+func (s *Signer) checkToken(kind, token, trackID, mediaID string) (userID string, err error) {
 	e, rest, ok := strings.Cut(token, ".")
 	if !ok {
 		return "", ErrBad
@@ -102,7 +136,7 @@ func (s *Signer) CheckStream(token, trackID, mediaID string) (userID string, err
 	if !ok {
 		return "", ErrBad
 	}
-	if err := s.check(e, sig, s.mac("GET", trackID, mediaID, e, user)); err != nil {
+	if err := s.check(e, sig, s.mac(kind, trackID, mediaID, e, user)); err != nil {
 		return "", err
 	}
 	return user, nil

@@ -76,6 +76,9 @@ type source struct {
 	Name       string   `json:"name"`
 	Artists    []string `json:"artists,omitempty"`
 	Popularity int64    `json:"popularity"`
+	// Version is Doc.Version again, searchable (the bulk metadata's is
+	// not), so a rebuild can delete what it did not write.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Upsert indexes docs, replacing documents of the same kind and id, in one
@@ -91,7 +94,7 @@ func (e *Engine) Upsert(ctx context.Context, docs []Doc) (err error) {
 		if !d.Kind.valid() || d.ID == "" {
 			return fmt.Errorf("document %q of kind %q: a known kind and an id are required", d.ID, d.Kind)
 		}
-		src := source{Kind: d.Kind, ID: d.ID, Name: search.Fold(d.Name), Popularity: d.Popularity}
+		src := source{Kind: d.Kind, ID: d.ID, Name: search.Fold(d.Name), Popularity: d.Popularity, Version: d.Version}
 		for _, a := range d.Artists {
 			if f := search.Fold(a); f != "" {
 				src.Artists = append(src.Artists, f)

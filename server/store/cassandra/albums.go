@@ -55,13 +55,7 @@ func (c catalogStore) CreateAlbum(ctx context.Context, a *domain.Album) (err err
 		b.feed(kindAlbum, a.ID)
 		err = c.exec(b)
 	}
-	if err == nil {
-		err = c.indexAlbum(ctx, a)
-	}
-	if err != nil {
-		return err
-	}
-	return nil
+	return err
 }
 
 func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err error) {
@@ -93,12 +87,6 @@ func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 	if err := s.exec(b); err != nil {
 		return err
 	}
-	if old.Title == a.Title && slices.Equal(old.ArtistIDs, a.ArtistIDs) {
-		return nil
-	}
-	if err := s.indexAlbum(ctx, a); err != nil {
-		return err
-	}
 	if old.Title == a.Title {
 		return nil
 	}
@@ -107,15 +95,7 @@ func (s catalogStore) UpdateAlbum(ctx context.Context, a *domain.Album) (err err
 	if err != nil {
 		return err
 	}
-	if err := s.feed(ctx, kindTrack, tracks...); err != nil {
-		return err
-	}
-	for _, id := range tracks {
-		if err := s.reindexTrack(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.feed(ctx, kindTrack, tracks...)
 }
 
 // deleteAlbum deletes the album and its tracks and returns the ids of the
@@ -148,9 +128,6 @@ func (s catalogStore) DeleteAlbum(ctx context.Context, id string) (_ []string, e
 	}
 	removeListing(b, kindAlbum, id)
 	if err := s.exec(b); err != nil {
-		return deleted, err
-	}
-	if err := s.unindex(ctx, kindAlbum, id); err != nil {
 		return deleted, err
 	}
 	last := s.logged(ctx)

@@ -47,13 +47,7 @@ func (c catalogStore) CreateArtist(ctx context.Context, a *domain.Artist) (err e
 		b.feed(kindArtist, a.ID)
 		err = c.exec(b)
 	}
-	if err == nil {
-		err = c.indexArtist(ctx, a)
-	}
-	if err != nil {
-		return err
-	}
-	return nil
+	return err
 }
 
 func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err error) {
@@ -91,9 +85,6 @@ func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 		return nil
 	}
 	// The name is also found on the artist's albums and tracks.
-	if err := s.indexArtist(ctx, a); err != nil {
-		return err
-	}
 	albums, err := s.albumIDsOfArtist(ctx, a.ID)
 	if err != nil {
 		return err
@@ -101,24 +92,11 @@ func (s catalogStore) UpdateArtist(ctx context.Context, a *domain.Artist) (err e
 	if err := s.feed(ctx, kindAlbum, albums...); err != nil {
 		return err
 	}
-	for _, id := range albums {
-		if err := s.reindexAlbum(ctx, id); err != nil {
-			return err
-		}
-	}
 	tracks, err := s.trackIDsOfArtist(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	if err := s.feed(ctx, kindTrack, tracks...); err != nil {
-		return err
-	}
-	for _, id := range tracks {
-		if err := s.reindexTrack(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.feed(ctx, kindTrack, tracks...)
 }
 
 // DeleteArtist removes the artist's own albums and tracks, strips its
@@ -202,9 +180,6 @@ func (s catalogStore) DeleteArtist(ctx context.Context, id string) (_ []string, 
 	b.add(`DELETE FROM tracks_by_artist WHERE artist_id = ?`, id)
 	removeListing(b, kindArtist, id)
 	if err := s.exec(b); err != nil {
-		return deleted, err
-	}
-	if err := s.unindex(ctx, kindArtist, id); err != nil {
 		return deleted, err
 	}
 	// The row and its feed record land together, so the indexer never

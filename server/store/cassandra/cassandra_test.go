@@ -66,11 +66,19 @@ func TestConformance(t *testing.T) {
 
 	tables := slices.Sorted(maps.Keys(schemaTables(t)))
 	var truncating time.Duration
+	search := newSearchHarness(t, s, cfg.Keyspace)
 	storetest.Run(t, func(t *testing.T) domain.Stores {
 		start := time.Now()
 		truncateAll(t, s, tables)
 		truncating += time.Since(start)
-		return s.Stores()
+		return search.stores(t)
+	})
+	// The same search-quality cases as the embedded store, through OpenSearch.
+	t.Run("SearchQuality", func(t *testing.T) {
+		storetest.RunSearchQuality(t, func(t *testing.T) storetest.SearchSetup {
+			truncateAll(t, s, tables)
+			return search.qualitySetup(t)
+		})
 	})
 	t.Logf("suite took %s, of which truncating tables %s", time.Since(began).Round(time.Millisecond), truncating.Round(time.Millisecond))
 	t.Run("PlayBaseOfOlderTracks", func(t *testing.T) {

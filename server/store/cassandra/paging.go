@@ -16,7 +16,6 @@ const (
 	ofTracksByAlbum  = "tracks_by_album"
 	ofPlaylists      = "playlists_by_owner"
 	ofEntries        = "entries"
-	ofSearch         = "search"
 	ofPlays          = "plays"
 	// ofLibrary + kind: a user's saved tracks or albums.
 	ofLibrary = "library_"

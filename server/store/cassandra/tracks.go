@@ -80,13 +80,7 @@ func (c catalogStore) CreateTrack(ctx context.Context, t *domain.Track) (err err
 		b.feed(kindTrack, t.ID)
 		err = c.exec(b)
 	}
-	if err == nil {
-		err = c.indexTrack(ctx, t)
-	}
-	if err != nil {
-		return err
-	}
-	return nil
+	return err
 }
 
 // updateTrack stores everything but the play count, which is the store's.
@@ -135,7 +129,7 @@ func (s catalogStore) UpdateTrack(ctx context.Context, t *domain.Track) (err err
 		return err
 	}
 	t.PlayCount = old.PlayCount
-	return s.indexTrack(ctx, t)
+	return nil
 }
 
 func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
@@ -157,9 +151,6 @@ func (s catalogStore) DeleteTrack(ctx context.Context, id string) (err error) {
 	}
 	removeListing(b, kindTrack, id)
 	if err := s.exec(b); err != nil {
-		return err
-	}
-	if err := s.unindex(ctx, kindTrack, id); err != nil {
 		return err
 	}
 	// Counter tables cannot share a batch with other tables.

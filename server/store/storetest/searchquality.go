@@ -220,8 +220,9 @@ func testSearchTopResult(t *testing.T, f *searchFixture) {
 		tracks = append(tracks, tr)
 		// Plays make every track more popular than the artist.
 		p := f.play(u, tr)
-		must(t, f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID, p.TrackID))
+		must(t, f.s.Plays.CountPlay(f.ctx, u.ID, p.PlaybackID, tr.ID))
 	}
+	f.settleCounts()
 	f.playlist(u, "River Mix")
 	res := f.grouped("river")
 	if res.Top == nil || res.Top.Artist == nil || res.Top.Artist.ID != river.ID {

@@ -502,6 +502,10 @@ func adminSession(host string, timeout time.Duration) (*gocql.Session, error) {
 	return cc.CreateSession()
 }
 
+// DataDir is node i's data directory (data_file_directories): each table's
+// sstables, and its snapshots, live under DataDir/<keyspace>/<table>-<id>/.
+func (c *Cluster) DataDir(i int) string { return filepath.Join(c.nodes[i].paths.dir, "data") }
+
 // Nodetool runs nodetool against node i over its local JMX port (each node
 // has its own, chosen at start) and returns the combined output. It costs a
 // JVM start, so prefer CQL where it can do the job.

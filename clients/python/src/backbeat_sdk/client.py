@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from backbeat.catalog.v1.catalog_connect import CatalogServiceClient, CatalogServiceClientSync
 from backbeat.library.v1.library_connect import LibraryServiceClient, LibraryServiceClientSync
 from backbeat.playback.v1.playback_connect import PlaybackServiceClient, PlaybackServiceClientSync
+from backbeat.playback.v1.playback_pb2 import PlaybackContext, StartPlaybackRequest, StartPlaybackResponse
 from backbeat.playlist.v1.playlist_connect import PlaylistServiceClient, PlaylistServiceClientSync
 from backbeat.user.v1.user_connect import UserServiceClient, UserServiceClientSync
 from backbeat.user.v1.user_pb2 import (
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBackbeat", "Backbeat", "WireProtocol", "create_async_client", "create_client"]
 
 WireProtocol = Literal["connect", "grpc", "grpc-web"]
+
+
+
+def _start_in(context: PlaybackContext, index: int, track_id: str, device_id: str) -> StartPlaybackRequest:
+    """The StartPlayback request of play_playlist and play_album: the oneof context set for the caller."""
+    return StartPlaybackRequest(context=context, context_index=index, track_id=track_id, device_id=device_id)
+
 
 _PROTOCOLS = {
     "connect": ProtocolType.CONNECT,
@@ -191,6 +199,19 @@ class Backbeat:
         """Admins: end every session of another account."""
         self.users.end_user_sessions(EndUserSessionsRequest(user_id=user_id))
 
+    def play_playlist(
+        self, playlist_id: str, *, index: int = 0, track_id: str = "", device_id: str = ""
+    ) -> StartPlaybackResponse:
+        """Play a playlist: its track at index (or track_id, which must be in it), in its context."""
+        request = _start_in(PlaybackContext(playlist_id=playlist_id), index, track_id, device_id)
+        return self.playback.start_playback(request)
+
+    def play_album(
+        self, album_id: str, *, index: int = 0, track_id: str = "", device_id: str = ""
+    ) -> StartPlaybackResponse:
+        """Play an album: its track at index (or track_id, which must be on it), in its context."""
+        return self.playback.start_playback(_start_in(PlaybackContext(album_id=album_id), index, track_id, device_id))
+
     def close(self) -> None:
         """Close the clients and the connection pool this client opened."""
         for c in (self.users, self.catalog, self.playlists, self.playback, self.library):
@@ -319,6 +340,21 @@ class AsyncBackbeat:
     async def end_user_sessions(self, user_id: str) -> None:
         """Admins: end every session of another account."""
         await self.users.end_user_sessions(EndUserSessionsRequest(user_id=user_id))
+
+    async def play_playlist(
+        self, playlist_id: str, *, index: int = 0, track_id: str = "", device_id: str = ""
+    ) -> StartPlaybackResponse:
+        """Play a playlist: its track at index (or track_id, which must be in it), in its context."""
+        request = _start_in(PlaybackContext(playlist_id=playlist_id), index, track_id, device_id)
+        return await self.playback.start_playback(request)
+
+    async def play_album(
+        self, album_id: str, *, index: int = 0, track_id: str = "", device_id: str = ""
+    ) -> StartPlaybackResponse:
+        """Play an album: its track at index (or track_id, which must be on it), in its context."""
+        return await self.playback.start_playback(
+            _start_in(PlaybackContext(album_id=album_id), index, track_id, device_id)
+        )
 
     async def close(self) -> None:
         """Close the clients and the connection pool this client opened."""

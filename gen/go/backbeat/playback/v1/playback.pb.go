@@ -22,6 +22,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type StreamKind int32
+
+const (
+	StreamKind_STREAM_KIND_UNSPECIFIED StreamKind = 0
+	// The transcoded ladder: HLS, DASH and progressive AAC; seeks anywhere.
+	StreamKind_STREAM_KIND_LADDER StreamKind = 1
+	// The uploaded file as it is, in a format browsers play (MP3, AAC/M4A,
+	// FLAC, Opus/Vorbis in Ogg, WAV), at progressive_url; Range requests seek.
+	StreamKind_STREAM_KIND_ORIGINAL StreamKind = 2
+	// The upload transcoded to MP3 as it streams, at progressive_url; no
+	// Range requests, so seeking may be limited. Answers 503 with
+	// Retry-After when the server streams as many as it can.
+	StreamKind_STREAM_KIND_LIVE_TRANSCODE StreamKind = 3
+)
+
+// Enum value maps for StreamKind.
+var (
+	StreamKind_name = map[int32]string{
+		0: "STREAM_KIND_UNSPECIFIED",
+		1: "STREAM_KIND_LADDER",
+		2: "STREAM_KIND_ORIGINAL",
+		3: "STREAM_KIND_LIVE_TRANSCODE",
+	}
+	StreamKind_value = map[string]int32{
+		"STREAM_KIND_UNSPECIFIED":    0,
+		"STREAM_KIND_LADDER":         1,
+		"STREAM_KIND_ORIGINAL":       2,
+		"STREAM_KIND_LIVE_TRANSCODE": 3,
+	}
+)
+
+func (x StreamKind) Enum() *StreamKind {
+	p := new(StreamKind)
+	*p = x
+	return p
+}
+
+func (x StreamKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StreamKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_backbeat_playback_v1_playback_proto_enumTypes[0].Descriptor()
+}
+
+func (StreamKind) Type() protoreflect.EnumType {
+	return &file_backbeat_playback_v1_playback_proto_enumTypes[0]
+}
+
+func (x StreamKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StreamKind.Descriptor instead.
+func (StreamKind) EnumDescriptor() ([]byte, []int) {
+	return file_backbeat_playback_v1_playback_proto_rawDescGZIP(), []int{0}
+}
+
 type EventType int32
 
 const (
@@ -61,11 +119,11 @@ func (x EventType) String() string {
 }
 
 func (EventType) Descriptor() protoreflect.EnumDescriptor {
-	return file_backbeat_playback_v1_playback_proto_enumTypes[0].Descriptor()
+	return file_backbeat_playback_v1_playback_proto_enumTypes[1].Descriptor()
 }
 
 func (EventType) Type() protoreflect.EnumType {
-	return &file_backbeat_playback_v1_playback_proto_enumTypes[0]
+	return &file_backbeat_playback_v1_playback_proto_enumTypes[1]
 }
 
 func (x EventType) Number() protoreflect.EnumNumber {
@@ -74,7 +132,7 @@ func (x EventType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EventType.Descriptor instead.
 func (EventType) EnumDescriptor() ([]byte, []int) {
-	return file_backbeat_playback_v1_playback_proto_rawDescGZIP(), []int{0}
+	return file_backbeat_playback_v1_playback_proto_rawDescGZIP(), []int{1}
 }
 
 type PlaybackContext struct {
@@ -333,7 +391,14 @@ type StartPlaybackResponse struct {
 	Loudness       *Loudness              `protobuf:"bytes,7,opt,name=loudness,proto3" json:"loudness,omitempty"`
 	PositionMs     int64                  `protobuf:"varint,8,opt,name=position_ms,json=positionMs,proto3" json:"position_ms,omitempty"`
 	// An id to report events for this play with.
-	PlaybackId    string `protobuf:"bytes,9,opt,name=playback_id,json=playbackId,proto3" json:"playback_id,omitempty"`
+	PlaybackId string `protobuf:"bytes,9,opt,name=playback_id,json=playbackId,proto3" json:"playback_id,omitempty"`
+	// What the URLs stream. Before a track's ladder is ready it plays its
+	// uploaded file: only progressive_url is set, and hls_url and dash_url
+	// are empty.
+	StreamKind StreamKind `protobuf:"varint,10,opt,name=stream_kind,json=streamKind,proto3,enum=backbeat.playback.v1.StreamKind" json:"stream_kind,omitempty"`
+	// Whether the track's ladder is ready: false while it plays its upload
+	// (a later StartPlayback returns the ladder once it is).
+	LadderReady   bool `protobuf:"varint,11,opt,name=ladder_ready,json=ladderReady,proto3" json:"ladder_ready,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -429,6 +494,20 @@ func (x *StartPlaybackResponse) GetPlaybackId() string {
 		return x.PlaybackId
 	}
 	return ""
+}
+
+func (x *StartPlaybackResponse) GetStreamKind() StreamKind {
+	if x != nil {
+		return x.StreamKind
+	}
+	return StreamKind_STREAM_KIND_UNSPECIFIED
+}
+
+func (x *StartPlaybackResponse) GetLadderReady() bool {
+	if x != nil {
+		return x.LadderReady
+	}
+	return false
 }
 
 type PlaybackEvent struct {
@@ -782,7 +861,7 @@ const file_backbeat_playback_v1_playback_proto_rawDesc = "" +
 	"\bLoudness\x12'\n" +
 	"\x0fintegrated_lufs\x18\x01 \x01(\x01R\x0eintegratedLufs\x12$\n" +
 	"\x0etrue_peak_dbtp\x18\x02 \x01(\x01R\ftruePeakDbtp\x12\x19\n" +
-	"\brange_lu\x18\x03 \x01(\x01R\arangeLu\"\xeb\x02\n" +
+	"\brange_lu\x18\x03 \x01(\x01R\arangeLu\"\xd1\x03\n" +
 	"\x15StartPlaybackResponse\x12\x19\n" +
 	"\btrack_id\x18\x01 \x01(\tR\atrackId\x12\x17\n" +
 	"\ahls_url\x18\x02 \x01(\tR\x06hlsUrl\x12\x19\n" +
@@ -796,7 +875,11 @@ const file_backbeat_playback_v1_playback_proto_rawDesc = "" +
 	"\vposition_ms\x18\b \x01(\x03R\n" +
 	"positionMs\x12\x1f\n" +
 	"\vplayback_id\x18\t \x01(\tR\n" +
-	"playbackId\"\xf9\x01\n" +
+	"playbackId\x12A\n" +
+	"\vstream_kind\x18\n" +
+	" \x01(\x0e2 .backbeat.playback.v1.StreamKindR\n" +
+	"streamKind\x12!\n" +
+	"\fladder_ready\x18\v \x01(\bR\vladderReady\"\xf9\x01\n" +
 	"\rPlaybackEvent\x12\x1f\n" +
 	"\vplayback_id\x18\x01 \x01(\tR\n" +
 	"playbackId\x12\x19\n" +
@@ -820,7 +903,13 @@ const file_backbeat_playback_v1_playback_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"}\n" +
 	"\x1aListRecentlyPlayedResponse\x127\n" +
 	"\x05items\x18\x01 \x03(\v2!.backbeat.playback.v1.PlayedTrackR\x05items\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x7f\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*{\n" +
+	"\n" +
+	"StreamKind\x12\x1b\n" +
+	"\x17STREAM_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12STREAM_KIND_LADDER\x10\x01\x12\x18\n" +
+	"\x14STREAM_KIND_ORIGINAL\x10\x02\x12\x1e\n" +
+	"\x1aSTREAM_KIND_LIVE_TRANSCODE\x10\x03*\x7f\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_TYPE_START\x10\x01\x12\x17\n" +
@@ -844,42 +933,44 @@ func file_backbeat_playback_v1_playback_proto_rawDescGZIP() []byte {
 	return file_backbeat_playback_v1_playback_proto_rawDescData
 }
 
-var file_backbeat_playback_v1_playback_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_backbeat_playback_v1_playback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_backbeat_playback_v1_playback_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_backbeat_playback_v1_playback_proto_goTypes = []any{
-	(EventType)(0),                     // 0: backbeat.playback.v1.EventType
-	(*PlaybackContext)(nil),            // 1: backbeat.playback.v1.PlaybackContext
-	(*StartPlaybackRequest)(nil),       // 2: backbeat.playback.v1.StartPlaybackRequest
-	(*Loudness)(nil),                   // 3: backbeat.playback.v1.Loudness
-	(*StartPlaybackResponse)(nil),      // 4: backbeat.playback.v1.StartPlaybackResponse
-	(*PlaybackEvent)(nil),              // 5: backbeat.playback.v1.PlaybackEvent
-	(*ReportPlaybackRequest)(nil),      // 6: backbeat.playback.v1.ReportPlaybackRequest
-	(*ReportPlaybackResponse)(nil),     // 7: backbeat.playback.v1.ReportPlaybackResponse
-	(*PlayedTrack)(nil),                // 8: backbeat.playback.v1.PlayedTrack
-	(*ListRecentlyPlayedRequest)(nil),  // 9: backbeat.playback.v1.ListRecentlyPlayedRequest
-	(*ListRecentlyPlayedResponse)(nil), // 10: backbeat.playback.v1.ListRecentlyPlayedResponse
-	(*timestamppb.Timestamp)(nil),      // 11: google.protobuf.Timestamp
+	(StreamKind)(0),                    // 0: backbeat.playback.v1.StreamKind
+	(EventType)(0),                     // 1: backbeat.playback.v1.EventType
+	(*PlaybackContext)(nil),            // 2: backbeat.playback.v1.PlaybackContext
+	(*StartPlaybackRequest)(nil),       // 3: backbeat.playback.v1.StartPlaybackRequest
+	(*Loudness)(nil),                   // 4: backbeat.playback.v1.Loudness
+	(*StartPlaybackResponse)(nil),      // 5: backbeat.playback.v1.StartPlaybackResponse
+	(*PlaybackEvent)(nil),              // 6: backbeat.playback.v1.PlaybackEvent
+	(*ReportPlaybackRequest)(nil),      // 7: backbeat.playback.v1.ReportPlaybackRequest
+	(*ReportPlaybackResponse)(nil),     // 8: backbeat.playback.v1.ReportPlaybackResponse
+	(*PlayedTrack)(nil),                // 9: backbeat.playback.v1.PlayedTrack
+	(*ListRecentlyPlayedRequest)(nil),  // 10: backbeat.playback.v1.ListRecentlyPlayedRequest
+	(*ListRecentlyPlayedResponse)(nil), // 11: backbeat.playback.v1.ListRecentlyPlayedResponse
+	(*timestamppb.Timestamp)(nil),      // 12: google.protobuf.Timestamp
 }
 var file_backbeat_playback_v1_playback_proto_depIdxs = []int32{
-	1,  // 0: backbeat.playback.v1.StartPlaybackRequest.context:type_name -> backbeat.playback.v1.PlaybackContext
-	11, // 1: backbeat.playback.v1.StartPlaybackResponse.expire_time:type_name -> google.protobuf.Timestamp
-	3,  // 2: backbeat.playback.v1.StartPlaybackResponse.loudness:type_name -> backbeat.playback.v1.Loudness
-	0,  // 3: backbeat.playback.v1.PlaybackEvent.type:type_name -> backbeat.playback.v1.EventType
-	11, // 4: backbeat.playback.v1.PlaybackEvent.occur_time:type_name -> google.protobuf.Timestamp
-	5,  // 5: backbeat.playback.v1.ReportPlaybackRequest.events:type_name -> backbeat.playback.v1.PlaybackEvent
-	11, // 6: backbeat.playback.v1.PlayedTrack.play_time:type_name -> google.protobuf.Timestamp
-	8,  // 7: backbeat.playback.v1.ListRecentlyPlayedResponse.items:type_name -> backbeat.playback.v1.PlayedTrack
-	2,  // 8: backbeat.playback.v1.PlaybackService.StartPlayback:input_type -> backbeat.playback.v1.StartPlaybackRequest
-	6,  // 9: backbeat.playback.v1.PlaybackService.ReportPlayback:input_type -> backbeat.playback.v1.ReportPlaybackRequest
-	9,  // 10: backbeat.playback.v1.PlaybackService.ListRecentlyPlayed:input_type -> backbeat.playback.v1.ListRecentlyPlayedRequest
-	4,  // 11: backbeat.playback.v1.PlaybackService.StartPlayback:output_type -> backbeat.playback.v1.StartPlaybackResponse
-	7,  // 12: backbeat.playback.v1.PlaybackService.ReportPlayback:output_type -> backbeat.playback.v1.ReportPlaybackResponse
-	10, // 13: backbeat.playback.v1.PlaybackService.ListRecentlyPlayed:output_type -> backbeat.playback.v1.ListRecentlyPlayedResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	2,  // 0: backbeat.playback.v1.StartPlaybackRequest.context:type_name -> backbeat.playback.v1.PlaybackContext
+	12, // 1: backbeat.playback.v1.StartPlaybackResponse.expire_time:type_name -> google.protobuf.Timestamp
+	4,  // 2: backbeat.playback.v1.StartPlaybackResponse.loudness:type_name -> backbeat.playback.v1.Loudness
+	0,  // 3: backbeat.playback.v1.StartPlaybackResponse.stream_kind:type_name -> backbeat.playback.v1.StreamKind
+	1,  // 4: backbeat.playback.v1.PlaybackEvent.type:type_name -> backbeat.playback.v1.EventType
+	12, // 5: backbeat.playback.v1.PlaybackEvent.occur_time:type_name -> google.protobuf.Timestamp
+	6,  // 6: backbeat.playback.v1.ReportPlaybackRequest.events:type_name -> backbeat.playback.v1.PlaybackEvent
+	12, // 7: backbeat.playback.v1.PlayedTrack.play_time:type_name -> google.protobuf.Timestamp
+	9,  // 8: backbeat.playback.v1.ListRecentlyPlayedResponse.items:type_name -> backbeat.playback.v1.PlayedTrack
+	3,  // 9: backbeat.playback.v1.PlaybackService.StartPlayback:input_type -> backbeat.playback.v1.StartPlaybackRequest
+	7,  // 10: backbeat.playback.v1.PlaybackService.ReportPlayback:input_type -> backbeat.playback.v1.ReportPlaybackRequest
+	10, // 11: backbeat.playback.v1.PlaybackService.ListRecentlyPlayed:input_type -> backbeat.playback.v1.ListRecentlyPlayedRequest
+	5,  // 12: backbeat.playback.v1.PlaybackService.StartPlayback:output_type -> backbeat.playback.v1.StartPlaybackResponse
+	8,  // 13: backbeat.playback.v1.PlaybackService.ReportPlayback:output_type -> backbeat.playback.v1.ReportPlaybackResponse
+	11, // 14: backbeat.playback.v1.PlaybackService.ListRecentlyPlayed:output_type -> backbeat.playback.v1.ListRecentlyPlayedResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_backbeat_playback_v1_playback_proto_init() }
@@ -897,7 +988,7 @@ func file_backbeat_playback_v1_playback_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_backbeat_playback_v1_playback_proto_rawDesc), len(file_backbeat_playback_v1_playback_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,

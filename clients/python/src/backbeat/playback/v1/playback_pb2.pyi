@@ -10,6 +10,13 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class StreamKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STREAM_KIND_UNSPECIFIED: _ClassVar[StreamKind]
+    STREAM_KIND_LADDER: _ClassVar[StreamKind]
+    STREAM_KIND_ORIGINAL: _ClassVar[StreamKind]
+    STREAM_KIND_LIVE_TRANSCODE: _ClassVar[StreamKind]
+
 class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     EVENT_TYPE_UNSPECIFIED: _ClassVar[EventType]
@@ -17,6 +24,10 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_PROGRESS: _ClassVar[EventType]
     EVENT_TYPE_END: _ClassVar[EventType]
     EVENT_TYPE_SKIP: _ClassVar[EventType]
+STREAM_KIND_UNSPECIFIED: StreamKind
+STREAM_KIND_LADDER: StreamKind
+STREAM_KIND_ORIGINAL: StreamKind
+STREAM_KIND_LIVE_TRANSCODE: StreamKind
 EVENT_TYPE_UNSPECIFIED: EventType
 EVENT_TYPE_START: EventType
 EVENT_TYPE_PROGRESS: EventType
@@ -58,7 +69,7 @@ class Loudness(_message.Message):
     def __init__(self, integrated_lufs: _Optional[float] = ..., true_peak_dbtp: _Optional[float] = ..., range_lu: _Optional[float] = ...) -> None: ...
 
 class StartPlaybackResponse(_message.Message):
-    __slots__ = ("track_id", "hls_url", "dash_url", "progressive_url", "expire_time", "duration_ms", "loudness", "position_ms", "playback_id")
+    __slots__ = ("track_id", "hls_url", "dash_url", "progressive_url", "expire_time", "duration_ms", "loudness", "position_ms", "playback_id", "stream_kind", "ladder_ready")
     TRACK_ID_FIELD_NUMBER: _ClassVar[int]
     HLS_URL_FIELD_NUMBER: _ClassVar[int]
     DASH_URL_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +79,8 @@ class StartPlaybackResponse(_message.Message):
     LOUDNESS_FIELD_NUMBER: _ClassVar[int]
     POSITION_MS_FIELD_NUMBER: _ClassVar[int]
     PLAYBACK_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_KIND_FIELD_NUMBER: _ClassVar[int]
+    LADDER_READY_FIELD_NUMBER: _ClassVar[int]
     track_id: str
     hls_url: str
     dash_url: str
@@ -77,7 +90,9 @@ class StartPlaybackResponse(_message.Message):
     loudness: Loudness
     position_ms: int
     playback_id: str
-    def __init__(self, track_id: _Optional[str] = ..., hls_url: _Optional[str] = ..., dash_url: _Optional[str] = ..., progressive_url: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration_ms: _Optional[int] = ..., loudness: _Optional[_Union[Loudness, _Mapping]] = ..., position_ms: _Optional[int] = ..., playback_id: _Optional[str] = ...) -> None: ...
+    stream_kind: StreamKind
+    ladder_ready: bool
+    def __init__(self, track_id: _Optional[str] = ..., hls_url: _Optional[str] = ..., dash_url: _Optional[str] = ..., progressive_url: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration_ms: _Optional[int] = ..., loudness: _Optional[_Union[Loudness, _Mapping]] = ..., position_ms: _Optional[int] = ..., playback_id: _Optional[str] = ..., stream_kind: _Optional[_Union[StreamKind, str]] = ..., ladder_ready: _Optional[bool] = ...) -> None: ...
 
 class PlaybackEvent(_message.Message):
     __slots__ = ("playback_id", "track_id", "type", "position_ms", "device_id", "occur_time")

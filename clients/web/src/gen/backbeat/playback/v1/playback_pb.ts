@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file backbeat/playback/v1/playback.proto.
  */
 export const file_backbeat_playback_v1_playback: GenFile = /*@__PURE__*/
-  fileDesc("CiNiYWNrYmVhdC9wbGF5YmFjay92MS9wbGF5YmFjay5wcm90bxIUYmFja2JlYXQucGxheWJhY2sudjEiXgoPUGxheWJhY2tDb250ZXh0EhUKC3BsYXlsaXN0X2lkGAEgASgJSAASEgoIYWxidW1faWQYAiABKAlIABIVCgtsaWtlZF9zb25ncxgDIAEoCEgAQgkKB2NvbnRleHQinwEKFFN0YXJ0UGxheWJhY2tSZXF1ZXN0EhAKCHRyYWNrX2lkGAEgASgJEjYKB2NvbnRleHQYAiABKAsyJS5iYWNrYmVhdC5wbGF5YmFjay52MS5QbGF5YmFja0NvbnRleHQSFQoNY29udGV4dF9pbmRleBgDIAEoBRITCgtwb3NpdGlvbl9tcxgEIAEoAxIRCglkZXZpY2VfaWQYBSABKAkiTQoITG91ZG5lc3MSFwoPaW50ZWdyYXRlZF9sdWZzGAEgASgBEhYKDnRydWVfcGVha19kYnRwGAIgASgBEhAKCHJhbmdlX2x1GAMgASgBIocCChVTdGFydFBsYXliYWNrUmVzcG9uc2USEAoIdHJhY2tfaWQYASABKAkSDwoHaGxzX3VybBgCIAEoCRIQCghkYXNoX3VybBgDIAEoCRIXCg9wcm9ncmVzc2l2ZV91cmwYBCABKAkSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2R1cmF0aW9uX21zGAYgASgDEjAKCGxvdWRuZXNzGAcgASgLMh4uYmFja2JlYXQucGxheWJhY2sudjEuTG91ZG5lc3MSEwoLcG9zaXRpb25fbXMYCCABKAMSEwoLcGxheWJhY2tfaWQYCSABKAkivQEKDVBsYXliYWNrRXZlbnQSEwoLcGxheWJhY2tfaWQYASABKAkSEAoIdHJhY2tfaWQYAiABKAkSLQoEdHlwZRgDIAEoDjIfLmJhY2tiZWF0LnBsYXliYWNrLnYxLkV2ZW50VHlwZRITCgtwb3NpdGlvbl9tcxgEIAEoAxIRCglkZXZpY2VfaWQYBSABKAkSLgoKb2NjdXJfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTAoVUmVwb3J0UGxheWJhY2tSZXF1ZXN0EjMKBmV2ZW50cxgBIAMoCzIjLmJhY2tiZWF0LnBsYXliYWNrLnYxLlBsYXliYWNrRXZlbnQiGAoWUmVwb3J0UGxheWJhY2tSZXNwb25zZSJhCgtQbGF5ZWRUcmFjaxIQCgh0cmFja19pZBgBIAEoCRItCglwbGF5X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWRldmljZV9pZBgDIAEoCSJCChlMaXN0UmVjZW50bHlQbGF5ZWRSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImcKGkxpc3RSZWNlbnRseVBsYXllZFJlc3BvbnNlEjAKBWl0ZW1zGAEgAygLMiEuYmFja2JlYXQucGxheWJhY2sudjEuUGxheWVkVHJhY2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKn8KCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASFAoQRVZFTlRfVFlQRV9TVEFSVBABEhcKE0VWRU5UX1RZUEVfUFJPR1JFU1MQAhISCg5FVkVOVF9UWVBFX0VORBADEhMKD0VWRU5UX1RZUEVfU0tJUBAEMuYCCg9QbGF5YmFja1NlcnZpY2USaAoNU3RhcnRQbGF5YmFjaxIqLmJhY2tiZWF0LnBsYXliYWNrLnYxLlN0YXJ0UGxheWJhY2tSZXF1ZXN0GisuYmFja2JlYXQucGxheWJhY2sudjEuU3RhcnRQbGF5YmFja1Jlc3BvbnNlEmsKDlJlcG9ydFBsYXliYWNrEisuYmFja2JlYXQucGxheWJhY2sudjEuUmVwb3J0UGxheWJhY2tSZXF1ZXN0GiwuYmFja2JlYXQucGxheWJhY2sudjEuUmVwb3J0UGxheWJhY2tSZXNwb25zZRJ8ChJMaXN0UmVjZW50bHlQbGF5ZWQSLy5iYWNrYmVhdC5wbGF5YmFjay52MS5MaXN0UmVjZW50bHlQbGF5ZWRSZXF1ZXN0GjAuYmFja2JlYXQucGxheWJhY2sudjEuTGlzdFJlY2VudGx5UGxheWVkUmVzcG9uc2UiA5ACAUJFWkNnaXRodWIuY29tL2JhY2tiZWF0L2JhY2tiZWF0L2dlbi9nby9iYWNrYmVhdC9wbGF5YmFjay92MTtwbGF5YmFja3YxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiNiYWNrYmVhdC9wbGF5YmFjay92MS9wbGF5YmFjay5wcm90bxIUYmFja2JlYXQucGxheWJhY2sudjEiXgoPUGxheWJhY2tDb250ZXh0EhUKC3BsYXlsaXN0X2lkGAEgASgJSAASEgoIYWxidW1faWQYAiABKAlIABIVCgtsaWtlZF9zb25ncxgDIAEoCEgAQgkKB2NvbnRleHQinwEKFFN0YXJ0UGxheWJhY2tSZXF1ZXN0EhAKCHRyYWNrX2lkGAEgASgJEjYKB2NvbnRleHQYAiABKAsyJS5iYWNrYmVhdC5wbGF5YmFjay52MS5QbGF5YmFja0NvbnRleHQSFQoNY29udGV4dF9pbmRleBgDIAEoBRITCgtwb3NpdGlvbl9tcxgEIAEoAxIRCglkZXZpY2VfaWQYBSABKAkiTQoITG91ZG5lc3MSFwoPaW50ZWdyYXRlZF9sdWZzGAEgASgBEhYKDnRydWVfcGVha19kYnRwGAIgASgBEhAKCHJhbmdlX2x1GAMgASgBItQCChVTdGFydFBsYXliYWNrUmVzcG9uc2USEAoIdHJhY2tfaWQYASABKAkSDwoHaGxzX3VybBgCIAEoCRIQCghkYXNoX3VybBgDIAEoCRIXCg9wcm9ncmVzc2l2ZV91cmwYBCABKAkSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2R1cmF0aW9uX21zGAYgASgDEjAKCGxvdWRuZXNzGAcgASgLMh4uYmFja2JlYXQucGxheWJhY2sudjEuTG91ZG5lc3MSEwoLcG9zaXRpb25fbXMYCCABKAMSEwoLcGxheWJhY2tfaWQYCSABKAkSNQoLc3RyZWFtX2tpbmQYCiABKA4yIC5iYWNrYmVhdC5wbGF5YmFjay52MS5TdHJlYW1LaW5kEhQKDGxhZGRlcl9yZWFkeRgLIAEoCCK9AQoNUGxheWJhY2tFdmVudBITCgtwbGF5YmFja19pZBgBIAEoCRIQCgh0cmFja19pZBgCIAEoCRItCgR0eXBlGAMgASgOMh8uYmFja2JlYXQucGxheWJhY2sudjEuRXZlbnRUeXBlEhMKC3Bvc2l0aW9uX21zGAQgASgDEhEKCWRldmljZV9pZBgFIAEoCRIuCgpvY2N1cl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJMChVSZXBvcnRQbGF5YmFja1JlcXVlc3QSMwoGZXZlbnRzGAEgAygLMiMuYmFja2JlYXQucGxheWJhY2sudjEuUGxheWJhY2tFdmVudCIYChZSZXBvcnRQbGF5YmFja1Jlc3BvbnNlImEKC1BsYXllZFRyYWNrEhAKCHRyYWNrX2lkGAEgASgJEi0KCXBsYXlfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJZGV2aWNlX2lkGAMgASgJIkIKGUxpc3RSZWNlbnRseVBsYXllZFJlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiZwoaTGlzdFJlY2VudGx5UGxheWVkUmVzcG9uc2USMAoFaXRlbXMYASADKAsyIS5iYWNrYmVhdC5wbGF5YmFjay52MS5QbGF5ZWRUcmFjaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqewoKU3RyZWFtS2luZBIbChdTVFJFQU1fS0lORF9VTlNQRUNJRklFRBAAEhYKElNUUkVBTV9LSU5EX0xBRERFUhABEhgKFFNUUkVBTV9LSU5EX09SSUdJTkFMEAISHgoaU1RSRUFNX0tJTkRfTElWRV9UUkFOU0NPREUQAyp/CglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEVWRU5UX1RZUEVfU1RBUlQQARIXChNFVkVOVF9UWVBFX1BST0dSRVNTEAISEgoORVZFTlRfVFlQRV9FTkQQAxITCg9FVkVOVF9UWVBFX1NLSVAQBDLmAgoPUGxheWJhY2tTZXJ2aWNlEmgKDVN0YXJ0UGxheWJhY2sSKi5iYWNrYmVhdC5wbGF5YmFjay52MS5TdGFydFBsYXliYWNrUmVxdWVzdBorLmJhY2tiZWF0LnBsYXliYWNrLnYxLlN0YXJ0UGxheWJhY2tSZXNwb25zZRJrCg5SZXBvcnRQbGF5YmFjaxIrLmJhY2tiZWF0LnBsYXliYWNrLnYxLlJlcG9ydFBsYXliYWNrUmVxdWVzdBosLmJhY2tiZWF0LnBsYXliYWNrLnYxLlJlcG9ydFBsYXliYWNrUmVzcG9uc2USfAoSTGlzdFJlY2VudGx5UGxheWVkEi8uYmFja2JlYXQucGxheWJhY2sudjEuTGlzdFJlY2VudGx5UGxheWVkUmVxdWVzdBowLmJhY2tiZWF0LnBsYXliYWNrLnYxLkxpc3RSZWNlbnRseVBsYXllZFJlc3BvbnNlIgOQAgFCRVpDZ2l0aHViLmNvbS9iYWNrYmVhdC9iYWNrYmVhdC9nZW4vZ28vYmFja2JlYXQvcGxheWJhY2svdjE7cGxheWJhY2t2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message backbeat.playback.v1.PlaybackContext
@@ -183,6 +183,23 @@ export type StartPlaybackResponse = Message<"backbeat.playback.v1.StartPlaybackR
    * @generated from field: string playback_id = 9;
    */
   playbackId: string;
+
+  /**
+   * What the URLs stream. Before a track's ladder is ready it plays its
+   * uploaded file: only progressive_url is set, and hls_url and dash_url
+   * are empty.
+   *
+   * @generated from field: backbeat.playback.v1.StreamKind stream_kind = 10;
+   */
+  streamKind: StreamKind;
+
+  /**
+   * Whether the track's ladder is ready: false while it plays its upload
+   * (a later StartPlayback returns the ladder once it is).
+   *
+   * @generated from field: bool ladder_ready = 11;
+   */
+  ladderReady: boolean;
 };
 
 /**
@@ -338,6 +355,46 @@ export const ListRecentlyPlayedResponseSchema: GenMessage<ListRecentlyPlayedResp
   messageDesc(file_backbeat_playback_v1_playback, 9);
 
 /**
+ * @generated from enum backbeat.playback.v1.StreamKind
+ */
+export enum StreamKind {
+  /**
+   * @generated from enum value: STREAM_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The transcoded ladder: HLS, DASH and progressive AAC; seeks anywhere.
+   *
+   * @generated from enum value: STREAM_KIND_LADDER = 1;
+   */
+  LADDER = 1,
+
+  /**
+   * The uploaded file as it is, in a format browsers play (MP3, AAC/M4A,
+   * FLAC, Opus/Vorbis in Ogg, WAV), at progressive_url; Range requests seek.
+   *
+   * @generated from enum value: STREAM_KIND_ORIGINAL = 2;
+   */
+  ORIGINAL = 2,
+
+  /**
+   * The upload transcoded to MP3 as it streams, at progressive_url; no
+   * Range requests, so seeking may be limited. Answers 503 with
+   * Retry-After when the server streams as many as it can.
+   *
+   * @generated from enum value: STREAM_KIND_LIVE_TRANSCODE = 3;
+   */
+  LIVE_TRANSCODE = 3,
+}
+
+/**
+ * Describes the enum backbeat.playback.v1.StreamKind.
+ */
+export const StreamKindSchema: GenEnum<StreamKind> = /*@__PURE__*/
+  enumDesc(file_backbeat_playback_v1_playback, 0);
+
+/**
  * @generated from enum backbeat.playback.v1.EventType
  */
 export enum EventType {
@@ -371,7 +428,7 @@ export enum EventType {
  * Describes the enum backbeat.playback.v1.EventType.
  */
 export const EventTypeSchema: GenEnum<EventType> = /*@__PURE__*/
-  enumDesc(file_backbeat_playback_v1_playback, 0);
+  enumDesc(file_backbeat_playback_v1_playback, 1);
 
 /**
  * PlaybackService starts playback with signed media URLs and records what was

@@ -12,6 +12,143 @@ public final class Playback {
       com.google.protobuf.ExtensionRegistryLite registry) {
   }
   /**
+   * Protobuf enum {@code backbeat.playback.v1.StreamKind}
+   */
+  public enum StreamKind
+      implements com.google.protobuf.Internal.EnumLite {
+    /**
+     * <code>STREAM_KIND_UNSPECIFIED = 0;</code>
+     */
+    STREAM_KIND_UNSPECIFIED(0),
+    /**
+     * <pre>
+     * The transcoded ladder: HLS, DASH and progressive AAC; seeks anywhere.
+     * </pre>
+     *
+     * <code>STREAM_KIND_LADDER = 1;</code>
+     */
+    STREAM_KIND_LADDER(1),
+    /**
+     * <pre>
+     * The uploaded file as it is, in a format browsers play (MP3, AAC/M4A,
+     * FLAC, Opus/Vorbis in Ogg, WAV), at progressive_url; Range requests seek.
+     * </pre>
+     *
+     * <code>STREAM_KIND_ORIGINAL = 2;</code>
+     */
+    STREAM_KIND_ORIGINAL(2),
+    /**
+     * <pre>
+     * The upload transcoded to MP3 as it streams, at progressive_url; no
+     * Range requests, so seeking may be limited. Answers 503 with
+     * Retry-After when the server streams as many as it can.
+     * </pre>
+     *
+     * <code>STREAM_KIND_LIVE_TRANSCODE = 3;</code>
+     */
+    STREAM_KIND_LIVE_TRANSCODE(3),
+    UNRECOGNIZED(-1),
+    ;
+
+    /**
+     * <code>STREAM_KIND_UNSPECIFIED = 0;</code>
+     */
+    public static final int STREAM_KIND_UNSPECIFIED_VALUE = 0;
+    /**
+     * <pre>
+     * The transcoded ladder: HLS, DASH and progressive AAC; seeks anywhere.
+     * </pre>
+     *
+     * <code>STREAM_KIND_LADDER = 1;</code>
+     */
+    public static final int STREAM_KIND_LADDER_VALUE = 1;
+    /**
+     * <pre>
+     * The uploaded file as it is, in a format browsers play (MP3, AAC/M4A,
+     * FLAC, Opus/Vorbis in Ogg, WAV), at progressive_url; Range requests seek.
+     * </pre>
+     *
+     * <code>STREAM_KIND_ORIGINAL = 2;</code>
+     */
+    public static final int STREAM_KIND_ORIGINAL_VALUE = 2;
+    /**
+     * <pre>
+     * The upload transcoded to MP3 as it streams, at progressive_url; no
+     * Range requests, so seeking may be limited. Answers 503 with
+     * Retry-After when the server streams as many as it can.
+     * </pre>
+     *
+     * <code>STREAM_KIND_LIVE_TRANSCODE = 3;</code>
+     */
+    public static final int STREAM_KIND_LIVE_TRANSCODE_VALUE = 3;
+
+
+    @java.lang.Override
+    public final int getNumber() {
+      if (this == UNRECOGNIZED) {
+        return com.google.protobuf.Internal.throwCannotGetNumberOfUnrecognized();
+      }
+      return value;
+    }
+
+    /**
+     * @param value The number of the enum to look for.
+     * @return The enum associated with the given number.
+     * @deprecated Use {@link #forNumber(int)} instead.
+     */
+    @java.lang.Deprecated
+    public static StreamKind valueOf(int value) {
+      return forNumber(value);
+    }
+
+    public static StreamKind forNumber(int value) {
+      switch (value) {
+        case 0: return STREAM_KIND_UNSPECIFIED;
+        case 1: return STREAM_KIND_LADDER;
+        case 2: return STREAM_KIND_ORIGINAL;
+        case 3: return STREAM_KIND_LIVE_TRANSCODE;
+        default: return null;
+      }
+    }
+
+    public static com.google.protobuf.Internal.EnumLiteMap<StreamKind>
+        internalGetValueMap() {
+      return internalValueMap;
+    }
+    private static final com.google.protobuf.Internal.EnumLiteMap<
+        StreamKind> internalValueMap =
+          new com.google.protobuf.Internal.EnumLiteMap<StreamKind>() {
+            @java.lang.Override
+            public StreamKind findValueByNumber(int number) {
+              return StreamKind.forNumber(number);
+            }
+          };
+
+    public static com.google.protobuf.Internal.EnumVerifier 
+        internalGetVerifier() {
+      return StreamKindVerifier.INSTANCE;
+    }
+
+    private static final class StreamKindVerifier implements 
+         com.google.protobuf.Internal.EnumVerifier { 
+            static final com.google.protobuf.Internal.EnumVerifier
+                INSTANCE = new StreamKindVerifier();
+            @java.lang.Override
+            public boolean isInRange(int number) {
+              return StreamKind.forNumber(number) != null;
+            }
+          };
+
+    private final int value;
+
+    private StreamKind(int value) {
+      this.value = value;
+    }
+
+    // @@protoc_insertion_point(enum_scope:backbeat.playback.v1.StreamKind)
+  }
+
+  /**
    * Protobuf enum {@code backbeat.playback.v1.EventType}
    */
   public enum EventType
@@ -2089,6 +2226,40 @@ public final class Playback {
      */
     com.google.protobuf.ByteString
         getPlaybackIdBytes();
+
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     * @return The enum numeric value on the wire for streamKind.
+     */
+    int getStreamKindValue();
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     * @return The streamKind.
+     */
+    backbeat.playback.v1.Playback.StreamKind getStreamKind();
+
+    /**
+     * <pre>
+     * Whether the track's ladder is ready: false while it plays its upload
+     * (a later StartPlayback returns the ladder once it is).
+     * </pre>
+     *
+     * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+     * @return The ladderReady.
+     */
+    boolean getLadderReady();
   }
   /**
    * Protobuf type {@code backbeat.playback.v1.StartPlaybackResponse}
@@ -2565,6 +2736,120 @@ public final class Playback {
       checkByteStringIsUtf8(value);
       playbackId_ = value.toStringUtf8();
 
+    }
+
+    public static final int STREAM_KIND_FIELD_NUMBER = 10;
+    private int streamKind_;
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     * @return The enum numeric value on the wire for streamKind.
+     */
+    @java.lang.Override
+    public int getStreamKindValue() {
+      return streamKind_;
+    }
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     * @return The streamKind.
+     */
+    @java.lang.Override
+    public backbeat.playback.v1.Playback.StreamKind getStreamKind() {
+      backbeat.playback.v1.Playback.StreamKind result = backbeat.playback.v1.Playback.StreamKind.forNumber(streamKind_);
+      return result == null ? backbeat.playback.v1.Playback.StreamKind.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     * @param value The enum numeric value on the wire for streamKind to set.
+     */
+    private void setStreamKindValue(int value) {
+        streamKind_ = value;
+    }
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     * @param value The streamKind to set.
+     * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+     */
+    private void setStreamKind(backbeat.playback.v1.Playback.StreamKind value) {
+      streamKind_ = value.getNumber();
+
+    }
+    /**
+     * <pre>
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * </pre>
+     *
+     * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+     */
+    private void clearStreamKind() {
+
+      streamKind_ = 0;
+    }
+
+    public static final int LADDER_READY_FIELD_NUMBER = 11;
+    private boolean ladderReady_;
+    /**
+     * <pre>
+     * Whether the track's ladder is ready: false while it plays its upload
+     * (a later StartPlayback returns the ladder once it is).
+     * </pre>
+     *
+     * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+     * @return The ladderReady.
+     */
+    @java.lang.Override
+    public boolean getLadderReady() {
+      return ladderReady_;
+    }
+    /**
+     * <pre>
+     * Whether the track's ladder is ready: false while it plays its upload
+     * (a later StartPlayback returns the ladder once it is).
+     * </pre>
+     *
+     * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+     * @param value The ladderReady to set.
+     */
+    private void setLadderReady(boolean value) {
+      
+      ladderReady_ = value;
+    }
+    /**
+     * <pre>
+     * Whether the track's ladder is ready: false while it plays its upload
+     * (a later StartPlayback returns the ladder once it is).
+     * </pre>
+     *
+     * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+     */
+    private void clearLadderReady() {
+
+      ladderReady_ = false;
     }
 
     public static backbeat.playback.v1.Playback.StartPlaybackResponse parseFrom(
@@ -3139,6 +3424,126 @@ public final class Playback {
         return this;
       }
 
+      /**
+       * <pre>
+       * What the URLs stream. Before a track's ladder is ready it plays its
+       * uploaded file: only progressive_url is set, and hls_url and dash_url
+       * are empty.
+       * </pre>
+       *
+       * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+       * @return The enum numeric value on the wire for streamKind.
+       */
+      @java.lang.Override
+      public int getStreamKindValue() {
+        return instance.getStreamKindValue();
+      }
+      /**
+       * <pre>
+       * What the URLs stream. Before a track's ladder is ready it plays its
+       * uploaded file: only progressive_url is set, and hls_url and dash_url
+       * are empty.
+       * </pre>
+       *
+       * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+       * @param value The streamKind to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setStreamKindValue(int value) {
+        copyOnWrite();
+        instance.setStreamKindValue(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * What the URLs stream. Before a track's ladder is ready it plays its
+       * uploaded file: only progressive_url is set, and hls_url and dash_url
+       * are empty.
+       * </pre>
+       *
+       * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+       * @return The streamKind.
+       */
+      @java.lang.Override
+      public backbeat.playback.v1.Playback.StreamKind getStreamKind() {
+        return instance.getStreamKind();
+      }
+      /**
+       * <pre>
+       * What the URLs stream. Before a track's ladder is ready it plays its
+       * uploaded file: only progressive_url is set, and hls_url and dash_url
+       * are empty.
+       * </pre>
+       *
+       * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+       * @param value The enum numeric value on the wire for streamKind to set.
+       * @return This builder for chaining.
+       */
+      public Builder setStreamKind(backbeat.playback.v1.Playback.StreamKind value) {
+        copyOnWrite();
+        instance.setStreamKind(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * What the URLs stream. Before a track's ladder is ready it plays its
+       * uploaded file: only progressive_url is set, and hls_url and dash_url
+       * are empty.
+       * </pre>
+       *
+       * <code>.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearStreamKind() {
+        copyOnWrite();
+        instance.clearStreamKind();
+        return this;
+      }
+
+      /**
+       * <pre>
+       * Whether the track's ladder is ready: false while it plays its upload
+       * (a later StartPlayback returns the ladder once it is).
+       * </pre>
+       *
+       * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+       * @return The ladderReady.
+       */
+      @java.lang.Override
+      public boolean getLadderReady() {
+        return instance.getLadderReady();
+      }
+      /**
+       * <pre>
+       * Whether the track's ladder is ready: false while it plays its upload
+       * (a later StartPlayback returns the ladder once it is).
+       * </pre>
+       *
+       * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+       * @param value The ladderReady to set.
+       * @return This builder for chaining.
+       */
+      public Builder setLadderReady(boolean value) {
+        copyOnWrite();
+        instance.setLadderReady(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * Whether the track's ladder is ready: false while it plays its upload
+       * (a later StartPlayback returns the ladder once it is).
+       * </pre>
+       *
+       * <code>bool ladder_ready = 11 [json_name = "ladderReady"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearLadderReady() {
+        copyOnWrite();
+        instance.clearLadderReady();
+        return this;
+      }
+
       // @@protoc_insertion_point(builder_scope:backbeat.playback.v1.StartPlaybackResponse)
     }
     @java.lang.Override
@@ -3165,10 +3570,13 @@ public final class Playback {
               "loudness_",
               "positionMs_",
               "playbackId_",
+              "streamKind_",
+              "ladderReady_",
             };
             java.lang.String info =
-                "\u0000\t\u0000\u0001\u0001\t\t\u0000\u0000\u0000\u0001\u0208\u0002\u0208\u0003\u0208" +
-                "\u0004\u0208\u0005\u1009\u0000\u0006\u0002\u0007\u1009\u0001\b\u0002\t\u0208";
+                "\u0000\u000b\u0000\u0001\u0001\u000b\u000b\u0000\u0000\u0000\u0001\u0208\u0002\u0208" +
+                "\u0003\u0208\u0004\u0208\u0005\u1009\u0000\u0006\u0002\u0007\u1009\u0001\b\u0002" +
+                "\t\u0208\n\f\u000b\u0007";
             return newMessageInfo(DEFAULT_INSTANCE, info, objects);
         }
         case GET_DEFAULT_INSTANCE: {

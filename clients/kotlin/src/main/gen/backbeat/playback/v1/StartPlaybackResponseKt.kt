@@ -233,6 +233,69 @@ public object StartPlaybackResponseKt {
     public fun clearPlaybackId() {
       _builder.clearPlaybackId()
     }
+
+    /**
+     * ```
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * ```
+     *
+     * `.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];`
+     */
+    public var streamKind: backbeat.playback.v1.Playback.StreamKind
+      @kotlin.jvm.JvmName("getStreamKind")
+        get() = _builder.streamKind
+      @kotlin.jvm.JvmName("setStreamKind")
+        set(value) {
+        _builder.streamKind = value
+      }
+    public var streamKindValue: kotlin.Int
+      @kotlin.jvm.JvmName("getStreamKindValue")
+        get() = _builder.streamKindValue
+      @kotlin.jvm.JvmName("setStreamKindValue")
+        set(value) {
+        _builder.streamKindValue = value
+      }
+    /**
+     * ```
+     * What the URLs stream. Before a track's ladder is ready it plays its
+     * uploaded file: only progressive_url is set, and hls_url and dash_url
+     * are empty.
+     * ```
+     *
+     * `.backbeat.playback.v1.StreamKind stream_kind = 10 [json_name = "streamKind"];`
+     */
+    public fun clearStreamKind() {
+      _builder.clearStreamKind()
+    }
+
+    /**
+     * ```
+     * Whether the track's ladder is ready: false while it plays its upload
+     * (a later StartPlayback returns the ladder once it is).
+     * ```
+     *
+     * `bool ladder_ready = 11 [json_name = "ladderReady"];`
+     */
+    public var ladderReady: kotlin.Boolean
+      @kotlin.jvm.JvmName("getLadderReady")
+        get() = _builder.ladderReady
+      @kotlin.jvm.JvmName("setLadderReady")
+        set(value) {
+        _builder.ladderReady = value
+      }
+    /**
+     * ```
+     * Whether the track's ladder is ready: false while it plays its upload
+     * (a later StartPlayback returns the ladder once it is).
+     * ```
+     *
+     * `bool ladder_ready = 11 [json_name = "ladderReady"];`
+     */
+    public fun clearLadderReady() {
+      _builder.clearLadderReady()
+    }
   }
 }
 public inline fun backbeat.playback.v1.Playback.StartPlaybackResponse.copy(block: `backbeat.playback.v1`.StartPlaybackResponseKt.Dsl.() -> kotlin.Unit): backbeat.playback.v1.Playback.StartPlaybackResponse =

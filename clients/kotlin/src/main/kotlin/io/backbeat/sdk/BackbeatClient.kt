@@ -4,8 +4,11 @@ import backbeat.catalog.v1.CatalogServiceClient
 import backbeat.catalog.v1.CatalogServiceClientInterface
 import backbeat.library.v1.LibraryServiceClient
 import backbeat.library.v1.LibraryServiceClientInterface
+import backbeat.playback.v1.Playback
 import backbeat.playback.v1.PlaybackServiceClient
 import backbeat.playback.v1.PlaybackServiceClientInterface
+import backbeat.playback.v1.playbackContext
+import backbeat.playback.v1.startPlaybackRequest
 import backbeat.playlist.v1.PlaylistServiceClient
 import backbeat.playlist.v1.PlaylistServiceClientInterface
 import backbeat.user.v1.UserOuterClass
@@ -178,6 +181,30 @@ class BackbeatClient private constructor(
     suspend fun endUserSessions(userId: String) {
         users.endUserSessions(endUserSessionsRequest { this.userId = userId }).orThrow()
     }
+
+    /** Plays a playlist: its track at [index] (or [trackId], which must be in it), in the playlist's context. */
+    suspend fun playPlaylist(
+        playlistId: String,
+        index: Int = 0,
+        trackId: String = "",
+        deviceId: String = "",
+    ): Playback.StartPlaybackResponse = startIn(playbackContext { this.playlistId = playlistId }, index, trackId, deviceId)
+
+    /** Plays an album: its track at [index] (or [trackId], which must be on it), in the album's context. */
+    suspend fun playAlbum(
+        albumId: String,
+        index: Int = 0,
+        trackId: String = "",
+        deviceId: String = "",
+    ): Playback.StartPlaybackResponse = startIn(playbackContext { this.albumId = albumId }, index, trackId, deviceId)
+
+    private suspend fun startIn(context: Playback.PlaybackContext, index: Int, trackId: String, deviceId: String) =
+        playback.startPlayback(startPlaybackRequest {
+            this.context = context
+            contextIndex = index
+            this.trackId = trackId
+            this.deviceId = deviceId
+        }).orThrow()
 
     private suspend fun revoke(session: AuthTokens) = users.logout(
         logoutRequest { refreshToken = session.refreshToken },

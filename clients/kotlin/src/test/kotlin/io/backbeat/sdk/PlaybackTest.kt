@@ -129,6 +129,9 @@ class PlaybackTest {
             assertEquals(26, start.playbackId.length, "playback id: ${start.playbackId}")
             assertTrue(start.durationMs in 11_000..13_000, "duration of the 12 s demo tune: ${start.durationMs} ms")
             assertEquals(0, start.positionMs)
+            // A READY track plays its ladder.
+            assertEquals(Playback.StreamKind.STREAM_KIND_LADDER, start.streamKind)
+            assertTrue(start.ladderReady)
             assertTrue(start.loudness.integratedLufs < 0, "loudness: ${start.loudness}")
             assertTrue(start.expireTime.seconds > Instant.now().epochSecond, "expires ${start.expireTime}")
             for (url in listOf(start.hlsUrl, start.dashUrl, start.progressiveUrl)) {
@@ -201,6 +204,21 @@ class PlaybackTest {
             assertEquals(listOf(DEVICE, DEVICE), history.map { it.deviceId })
             assertEquals(timestamp(nextAt), history[0].playTime)
             assertEquals(timestamp(startedAt), history[1].playTime)
+        }
+    }
+
+    @Test
+    fun `playPlaylist plays the track at an index in the playlist's context, playAlbum an unknown album is NotFound`() = liveTest {
+        freshListener().use { backbeat ->
+            val mix = demoMix(backbeat)
+            val ready = readyTracks(backbeat, mix.id, 2)
+            val ids = backbeat.playlists.entries(mix.id).map { it.trackId }.toList()
+            val index = ids.indexOf(ready[1].id)
+            val play = backbeat.playPlaylist(mix.id, index = index, deviceId = DEVICE)
+            assertEquals(ready[1].id, play.trackId)
+            assertTrue(play.hlsUrl.isNotEmpty())
+            val e = assertThrows<BackbeatException.NotFound> { backbeat.playAlbum(UNKNOWN_ID) }
+            assertEquals("not_found", e.codeName)
         }
     }
 
