@@ -19,11 +19,13 @@ import (
 	"connectrpc.com/grpcreflect"
 
 	"github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1/catalogv1connect"
+	"github.com/backbeat/backbeat/gen/go/backbeat/library/v1/libraryv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/playback/v1/playbackv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1/playlistv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/user/v1/userv1connect"
 	"github.com/backbeat/backbeat/server/api/apierr"
 	"github.com/backbeat/backbeat/server/api/catalogapi"
+	"github.com/backbeat/backbeat/server/api/libraryapi"
 	"github.com/backbeat/backbeat/server/api/playbackapi"
 	"github.com/backbeat/backbeat/server/api/playlistapi"
 	"github.com/backbeat/backbeat/server/api/userapi"
@@ -69,6 +71,7 @@ var serviceNames = []string{
 	catalogv1connect.CatalogServiceName,
 	playlistv1connect.PlaylistServiceName,
 	playbackv1connect.PlaybackServiceName,
+	libraryv1connect.LibraryServiceName,
 }
 
 // Server is a wired Backbeat: store, broker, auth, media and the HTTP
@@ -319,6 +322,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		mux.Handle(guard(catalogv1connect.NewCatalogServiceHandler(catalogapi.New(catalog, media, auth.PrincipalFrom), opts...)))
 		mux.Handle(guard(playlistv1connect.NewPlaylistServiceHandler(playlistapi.New(playlists, auth.PrincipalFrom), opts...)))
 		mux.Handle(guard(playbackv1connect.NewPlaybackServiceHandler(playbackapi.New(playback, auth.PrincipalFrom), opts...)))
+		mux.Handle(guard(libraryv1connect.NewLibraryServiceHandler(libraryapi.New(domain.NewLibrary(stores, nil), auth.PrincipalFrom), opts...)))
 		reflector := grpcreflect.NewStaticReflector(append(serviceNames, grpchealth.HealthV1ServiceName)...)
 		mux.Handle(grpcreflect.NewHandlerV1(reflector, smallReadCap))
 		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, smallReadCap))

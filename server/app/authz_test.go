@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
+	libraryv1 "github.com/backbeat/backbeat/gen/go/backbeat/library/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
@@ -198,7 +199,8 @@ func authorizationMatrix(t *testing.T, w *world) {
 	shared.Public()
 	shared.Entry() // the private playlist, with the artist, album and track
 	readOnly := map[string]bool{"GetArtist": true, "GetAlbum": true, "GetTrack": true, "Search": true, "GetPlaylist public": true,
-		"GetPlaylist private": true, "StartPlayback in the private playlist (no audio yet)": true, "ListUsers": true, "GetUser": true}
+		"GetPlaylist private": true, "StartPlayback in the private playlist (no audio yet)": true, "ListUsers": true, "GetUser": true,
+		"AreTracksSaved": true, "ListSavedTracks": true, "AreAlbumsSaved": true, "ListSavedAlbums": true}
 	cases := []struct {
 		name string
 		call func(ctx context.Context, c apptest.API, r *resources) error
@@ -360,6 +362,45 @@ func authorizationMatrix(t *testing.T, w *world) {
 			return err
 		}, codes(unauth, noAudio, noAudio, notFound, notFound, notFound, noAudio)},
 
+		// Library: every signed-in user has one, and only their own.
+		{"SaveTracks", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{r.Track()}}))
+			return err
+		}, signedIn},
+		{"RemoveSavedTracks", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.RemoveSavedTracks(ctx, connect.NewRequest(&libraryv1.RemoveSavedTracksRequest{TrackIds: []string{r.Track()}}))
+			return err
+		}, signedIn},
+		{"AreTracksSaved", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.AreTracksSaved(ctx, connect.NewRequest(&libraryv1.AreTracksSavedRequest{TrackIds: []string{r.Track()}}))
+			return err
+		}, signedIn},
+		{"ListSavedTracks", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.ListSavedTracks(ctx, connect.NewRequest(&libraryv1.ListSavedTracksRequest{}))
+			return err
+		}, signedIn},
+		{"SaveAlbums", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.SaveAlbums(ctx, connect.NewRequest(&libraryv1.SaveAlbumsRequest{AlbumIds: []string{r.Album()}}))
+			return err
+		}, signedIn},
+		{"RemoveSavedAlbums", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.RemoveSavedAlbums(ctx, connect.NewRequest(&libraryv1.RemoveSavedAlbumsRequest{AlbumIds: []string{r.Album()}}))
+			return err
+		}, signedIn},
+		{"AreAlbumsSaved", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.AreAlbumsSaved(ctx, connect.NewRequest(&libraryv1.AreAlbumsSavedRequest{AlbumIds: []string{r.Album()}}))
+			return err
+		}, signedIn},
+		{"ListSavedAlbums", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Library.ListSavedAlbums(ctx, connect.NewRequest(&libraryv1.ListSavedAlbumsRequest{}))
+			return err
+		}, signedIn},
+		{"StartPlayback in liked songs (nothing saved)", func(ctx context.Context, c apptest.API, r *resources) error {
+			_, err := c.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: r.Track(),
+				Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_LikedSongs{LikedSongs: true}}}))
+			return err
+		}, codes(unauth, notFound, notFound, notFound, notFound, notFound, notFound)},
+
 		// Users.
 		{"ListUsers", func(ctx context.Context, c apptest.API, r *resources) error {
 			_, err := c.Users.ListUsers(ctx, connect.NewRequest(&userv1.ListUsersRequest{}))
@@ -495,6 +536,24 @@ func authorizationEffects(t *testing.T, w *world) {
 		apptest.MustOK(t, "owner reads", err)
 		if got.Msg.Playlist.Name != "Secret" || len(got.Msg.Entries) != 2 || got.Msg.Entries[1].AddedByUserId != w.users["dave"].Id {
 			t.Fatalf("playlist after collaboration = %v, %v", got.Msg.Playlist, got.Msg.Entries)
+		}
+	})
+	t.Run("a library is its owner's alone", func(t *testing.T) {
+		_, err := carol.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{r.Track()}}))
+		apptest.MustOK(t, "SaveTracks", err)
+		for who, want := range map[int]bool{owner: true, otherArtist: false, admin: false} {
+			got, err := w.clients[who].Library.AreTracksSaved(ctx, connect.NewRequest(&libraryv1.AreTracksSavedRequest{TrackIds: []string{r.Track()}}))
+			apptest.MustOK(t, "AreTracksSaved", err)
+			if got.Msg.Saved[0] != want {
+				t.Errorf("%s sees the track saved: %v, want %v", principalNames[who], got.Msg.Saved[0], want)
+			}
+		}
+		list, err := bob.Library.ListSavedTracks(ctx, connect.NewRequest(&libraryv1.ListSavedTracksRequest{PageSize: 100}))
+		apptest.MustOK(t, "ListSavedTracks", err)
+		for _, it := range list.Msg.Items {
+			if it.Track.Id == r.Track() {
+				t.Fatal("bob's saved tracks list the track carol saved")
+			}
 		}
 	})
 	t.Run("GetUser hides other users' email", func(t *testing.T) {

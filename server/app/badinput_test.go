@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
+	libraryv1 "github.com/backbeat/backbeat/gen/go/backbeat/library/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
@@ -361,6 +362,64 @@ func TestBadInput(t *testing.T) {
 			_, err := root.Playback.ListRecentlyPlayed(ctx, connect.NewRequest(&playbackv1.ListRecentlyPlayedRequest{PageSize: -1}))
 			return err
 		}, connect.CodeInvalidArgument, "page_size"},
+		{"save no tracks", func(ctx context.Context) error {
+			_, err := root.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{}))
+			return err
+		}, connect.CodeInvalidArgument, "track_ids"},
+		{"save 51 tracks", func(ctx context.Context) error {
+			_, err := root.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: repeatIDs(domain.MaxLibraryBatch + 1)}))
+			return err
+		}, connect.CodeInvalidArgument, "track_ids"},
+		{"save a track twice in one call", func(ctx context.Context) error {
+			_, err := root.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{tid, tid}}))
+			return err
+		}, connect.CodeInvalidArgument, "track_ids[1]"},
+		{"save a bad track id", func(ctx context.Context) error {
+			_, err := root.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{tid, "x y"}}))
+			return err
+		}, connect.CodeInvalidArgument, "track_ids[1]"},
+		{"save an unknown track with a known one", func(ctx context.Context) error {
+			_, err := root.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{tid, unknown}}))
+			return err
+		}, connect.CodeNotFound, unknown},
+		{"remove a bad track id", func(ctx context.Context) error {
+			_, err := root.Library.RemoveSavedTracks(ctx, connect.NewRequest(&libraryv1.RemoveSavedTracksRequest{TrackIds: []string{"../x"}}))
+			return err
+		}, connect.CodeInvalidArgument, "track_ids[0]"},
+		{"are saved: no ids", func(ctx context.Context) error {
+			_, err := root.Library.AreTracksSaved(ctx, connect.NewRequest(&libraryv1.AreTracksSavedRequest{}))
+			return err
+		}, connect.CodeInvalidArgument, "track_ids"},
+		{"are saved: 51 ids", func(ctx context.Context) error {
+			_, err := root.Library.AreAlbumsSaved(ctx, connect.NewRequest(&libraryv1.AreAlbumsSavedRequest{AlbumIds: repeatIDs(domain.MaxLibraryBatch + 1)}))
+			return err
+		}, connect.CodeInvalidArgument, "album_ids"},
+		{"save an unknown album", func(ctx context.Context) error {
+			_, err := root.Library.SaveAlbums(ctx, connect.NewRequest(&libraryv1.SaveAlbumsRequest{AlbumIds: []string{unknown}}))
+			return err
+		}, connect.CodeNotFound, unknown},
+		{"remove a bad album id", func(ctx context.Context) error {
+			_, err := root.Library.RemoveSavedAlbums(ctx, connect.NewRequest(&libraryv1.RemoveSavedAlbumsRequest{AlbumIds: []string{""}}))
+			return err
+		}, connect.CodeInvalidArgument, "album_ids[0]"},
+		{"saved tracks page size", func(ctx context.Context) error {
+			_, err := root.Library.ListSavedTracks(ctx, connect.NewRequest(&libraryv1.ListSavedTracksRequest{PageSize: -1}))
+			return err
+		}, connect.CodeInvalidArgument, "page_size"},
+		{"saved albums page token", func(ctx context.Context) error {
+			_, err := root.Library.ListSavedAlbums(ctx, connect.NewRequest(&libraryv1.ListSavedAlbumsRequest{PageToken: "garbage"}))
+			return err
+		}, connect.CodeInvalidArgument, "page_token"},
+		{"liked songs set false", func(ctx context.Context) error {
+			_, err := root.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{
+				Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_LikedSongs{}}}))
+			return err
+		}, connect.CodeInvalidArgument, "context.liked_songs"},
+		{"liked songs index past the end", func(ctx context.Context) error {
+			_, err := root.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{ContextIndex: 3,
+				Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_LikedSongs{LikedSongs: true}}}))
+			return err
+		}, connect.CodeInvalidArgument, "context_index"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -418,4 +477,18 @@ func TestBadInput(t *testing.T) {
 	if len(played.Msg.Items) != 0 {
 		t.Fatalf("%d plays after refused reports, want 0", len(played.Msg.Items))
 	}
+	saved, err := root.Library.AreTracksSaved(ctx, connect.NewRequest(&libraryv1.AreTracksSavedRequest{TrackIds: []string{tid}}))
+	apptest.MustOK(t, "AreTracksSaved", err)
+	if saved.Msg.Saved[0] {
+		t.Fatal("a refused SaveTracks saved the valid track it carried")
+	}
+}
+
+// repeatIDs returns n distinct valid ids.
+func repeatIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = domain.NewID()
+	}
+	return ids
 }

@@ -7,6 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
+	libraryv1 "github.com/backbeat/backbeat/gen/go/backbeat/library/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
 	"github.com/backbeat/backbeat/server/app/apptest"
@@ -38,6 +39,10 @@ func TestPaging(t *testing.T) {
 		apptest.MustOK(t, "CreateTrack", err)
 		_, err = c.Playlists.AddTracks(ctx, connect.NewRequest(&playlistv1.AddTracksRequest{PlaylistId: pl.Msg.Playlist.Id, TrackIds: []string{trk.Msg.Track.Id}}))
 		apptest.MustOK(t, "AddTracks", err)
+		_, err = c.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{trk.Msg.Track.Id}}))
+		apptest.MustOK(t, "SaveTracks", err)
+		_, err = c.Library.SaveAlbums(ctx, connect.NewRequest(&libraryv1.SaveAlbumsRequest{AlbumIds: []string{alb.Msg.Album.Id}}))
+		apptest.MustOK(t, "SaveAlbums", err)
 		_, err = c.Playlists.CreatePlaylist(ctx, connect.NewRequest(&playlistv1.CreatePlaylistRequest{Playlist: &playlistv1.Playlist{Name: fmt.Sprintf("List %d", i)}}))
 		apptest.MustOK(t, "CreatePlaylist", err)
 		if i < 5 { // users cost a password hash each: fewer, smaller pages
@@ -50,6 +55,28 @@ func TestPaging(t *testing.T) {
 		page page
 		size int32
 	}{
+		{"ListSavedTracks", func(size int32, token string) ([]string, string, error) {
+			res, err := c.Library.ListSavedTracks(ctx, connect.NewRequest(&libraryv1.ListSavedTracksRequest{PageSize: size, PageToken: token}))
+			if err != nil {
+				return nil, "", err
+			}
+			var ids []string
+			for _, x := range res.Msg.Items {
+				ids = append(ids, x.Track.Id)
+			}
+			return ids, res.Msg.NextPageToken, nil
+		}, 4},
+		{"ListSavedAlbums", func(size int32, token string) ([]string, string, error) {
+			res, err := c.Library.ListSavedAlbums(ctx, connect.NewRequest(&libraryv1.ListSavedAlbumsRequest{PageSize: size, PageToken: token}))
+			if err != nil {
+				return nil, "", err
+			}
+			var ids []string
+			for _, x := range res.Msg.Items {
+				ids = append(ids, x.Album.Id)
+			}
+			return ids, res.Msg.NextPageToken, nil
+		}, 4},
 		{"ListTracks", func(size int32, token string) ([]string, string, error) {
 			res, err := c.Catalog.ListTracks(ctx, connect.NewRequest(&catalogv1.ListTracksRequest{PageSize: size, PageToken: token}))
 			if err != nil {

@@ -26,7 +26,9 @@ func TestProtocols(t *testing.T) {
 			hc := p.HTTP()
 			res, err := apptest.NewAPI(hc, s.URL(), "", p.Opts...).Users.Login(apptest.Context(t), connect.NewRequest(&userv1.LoginRequest{Login: "demo", Password: "backbeat-demo"}))
 			apptest.MustOK(t, "Login", err)
-			listenerJourney(t, apptest.NewAPI(hc, s.URL(), res.Msg.Tokens.AccessToken, p.Opts...))
+			c := apptest.NewAPI(hc, s.URL(), res.Msg.Tokens.AccessToken, p.Opts...)
+			listenerJourney(t, c)
+			apptest.LibraryJourney(t, c)
 		})
 	}
 }

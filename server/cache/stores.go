@@ -18,6 +18,8 @@ func Wrap(s domain.Stores, c *Cache) domain.Stores {
 		Catalog:   catalog{CatalogStore: s.Catalog, c: c},
 		Playlists: playlists{PlaylistStore: s.Playlists, c: c},
 		Plays:     plays{PlayStore: s.Plays, c: c},
+		// The library is per user and read once per page: nothing to cache.
+		Library: s.Library,
 	}
 }
 

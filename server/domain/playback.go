@@ -249,10 +249,12 @@ func NewPlaybackConfig(stores Stores, playlists *Playlists, signer MediaSigner, 
 	return &Playback{stores: stores, playlists: playlists, signer: signer, events: events, cfg: cfg}
 }
 
-// PlayContext is where a play starts from: a playlist or an album (or
-// neither). Index picks the track when no track id is given.
+// PlayContext is where a play starts from: a playlist, an album or the
+// listener's liked songs (or none). Index picks the track when no track id
+// is given.
 type PlayContext struct {
 	PlaylistID, AlbumID string
+	LikedSongs          bool
 	Index               int
 }
 
@@ -280,6 +282,8 @@ func (pb *Playback) Start(ctx context.Context, p Principal, trackID string, pc P
 		trackID, err = pb.inPlaylist(ctx, p, pc, trackID)
 	case pc.AlbumID != "":
 		trackID, err = pb.inAlbum(ctx, pc, trackID)
+	case pc.LikedSongs:
+		trackID, err = pb.inLikedSongs(ctx, p, pc, trackID)
 	}
 	if err != nil {
 		return nil, err

@@ -26,6 +26,7 @@ type Stores struct {
 	Catalog   CatalogStore
 	Playlists PlaylistStore
 	Plays     PlayStore
+	Library   LibraryStore
 }
 
 type UserStore interface {

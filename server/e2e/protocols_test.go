@@ -9,6 +9,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	libraryv1 "github.com/backbeat/backbeat/gen/go/backbeat/library/v1"
 	playbackv1 "github.com/backbeat/backbeat/gen/go/backbeat/playback/v1"
 	playlistv1 "github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
@@ -49,6 +50,19 @@ func listenerJourney(t *testing.T, c apptest.API) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+
+	// The library, and the playable track played from Liked Songs.
+	apptest.LibraryJourney(t, c)
+	_, err = c.Library.SaveTracks(ctx, connect.NewRequest(&libraryv1.SaveTracksRequest{TrackIds: []string{playable}}))
+	apptest.MustOK(t, "SaveTracks", err)
+	sp, err := c.Playback.StartPlayback(ctx, connect.NewRequest(&playbackv1.StartPlaybackRequest{TrackId: playable,
+		Context: &playbackv1.PlaybackContext{Context: &playbackv1.PlaybackContext_LikedSongs{LikedSongs: true}}}))
+	apptest.MustOK(t, "StartPlayback(liked songs)", err)
+	if sp.Msg.TrackId != playable || !strings.HasSuffix(sp.Msg.HlsUrl, "/master.m3u8") {
+		t.Fatalf("StartPlayback(liked songs) = %s, %q; want %s with its HLS URL", sp.Msg.TrackId, sp.Msg.HlsUrl, playable)
+	}
+	_, err = c.Library.RemoveSavedTracks(ctx, connect.NewRequest(&libraryv1.RemoveSavedTracksRequest{TrackIds: []string{playable}}))
+	apptest.MustOK(t, "RemoveSavedTracks", err)
 }
 
 // TestProtocols drives one server in every protocol a client may speak.

@@ -23,6 +23,7 @@ func Stores(s domain.Stores, name string, m *Metrics, tracer trace.Tracer, br *B
 		Catalog:   catalog{s.Catalog, o},
 		Playlists: playlists{s.Playlists, o},
 		Plays:     plays{s.Plays, o},
+		Library:   library{s.Library, o},
 	}
 }
 

@@ -8,6 +8,7 @@ import { typedErrors } from "./errors.js";
 import { albumContext, checkedPlayback, playlistContext, startInContext } from "./playback.js";
 import type { PlayOptions } from "./playback.js";
 import { CatalogService } from "./gen/backbeat/catalog/v1/catalog_pb.js";
+import { LibraryService } from "./gen/backbeat/library/v1/library_pb.js";
 import { PlaybackService } from "./gen/backbeat/playback/v1/playback_pb.js";
 import type { StartPlaybackResponse } from "./gen/backbeat/playback/v1/playback_pb.js";
 import { PlaylistService } from "./gen/backbeat/playlist/v1/playlist_pb.js";
@@ -54,6 +55,8 @@ export interface BackbeatClient {
   readonly playlists: Client<typeof PlaylistService>;
   /** StartPlayback here refuses a context of the wrong shape (see playlistContext). */
   readonly playback: Client<typeof PlaybackService>;
+  /** The caller's saved tracks ("Liked Songs") and albums. */
+  readonly library: Client<typeof LibraryService>;
   /** @deprecated Renamed `users` (the name in every Backbeat SDK); removed after 0.1. */
   readonly user: Client<typeof UserService>;
   /** @deprecated Renamed `playlists` (the name in every Backbeat SDK); removed after 0.1. */
@@ -147,6 +150,7 @@ export function createBackbeatClient(opts: BackbeatClientOptions): BackbeatClien
     playAlbum(albumId, opts) {
       return playback.startPlayback(startInContext(albumContext(albumId), opts));
     },
+    library: createClient(LibraryService, transport),
     async login(login, password) {
       const res = await user.login({ login, password });
       tokens.set(tokensFromProto(res.tokens));

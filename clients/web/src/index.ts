@@ -16,6 +16,7 @@ export type { PagedResponse, PageOptions } from "./paging.js";
 export { Code, ConnectError } from "@connectrpc/connect";
 
 export * from "./gen/backbeat/catalog/v1/catalog_pb.js";
+export * from "./gen/backbeat/library/v1/library_pb.js";
 export * from "./gen/backbeat/playback/v1/playback_pb.js";
 export * from "./gen/backbeat/playlist/v1/playlist_pb.js";
 export * from "./gen/backbeat/user/v1/user_pb.js";

@@ -43,7 +43,7 @@ export function startInContext(
   };
 }
 
-const contextCases = new Set(["playlistId", "albumId"]);
+const contextCases = new Set(["playlistId", "albumId", "likedSongs"]);
 
 /**
  * Refuses a StartPlayback request whose context is not the oneof's shape.
@@ -59,7 +59,8 @@ export function checkStartPlayback(request: unknown): void {
     new BackbeatError(
       new ConnectError(
         `context: ${why}; build it with playlistContext(id) or albumContext(id), ` +
-          `i.e. { context: { case: "playlistId" | "albumId", value: id } }`,
+          `i.e. { context: { case: "playlistId" | "albumId", value: id } }, ` +
+          `or { context: { case: "likedSongs", value: true } } for the caller's saved tracks`,
         Code.InvalidArgument,
       ),
     );
@@ -70,7 +71,11 @@ export function checkStartPlayback(request: unknown): void {
   if (oneof === undefined) return;
   const c = oneof as { case?: unknown; value?: unknown };
   if (typeof oneof !== "object" || oneof === null || (c.case !== undefined && !contextCases.has(String(c.case)))) {
-    throw bad(`the oneof case must be "playlistId" or "albumId"`);
+    throw bad(`the oneof case must be "playlistId", "albumId" or "likedSongs"`);
+  }
+  if (c.case === "likedSongs") {
+    if (c.value !== true) throw bad(`the likedSongs value must be true`);
+    return;
   }
   if (c.case !== undefined && typeof c.value !== "string") throw bad(`the ${String(c.case)} value must be a string`);
 }

@@ -183,3 +183,9 @@ func itemTypeToProto(t domain.ItemType) catalogv1.ItemType {
 	}
 	return catalogv1.ItemType_ITEM_TYPE_UNSPECIFIED
 }
+
+// TrackProto and AlbumProto convert for the services that answer with
+// catalog entities of their own (the library).
+func TrackProto(t *domain.Track) *catalogv1.Track { return trackToProto(t) }
+
+func AlbumProto(a *domain.Album) *catalogv1.Album { return albumToProto(a) }

@@ -57,6 +57,11 @@ func (h *Handler) StartPlayback(ctx context.Context, req *connect.Request[playba
 			return nil, err
 		}
 		pc.AlbumID = c.AlbumId
+	case *playbackv1.PlaybackContext_LikedSongs:
+		if !c.LikedSongs {
+			return nil, domain.Invalid("context.liked_songs", "must be true when set")
+		}
+		pc.LikedSongs = true
 	}
 	if m.GetTrackId() == "" && pc == (domain.PlayContext{}) {
 		return nil, domain.Invalid("track_id", "is required when no context is given")

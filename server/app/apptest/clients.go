@@ -11,6 +11,7 @@ import (
 
 	catalogv1 "github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1"
 	"github.com/backbeat/backbeat/gen/go/backbeat/catalog/v1/catalogv1connect"
+	"github.com/backbeat/backbeat/gen/go/backbeat/library/v1/libraryv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/playback/v1/playbackv1connect"
 	"github.com/backbeat/backbeat/gen/go/backbeat/playlist/v1/playlistv1connect"
 	userv1 "github.com/backbeat/backbeat/gen/go/backbeat/user/v1"
@@ -50,12 +51,13 @@ func HTTP1Client() *http.Client {
 	return &http.Client{Transport: &http.Transport{}}
 }
 
-// API bundles the generated clients of all four services.
+// API bundles the generated clients of every service.
 type API struct {
 	Users     userv1connect.UserServiceClient
 	Catalog   catalogv1connect.CatalogServiceClient
 	Playlists playlistv1connect.PlaylistServiceClient
 	Playback  playbackv1connect.PlaybackServiceClient
+	Library   libraryv1connect.LibraryServiceClient
 }
 
 // NewAPI makes clients for base over hc, sending token as a bearer token
@@ -69,6 +71,7 @@ func NewAPI(hc *http.Client, base, token string, opts ...connect.ClientOption) A
 		Catalog:   catalogv1connect.NewCatalogServiceClient(hc, base, opts...),
 		Playlists: playlistv1connect.NewPlaylistServiceClient(hc, base, opts...),
 		Playback:  playbackv1connect.NewPlaybackServiceClient(hc, base, opts...),
+		Library:   libraryv1connect.NewLibraryServiceClient(hc, base, opts...),
 	}
 }
 

@@ -17,4 +17,6 @@ const (
 	ofPlaylists      = "playlists_by_owner"
 	ofEntries        = "entries"
 	ofPlays          = "plays"
+	// ofLibrary + kind: a user's saved tracks or albums.
+	ofLibrary = "library_"
 )

@@ -244,7 +244,7 @@ func (l slogLogger) Println(v ...any)               { l.l.Info(fmt.Sprint(v...))
 
 // Stores returns the domain's store interfaces backed by s.
 func (s *Store) Stores() domain.Stores {
-	return domain.Stores{Users: userStore{s}, Catalog: catalogStore{s}, Playlists: playlistStore{s}, Plays: playStore{s}}
+	return domain.Stores{Users: userStore{s}, Catalog: catalogStore{s}, Playlists: playlistStore{s}, Plays: playStore{s}, Library: libraryStore{s}}
 }
 
 // Close closes the connections.

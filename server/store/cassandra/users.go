@@ -309,6 +309,7 @@ func (u userStore) DeleteUser(ctx context.Context, id string) (err error) {
 	steps := []func(context.Context, string) error{
 		u.deleteSessionsOf,
 		u.deleteFollowsOf,
+		u.deleteLibraryOf,
 		playlistStore{u.Store}.deletePlaylistsOf,
 		playlistStore{u.Store}.unfollowAllOf,
 		playlistStore{u.Store}.leaveAllOf,

@@ -244,3 +244,15 @@ func BenchmarkReportPlayback(b *testing.B) {
 	defer s.Close()
 	storetest.BenchReport(b, s.Stores(), nil)
 }
+
+// BenchmarkLibrary prints AreSaved(50 ids) and ListSaved p50/p99 at 10,000
+// saved tracks on the embedded store; the Cassandra store's benchmark of the
+// same name is its match.
+func BenchmarkLibrary(b *testing.B) {
+	s, err := embedded.Open(b.Context(), b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchLibrary(b, s.Stores())
+}

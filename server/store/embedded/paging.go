@@ -18,4 +18,6 @@ const (
 	listPlaylists      = "playlists_by_owner"
 	listEntries        = "entries"
 	listPlays          = "plays"
+	// listLibrary + kind: a user's saved tracks or albums.
+	listLibrary = "library_"
 )

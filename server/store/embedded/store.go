@@ -180,6 +180,7 @@ func (s *Store) Stores() domain.Stores {
 		Catalog:   catalogStore{s},
 		Playlists: playlistStore{s},
 		Plays:     playStore{s},
+		Library:   libraryStore{s},
 	}
 }
 

@@ -57,6 +57,7 @@ type pagedList struct {
 const pagedItems = 7
 
 var pagedLists = []pagedList{
+	{name: "ListSaved", setup: librarySaver},
 	{name: "ListUsers", setup: func(f *fixture) ([]string, lister, func(string) error) {
 		var want []string
 		for i := range pagedItems {

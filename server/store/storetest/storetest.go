@@ -20,7 +20,7 @@ import (
 // Run runs the suite. open must return a fresh, empty store each time it is
 // called; every subtest calls it once.
 func Run(t *testing.T, open func(t *testing.T) domain.Stores) {
-	groups := [][]test{userTests, revocationTests, catalogTests, mediaTests, playlistTests, playTests, searchTests, pagingTests(), concurrencyTests}
+	groups := [][]test{userTests, revocationTests, catalogTests, mediaTests, playlistTests, playTests, searchTests, pagingTests(), concurrencyTests, libraryTests}
 	for _, group := range groups {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) {

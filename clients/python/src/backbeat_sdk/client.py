@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from backbeat.catalog.v1.catalog_connect import CatalogServiceClient, CatalogServiceClientSync
+from backbeat.library.v1.library_connect import LibraryServiceClient, LibraryServiceClientSync
 from backbeat.playback.v1.playback_connect import PlaybackServiceClient, PlaybackServiceClientSync
 from backbeat.playback.v1.playback_pb2 import PlaybackContext, StartPlaybackRequest, StartPlaybackResponse
 from backbeat.playlist.v1.playlist_connect import PlaylistServiceClient, PlaylistServiceClientSync
@@ -91,6 +92,7 @@ class Backbeat:
         catalog: CatalogService (Search, ListTracks, GetTrack…).
         playlists: PlaylistService (CreatePlaylist, AddTracks, GetPlaylist…).
         playback: PlaybackService.
+        library: LibraryService (SaveTracks, AreTracksSaved, ListSavedTracks…).
         tokens: the :class:`TokenStore` the calls take their bearer token from.
 
     """
@@ -128,6 +130,7 @@ class Backbeat:
         self.catalog = CatalogServiceClientSync(self.base_url, **opts)
         self.playlists = PlaylistServiceClientSync(self.base_url, **opts)
         self.playback = PlaybackServiceClientSync(self.base_url, **opts)
+        self.library = LibraryServiceClientSync(self.base_url, **opts)
 
     def _refresh(self, refresh_token: str) -> Tokens:
         return self.users.refresh_token(RefreshTokenRequest(refresh_token=refresh_token)).tokens
@@ -211,7 +214,7 @@ class Backbeat:
 
     def close(self) -> None:
         """Close the clients and the connection pool this client opened."""
-        for c in (self.users, self.catalog, self.playlists, self.playback):
+        for c in (self.users, self.catalog, self.playlists, self.playback, self.library):
             c.close()
         if self._transport is not None:
             self._transport.close()
@@ -268,6 +271,7 @@ class AsyncBackbeat:
         self.catalog = CatalogServiceClient(self.base_url, **opts)
         self.playlists = PlaylistServiceClient(self.base_url, **opts)
         self.playback = PlaybackServiceClient(self.base_url, **opts)
+        self.library = LibraryServiceClient(self.base_url, **opts)
 
     async def _refresh(self, refresh_token: str) -> Tokens:
         res = await self.users.refresh_token(RefreshTokenRequest(refresh_token=refresh_token))
@@ -354,7 +358,7 @@ class AsyncBackbeat:
 
     async def close(self) -> None:
         """Close the clients and the connection pool this client opened."""
-        for c in (self.users, self.catalog, self.playlists, self.playback):
+        for c in (self.users, self.catalog, self.playlists, self.playback, self.library):
             await c.close()
         if self._transport is not None:
             await self._transport.aclose()

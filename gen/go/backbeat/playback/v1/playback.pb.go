@@ -141,6 +141,7 @@ type PlaybackContext struct {
 	//
 	//	*PlaybackContext_PlaylistId
 	//	*PlaybackContext_AlbumId
+	//	*PlaybackContext_LikedSongs
 	Context       isPlaybackContext_Context `protobuf_oneof:"context"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -201,6 +202,15 @@ func (x *PlaybackContext) GetAlbumId() string {
 	return ""
 }
 
+func (x *PlaybackContext) GetLikedSongs() bool {
+	if x != nil {
+		if x, ok := x.Context.(*PlaybackContext_LikedSongs); ok {
+			return x.LikedSongs
+		}
+	}
+	return false
+}
+
 type isPlaybackContext_Context interface {
 	isPlaybackContext_Context()
 }
@@ -213,9 +223,17 @@ type PlaybackContext_AlbumId struct {
 	AlbumId string `protobuf:"bytes,2,opt,name=album_id,json=albumId,proto3,oneof"`
 }
 
+type PlaybackContext_LikedSongs struct {
+	// The caller's saved tracks ("Liked Songs"), most recently saved first.
+	// Set it to true.
+	LikedSongs bool `protobuf:"varint,3,opt,name=liked_songs,json=likedSongs,proto3,oneof"`
+}
+
 func (*PlaybackContext_PlaylistId) isPlaybackContext_Context() {}
 
 func (*PlaybackContext_AlbumId) isPlaybackContext_Context() {}
+
+func (*PlaybackContext_LikedSongs) isPlaybackContext_Context() {}
 
 type StartPlaybackRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -825,11 +843,13 @@ var File_backbeat_playback_v1_playback_proto protoreflect.FileDescriptor
 
 const file_backbeat_playback_v1_playback_proto_rawDesc = "" +
 	"\n" +
-	"#backbeat/playback/v1/playback.proto\x12\x14backbeat.playback.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n" +
+	"#backbeat/playback/v1/playback.proto\x12\x14backbeat.playback.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n" +
 	"\x0fPlaybackContext\x12!\n" +
 	"\vplaylist_id\x18\x01 \x01(\tH\x00R\n" +
 	"playlistId\x12\x1b\n" +
-	"\balbum_id\x18\x02 \x01(\tH\x00R\aalbumIdB\t\n" +
+	"\balbum_id\x18\x02 \x01(\tH\x00R\aalbumId\x12!\n" +
+	"\vliked_songs\x18\x03 \x01(\bH\x00R\n" +
+	"likedSongsB\t\n" +
 	"\acontext\"\xd5\x01\n" +
 	"\x14StartPlaybackRequest\x12\x19\n" +
 	"\btrack_id\x18\x01 \x01(\tR\atrackId\x12?\n" +
@@ -961,6 +981,7 @@ func file_backbeat_playback_v1_playback_proto_init() {
 	file_backbeat_playback_v1_playback_proto_msgTypes[0].OneofWrappers = []any{
 		(*PlaybackContext_PlaylistId)(nil),
 		(*PlaybackContext_AlbumId)(nil),
+		(*PlaybackContext_LikedSongs)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

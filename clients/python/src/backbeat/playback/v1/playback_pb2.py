@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#backbeat/playback/v1/playback.proto\x12\x14\x62\x61\x63kbeat.playback.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n\x0fPlaybackContext\x12!\n\x0bplaylist_id\x18\x01 \x01(\tH\x00R\nplaylistId\x12\x1b\n\x08\x61lbum_id\x18\x02 \x01(\tH\x00R\x07\x61lbumIdB\t\n\x07\x63ontext\"\xd5\x01\n\x14StartPlaybackRequest\x12\x19\n\x08track_id\x18\x01 \x01(\tR\x07trackId\x12?\n\x07\x63ontext\x18\x02 \x01(\x0b\x32%.backbeat.playback.v1.PlaybackContextR\x07\x63ontext\x12#\n\rcontext_index\x18\x03 \x01(\x05R\x0c\x63ontextIndex\x12\x1f\n\x0bposition_ms\x18\x04 \x01(\x03R\npositionMs\x12\x1b\n\tdevice_id\x18\x05 \x01(\tR\x08\x64\x65viceId\"t\n\x08Loudness\x12\'\n\x0fintegrated_lufs\x18\x01 \x01(\x01R\x0eintegratedLufs\x12$\n\x0etrue_peak_dbtp\x18\x02 \x01(\x01R\x0ctruePeakDbtp\x12\x19\n\x08range_lu\x18\x03 \x01(\x01R\x07rangeLu\"\xd1\x03\n\x15StartPlaybackResponse\x12\x19\n\x08track_id\x18\x01 \x01(\tR\x07trackId\x12\x17\n\x07hls_url\x18\x02 \x01(\tR\x06hlsUrl\x12\x19\n\x08\x64\x61sh_url\x18\x03 \x01(\tR\x07\x64\x61shUrl\x12\'\n\x0fprogressive_url\x18\x04 \x01(\tR\x0eprogressiveUrl\x12;\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12\x1f\n\x0b\x64uration_ms\x18\x06 \x01(\x03R\ndurationMs\x12:\n\x08loudness\x18\x07 \x01(\x0b\x32\x1e.backbeat.playback.v1.LoudnessR\x08loudness\x12\x1f\n\x0bposition_ms\x18\x08 \x01(\x03R\npositionMs\x12\x1f\n\x0bplayback_id\x18\t \x01(\tR\nplaybackId\x12\x41\n\x0bstream_kind\x18\n \x01(\x0e\x32 .backbeat.playback.v1.StreamKindR\nstreamKind\x12!\n\x0cladder_ready\x18\x0b \x01(\x08R\x0bladderReady\"\xf9\x01\n\rPlaybackEvent\x12\x1f\n\x0bplayback_id\x18\x01 \x01(\tR\nplaybackId\x12\x19\n\x08track_id\x18\x02 \x01(\tR\x07trackId\x12\x33\n\x04type\x18\x03 \x01(\x0e\x32\x1f.backbeat.playback.v1.EventTypeR\x04type\x12\x1f\n\x0bposition_ms\x18\x04 \x01(\x03R\npositionMs\x12\x1b\n\tdevice_id\x18\x05 \x01(\tR\x08\x64\x65viceId\x12\x39\n\noccur_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\toccurTime\"T\n\x15ReportPlaybackRequest\x12;\n\x06\x65vents\x18\x01 \x03(\x0b\x32#.backbeat.playback.v1.PlaybackEventR\x06\x65vents\"\x18\n\x16ReportPlaybackResponse\"~\n\x0bPlayedTrack\x12\x19\n\x08track_id\x18\x01 \x01(\tR\x07trackId\x12\x37\n\tplay_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08playTime\x12\x1b\n\tdevice_id\x18\x03 \x01(\tR\x08\x64\x65viceId\"W\n\x19ListRecentlyPlayedRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"}\n\x1aListRecentlyPlayedResponse\x12\x37\n\x05items\x18\x01 \x03(\x0b\x32!.backbeat.playback.v1.PlayedTrackR\x05items\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*{\n\nStreamKind\x12\x1b\n\x17STREAM_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12STREAM_KIND_LADDER\x10\x01\x12\x18\n\x14STREAM_KIND_ORIGINAL\x10\x02\x12\x1e\n\x1aSTREAM_KIND_LIVE_TRANSCODE\x10\x03*\x7f\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_START\x10\x01\x12\x17\n\x13\x45VENT_TYPE_PROGRESS\x10\x02\x12\x12\n\x0e\x45VENT_TYPE_END\x10\x03\x12\x13\n\x0f\x45VENT_TYPE_SKIP\x10\x04\x32\xe6\x02\n\x0fPlaybackService\x12h\n\rStartPlayback\x12*.backbeat.playback.v1.StartPlaybackRequest\x1a+.backbeat.playback.v1.StartPlaybackResponse\x12k\n\x0eReportPlayback\x12+.backbeat.playback.v1.ReportPlaybackRequest\x1a,.backbeat.playback.v1.ReportPlaybackResponse\x12|\n\x12ListRecentlyPlayed\x12/.backbeat.playback.v1.ListRecentlyPlayedRequest\x1a\x30.backbeat.playback.v1.ListRecentlyPlayedResponse\"\x03\x90\x02\x01\x42\x45ZCgithub.com/backbeat/backbeat/gen/go/backbeat/playback/v1;playbackv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#backbeat/playback/v1/playback.proto\x12\x14\x62\x61\x63kbeat.playback.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\x0fPlaybackContext\x12!\n\x0bplaylist_id\x18\x01 \x01(\tH\x00R\nplaylistId\x12\x1b\n\x08\x61lbum_id\x18\x02 \x01(\tH\x00R\x07\x61lbumId\x12!\n\x0bliked_songs\x18\x03 \x01(\x08H\x00R\nlikedSongsB\t\n\x07\x63ontext\"\xd5\x01\n\x14StartPlaybackRequest\x12\x19\n\x08track_id\x18\x01 \x01(\tR\x07trackId\x12?\n\x07\x63ontext\x18\x02 \x01(\x0b\x32%.backbeat.playback.v1.PlaybackContextR\x07\x63ontext\x12#\n\rcontext_index\x18\x03 \x01(\x05R\x0c\x63ontextIndex\x12\x1f\n\x0bposition_ms\x18\x04 \x01(\x03R\npositionMs\x12\x1b\n\tdevice_id\x18\x05 \x01(\tR\x08\x64\x65viceId\"t\n\x08Loudness\x12\'\n\x0fintegrated_lufs\x18\x01 \x01(\x01R\x0eintegratedLufs\x12$\n\x0etrue_peak_dbtp\x18\x02 \x01(\x01R\x0ctruePeakDbtp\x12\x19\n\x08range_lu\x18\x03 \x01(\x01R\x07rangeLu\"\xd1\x03\n\x15StartPlaybackResponse\x12\x19\n\x08track_id\x18\x01 \x01(\tR\x07trackId\x12\x17\n\x07hls_url\x18\x02 \x01(\tR\x06hlsUrl\x12\x19\n\x08\x64\x61sh_url\x18\x03 \x01(\tR\x07\x64\x61shUrl\x12\'\n\x0fprogressive_url\x18\x04 \x01(\tR\x0eprogressiveUrl\x12;\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12\x1f\n\x0b\x64uration_ms\x18\x06 \x01(\x03R\ndurationMs\x12:\n\x08loudness\x18\x07 \x01(\x0b\x32\x1e.backbeat.playback.v1.LoudnessR\x08loudness\x12\x1f\n\x0bposition_ms\x18\x08 \x01(\x03R\npositionMs\x12\x1f\n\x0bplayback_id\x18\t \x01(\tR\nplaybackId\x12\x41\n\x0bstream_kind\x18\n \x01(\x0e\x32 .backbeat.playback.v1.StreamKindR\nstreamKind\x12!\n\x0cladder_ready\x18\x0b \x01(\x08R\x0bladderReady\"\xf9\x01\n\rPlaybackEvent\x12\x1f\n\x0bplayback_id\x18\x01 \x01(\tR\nplaybackId\x12\x19\n\x08track_id\x18\x02 \x01(\tR\x07trackId\x12\x33\n\x04type\x18\x03 \x01(\x0e\x32\x1f.backbeat.playback.v1.EventTypeR\x04type\x12\x1f\n\x0bposition_ms\x18\x04 \x01(\x03R\npositionMs\x12\x1b\n\tdevice_id\x18\x05 \x01(\tR\x08\x64\x65viceId\x12\x39\n\noccur_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\toccurTime\"T\n\x15ReportPlaybackRequest\x12;\n\x06\x65vents\x18\x01 \x03(\x0b\x32#.backbeat.playback.v1.PlaybackEventR\x06\x65vents\"\x18\n\x16ReportPlaybackResponse\"~\n\x0bPlayedTrack\x12\x19\n\x08track_id\x18\x01 \x01(\tR\x07trackId\x12\x37\n\tplay_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08playTime\x12\x1b\n\tdevice_id\x18\x03 \x01(\tR\x08\x64\x65viceId\"W\n\x19ListRecentlyPlayedRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"}\n\x1aListRecentlyPlayedResponse\x12\x37\n\x05items\x18\x01 \x03(\x0b\x32!.backbeat.playback.v1.PlayedTrackR\x05items\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*{\n\nStreamKind\x12\x1b\n\x17STREAM_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12STREAM_KIND_LADDER\x10\x01\x12\x18\n\x14STREAM_KIND_ORIGINAL\x10\x02\x12\x1e\n\x1aSTREAM_KIND_LIVE_TRANSCODE\x10\x03*\x7f\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_START\x10\x01\x12\x17\n\x13\x45VENT_TYPE_PROGRESS\x10\x02\x12\x12\n\x0e\x45VENT_TYPE_END\x10\x03\x12\x13\n\x0f\x45VENT_TYPE_SKIP\x10\x04\x32\xe6\x02\n\x0fPlaybackService\x12h\n\rStartPlayback\x12*.backbeat.playback.v1.StartPlaybackRequest\x1a+.backbeat.playback.v1.StartPlaybackResponse\x12k\n\x0eReportPlayback\x12+.backbeat.playback.v1.ReportPlaybackRequest\x1a,.backbeat.playback.v1.ReportPlaybackResponse\x12|\n\x12ListRecentlyPlayed\x12/.backbeat.playback.v1.ListRecentlyPlayedRequest\x1a\x30.backbeat.playback.v1.ListRecentlyPlayedResponse\"\x03\x90\x02\x01\x42\x45ZCgithub.com/backbeat/backbeat/gen/go/backbeat/playback/v1;playbackv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,30 +35,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'ZCgithub.com/backbeat/backbeat/gen/go/backbeat/playback/v1;playbackv1'
   _globals['_PLAYBACKSERVICE'].methods_by_name['ListRecentlyPlayed']._loaded_options = None
   _globals['_PLAYBACKSERVICE'].methods_by_name['ListRecentlyPlayed']._serialized_options = b'\220\002\001'
-  _globals['_STREAMKIND']._serialized_start=1698
-  _globals['_STREAMKIND']._serialized_end=1821
-  _globals['_EVENTTYPE']._serialized_start=1823
-  _globals['_EVENTTYPE']._serialized_end=1950
+  _globals['_STREAMKIND']._serialized_start=1733
+  _globals['_STREAMKIND']._serialized_end=1856
+  _globals['_EVENTTYPE']._serialized_start=1858
+  _globals['_EVENTTYPE']._serialized_end=1985
   _globals['_PLAYBACKCONTEXT']._serialized_start=94
-  _globals['_PLAYBACKCONTEXT']._serialized_end=186
-  _globals['_STARTPLAYBACKREQUEST']._serialized_start=189
-  _globals['_STARTPLAYBACKREQUEST']._serialized_end=402
-  _globals['_LOUDNESS']._serialized_start=404
-  _globals['_LOUDNESS']._serialized_end=520
-  _globals['_STARTPLAYBACKRESPONSE']._serialized_start=523
-  _globals['_STARTPLAYBACKRESPONSE']._serialized_end=988
-  _globals['_PLAYBACKEVENT']._serialized_start=991
-  _globals['_PLAYBACKEVENT']._serialized_end=1240
-  _globals['_REPORTPLAYBACKREQUEST']._serialized_start=1242
-  _globals['_REPORTPLAYBACKREQUEST']._serialized_end=1326
-  _globals['_REPORTPLAYBACKRESPONSE']._serialized_start=1328
-  _globals['_REPORTPLAYBACKRESPONSE']._serialized_end=1352
-  _globals['_PLAYEDTRACK']._serialized_start=1354
-  _globals['_PLAYEDTRACK']._serialized_end=1480
-  _globals['_LISTRECENTLYPLAYEDREQUEST']._serialized_start=1482
-  _globals['_LISTRECENTLYPLAYEDREQUEST']._serialized_end=1569
-  _globals['_LISTRECENTLYPLAYEDRESPONSE']._serialized_start=1571
-  _globals['_LISTRECENTLYPLAYEDRESPONSE']._serialized_end=1696
-  _globals['_PLAYBACKSERVICE']._serialized_start=1953
-  _globals['_PLAYBACKSERVICE']._serialized_end=2311
+  _globals['_PLAYBACKCONTEXT']._serialized_end=221
+  _globals['_STARTPLAYBACKREQUEST']._serialized_start=224
+  _globals['_STARTPLAYBACKREQUEST']._serialized_end=437
+  _globals['_LOUDNESS']._serialized_start=439
+  _globals['_LOUDNESS']._serialized_end=555
+  _globals['_STARTPLAYBACKRESPONSE']._serialized_start=558
+  _globals['_STARTPLAYBACKRESPONSE']._serialized_end=1023
+  _globals['_PLAYBACKEVENT']._serialized_start=1026
+  _globals['_PLAYBACKEVENT']._serialized_end=1275
+  _globals['_REPORTPLAYBACKREQUEST']._serialized_start=1277
+  _globals['_REPORTPLAYBACKREQUEST']._serialized_end=1361
+  _globals['_REPORTPLAYBACKRESPONSE']._serialized_start=1363
+  _globals['_REPORTPLAYBACKRESPONSE']._serialized_end=1387
+  _globals['_PLAYEDTRACK']._serialized_start=1389
+  _globals['_PLAYEDTRACK']._serialized_end=1515
+  _globals['_LISTRECENTLYPLAYEDREQUEST']._serialized_start=1517
+  _globals['_LISTRECENTLYPLAYEDREQUEST']._serialized_end=1604
+  _globals['_LISTRECENTLYPLAYEDRESPONSE']._serialized_start=1606
+  _globals['_LISTRECENTLYPLAYEDRESPONSE']._serialized_end=1731
+  _globals['_PLAYBACKSERVICE']._serialized_start=1988
+  _globals['_PLAYBACKSERVICE']._serialized_end=2346
 # @@protoc_insertion_point(module_scope)

@@ -35,12 +35,14 @@ EVENT_TYPE_END: EventType
 EVENT_TYPE_SKIP: EventType
 
 class PlaybackContext(_message.Message):
-    __slots__ = ("playlist_id", "album_id")
+    __slots__ = ("playlist_id", "album_id", "liked_songs")
     PLAYLIST_ID_FIELD_NUMBER: _ClassVar[int]
     ALBUM_ID_FIELD_NUMBER: _ClassVar[int]
+    LIKED_SONGS_FIELD_NUMBER: _ClassVar[int]
     playlist_id: str
     album_id: str
-    def __init__(self, playlist_id: _Optional[str] = ..., album_id: _Optional[str] = ...) -> None: ...
+    liked_songs: bool
+    def __init__(self, playlist_id: _Optional[str] = ..., album_id: _Optional[str] = ..., liked_songs: _Optional[bool] = ...) -> None: ...
 
 class StartPlaybackRequest(_message.Message):
     __slots__ = ("track_id", "context", "context_index", "position_ms", "device_id")

@@ -302,6 +302,27 @@ public final class Playback {
     com.google.protobuf.ByteString
         getAlbumIdBytes();
 
+    /**
+     * <pre>
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * </pre>
+     *
+     * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+     * @return Whether the likedSongs field is set.
+     */
+    boolean hasLikedSongs();
+    /**
+     * <pre>
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * </pre>
+     *
+     * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+     * @return The likedSongs.
+     */
+    boolean getLikedSongs();
+
     public backbeat.playback.v1.Playback.PlaybackContext.ContextCase getContextCase();
   }
   /**
@@ -320,6 +341,7 @@ public final class Playback {
         implements com.google.protobuf.AbstractMessageLite.InternalOneOfEnum {
       PLAYLIST_ID(1),
       ALBUM_ID(2),
+      LIKED_SONGS(3),
       CONTEXT_NOT_SET(0);
       private final int value;
       private ContextCase(int value) {
@@ -337,6 +359,7 @@ public final class Playback {
         switch (value) {
           case 1: return PLAYLIST_ID;
           case 2: return ALBUM_ID;
+          case 3: return LIKED_SONGS;
           case 0: return CONTEXT_NOT_SET;
           default: return null;
         }
@@ -484,6 +507,64 @@ public final class Playback {
       checkByteStringIsUtf8(value);
       context_ = value.toStringUtf8();
       contextCase_ = 2;
+    }
+
+    public static final int LIKED_SONGS_FIELD_NUMBER = 3;
+    /**
+     * <pre>
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * </pre>
+     *
+     * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+     * @return Whether the likedSongs field is set.
+     */
+    @java.lang.Override
+    public boolean hasLikedSongs() {
+      return contextCase_ == 3;
+    }
+    /**
+     * <pre>
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * </pre>
+     *
+     * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+     * @return The likedSongs.
+     */
+    @java.lang.Override
+    public boolean getLikedSongs() {
+      if (contextCase_ == 3) {
+        return (java.lang.Boolean) context_;
+      }
+      return false;
+    }
+    /**
+     * <pre>
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * </pre>
+     *
+     * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+     * @param value The likedSongs to set.
+     */
+    private void setLikedSongs(boolean value) {
+      contextCase_ = 3;
+      context_ = value;
+    }
+    /**
+     * <pre>
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * </pre>
+     *
+     * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+     */
+    private void clearLikedSongs() {
+      if (contextCase_ == 3) {
+        contextCase_ = 0;
+        context_ = null;
+      }
     }
 
     public static backbeat.playback.v1.Playback.PlaybackContext parseFrom(
@@ -709,6 +790,62 @@ public final class Playback {
         return this;
       }
 
+      /**
+       * <pre>
+       * The caller's saved tracks ("Liked Songs"), most recently saved first.
+       * Set it to true.
+       * </pre>
+       *
+       * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+       * @return Whether the likedSongs field is set.
+       */
+      @java.lang.Override
+      public boolean hasLikedSongs() {
+        return instance.hasLikedSongs();
+      }
+      /**
+       * <pre>
+       * The caller's saved tracks ("Liked Songs"), most recently saved first.
+       * Set it to true.
+       * </pre>
+       *
+       * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+       * @return The likedSongs.
+       */
+      @java.lang.Override
+      public boolean getLikedSongs() {
+        return instance.getLikedSongs();
+      }
+      /**
+       * <pre>
+       * The caller's saved tracks ("Liked Songs"), most recently saved first.
+       * Set it to true.
+       * </pre>
+       *
+       * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+       * @param value The likedSongs to set.
+       * @return This builder for chaining.
+       */
+      public Builder setLikedSongs(boolean value) {
+        copyOnWrite();
+        instance.setLikedSongs(value);
+        return this;
+      }
+      /**
+       * <pre>
+       * The caller's saved tracks ("Liked Songs"), most recently saved first.
+       * Set it to true.
+       * </pre>
+       *
+       * <code>bool liked_songs = 3 [json_name = "likedSongs"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearLikedSongs() {
+        copyOnWrite();
+        instance.clearLikedSongs();
+        return this;
+      }
+
       // @@protoc_insertion_point(builder_scope:backbeat.playback.v1.PlaybackContext)
     }
     @java.lang.Override
@@ -729,8 +866,8 @@ public final class Playback {
               "contextCase_",
             };
             java.lang.String info =
-                "\u0000\u0002\u0001\u0000\u0001\u0002\u0002\u0000\u0000\u0000\u0001\u023b\u0000\u0002" +
-                "\u023b\u0000";
+                "\u0000\u0003\u0001\u0000\u0001\u0003\u0003\u0000\u0000\u0000\u0001\u023b\u0000\u0002" +
+                "\u023b\u0000\u0003:\u0000";
             return newMessageInfo(DEFAULT_INSTANCE, info, objects);
         }
         case GET_DEFAULT_INSTANCE: {

@@ -76,6 +76,45 @@ public object PlaybackContextKt {
     public fun hasAlbumId(): kotlin.Boolean {
       return _builder.hasAlbumId()
     }
+
+    /**
+     * ```
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * ```
+     *
+     * `bool liked_songs = 3 [json_name = "likedSongs"];`
+     */
+    public var likedSongs: kotlin.Boolean
+      @kotlin.jvm.JvmName("getLikedSongs")
+        get() = _builder.likedSongs
+      @kotlin.jvm.JvmName("setLikedSongs")
+        set(value) {
+        _builder.likedSongs = value
+      }
+    /**
+     * ```
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * ```
+     *
+     * `bool liked_songs = 3 [json_name = "likedSongs"];`
+     */
+    public fun clearLikedSongs() {
+      _builder.clearLikedSongs()
+    }
+    /**
+     * ```
+     * The caller's saved tracks ("Liked Songs"), most recently saved first.
+     * Set it to true.
+     * ```
+     *
+     * `bool liked_songs = 3 [json_name = "likedSongs"];`
+     * @return Whether the likedSongs field is set.
+     */
+    public fun hasLikedSongs(): kotlin.Boolean {
+      return _builder.hasLikedSongs()
+    }
     public val contextCase: backbeat.playback.v1.Playback.PlaybackContext.ContextCase
     @kotlin.jvm.JvmName("getContextCase")
       get() = _builder.contextCase

@@ -2,6 +2,8 @@ package io.backbeat.sdk
 
 import backbeat.catalog.v1.CatalogServiceClient
 import backbeat.catalog.v1.CatalogServiceClientInterface
+import backbeat.library.v1.LibraryServiceClient
+import backbeat.library.v1.LibraryServiceClientInterface
 import backbeat.playback.v1.Playback
 import backbeat.playback.v1.PlaybackServiceClient
 import backbeat.playback.v1.PlaybackServiceClientInterface
@@ -78,6 +80,9 @@ class BackbeatClient private constructor(
     val catalog: CatalogServiceClientInterface = CatalogServiceClient(protocolClient)
     val playlists: PlaylistServiceClientInterface = PlaylistServiceClient(protocolClient)
     val playback: PlaybackServiceClientInterface = PlaybackServiceClient(protocolClient)
+
+    /** The caller's saved tracks ("Liked Songs") and albums; see [savedTracks]. */
+    val library: LibraryServiceClientInterface = LibraryServiceClient(protocolClient)
 
     /** How many times this client exchanged its refresh token. */
     val refreshCount: Int get() = refresher.refreshes.get()

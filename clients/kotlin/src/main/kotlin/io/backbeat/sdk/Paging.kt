@@ -6,6 +6,10 @@ import backbeat.catalog.v1.listAlbumsRequest
 import backbeat.catalog.v1.listArtistsRequest
 import backbeat.catalog.v1.listTracksRequest
 import backbeat.catalog.v1.searchRequest
+import backbeat.library.v1.Library
+import backbeat.library.v1.LibraryServiceClientInterface
+import backbeat.library.v1.listSavedAlbumsRequest
+import backbeat.library.v1.listSavedTracksRequest
 import backbeat.playback.v1.Playback
 import backbeat.playback.v1.PlaybackServiceClientInterface
 import backbeat.playback.v1.listRecentlyPlayedRequest
@@ -145,6 +149,20 @@ fun PlaylistServiceClientInterface.allPlaylists(
 /** Every play in the caller's listening history, newest first (ListRecentlyPlayed, page by page). */
 fun PlaybackServiceClientInterface.recentlyPlayed(pageSize: Int = 0): Flow<Playback.PlayedTrack> = pagedItems(
     fetch = { token -> listRecentlyPlayed(listRecentlyPlayedRequest { this.pageSize = pageSize; pageToken = token }) },
+    nextPageToken = { it.nextPageToken },
+    items = { it.itemsList },
+)
+
+/** The caller's saved tracks ("Liked Songs"), most recently saved first. */
+fun LibraryServiceClientInterface.savedTracks(pageSize: Int = 0): Flow<Library.SavedTrack> = pagedItems(
+    fetch = { token -> listSavedTracks(listSavedTracksRequest { this.pageSize = pageSize; pageToken = token }) },
+    nextPageToken = { it.nextPageToken },
+    items = { it.itemsList },
+)
+
+/** The caller's saved albums, most recently saved first. */
+fun LibraryServiceClientInterface.savedAlbums(pageSize: Int = 0): Flow<Library.SavedAlbum> = pagedItems(
+    fetch = { token -> listSavedAlbums(listSavedAlbumsRequest { this.pageSize = pageSize; pageToken = token }) },
     nextPageToken = { it.nextPageToken },
     items = { it.itemsList },
 )
